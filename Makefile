@@ -1,0 +1,59 @@
+# The index of commands. Quick start: `make run`, then `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+ADDR ?= 127.0.0.1:8000
+
+.PHONY: run install test test-fast lint format demo bench messages browser clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, migrate the embedded SQLite database, load instruments and demo data, serve on $(ADDR).
+run: install
+	$(BIN)/respite migrate --noinput
+	$(BIN)/respite demo
+	$(BIN)/respite serve $(ADDR)
+
+demo: install
+	$(BIN)/respite migrate --noinput
+	$(BIN)/respite demo
+
+## The whole suite: lint, migrations up to date, unit, property, security and browser tests.
+test: install browser
+	$(BIN)/ruff check src bench
+	$(BIN)/respite makemigrations --check --dry-run
+	$(BIN)/pytest
+
+test-fast: install
+	$(BIN)/pytest -m "not browser"
+
+lint: install
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+
+format: install
+	$(BIN)/ruff format src bench
+	$(BIN)/ruff check --fix src bench
+
+## Headless Chromium for the browser tests (Debian's package; root installs it if missing).
+browser:
+	@scripts/ensure-chromium
+
+## Regenerate and compile Spanish translations (needs GNU gettext).
+messages: install
+	cd src/respite && ../../$(BIN)/django-admin makemessages -l es --no-obsolete --ignore=static --ignore='*/tests/*'
+	cd src/respite && ../../$(BIN)/django-admin compilemessages
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,29 @@
+"""The versioned JSON API (/api/v1/). Each app contributes a router by naming it on its AppConfig:
+``respite_api = ("prefix", "respite.app.api.router")``."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.http import HttpRequest
+from django.utils.module_loading import import_string
+from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
+
+api = NinjaAPI(
+    title="Respite API",
+    version="1",
+    description="Anonymous screening, directory and aggregate-only reporting for health-worker well-being.",
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError):
+    return api.create_response(request, {"detail": exc.errors}, status=422)
+
+
+for config in apps.get_app_configs():
+    spec = getattr(config, "respite_api", None)
+    if spec:
+        prefix, router_path = spec
+        api.add_router(prefix, import_string(router_path))

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.apps import apps
+from django.http import HttpRequest
+
+
+def portal(request: HttpRequest) -> dict:
+    """Organization branding and navigation for every page.
+
+    Apps add links by declaring ``respite_nav = [(url_name, label), ...]`` on their AppConfig, so a
+    new app joins the menu without editing the base template.
+    """
+    org = getattr(request, "organization", None)
+    nav = []
+    for config in apps.get_app_configs():
+        nav.extend(getattr(config, "respite_nav", []))
+    return {"organization": org, "portal_nav": nav}

@@ -1,0 +1,88 @@
+"""Loading YAML/JSON data files (instruments, frameworks, seed resources) with schema validation.
+
+Errors name the file and the line, so whoever edits a data file can fix it without reading code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+
+class DataFileError(ValueError):
+    """A data file is malformed. The message names the file, the line and what is wrong."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path, self.line, self.message = str(path), line, message
+        where = f"{path}, line {line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+def _line_index(node: yaml.Node, index: dict[tuple, int], path: tuple = ()) -> None:
+    index[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            _line_index(value_node, index, (*path, key_node.value))
+            index.setdefault((*path, key_node.value), key_node.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_index(item, index, (*path, i))
+
+
+def _line_for(index: dict[tuple, int], path: tuple) -> int | None:
+    path = tuple(path)
+    while path not in index and path:
+        path = path[:-1]
+    return index.get(path)
+
+
+def load_yaml(path: Path | str, schema: dict[str, Any] | None = None) -> tuple[Any, dict[tuple, int]]:
+    """Parse a YAML file, validate it against a JSON schema and return (data, line index).
+
+    The line index maps a path of keys/indexes to its line, for errors found after the schema check.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataFileError(path, None, f"cannot read file: {exc}") from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise DataFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    index: dict[tuple, int] = {}
+    if node is not None:
+        _line_index(node, index)
+    if schema is not None:
+        validate(data, schema, path, index)
+    return data, index
+
+
+def load_json(path: Path | str, schema: dict[str, Any] | None = None) -> Any:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataFileError(path, exc.lineno, f"not valid JSON: {exc.msg}") from exc
+    if schema is not None:
+        validate(data, schema, path, {})
+    return data
+
+
+def validate(data: Any, schema: dict[str, Any], path: Path | str, index: dict[tuple, int]) -> None:
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err = jsonschema.exceptions.best_match(errors)
+        where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise DataFileError(path, _line_for(index, tuple(err.absolute_path)), f"{where}: {err.message}")
+
+
+def line_of(index: dict[tuple, int], *path: Any) -> int | None:
+    return _line_for(index, path)

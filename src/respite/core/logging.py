@@ -1,0 +1,39 @@
+"""Logging filter that keeps identifying data out of every log line.
+
+Django's request logging attaches the request (and with it REMOTE_ADDR, the user agent and POST
+data) to records; handlers that format ``%(request)s`` or exception reports could leak them. This
+filter drops those attributes and scrubs IP addresses and user-agent strings from the message.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
+_IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b|::1\b")
+_UA = re.compile(r"(Mozilla|Opera|AppleWebKit|Chrome|Safari|HeadlessChrome)/[^\s\"']+(?:[^\"'\n]*)")
+
+_DROP = ("request", "server_time")
+
+
+def scrub(text: str) -> str:
+    text = _IPV4.sub("[ip]", text)
+    text = _IPV6.sub("[ip]", text)
+    return _UA.sub("[user-agent]", text)
+
+
+class PrivacyFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        for attr in _DROP:
+            if hasattr(record, attr):
+                setattr(record, attr, None)
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not crash logging
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True

@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from respite.core.roles import DEFAULT_ROLE_GROUPS, RoleGroup, StaffRole
+
+
+def _default_role_groups() -> list[str]:
+    return [str(r) for r in DEFAULT_ROLE_GROUPS]
+
+
+class Organization(models.Model):
+    """An employer or program running its own branded portal at /o/<slug>/."""
+
+    slug = models.SlugField(unique=True, max_length=60)
+    name = models.CharField(max_length=200)
+    welcome = models.TextField(
+        _("welcome message"), blank=True, max_length=2000,
+        help_text=_("Shown on the portal's front page. Plain text."),
+    )
+    accent_color = models.CharField(
+        max_length=7, default="#1d5c63",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d5c63."))],
+        help_text=_("Dark enough for white text (contrast is checked)."),
+    )
+    state = models.CharField(_("US state"), max_length=2, blank=True, help_text=_("Two-letter code, e.g. CA."))
+    role_groups = models.JSONField(default=_default_role_groups, blank=True)
+    min_group_size = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(5)],
+        help_text=_("Smallest group any aggregate may describe. Never below 5."),
+    )
+    is_listed = models.BooleanField(default=True, help_text=_("Listed on the deployment's front page."))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("portal", kwargs={"org": self.slug})
+
+    def clean(self) -> None:
+        unknown = set(self.role_groups or []) - set(RoleGroup.values)
+        if unknown:
+            raise ValidationError({"role_groups": _("Unknown role groups: %s") % ", ".join(sorted(unknown))})
+        if not _contrast_ok(self.accent_color):
+            raise ValidationError({"accent_color": _("This colour is too light for white text.")})
+
+    def role_group_choices(self) -> list[tuple[str, str]]:
+        labels = dict(RoleGroup.choices)
+        return [(g, labels[g]) for g in self.role_groups or [] if g in labels]
+
+
+def _contrast_ok(hex_color: str) -> bool:
+    """WCAG AA contrast (4.5:1) of white text on the accent colour."""
+    try:
+        rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    except (ValueError, IndexError):
+        return False
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    return (1.05) / (lum + 0.05) >= 4.5
+
+
+class MembershipQuerySet(models.QuerySet):
+    def for_user(self, user) -> MembershipQuerySet:
+        return self.filter(user=user, user__is_active=True)
+
+
+class Membership(models.Model):
+    """A staff account's role, in one organization (or platform-wide for platform admins)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=StaffRole.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_membership"),
+            models.CheckConstraint(
+                condition=models.Q(role="platform_admin", organization__isnull=True)
+                | (~models.Q(role="platform_admin") & models.Q(organization__isnull=False)),
+                name="platform_admin_has_no_org",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.organization or 'platform'}"
+
+
+def is_platform_admin(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_superuser or Membership.objects.for_user(user).filter(role=StaffRole.PLATFORM_ADMIN).exists()
+
+
+def has_role(user, organization: Organization | None, *roles: str) -> bool:
+    """True when the user holds one of the roles in the organization. Platform admins pass for
+    org_admin only: they administer organizations but never read counseling or peer content."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if StaffRole.ORG_ADMIN in roles and is_platform_admin(user):
+        return True
+    return Membership.objects.for_user(user).filter(organization=organization, role__in=roles).exists()
+
+
+def organizations_for(user, *roles: str) -> models.QuerySet[Organization]:
+    if StaffRole.ORG_ADMIN in roles and is_platform_admin(user):
+        return Organization.objects.all()
+    return Organization.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # noqa: ARG002
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditLog(models.Model):
+    """Append-only record of staff actions. Records what was done to which object, never worker
+    answers or free text: ``detail`` holds field names and ids only."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=150, help_text=_("Username at the time, kept if the account goes."))
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=80)
+    target_type = models.CharField(max_length=80, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    @classmethod
+    def record(cls, actor, action: str, target: models.Model | None = None, *,
+               organization: Organization | None = None, **detail) -> AuditLog:
+        """Log a staff action. ``detail`` must hold names and ids only (never content)."""
+        return cls.objects.create(
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_label=getattr(actor, "get_username", lambda: "system")(),
+            organization=organization,
+            action=action,
+            target_type=target._meta.label_lower if target is not None else "",
+            target_id=str(target.pk) if target is not None else "",
+            detail=detail,
+        )
+
+
+class AccessCode(models.Model):
+    """An anonymous worker's key. Only a keyed hash is stored; the code itself is shown once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    digest = models.CharField(max_length=64, unique=True)
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    created_on = models.DateField(default=timezone.localdate, help_text=_("Day only: no exact time is kept."))
+
+    def __str__(self) -> str:
+        return f"access code {self.digest[:8]}…"
+
+
+class ThrottleCounter(models.Model):
+    """Failure counters for rate limits, keyed by a salted hash (never a raw IP or credential)."""
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="unique_throttle_window")]

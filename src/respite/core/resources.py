@@ -1,0 +1,56 @@
+"""Crisis options: the one list every crisis path shows first."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import get_language
+
+from respite.core.datafiles import load_yaml
+
+_TEXT = {"type": "object", "properties": {"en": {"type": "string"}, "es": {"type": "string"}},
+         "required": ["en", "es"], "additionalProperties": False}
+CRISIS_SCHEMA = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": _TEXT,
+            "text": _TEXT,
+            "actions": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"kind": {"enum": ["call", "text", "chat", "web"]},
+                                   "href": {"type": "string", "pattern": "^(tel:|sms:|https://)"},
+                                   "label": _TEXT},
+                    "required": ["kind", "href", "label"],
+                    "additionalProperties": False,
+                },
+            },
+        },
+        "required": ["id", "name", "text", "actions"],
+        "additionalProperties": False,
+    },
+}
+
+
+@lru_cache(maxsize=1)
+def _crisis_data() -> list[dict[str, Any]]:
+    data, _index = load_yaml(Path(__file__).parent / "data" / "crisis.yaml", CRISIS_SCHEMA)
+    return data
+
+
+def crisis_options(lang: str | None = None) -> list[dict[str, Any]]:
+    """Crisis lines in the worker's language, 988 first."""
+    lang = (lang or get_language() or "en")[:2]
+    pick = lambda t: t.get(lang) or t["en"]  # noqa: E731
+    return [
+        {"id": c["id"], "name": pick(c["name"]), "text": pick(c["text"]),
+         "actions": [{"kind": a["kind"], "href": a["href"], "label": pick(a["label"])} for a in c["actions"]]}
+        for c in _crisis_data()
+    ]

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ScreeningConfig(AppConfig):
+    name = "respite.screening"
+    label = "screening"
+    verbose_name = _("Screening")
+    # Links this app adds to a portal's navigation: (url name, label). See core.context_processors.
+    respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My results"))]
+    respite_api = ("", "respite.screening.api.router")
+
+    def ready(self) -> None:
+        # Validate every instrument file at start-up: a broken file must stop the server, not a worker.
+        from respite.screening.instruments import registry
+
+        registry()

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from respite.screening import views
+
+app_name = "screening"
+urlpatterns = [
+    path("check-in/", views.checkin, name="checkin"),
+    path("screenings/", views.choose, name="choose"),
+    path("screenings/<slug:instrument>/", views.take, name="take"),
+    path("results/<uuid:pk>/", views.result, name="result"),
+    path("results/<uuid:pk>/save/", views.save, name="save"),
+    path("my/", views.code_login, name="code_login"),
+    path("my/history/", views.history, name="history"),
+    path("my/history/chart.svg", views.history_chart, name="chart"),
+    path("my/delete/", views.delete_all, name="delete_all"),
+    path("my/sign-out/", views.code_logout, name="code_logout"),
+]

@@ -1,0 +1,21 @@
+// Progressive enhancement only: every page works without JavaScript.
+// Skip logic (C-SSRS, PC-PTSD-5): hide follow-up questions until the gate answer makes them apply.
+(function () {
+  "use strict";
+  function update(form) {
+    form.querySelectorAll("[data-show-if]").forEach(function (fs) {
+      var gate = form.querySelector('input[name="' + fs.dataset.showIf + '"]:checked');
+      var visible = gate && gate.value === fs.dataset.showIfValue;
+      fs.hidden = !visible;
+      fs.querySelectorAll("input").forEach(function (input) {
+        input.disabled = !visible;
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.screening").forEach(function (form) {
+      update(form);
+      form.addEventListener("change", function () { update(form); });
+    });
+  });
+})();
