@@ -69,6 +69,13 @@ INSTALLED_APPS = [
     "csp",
     "respite.core",
     "respite.screening",
+    "respite.directory",
+    "respite.counseling",
+    "respite.peers",
+    "respite.pulse",
+    "respite.assessments",
+    "respite.credentialing",
+    "respite.community",
 ]
 
 MIDDLEWARE = [

@@ -1,3 +1,8 @@
+"""URL map. Apps mount themselves through ``respite_urls = [(prefix, "dotted.urls"), ...]`` on their
+AppConfig, so adding an app needs no edit here. Portal pages live under ``o/<slug:org>/``, staff pages
+under ``staff/``."""
+
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,5 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("respite.core.urls")),
     path("o/<slug:org>/", core_views.portal, name="portal"),
-    path("o/<slug:org>/", include("respite.screening.urls")),
 ]
+
+for _config in apps.get_app_configs():
+    for _prefix, _module in getattr(_config, "respite_urls", []):
+        urlpatterns.append(path(_prefix, include(_module)))

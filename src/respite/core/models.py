@@ -198,3 +198,6 @@ class ThrottleCounter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="unique_throttle_window")]
+
+    def __str__(self) -> str:
+        return f"throttle {self.key[:8]}… {self.count}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -41,9 +42,25 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    memberships = Membership.objects.for_user(request.user).select_related("organization")
-    admin_orgs = organizations_for(request.user, StaffRole.ORG_ADMIN)
-    return render(request, "core/staff_home.html", {"memberships": memberships, "admin_orgs": admin_orgs})
+    """Each organization the user works in, with the staff pages their roles open.
+
+    Apps add pages with ``respite_staff_nav = [(url_name, label, (roles...)), ...]``; the url takes
+    the organization slug as ``org``.
+    """
+    memberships = list(Membership.objects.for_user(request.user).select_related("organization"))
+    roles_by_org: dict[Organization, set[str]] = {}
+    for org in organizations_for(request.user, StaffRole.ORG_ADMIN):
+        roles_by_org.setdefault(org, set()).add(StaffRole.ORG_ADMIN)
+    for m in memberships:
+        if m.organization is not None:
+            roles_by_org.setdefault(m.organization, set()).add(m.role)
+    links = [entry for config in apps.get_app_configs() for entry in getattr(config, "respite_staff_nav", [])]
+    orgs = [
+        {"org": org, "links": [(url, label) for url, label, roles in links if roles_by_org[org] & set(roles)],
+         "is_admin": StaffRole.ORG_ADMIN in roles_by_org[org]}
+        for org in sorted(roles_by_org, key=lambda o: o.name)
+    ]
+    return render(request, "core/staff_home.html", {"memberships": memberships, "orgs": orgs})
 
 
 @staff_view(StaffRole.ORG_ADMIN)

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AssessmentsConfig(AppConfig):
+    name = "respite.assessments"
+    label = "assessments"
+    verbose_name = _("Organizational self-assessments")
+    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
+    # respite_api, respite_demo.
+    respite_urls: list[tuple[str, str]] = []

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CounselingConfig(AppConfig):
+    name = "respite.counseling"
+    label = "counseling"
+    verbose_name = _("Counseling")
+    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
+    # respite_api, respite_demo.
+    respite_urls: list[tuple[str, str]] = []
