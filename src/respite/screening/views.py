@@ -3,6 +3,7 @@ session that took the screening or with the worker's access code."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
@@ -123,8 +124,11 @@ def choose(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/choose.html", {"instruments": instruments.registry().values()})
 
 
-def _get_screening_for_worker(request: HttpRequest, pk) -> Screening:
-    """A screening is visible to the session that took it or to whoever holds its access code."""
+def get_screening_for_worker(request: HttpRequest, pk) -> Screening:
+    """A screening is visible to the session that took it or to whoever holds its access code.
+
+    Other apps (counseling) call this too: it is the one rule for who may act on a screening.
+    """
     screening = get_object_or_404(Screening, pk=pk, organization=request.organization)
     code_id = request.session.get(SESSION_CODE)
     own_session = str(screening.pk) in request.session.get(SESSION_SCREENINGS, [])
@@ -136,7 +140,7 @@ def _get_screening_for_worker(request: HttpRequest, pk) -> Screening:
 
 @portal_view
 def result(request: HttpRequest, pk) -> HttpResponse:
-    screening = _get_screening_for_worker(request, pk)
+    screening = get_screening_for_worker(request, pk)
     results = screening.scored()
     lang = client_language(request)
     context = {
@@ -146,6 +150,7 @@ def result(request: HttpRequest, pk) -> HttpResponse:
         "crisis_options": crisis_options(lang) if screening.crisis else [],
         "recommendations": recommendations.for_tier(screening.tier, screening.role_group, lang),
         "signed_in": bool(request.session.get(SESSION_CODE)),
+        "result_panels": [t for c in apps.get_app_configs() for t in getattr(c, "respite_result_panels", [])],
     }
     return render(request, "screening/result.html", context)
 
@@ -154,7 +159,7 @@ def result(request: HttpRequest, pk) -> HttpResponse:
 @portal_view
 def save(request: HttpRequest, pk) -> HttpResponse:
     """Save a screening under a new access code, shown once on this page and never again."""
-    screening = _get_screening_for_worker(request, pk)
+    screening = get_screening_for_worker(request, pk)
     if screening.access_code_id:
         return redirect("screening:history", org=request.organization.slug)
     with transaction.atomic():
