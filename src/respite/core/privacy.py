@@ -160,9 +160,9 @@ def suppress_counts(counts: dict[str, int], k: int, total: int | None = None) ->
     """Suppress a set of disjoint counts that add up to a (possibly shown) total.
 
     Primary suppression hides each count of 1..k-1 (zero is safe: it names nobody). Complementary
-    suppression then hides the next-smallest count while exactly one is hidden, so a hidden cell
-    cannot be recovered as total minus the visible ones; it repeats until the hidden cells together
-    reach k, so their sum names at least k people.
+    suppression then hides the next-smallest counts until the hidden cells together reach k, so
+    total minus the visible cells never names fewer than k people. Release the total itself with
+    ``cell(total, total, k)``: when it is below k it is hidden too.
     """
     hidden = {key for key, n in counts.items() if 0 < n < k}
     if total is not None or len(counts) > 1:

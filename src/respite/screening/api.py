@@ -4,8 +4,9 @@ from typing import Any, Literal
 
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import StrictInt
 
 from respite.core import privacy
 from respite.core.models import Organization
@@ -70,7 +71,7 @@ class ErrorOut(Schema):
     detail: Any
 
 
-Answers = dict[str, int | None] | list[int | None]
+Answers = dict[str, StrictInt | None] | list[StrictInt | None]
 
 
 class ScoreIn(Schema):
@@ -139,7 +140,7 @@ def list_instruments(request: HttpRequest, lang: Lang = "en"):
 def get_instrument(request: HttpRequest, instrument_id: str, lang: Lang = "en"):
     inst = instruments.registry().get(instrument_id)
     if inst is None:
-        return 404, {"detail": f"unknown instrument '{instrument_id}'"}
+        return Status(404, {"detail": f"unknown instrument '{instrument_id}'"})
     return {
         "id": inst.id, "short_name": inst.short_name, "name": instruments.tr(inst.name, lang),
         "description": instruments.tr(inst.description, lang), "minutes": inst.minutes,
@@ -155,7 +156,7 @@ def get_instrument(request: HttpRequest, instrument_id: str, lang: Lang = "en"):
 def get_instrument_fhir(request: HttpRequest, instrument_id: str):
     inst = instruments.registry().get(instrument_id)
     if inst is None:
-        return 404, {"detail": f"unknown instrument '{instrument_id}'"}
+        return Status(404, {"detail": f"unknown instrument '{instrument_id}'"})
     return fhir.questionnaire(inst).model_dump(mode="json", exclude_none=True)
 
 
@@ -169,19 +170,19 @@ def score(request: HttpRequest, payload: ScoreIn):
 def submit(request: HttpRequest, payload: SubmissionIn):
     org = Organization.objects.filter(slug=payload.organization).first()
     if org is None:
-        return 404, {"detail": f"unknown organization '{payload.organization}'"}
+        return Status(404, {"detail": f"unknown organization '{payload.organization}'"})
     if payload.role_group and payload.role_group not in org.role_groups:
         raise HttpError(422, f"role_group must be one of: {', '.join(org.role_groups)}")
     results = [_score(item) for item in payload.results]
     if not payload.save:
         # Nothing to come back to without a code, so nothing is kept.
-        return 201, {"id": None, "access_code": None, **_payload(results, payload.lang)}
+        return Status(201, {"id": None, "access_code": None, **_payload(results, payload.lang)})
     with transaction.atomic():
         screening = Screening.do_create(results, organization=org, role_group=payload.role_group,
                                         language=payload.lang)
         words, code = privacy.new_access_code(org)
         screening.save_under(code)
-    return 201, {"id": str(screening.pk), "access_code": words, **_payload(results, payload.lang)}
+    return Status(201, {"id": str(screening.pk), "access_code": words, **_payload(results, payload.lang)})
 
 
 def _lookup(request: HttpRequest, raw: str):
