@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from respite.core.testing import make_org
 
@@ -22,24 +23,23 @@ def test_checkin_save_and_return_with_code_on_a_phone(phone, lang):
     page.goto(f"{page.base}/o/{org.slug}/")
     if lang == "es":
         page.get_by_role("button", name="Español").click()
-        page.wait_for_load_state()
-        assert page.locator("html").get_attribute("lang") == "es"
+        expect(page.locator("html")).to_have_attribute("lang", "es")
     page.locator(f'a[href="/o/{org.slug}/check-in/"]').first.click()
     # PHQ-2 positive → follow-up to the PHQ-9; GAD-2 negative
     for name, value in [("phq2__1", 2), ("phq2__2", 2), ("gad2__1", 0), ("gad2__2", 1), ("burnout__1", 3)]:
         choose(page, name, value)
-    page.locator("button[type=submit]").last.click()
-    assert page.locator('input[name="phq9__3"]').count() == 4
+    page.locator("form.screening button[type=submit]").click()
+    expect(page.locator('input[name="phq9__3"]')).to_have_count(4)
     for i in range(3, 9):
         choose(page, f"phq9__{i}", 1)
     choose(page, "phq9__9", 0)
     page.locator("form.screening button[type=submit]").click()
-    heading = page.locator("h1").inner_text()
-    assert heading == ("Your results" if lang == "en" else "Sus resultados")
+    expect(page.locator("h1")).to_have_text("Your results" if lang == "en" else "Sus resultados")
     assert "PHQ-9" in page.content() and "10" in page.locator("article.result").first.inner_text()
     assert page.locator("section.crisis").count() == 0
 
     page.locator("section.save button").click()
+    expect(page.get_by_test_id("access-code")).to_be_visible()
     code = page.get_by_test_id("access-code").inner_text().strip()
     assert len(code.split("-")) == 8
 
@@ -48,8 +48,9 @@ def test_checkin_save_and_return_with_code_on_a_phone(phone, lang):
     page.goto(f"{page.base}/o/{org.slug}/my/")
     page.locator('input[name="code"]').fill(code.replace("-", " "))
     page.locator("form.stack button[type=submit]").click()
-    assert page.locator("table.history tbody tr").count() >= 3
-    assert page.locator("figure.chart img").evaluate("img => img.complete && img.naturalWidth > 0")
+    expect(page.locator("table.history tbody tr")).to_have_count(3)  # PHQ-9, GAD-2 and burnout
+    page.wait_for_function("() => { const i = document.querySelector('figure.chart img');"
+                           " return i && i.complete && i.naturalWidth > 0; }", timeout=15000)
     assert not page.problems, page.problems  # no CSP violations or script errors
 
 
@@ -58,13 +59,14 @@ def test_crisis_answer_shows_crisis_options_first_on_a_phone(phone):
     page = phone
     page.goto(f"{page.base}/o/{org.slug}/screenings/cssrs/")
     # skip logic: questions 3 to 5 stay hidden until question 2 is answered yes
-    assert page.locator('input[name="cssrs__3"]').first.is_hidden()
+    expect(page.locator('input[name="cssrs__3"]').first).to_be_hidden()
     choose(page, "cssrs__1", 1)
     choose(page, "cssrs__2", 1)
-    assert page.locator('input[name="cssrs__3"]').first.is_visible()
+    expect(page.locator('input[name="cssrs__3"]').first).to_be_visible()
     for name in ("cssrs__3", "cssrs__4", "cssrs__5", "cssrs__6"):
         choose(page, name, 0)
     page.locator("form.screening button[type=submit]").click()
+    expect(page.locator("section.crisis")).to_be_visible()
     first_section = page.locator("main section").first
     assert "crisis" in (first_section.get_attribute("class") or "")
     assert first_section.locator('a[href="tel:988"]').is_visible()
