@@ -47,10 +47,14 @@ format: install
 browser:
 	@scripts/ensure-chromium
 
-## Regenerate and compile Spanish translations (needs GNU gettext).
+## Regenerate and compile Spanish translations (needs GNU gettext). Each app keeps its own catalog.
+APPS := core screening directory counseling peers pulse assessments credentialing community
 messages: install
-	cd src/respite && ../../$(BIN)/django-admin makemessages -l es --no-obsolete --ignore=static --ignore='*/tests/*'
-	cd src/respite && ../../$(BIN)/django-admin compilemessages
+	cd src/respite && ../../$(BIN)/django-admin makemessages -l es --no-obsolete --ignore=static \
+		$(foreach a,$(APPS),--ignore=$(a)/*)
+	for app in $(APPS); do (cd src/respite/$$app && mkdir -p locale && \
+		../../../$(BIN)/django-admin makemessages -l es --no-obsolete --ignore='tests/*') || exit 1; done
+	for po in $$(find src/respite -path '*/locale/es/LC_MESSAGES/django.po'); do msgfmt -c -o $${po%.po}.mo $$po || exit 1; done
 
 bench: install
 	$(BIN)/python -m bench
