@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+
 def _suite_on_sqlite() -> bool:
     from django.conf import settings
 
