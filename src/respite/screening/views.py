@@ -83,15 +83,15 @@ def checkin(request: HttpRequest) -> HttpResponse:
             results = _score_form(form, list(carry["follow_ups"].values()), carried)
         if results is None:
             return render(request, "screening/take.html", {"form": form, "step": 2, "carry": request.POST["carry"],
-                                                            "title": _("A few more questions")})
+                                                            "title": _("A few more questions")}, status=400)
         others = [reg[i].score(a) for i, a in carry["answers"].items() if i not in carry["follow_ups"]]
         return _create(request, [*results, *others], carry.get("role_group", ""))
 
     form = AnswersForm(first, request.POST, role_choices=_role_choices(request))
     results = _score_form(form, list(CHECKIN)) if form.is_valid() else None
-    if results is None:
+    if results is None:  # answers kept, wrong ones marked; 400 so scripts see the refusal too
         return render(request, "screening/take.html", {"form": form, "step": 1, "title": _("Two-minute check-in")},
-                      status=200)
+                      status=400)
     role_group = form.cleaned_data.get("role_group", "")
     follow_ups = {r.instrument.id: r.follow_up for r in results if r.follow_up}
     if not follow_ups or any(r.crisis for r in results):
@@ -111,12 +111,14 @@ def take(request: HttpRequest, instrument: str) -> HttpResponse:
     if inst is None:
         raise Http404
     parts = [(inst, list(inst.items))]
-    form = AnswersForm(parts, request.POST or None, role_choices=_role_choices(request))
+    form = AnswersForm(parts, request.POST if request.method == "POST" else None, role_choices=_role_choices(request))
     if request.method == "POST" and form.is_valid():
         results = _score_form(form, [inst.id])
         if results is not None:
             return _create(request, results, form.cleaned_data.get("role_group", ""))
-    return render(request, "screening/take.html", {"form": form, "instrument": inst, "title": inst.short_name})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "screening/take.html", {"form": form, "instrument": inst, "title": inst.short_name},
+                  status=status)
 
 
 @portal_view
@@ -171,9 +173,9 @@ def save(request: HttpRequest, pk) -> HttpResponse:
 
 @portal_view
 def code_login(request: HttpRequest) -> HttpResponse:
-    form = CodeForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 400 if form.is_bound else 200
+    if form.is_bound and form.is_valid():
         try:
             code = privacy.find_access_code(request, form.cleaned_data["code"])
         except privacy.Throttled:

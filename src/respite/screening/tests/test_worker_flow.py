@@ -49,7 +49,7 @@ def test_missing_answers_are_marked_and_given_answers_kept(client, org):
     del data["gad2__2"]
     response = client.post(f"/o/{org.slug}/check-in/", data)
     body = response.content.decode()
-    assert response.status_code == 200 and "Please choose an answer." in body
+    assert response.status_code == 400 and "Please choose an answer." in body
     assert re.search(r'name="phq2__1" value="0"[^>]*checked', body)
     assert not Screening.objects.exists()
 
@@ -161,7 +161,7 @@ def test_role_group_is_optional_and_limited_to_the_organizations_choices(client,
     client.post(f"/o/{org.slug}/check-in/", checkin_data(role_group="nurse"))
     assert Screening.objects.get().role_group == "nurse"
     response = client.post(f"/o/{org.slug}/check-in/", checkin_data(role_group="physician"))
-    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
 
 
 def test_unknown_organization_and_instrument_are_404(client, org):
