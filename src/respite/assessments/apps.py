@@ -6,6 +6,17 @@ class AssessmentsConfig(AppConfig):
     name = "respite.assessments"
     label = "assessments"
     verbose_name = _("Organizational self-assessments")
-    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
-    # respite_api, respite_demo.
-    respite_urls: list[tuple[str, str]] = []
+    # Integration points (see CONTRIBUTING.md). Staff pages only: workers never see assessments.
+    respite_urls = [("staff/o/<slug:org>/assessments/", "respite.assessments.staff_urls")]
+    respite_staff_nav = [
+        ("assessments:index", _("Self-assessments"), ("org_admin",)),
+        ("assessments:plan", _("Action plan"), ("org_admin",)),
+    ]
+    respite_api = ("", "respite.assessments.api.router")
+    respite_demo = "respite.assessments.demo.load"
+
+    def ready(self) -> None:
+        # Validate every framework file at start-up: a broken file must stop the server, not an admin.
+        from respite.assessments.frameworks import registry
+
+        registry()

@@ -1,11 +1,23 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.roles import StaffRole
+
 
 class CredentialingConfig(AppConfig):
     name = "respite.credentialing"
     label = "credentialing"
     verbose_name = _("Credentialing question auditor")
-    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
-    # respite_api, respite_demo.
-    respite_urls: list[tuple[str, str]] = []
+    # Integration points (see CONTRIBUTING.md).
+    respite_urls = [("staff/o/<slug:org>/credentialing/", "respite.credentialing.staff_urls")]
+    respite_staff_nav = [
+        ("credentialing:audit_list", _("Credentialing question auditor"), (StaffRole.ORG_ADMIN,))
+    ]
+    respite_api = ("", "respite.credentialing.api.router")
+    respite_demo = "respite.credentialing.demo.load"
+
+    def ready(self) -> None:
+        # A broken vocabulary file must stop the server at start-up, not an admin mid-audit.
+        from respite.credentialing.auditor import vocabulary
+
+        vocabulary()

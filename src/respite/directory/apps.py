@@ -6,6 +6,13 @@ class DirectoryConfig(AppConfig):
     name = "respite.directory"
     label = "directory"
     verbose_name = _("Resource directory")
-    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
-    # respite_api, respite_demo.
-    respite_urls: list[tuple[str, str]] = []
+    # Integration points (see CONTRIBUTING.md).
+    respite_urls: list[tuple[str, str]] = [
+        ("o/<slug:org>/directory/", "respite.directory.urls"),
+        ("staff/o/<slug:org>/directory/", "respite.directory.staff_urls"),
+    ]
+    respite_nav = [("directory:search", _("Find support"))]
+    respite_staff_nav = [("directory_staff:curate", _("Resource directory"), ("org_admin",))]
+    respite_api = ("", "respite.directory.api.router")
+    respite_demo = "respite.directory.demo.load"
+    respite_result_panels = ["directory/recommend_panel.html"]

@@ -6,6 +6,16 @@ class PeersConfig(AppConfig):
     name = "respite.peers"
     label = "peers"
     verbose_name = _("Peer support")
-    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
-    # respite_api, respite_demo.
-    respite_urls: list[tuple[str, str]] = []
+    # Integration points (see CONTRIBUTING.md).
+    respite_urls = [
+        ("o/<slug:org>/peer-support/", "respite.peers.urls"),
+        ("staff/o/<slug:org>/peer-support/", "respite.peers.staff_urls"),
+    ]
+    respite_nav = [("peers:index", _("Peer support"))]
+    # Program leads are not a staff role (see README.md): their pages are linked from these two.
+    respite_staff_nav = [
+        ("peers_staff:inbox", _("Peer support: my requests"), ("peer_supporter",)),
+        ("peers_staff:settings", _("Peer support program"), ("org_admin",)),
+    ]
+    respite_api = ("", "respite.peers.api.router")
+    respite_demo = "respite.peers.demo.load"

@@ -1,0 +1,194 @@
+"""The shipped data, HSDS 3 validation, import/export round trips and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from respite.directory.demo import SEED_FILE
+from respite.directory.hsds import export_csv, export_data, import_data, read_csv, schema_errors
+from respite.directory.models import Phone, Service
+
+# Every resource the seed documents name (ALL IN toolkit, NRHI/ICSI, National Plan, IHI, UCSF).
+SEED_RESOURCES = [
+    "988 Suicide & Crisis Lifeline",
+    "Crisis Text Line",
+    "Safe Call Now",
+    "911 At Ease",
+    "The Battle Within",
+    "The Emotional PPE Project",
+    "Physician Support Line",
+    "Professional/Physician Health Programs",
+    "American Foundation for Suicide Prevention",
+    "NAMI Healthcare Professional Resources",
+    "Frontline Connect",
+    "Marvin Behavioral Health",
+    "Strengthening the Health Care Workforce",
+    "STEPS Forward",
+    "Peer Support by Dr. Jo Shapiro",
+    "RISE Peer Support",
+    "Schwartz Rounds",
+    "Wellbeing First Champion Challenge",
+    "Impact Wellbeing",
+    "Suicide Prevention: Evidence-Informed Interventions",
+    "PEER™",
+    "FSPHP-ETA",
+    "State Confidentiality Laws",
+    "ICSI: How Systems Can Help Their Workers",
+    "ICSI: How Workers Can Get Help Themselves",
+    "National Plan for Health Workforce Well-Being",
+    "Resource Compendium",
+    "Nursing Peer Support",
+    "Health Workforce Well-Being Day",
+    "Help Health Care Heal",
+    "Secondary Traumatic Stress",
+    "Mental Health Month",
+    "ALL IN for Mental Health",
+]
+
+
+def _seed() -> dict:
+    return json.loads(SEED_FILE.read_text(encoding="utf-8"))
+
+
+def test_every_seed_resource_is_shipped():
+    names = [s["name"] for s in _seed()["services"]]
+    missing = [r for r in SEED_RESOURCES if not any(r in n for n in names)]
+    assert missing == []
+
+
+def test_shipped_file_validates_against_hsds_schema():
+    data = _seed()
+    assert data["hsds_version"] == "3.0"
+    for org in data["organizations"]:
+        assert schema_errors(org, "organization") == []
+    for service in data["services"]:
+        assert schema_errors(service, "service") == []
+
+
+def test_contact_details_only_where_the_seeds_give_them():
+    phones = {
+        s["id"]: [p["number"] for p in s["phones"]] for s in _seed()["services"] if s["phones"]
+    }
+    assert phones == {
+        "988-lifeline": ["988", "988"],
+        "crisis-text-line": ["741741"],
+        "safe-call-now": ["1-206-459-3020"],
+    }
+
+
+def test_schema_rejects_what_hsds_rejects():
+    record = _seed()["services"][0]
+    assert schema_errors({**record, "status": "open"}, "service")
+    assert schema_errors({k: v for k, v in record.items() if k != "name"}, "service")
+    assert schema_errors({**record, "phones": [{"id": "x"}]}, "service") == [
+        "phones/0: 'number' is a required property"
+    ]
+
+
+def test_json_round_trip_is_identical(directory, riverside, lakeview):
+    from respite.directory.demo import DEMO_LOCAL_FILE
+    from respite.directory.hsds import import_json
+
+    import_json(DEMO_LOCAL_FILE)
+    first = export_data()
+    for table in ("service", "organization"):
+        for rec in first[table + "s"]:
+            assert schema_errors(rec, table) == []
+    Service.objects.all().delete()
+    assert Service.objects.count() == 0
+    report = import_data(json.loads(json.dumps(first)))
+    assert report.errors == []
+    assert export_data() == first
+
+
+def test_csv_round_trip_is_identical(directory, tmp_path):
+    first = export_data()
+    export_csv(tmp_path)
+    assert (
+        (tmp_path / "services.csv")
+        .read_text(encoding="utf-8")
+        .startswith("id,organization_id,name")
+    )
+    Service.objects.all().delete()
+    report = import_data(read_csv(tmp_path))
+    assert report.errors == []
+    assert export_data() == first
+
+
+def test_invalid_records_are_reported_and_the_rest_imported(db):
+    data = _seed()
+    good = data["services"][:3]
+    bad_status = {**data["services"][3], "status": "open"}
+    bad_role = {
+        **data["services"][4],
+        "attributes": [{"id": "a", "link_type": "eligibility", "value": "astronaut"}],
+    }
+    bad_url = {**data["services"][5], "url": "javascript:alert(1)"}
+    no_org = {**data["services"][6], "organization_id": "nobody"}
+    data["services"] = [*good, bad_status, bad_role, bad_url, no_org]
+    report = import_data(data)
+    assert report.created == 3
+    assert len(report.errors) == 4
+    joined = "\n".join(report.errors)
+    assert f"services[3] {bad_status['id']}: status: 'open' is not one of" in joined
+    assert "unknown eligibility 'astronaut'" in joined
+    assert "only https:// links" in joined
+    assert "no such organization" in joined
+    assert Service.objects.count() == 3
+
+
+def test_import_sanitizes_descriptions(directory):
+    data = _seed()
+    rec = {
+        **data["services"][0],
+        "description": '<p onclick="x()">Hi</p><script>alert(1)</script><img src=x onerror=alert(1)>',
+    }
+    data["services"] = [rec]
+    import_data(data)
+    desc = Service.objects.get(pk=rec["id"]).description
+    assert "<script" not in desc and "onerror" not in desc and "onclick" not in desc
+    assert desc.startswith("<p>Hi</p>")
+
+
+def test_import_is_idempotent(directory):
+    before = (Service.objects.count(), Phone.objects.count())
+    report = import_data(_seed())
+    assert report.created == 0 and report.updated == before[0]
+    assert (Service.objects.count(), Phone.objects.count()) == before
+
+
+def test_cli_import_reports_and_export_writes(db, tmp_path, capsys):
+    data = _seed()
+    data["services"].append({**data["services"][0], "id": "broken", "status": "nope"})
+    src = tmp_path / "in.json"
+    src.write_text(json.dumps(data), encoding="utf-8")
+    call_command("import_hsds", str(src))
+    out, err = capsys.readouterr()
+    assert f"Imported {len(data['services']) - 1} services" in out
+    assert "invalid: services[" in err and "broken" in err
+    call_command("export_hsds", str(tmp_path / "out.json"))
+    exported = json.loads((tmp_path / "out.json").read_text(encoding="utf-8"))
+    assert len(exported["services"]) == len(data["services"]) - 1
+    call_command("export_hsds", str(tmp_path / "csv"), "--format", "csv")
+    call_command("import_hsds", str(tmp_path / "csv"), "--format", "csv")
+    assert "Imported" in capsys.readouterr().out
+
+
+def test_cli_import_of_a_missing_or_broken_file_fails_cleanly(db, tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_hsds", str(tmp_path / "nope.json"))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CommandError, match="nothing imported"):
+        call_command("import_hsds", str(bad))
+
+
+def test_load_directory_command_is_idempotent(db, capsys):
+    call_command("load_directory")
+    call_command("load_directory")
+    assert "0 new" in capsys.readouterr().out

@@ -1,0 +1,169 @@
+"""Search quality (recall@5 on realistic queries), safety of filters, the keyword fallback."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from respite.core.roles import RoleGroup
+from respite.directory import search as directory_search
+from respite.directory.evaluation import QUERIES, evaluate
+from respite.directory.models import Channel, Confidentiality, Cost, Curation, Service
+from respite.directory.search import Filters, search
+
+
+@pytest.fixture
+def no_model(monkeypatch, tmp_path):
+    monkeypatch.setattr(directory_search, "MODEL_DIR", tmp_path / "missing")
+    directory_search.reset_model()
+    yield
+    directory_search.reset_model()
+
+
+def test_recall_at_5_on_realistic_queries(demo_directory, capsys):
+    assert len(QUERIES) >= 20
+    report = evaluate()
+    with capsys.disabled():
+        print(
+            f"\nrecall@5 = {report['recall_at_5']:.2f} (en {report['recall_en']:.2f}, "
+            f"es {report['recall_es']:.2f}) over {report['queries']} queries; misses: {report['misses']}"
+        )
+    assert report["recall_en"] >= 0.9, report["misses"]
+    assert report["recall_es"] >= 0.75, report["misses"]
+
+
+def test_nurse_afraid_for_license_gets_confidential_nurse_options(directory):
+    result = search("I can't sleep after a patient died and I'm afraid for my nursing license")
+    top = result.services[:5]
+    assert result.inferred_role == "nurse"
+    assert "physician-support-line" not in {s.id for s in result.services}
+    assert all(not s.roles or "nurse" in s.roles for s in result.services)
+    assert all(
+        s.confidentiality in (Confidentiality.CONFIDENTIAL, Confidentiality.ANONYMOUS) for s in top
+    )
+    assert top[0].id == "php-directory"
+
+
+def test_spanish_query_finds_spanish_and_english_services(demo_directory, riverside):
+    result = search("no puedo dormir, necesito terapia gratis", organization=riverside)
+    ids = [s.id for s in result.services[:5]]
+    assert {"emotional-ppe", "battle-within"} & set(ids)
+    spanish_only = search("capellán", organization=riverside)
+    assert spanish_only.services[0].id == "riverside-chaplaincy"
+
+
+def test_crisis_words_put_crisis_lines_first(directory):
+    result = search("thinking about suicide")
+    assert result.crisis
+    assert result.services[0].id in {"988-lifeline", "crisis-text-line"}
+
+
+def test_missing_model_falls_back_to_keyword_and_says_so(directory, no_model):
+    result = search("free therapy")
+    assert result.mode == "keyword"
+    assert "unavailable" in result.notice
+    assert {"emotional-ppe", "battle-within"} & {s.id for s in result.services[:5]}
+    report = evaluate(semantic=False)
+    assert report["recall_at_5"] >= 0.6
+
+
+def test_hidden_and_other_portals_services_never_appear(demo_directory, riverside, lakeview):
+    Curation.objects.create(organization=riverside, service_id="battle-within", hidden=True)
+    ids = {s.id for s in search("free therapy grief", organization=riverside, limit=100).services}
+    assert "battle-within" not in ids
+    assert not any(i.startswith("lakeview") for i in ids)
+    assert "battle-within" in {
+        s.id for s in search("free therapy grief", organization=lakeview, limit=100).services
+    }
+
+
+def test_open_now_uses_schedules(demo_directory, riverside):
+    from datetime import UTC, datetime
+
+    tuesday_noon_pacific = datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
+    sunday_night = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)  # Saturday 23:30 Pacific
+    ids = {
+        s.id
+        for s in search(
+            "",
+            organization=riverside,
+            filters=Filters(open_now=True),
+            limit=100,
+            now=tuesday_noon_pacific,
+        ).services
+    }
+    assert {"riverside-food-pantry", "riverside-eap", "988-lifeline"} <= ids
+    ids = {
+        s.id
+        for s in search(
+            "", organization=riverside, filters=Filters(open_now=True), limit=100, now=sunday_night
+        ).services
+    }
+    assert "riverside-food-pantry" not in ids and "988-lifeline" in ids
+
+
+QUERY_WORDS = [
+    "therapy",
+    "crisis",
+    "sleep",
+    "license",
+    "doctor",
+    "nurse",
+    "peer",
+    "free",
+    "terapia",
+    "ayuda",
+    "anonymous",
+    "grief",
+    "suicide",
+    "food",
+    "family",
+    "",
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    words=st.lists(st.sampled_from(QUERY_WORDS), max_size=4),
+    role=st.sampled_from(["", *RoleGroup.values]),
+    state=st.sampled_from(["", "CA", "TX", "NY"]),
+    language=st.sampled_from(["", "en", "es"]),
+    cost=st.sampled_from(["", *Cost.values]),
+    confidentiality=st.sampled_from(["", *Confidentiality.values]),
+    channel=st.sampled_from(["", *Channel.values]),
+    h24=st.booleans(),
+)
+def test_filters_never_return_an_ineligible_service(
+    demo_directory, riverside, words, role, state, language, cost, confidentiality, channel, h24
+):
+    f = Filters(
+        role_group=role,
+        state=state,
+        language=language,
+        cost=cost,
+        confidentiality=confidentiality,
+        channel=channel,
+        available_24_7=h24,
+    )
+    result = search(" ".join(words), organization=riverside, filters=f, limit=100)
+    for s in result.services:
+        assert not role or not s.roles or role in s.roles
+        assert not state or s.area_scope == "national" or state in s.area_states
+        assert not language or language in s.languages
+        assert not cost or s.cost == cost
+        assert not confidentiality or s.confidentiality == confidentiality
+        assert not channel or channel in s.channels
+        assert not h24 or s.available_24_7
+        assert s.portal_id in (None, riverside.pk)
+        assert s.status == "active"
+
+
+def test_search_text_stays_out_of_the_database_and_logs(directory, caplog):
+    before = Service.objects.count()
+    with caplog.at_level("DEBUG"):
+        search("my secret worry about my license")
+    assert "secret worry" not in caplog.text
+    assert Service.objects.count() == before

@@ -1,0 +1,258 @@
+"""Worker pages, staff curation (access, CSRF, audit log, sanitizing) and the HSDS API."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from respite.core.models import AuditLog
+from respite.core.roles import StaffRole
+from respite.core.testing import PASSWORD, make_staff
+from respite.directory.models import Curation, Service
+
+
+@pytest.fixture
+def admin_client(org_admin):
+    c = Client()
+    c.login(username="owner", password=PASSWORD)
+    return c
+
+
+def test_search_page_lists_and_filters(client, directory, org):
+    url = reverse("directory:search", kwargs={"org": org.slug})
+    r = client.get(url)
+    assert r.status_code == 200 and "988 Suicide" in r.content.decode()
+    r = client.get(url, {"q": "free therapy", "role": "nurse"})
+    body = r.content.decode()
+    assert "The Emotional PPE Project" in body and "Physician Support Line" not in body
+    r = client.get(url, {"q": "anonymous", "role": "physician"})
+    assert "Physician Support Line" in r.content.decode()
+
+
+def test_search_page_shows_crisis_options_for_risk_words(client, directory, org):
+    r = client.get(
+        reverse("directory:search", kwargs={"org": org.slug}), {"q": "I want to kill myself"}
+    )
+    assert "Help is available right now" in r.content.decode()
+
+
+def test_search_page_rejects_bad_filters_without_500(client, directory, org):
+    r = client.get(
+        reverse("directory:search", kwargs={"org": org.slug}),
+        {"state": "California", "role": "pilot"},
+    )
+    assert r.status_code == 400
+
+
+def test_search_page_wrong_method(client, directory, org):
+    assert client.post(reverse("directory:search", kwargs={"org": org.slug})).status_code == 405
+
+
+def test_detail_page_and_other_portals_local_service(client, demo_directory, riverside, lakeview):
+    ok = client.get(
+        reverse("directory:service", kwargs={"org": "riverside", "pk": "riverside-eap"})
+    )
+    assert ok.status_code == 200 and "Employee Assistance" in ok.content.decode()
+    assert (
+        client.get(
+            reverse("directory:service", kwargs={"org": "lakeview", "pk": "riverside-eap"})
+        ).status_code
+        == 404
+    )
+    Curation.objects.create(organization=riverside, service_id="988-lifeline", hidden=True)
+    assert (
+        client.get(
+            reverse("directory:service", kwargs={"org": "riverside", "pk": "988-lifeline"})
+        ).status_code
+        == 404
+    )
+
+
+def test_staff_pages_deny_anonymous_outsiders_and_other_roles(
+    client, directory, org, outsider, counselor
+):
+    url = reverse("directory_staff:curate", kwargs={"org": org.slug})
+    assert client.get(url).status_code == 302  # to sign-in
+    for username in ("outsider", "counselor"):
+        c = Client()
+        c.login(username=username, password=PASSWORD)
+        assert c.get(url).status_code == 404
+        r = c.post(
+            reverse(
+                "directory_staff:curate_action", kwargs={"org": org.slug, "pk": "988-lifeline"}
+            ),
+            {"action": "hide"},
+        )
+        assert r.status_code == 404
+    assert not Curation.objects.exists()
+
+
+def test_hide_and_feature_are_audit_logged_and_take_effect(admin_client, client, directory, org):
+    url = reverse("directory_staff:curate_action", kwargs={"org": org.slug, "pk": "battle-within"})
+    assert (
+        admin_client.get(reverse("directory_staff:curate", kwargs={"org": org.slug})).status_code
+        == 200
+    )
+    assert admin_client.get(url).status_code == 405
+    assert admin_client.post(url, {"action": "hide"}).status_code == 302
+    assert admin_client.post(url, {"action": "explode"}).status_code == 400
+    log = AuditLog.objects.filter(action="directory.service_hide").get()
+    assert (
+        log.organization == org and log.target_id == "battle-within" and log.actor_label == "owner"
+    )
+    body = client.get(
+        reverse("directory:search", kwargs={"org": org.slug}), {"q": "free therapy grief"}
+    ).content
+    assert b"The Battle Within" not in body
+    admin_client.post(url, {"action": "show"})
+    admin_client.post(url, {"action": "feature"})
+    assert Curation.objects.get(organization=org, service_id="battle-within").featured
+    assert AuditLog.objects.filter(action="directory.service_feature").exists()
+
+
+def test_curation_post_needs_csrf(org_admin, directory, org):
+    c = Client(enforce_csrf_checks=True)
+    c.login(username="owner", password=PASSWORD)
+    r = c.post(
+        reverse("directory_staff:curate_action", kwargs={"org": org.slug, "pk": "battle-within"}),
+        {"action": "hide"},
+    )
+    assert r.status_code == 403
+
+
+def test_add_local_service_sanitizes_and_logs(admin_client, client, directory, org):
+    url = reverse("directory_staff:local_add", kwargs={"org": org.slug})
+    payload = {
+        "name": "Acme EAP",
+        "description": '<p>Call us</p><script>alert("x")</script><a href="javascript:alert(1)">x</a>',
+        "cost": "employer_paid",
+        "confidentiality": "employer_run",
+        "roles": [],
+        "audiences": ["worker"],
+        "channels": ["phone"],
+        "tiers": ["counseling"],
+        "languages": ["en"],
+        "phone": "555 0100",
+        "url": "https://example.org/eap",
+    }
+    r = admin_client.post(url, payload)
+    assert r.status_code == 302
+    s = Service.objects.get(name="Acme EAP")
+    assert s.portal == org and "<script" not in s.description and "javascript:" not in s.description
+    assert AuditLog.objects.filter(action="directory.local_service_added", target_id=s.pk).exists()
+    assert (
+        "Acme EAP"
+        in client.get(
+            reverse("directory:search", kwargs={"org": org.slug}), {"q": "EAP"}
+        ).content.decode()
+    )
+    bad = admin_client.post(url, {**payload, "url": "http://insecure.example"})
+    assert bad.status_code == 400
+    edit = reverse("directory_staff:local_edit", kwargs={"org": org.slug, "pk": s.pk})
+    assert admin_client.post(edit, {**payload, "name": "Acme EAP (24/7)"}).status_code == 302
+    delete = reverse("directory_staff:local_delete", kwargs={"org": org.slug, "pk": s.pk})
+    assert admin_client.post(delete).status_code == 302
+    assert not Service.objects.filter(pk=s.pk).exists()
+    assert AuditLog.objects.filter(action="directory.local_service_deleted").exists()
+
+
+def test_cannot_edit_a_shared_or_other_orgs_service(admin_client, demo_directory, org):
+    for pk in ("988-lifeline", "riverside-eap"):
+        assert (
+            admin_client.get(
+                reverse("directory_staff:local_edit", kwargs={"org": org.slug, "pk": pk})
+            ).status_code
+            == 404
+        )
+        assert (
+            admin_client.post(
+                reverse("directory_staff:local_delete", kwargs={"org": org.slug, "pk": pk})
+            ).status_code
+            == 404
+        )
+
+
+def test_platform_admin_may_curate(platform_admin, directory, org):
+    c = Client()
+    c.login(username="platform", password=PASSWORD)
+    assert c.get(reverse("directory_staff:curate", kwargs={"org": org.slug})).status_code == 200
+
+
+def test_peer_supporter_cannot_curate(directory, org):
+    make_staff(org, StaffRole.PEER_SUPPORTER, "peer")
+    c = Client()
+    c.login(username="peer", password=PASSWORD)
+    assert c.get(reverse("directory_staff:curate", kwargs={"org": org.slug})).status_code == 404
+
+
+# --- API -------------------------------------------------------------------------------------------
+
+
+def test_api_services_paginated_and_filtered(client, directory):
+    r = client.get("/api/v1/services", {"per_page": 5, "page": 2})
+    data = r.json()
+    assert (
+        r.status_code == 200
+        and data["page_number"] == 2
+        and data["size"] == 5
+        and not data["first_page"]
+    )
+    assert data["total_items"] == Service.objects.filter(portal__isnull=True).count()
+    r = client.get("/api/v1/services", {"q": "psychiatrist", "role": "nurse", "per_page": 100})
+    assert all(s["id"] != "physician-support-line" for s in r.json()["contents"])
+    r = client.get("/api/v1/services", {"available_24_7": "true", "per_page": 100})
+    ids = {s["id"] for s in r.json()["contents"]}
+    assert ids == {"988-lifeline", "crisis-text-line", "safe-call-now"}
+
+
+def test_api_service_detail_is_hsds(client, directory):
+    from respite.directory.hsds import schema_errors
+
+    r = client.get("/api/v1/services/988-lifeline")
+    assert r.status_code == 200
+    assert schema_errors(r.json(), "service") == []
+    assert r.json()["organization"]["name"] == "988 Suicide & Crisis Lifeline"
+    assert client.get("/api/v1/services/nope").status_code == 404
+
+
+def test_api_respects_portal_curation(client, demo_directory, riverside):
+    Curation.objects.create(organization=riverside, service_id="988-lifeline", hidden=True)
+    assert (
+        client.get("/api/v1/services/988-lifeline", {"organization": "riverside"}).status_code
+        == 404
+    )
+    ids = {
+        s["id"]
+        for s in client.get(
+            "/api/v1/services", {"organization": "riverside", "per_page": 100}
+        ).json()["contents"]
+    }
+    assert "riverside-eap" in ids and "988-lifeline" not in ids and "lakeview-eap" not in ids
+    assert (
+        client.get("/api/v1/services/riverside-eap").status_code == 404
+    )  # local: only with its portal
+
+
+def test_api_organizations(client, directory):
+    data = client.get("/api/v1/organizations", {"per_page": 100}).json()
+    assert data["total_items"] >= 20 and all("description" in o for o in data["contents"])
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"role": "pilot"},
+        {"per_page": 1000},
+        {"page": 0},
+        {"state": "Texas"},
+        {"organization": "../x"},
+    ],
+)
+def test_api_bad_input_is_422(client, directory, params):
+    r = client.get("/api/v1/services", params)
+    assert r.status_code == 422 and "detail" in r.json()
+
+
+def test_api_unknown_portal_is_404(client, directory):
+    assert client.get("/api/v1/services", {"organization": "nowhere"}).status_code == 404

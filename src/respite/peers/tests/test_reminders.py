@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from respite.core.models import AuditLog
+from respite.peers import reminders
+from respite.peers.models import PeerProgram, Source, do_create_request
+
+
+@pytest.fixture
+def req(org, er, icu_supporter, lead):
+    program = PeerProgram.for_org(org)
+    program.target_hours = 24
+    program.save()
+    created = timezone.now() - timedelta(days=10)
+    return do_create_request(
+        org,
+        Source.MANAGER,
+        code_for="referrer",
+        contact="555",
+        department=er,
+        event_type="violence",
+        now=created,
+    )[0]
+
+
+@pytest.mark.django_db
+def test_missed_time_to_contact_reminds_then_escalates_to_lead_once(
+    req, mailoutbox, lead, icu_supporter
+):
+    start = req.created_at
+    req.do_accept(icu_supporter, now=start + timedelta(hours=1))
+    assert reminders.run(start + timedelta(hours=11)) == {
+        "reminded": 0,
+        "reoffered": 0,
+        "escalated": 0,
+    }
+    assert reminders.run(start + timedelta(hours=13))["reminded"] == 1
+    assert [m.to for m in mailoutbox] == [[icu_supporter.user.email]]
+    assert "555" not in mailoutbox[0].body and "violence" not in mailoutbox[0].body.lower()
+    assert reminders.run(start + timedelta(hours=20))["reminded"] == 0  # once only
+    counts = reminders.run(start + timedelta(hours=24, minutes=1))
+    assert counts["escalated"] == 1
+    req.refresh_from_db()
+    assert req.escalated_at == start + timedelta(hours=24, minutes=1)
+    assert mailoutbox[-1].to == [lead.email] and req.reference in mailoutbox[-1].subject
+    assert (
+        AuditLog.objects.filter(action="peers.request_escalated", target_id=str(req.pk)).count()
+        == 1
+    )
+    assert reminders.run(start + timedelta(hours=30))["escalated"] == 0
+    assert len(mailoutbox) == 2
+
+
+@pytest.mark.django_db
+def test_contacted_in_time_is_not_escalated(req, mailoutbox, icu_supporter):
+    start = req.created_at
+    req.do_accept(icu_supporter, now=start)
+    req.contacted_at = start + timedelta(hours=2)
+    req.save()
+    assert reminders.run(start + timedelta(hours=48)) == {
+        "reminded": 0,
+        "reoffered": 0,
+        "escalated": 0,
+    }
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db
+def test_target_is_an_organization_setting(req, mailoutbox):
+    program = PeerProgram.for_org(req.organization)
+    program.target_hours = 4
+    program.save()
+    assert reminders.run(req.created_at + timedelta(hours=4))["escalated"] == 1
+
+
+@pytest.mark.django_db
+def test_unaccepted_request_reminds_offered_supporters(req, mailoutbox, icu_supporter):
+    reminders.run(req.created_at + timedelta(hours=12))
+    assert [m.to for m in mailoutbox] == [[icu_supporter.user.email]]
+
+
+@pytest.mark.django_db
+def test_command_runs(req, capsys):
+    call_command("peer_reminders")
+    assert "escalated" in capsys.readouterr().out

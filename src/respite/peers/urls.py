@@ -1,0 +1,14 @@
+from django.urls import path
+
+from respite.peers import views
+
+app_name = "peers"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("ask/", views.ask, name="ask"),
+    path("refer/", views.refer, name="refer"),
+    path("team/", views.team, name="team"),
+    path("check/", views.check, name="check"),
+    path("status/<uuid:pk>/", views.status, name="status"),
+    path("status/<uuid:pk>/rate/", views.rate, name="rate"),
+]

@@ -1,0 +1,217 @@
+"""Worker-facing peer support pages: ask for yourself, refer a colleague, ask for a team, check a
+request's status and rate the help, all without an account.
+
+A browser session can see a request only after creating it or after entering one of its codes;
+what it then sees depends on which code: the requester sees the supporter's message and can rate,
+a referrer sees only whether a supporter has reached out.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from respite.core import privacy
+from respite.core.portal import portal_view
+from respite.peers.forms import (
+    CodeForm,
+    GroupRequestForm,
+    RatingForm,
+    ReferralForm,
+    SelfRequestForm,
+)
+from respite.peers.models import PeerProgram, Source, SupportRequest, do_create_request
+
+SESSION_KEY = "peers_requests"  # {request id: "requester" | "referrer" | "rater"}
+
+
+def _remember(request: HttpRequest, req: SupportRequest, role: str) -> None:
+    seen = dict(list(request.session.get(SESSION_KEY, {}).items())[-9:])
+    seen[str(req.pk)] = role
+    request.session[SESSION_KEY] = seen
+
+
+def _get_request_for_worker(request: HttpRequest, pk) -> tuple[SupportRequest, str]:
+    """The request and this session's part in it; 404 to any session that is not a party."""
+    role = request.session.get(SESSION_KEY, {}).get(str(pk))
+    if role is None:
+        raise Http404
+    return get_object_or_404(SupportRequest, pk=pk, organization=request.organization), role
+
+
+@portal_view
+def index(request: HttpRequest) -> HttpResponse:
+    program = PeerProgram.for_org(request.organization)
+    return render(request, "peers/index.html", {"program": program})
+
+
+def _created(
+    request: HttpRequest, req: SupportRequest, words: str | None, role: str
+) -> HttpResponse:
+    _remember(request, req, role)
+    program = PeerProgram.for_org(request.organization)
+    return render(
+        request, "peers/created.html", {"req": req, "code": words, "role": role, "program": program}
+    )
+
+
+def _request_fields(data: dict) -> dict:
+    return {
+        "contact": data.get("contact", ""),
+        "best_time": data.get("best_time", ""),
+        "department": data.get("department"),
+        "role_group": data.get("role_group", ""),
+        "language": data["language"],
+        "event_type": data["event_type"],
+    }
+
+
+@portal_view
+def ask(request: HttpRequest) -> HttpResponse:
+    """Self-referral: anonymous with a code (default) or with a contact the worker chooses to give."""
+    org = request.organization
+    form = SelfRequestForm(
+        org,
+        request.POST or None,
+        initial={"language": (getattr(request, "LANGUAGE_CODE", "en") or "en")[:2]},
+    )
+    if request.method == "POST" and form.is_valid():
+        anonymous = form.cleaned_data["mode"] == SelfRequestForm.MODE_CODE
+        req, words = do_create_request(
+            org,
+            Source.SELF_CODE if anonymous else Source.SELF_CONTACT,
+            code_for="requester" if anonymous else None,
+            **_request_fields(form.cleaned_data),
+        )
+        return _created(request, req, words, "requester")
+    return render(
+        request,
+        "peers/request_form.html",
+        {"form": form, "kind": "self"},
+        status=400 if form.errors else 200,
+    )
+
+
+@portal_view
+def refer(request: HttpRequest) -> HttpResponse:
+    """A colleague or manager refers someone after an adverse event: contact and kind of event only."""
+    org = request.organization
+    form = ReferralForm(org, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        source = (
+            Source.MANAGER if form.cleaned_data["relationship"] == "manager" else Source.COLLEAGUE
+        )
+        req, words = do_create_request(
+            org, source, code_for="referrer", **_request_fields(form.cleaned_data)
+        )
+        return _created(request, req, words, "referrer")
+    return render(
+        request,
+        "peers/request_form.html",
+        {"form": form, "kind": "refer"},
+        status=400 if form.errors else 200,
+    )
+
+
+@portal_view
+def team(request: HttpRequest) -> HttpResponse:
+    """A group request for a team after a critical incident."""
+    org = request.organization
+    form = GroupRequestForm(org, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = _request_fields({**form.cleaned_data, "role_group": ""})
+        req, words = do_create_request(
+            org,
+            Source.GROUP,
+            code_for="referrer",
+            team_size=form.cleaned_data["team_size"],
+            **fields,
+        )
+        return _created(request, req, words, "referrer")
+    return render(
+        request,
+        "peers/request_form.html",
+        {"form": form, "kind": "team"},
+        status=400 if form.errors else 200,
+    )
+
+
+@portal_view
+def check(request: HttpRequest) -> HttpResponse:
+    """Enter a code: the requester's, the referrer's, or the rating code the supporter handed over."""
+    form = CodeForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            code = privacy.find_access_code(request, form.cleaned_data["code"])
+        except privacy.Throttled:
+            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+            status = 429
+        else:
+            req = None
+            if code is not None:
+                req = (
+                    SupportRequest.objects.filter(organization=request.organization)
+                    .filter(Q(requester_code=code) | Q(referrer_code=code) | Q(rating_code=code))
+                    .first()
+                )
+            if req is not None:
+                role = (
+                    "requester"
+                    if req.requester_code_id == code.pk
+                    else "referrer"
+                    if req.referrer_code_id == code.pk
+                    else "rater"
+                )
+                request.session.cycle_key()
+                _remember(request, req, role)
+                return redirect("peers:status", org=request.organization.slug, pk=req.pk)
+            # One message for wrong, unknown and malformed codes: nothing to learn from it.
+            form.add_error(
+                None, _("We could not find a request for that code. Check the words and try again.")
+            )
+            status = 400
+    return render(request, "peers/check.html", {"form": form}, status=status)
+
+
+@portal_view
+def status(request: HttpRequest, pk) -> HttpResponse:
+    req, role = _get_request_for_worker(request, pk)
+    can_rate = role in ("requester", "rater") and req.closed_at is not None and req.rating is None
+    return render(
+        request,
+        "peers/status.html",
+        {
+            "req": req,
+            "role": role,
+            "can_rate": can_rate,
+            "form": RatingForm() if can_rate else None,
+            "program": PeerProgram.for_org(request.organization),
+        },
+    )
+
+
+@require_POST
+@portal_view
+def rate(request: HttpRequest, pk) -> HttpResponse:
+    req, role = _get_request_for_worker(request, pk)
+    if role not in ("requester", "rater") or req.closed_at is None:
+        raise Http404
+    form = RatingForm(request.POST)
+    if req.rating is not None:
+        form.add_error(None, _("This support has already been rated. Thank you."))
+    if not form.is_valid():
+        return render(
+            request,
+            "peers/status.html",
+            {"req": req, "role": role, "can_rate": req.rating is None, "form": form},
+            status=400,
+        )
+    # Only the score is kept: the rating has no date finer than the request's own.
+    SupportRequest.objects.filter(pk=req.pk, rating__isnull=True).update(
+        rating=form.cleaned_data["rating"]
+    )
+    return render(request, "peers/rated.html", {"req": req})
