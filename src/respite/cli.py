@@ -9,11 +9,19 @@ import os
 import sys
 
 
+# Django command names cannot contain '-'; these spellings are accepted too.
+ALIASES = {"audit-questions": "audit_questions", "rotate-keys": "rotate_keys", "import-hsds": "import_hsds",
+           "export-hsds": "export_hsds", "peer-reminders": "peer_reminders"}
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "respite.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["respite", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args:
+        args[0] = ALIASES.get(args[0], args[0])
+    execute_from_command_line(["respite", *args])
 
 
 if __name__ == "__main__":

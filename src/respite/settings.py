@@ -232,10 +232,27 @@ LOGGING = {
         # runserver's access log prints the client address; Respite keeps it out.
         "django.server": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # WeasyPrint narrates every step of a PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
+# --- Email (staff reminders and escalations only; workers are never emailed) ----------------
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Respite <respite@localhost>")
+
 # --- Respite ---------------------------------------------------------------------------------
+# Public address of the portal, for links in emails sent from scheduled jobs (no request to ask).
+RESPITE_SITE_URL = os.environ.get("RESPITE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 RESPITE_MIN_GROUP_SIZE = max(5, envint("RESPITE_MIN_GROUP_SIZE", 5))
 RESPITE_MIN_GROUP_SIZE_TEXT = max(10, envint("RESPITE_MIN_GROUP_SIZE_TEXT", 10))
 # Access-code throttle: strict per code, generous per network address (staff share hospital NAT).

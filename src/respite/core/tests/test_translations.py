@@ -11,26 +11,30 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = sorted(ROOT.glob("**/locale/es/LC_MESSAGES/django.po"))
 
 
-def _entries(po: Path) -> list[tuple[str, str, bool]]:
-    """(msgid, msgstr, fuzzy) for each entry, joining continued lines."""
-    entries, msgid, msgstr, fuzzy, field = [], None, None, False, None
+def _entries(po: Path) -> list[tuple[str, list[str], bool]]:
+    """(msgid, [msgstr or each plural msgstr[n]], fuzzy) for each entry, joining continued lines."""
+    entries: list[tuple[str, list[str], bool]] = []
+    msgid, strs, fuzzy, target, pending_fuzzy = None, [], False, None, False
     for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("#,") and "fuzzy" in line:
-            fuzzy = True
+            pending_fuzzy = True
         elif line.startswith("msgid "):
-            msgid, field = line[7:-1], "id"
-        elif line.startswith("msgstr "):
-            msgstr, field = line[8:-1], "str"
-        elif line.startswith("msgid_plural") or line.startswith("msgstr["):
-            msgstr, field = (line.split(" ", 1)[1][1:-1] if line.startswith("msgstr[") else msgstr), "str"
-        elif line.startswith('"') and field:
-            if field == "id":
-                msgid += line[1:-1]
-            else:
-                msgstr += line[1:-1]
+            if msgid is not None:  # entries not separated by a blank line
+                entries.append((msgid, strs, fuzzy))
+                strs = []
+            msgid, target, fuzzy, pending_fuzzy = line[7:-1], "id", pending_fuzzy, False
+        elif line.startswith("msgid_plural "):
+            target = "plural"
+        elif line.startswith(("msgstr ", "msgstr[")):
+            strs.append(line.split(" ", 1)[1][1:-1])
+            target = "str"
+        elif line.startswith('"') and target == "id":
+            msgid += line[1:-1]
+        elif line.startswith('"') and target == "str":
+            strs[-1] += line[1:-1]
         elif not line.strip() and msgid is not None:
-            entries.append((msgid, msgstr or "", fuzzy))
-            msgid, msgstr, fuzzy, field = None, None, False, None
+            entries.append((msgid, strs, fuzzy))
+            msgid, strs, fuzzy, target = None, [], False, None
     return entries
 
 
@@ -40,11 +44,13 @@ def test_there_are_spanish_catalogs():
 
 @pytest.mark.parametrize("po", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_message_is_translated_and_compiled(po):
-    untranslated = [mid for mid, mstr, fuzzy in _entries(po) if mid and (not mstr or fuzzy)]
+    untranslated = [mid for mid, strs, fuzzy in _entries(po) if mid and (not all(strs) or fuzzy)]
     assert not untranslated, f"{po}: untranslated or fuzzy: {untranslated[:5]}"
     mo = po.with_suffix(".mo")
     assert mo.exists(), f"{mo} missing: run make messages"
     catalog = gettext.GNUTranslations(mo.open("rb"))
-    for mid, mstr, _fuzzy in _entries(po):
-        if mid and "\\" not in mid and "\\" not in mstr:
-            assert catalog.gettext(mid) == mstr, f"{mo} is stale: run make messages"
+    for mid, strs, _fuzzy in _entries(po):
+        if mid and len(strs) == 1 and "\\" not in mid + strs[0]:
+            assert catalog.gettext(mid) == strs[0], f"{mo} is stale: run make messages"
+        elif mid and len(strs) > 1:
+            assert catalog.ngettext(mid, mid, 1) == strs[0], f"{mo} is stale: run make messages"
