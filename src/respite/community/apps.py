@@ -8,4 +8,18 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community action kit")
     # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
     # respite_api, respite_demo.
-    respite_urls: list[tuple[str, str]] = []
+    respite_urls: list[tuple[str, str]] = [
+        ("o/<slug:org>/community/", "respite.community.urls"),
+        ("staff/o/<slug:org>/community/", "respite.community.staff_urls"),
+    ]
+    respite_nav = [("community:index", _("Gatherings"))]
+    respite_staff_nav = [("community_staff:events", _("Community gatherings"), ("org_admin",))]
+    respite_api = ("", "respite.community.api.router")
+    respite_demo = "respite.community.demo.load"
+
+    def ready(self) -> None:
+        # Validate the toolkit and composer data files at start-up: a broken edit stops the server.
+        from respite.community.toolkit import social_data, toolkit_data
+
+        toolkit_data()
+        social_data()
