@@ -1,0 +1,371 @@
+"""Community action kit pages under /o/<org>/community/.
+
+Three kinds of visitor, each loaded through its own helper:
+- anyone with the RSVP link (``_get_event_for_public``): RSVP, leave a note, pledge;
+- the organizer, who holds the private management link (``_get_event_for_organizer``);
+- nobody else: unknown ids and tokens give 404, repeated wrong tokens 429.
+Posts from the public are rate-limited per network address (keyed hash, never the raw address).
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from respite.community import actions, pdf, social, toolkit
+from respite.community.forms import ComposerForm, EventForm, NoteForm, PledgeForm, RsvpForm
+from respite.community.models import Event, Note, NoteStatus
+from respite.core import privacy
+from respite.core.portal import client_language, portal_view
+from respite.core.resources import crisis_options
+
+SESSION_RSVPS = "community_rsvps"
+POSTS_PER_ADDRESS = 120  # per throttle window; a hospital's staff share one public address
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _limit_posts(request: HttpRequest) -> None:
+    """Count a public submission against this address; raise _TooMany past the limit."""
+    try:
+        keys = privacy.check_credential(
+            request,
+            "community",
+            kind="community-post",
+            per_credential=10**9,
+            per_address=POSTS_PER_ADDRESS,
+        )
+    except privacy.Throttled as exc:
+        raise _TooMany from exc
+    privacy.throttle_record_failure(keys[1])
+
+
+def _too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "community/too_many.html", status=429)
+
+
+def _get_event_for_public(request: HttpRequest, pk) -> Event:
+    event = Event.objects.visible().filter(organization=request.organization, pk=pk).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def _get_event_for_organizer(request: HttpRequest, token: str) -> Event:
+    """The event whose management token this is; wrong tokens are throttled like access codes."""
+    keys = privacy.check_credential(
+        request,
+        token[:100],
+        kind="community-manage",
+        per_credential=settings.RESPITE_CODE_FAILURES_PER_CODE,
+        per_address=settings.RESPITE_CODE_FAILURES_PER_ADDRESS,
+    )
+    event = Event.objects.visible().for_token(request.organization, token)
+    if event is None:
+        for key in keys:
+            privacy.throttle_record_failure(key)
+        raise Http404
+    return event
+
+
+def _organizer(view):
+    """Resolve the management token, answering 429 after too many wrong ones."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+        try:
+            event = _get_event_for_organizer(request, token)
+        except privacy.Throttled:
+            return _too_many(request)
+        return view(request, event, token, *args, **kwargs)
+
+    return wrapper
+
+
+def _manage_url(event: Event, token: str, name: str = "manage") -> str:
+    return reverse(f"community:{name}", kwargs={"org": event.organization.slug, "token": token})
+
+
+# --- Start ------------------------------------------------------------------------------------
+@portal_view
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "community/index.html", {"notes": toolkit.notes(), "fund": toolkit.fundraising()}
+    )
+
+
+@portal_view
+def create(request: HttpRequest) -> HttpResponse:
+    org = request.organization
+    form = EventForm(request.POST or None, initial={"state": org.state})
+    if request.method == "POST" and form.is_valid():
+        event = form.save(commit=False)
+        event.organization = org
+        token = event.new_manage_token()
+        event.save()
+        messages.success(
+            request,
+            _(
+                "Your gathering is ready. Bookmark this page: its address is your private "
+                "link to manage the gathering, and we cannot show it again."
+            ),
+        )
+        return redirect(_manage_url(event, token))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "community/event_form.html", {"form": form, "creating": True}, status=status
+    )
+
+
+# --- Public event page ------------------------------------------------------------------------
+def _event_context(request: HttpRequest, event: Event, **forms) -> dict:
+    return {
+        "event": event,
+        "tally": event.tally(),
+        "notes": event.notes.approved(),
+        "fund": toolkit.fundraising(),
+        "rsvp_form": forms.get("rsvp_form") or RsvpForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "pledge_form": forms.get("pledge_form") or PledgeForm(),
+        "pledges": event.pledges.exclude(display_name="")[:20],
+        "coming": str(event.pk) in request.session.get(SESSION_RSVPS, []),
+        "note_sent": request.GET.get("note") == "sent",
+    }
+
+
+@portal_view
+@require_GET
+def event_page(request: HttpRequest, pk) -> HttpResponse:
+    event = _get_event_for_public(request, pk)
+    return render(request, "community/event.html", _event_context(request, event))
+
+
+@portal_view
+@require_POST
+def rsvp(request: HttpRequest, pk) -> HttpResponse:
+    event = _get_event_for_public(request, pk)
+    if event.is_past:
+        messages.error(request, _("This gathering has already taken place."))
+        return redirect(event)
+    form = RsvpForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "community/event.html",
+            _event_context(request, event, rsvp_form=form),
+            status=400,
+        )
+    try:
+        _limit_posts(request)
+    except _TooMany:
+        return _too_many(request)
+    form.instance.event = event
+    form.instance.language = client_language(request)
+    form.save()
+    seen = request.session.get(SESSION_RSVPS, [])
+    request.session[SESSION_RSVPS] = [*seen[-19:], str(event.pk)]
+    messages.success(request, _("Thank you, you're on the list."))
+    return redirect(event)
+
+
+@portal_view
+@require_POST
+def note_submit(request: HttpRequest, pk) -> HttpResponse:
+    event = _get_event_for_public(request, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "community/event.html",
+            _event_context(request, event, note_form=form),
+            status=400,
+        )
+    try:
+        _limit_posts(request)
+    except _TooMany:
+        return _too_many(request)
+    form.instance.event = event
+    form.save()
+    return redirect(f"{event.get_absolute_url()}?note=sent#notes")
+
+
+@portal_view
+@require_POST
+def pledge(request: HttpRequest, pk) -> HttpResponse:
+    event = _get_event_for_public(request, pk)
+    form = PledgeForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "community/event.html",
+            _event_context(request, event, pledge_form=form),
+            status=400,
+        )
+    try:
+        _limit_posts(request)
+    except _TooMany:
+        return _too_many(request)
+    form.save(event)
+    messages.success(
+        request, _("Thank you for your pledge. Please complete it on the donation page.")
+    )
+    return redirect(f"{event.get_absolute_url()}#fundraising")
+
+
+@portal_view
+@require_GET
+def cards_pdf(request: HttpRequest) -> HttpResponse:
+    """Foldable note cards; ?event=<id> prints the event's clinic or unit on the front."""
+    event = None
+    if request.GET.get("event"):
+        try:
+            event_id = uuid.UUID(request.GET["event"])
+        except ValueError as exc:
+            raise Http404 from exc
+        event = _get_event_for_public(request, event_id)
+    ctx = {
+        "notes": toolkit.notes(),
+        "event": event,
+        "source": toolkit.toolkit_data()["source"],
+        "organization": request.organization,
+    }
+    return pdf.pdf_response(
+        pdf.render_pdf("community/pdf/cards.html", ctx, request), _("thank-you-cards")
+    )
+
+
+# --- Organizer --------------------------------------------------------------------------------
+@portal_view
+@_organizer
+@require_GET
+def manage(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+    ctx = {
+        "event": event,
+        "token": token,
+        "tally": event.tally(),
+        "rsvps": event.rsvps.all(),
+        "pending": event.notes.pending(),
+        "approved": event.notes.approved(),
+        "pledges": event.pledges.all(),
+        "fund": toolkit.fundraising(),
+        "manage_url": request.build_absolute_uri(_manage_url(event, token)),
+        "public_url": request.build_absolute_uri(event.get_absolute_url()),
+    }
+    return render(request, "community/manage.html", ctx)
+
+
+@portal_view
+@_organizer
+def edit(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+    form = EventForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes saved."))
+        return redirect(_manage_url(event, token))
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "community/event_form.html",
+        {"form": form, "event": event, "token": token},
+        status=status,
+    )
+
+
+@portal_view
+@_organizer
+@require_POST
+def moderate(
+    request: HttpRequest, event: Event, token: str, note: str, action: str
+) -> HttpResponse:
+    target = Note.objects.filter(event=event, pk=note).first()
+    if target is None or action not in ("approve", "reject"):
+        raise Http404
+    target.status = NoteStatus.APPROVED if action == "approve" else NoteStatus.REJECTED
+    target.save(update_fields=["status"])
+    return redirect(_manage_url(event, token) + "#notes")
+
+
+@portal_view
+@_organizer
+@require_POST
+def pledge_delete(request: HttpRequest, event: Event, token: str, pledge: str) -> HttpResponse:
+    deleted, _rows = event.pledges.filter(pk=pledge).delete()
+    if not deleted:
+        raise Http404
+    return redirect(_manage_url(event, token) + "#pledges")
+
+
+@portal_view
+@_organizer
+@require_POST
+def delete(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+    if request.POST.get("confirm") != "yes":
+        messages.error(
+            request,
+            _("Tick the box to confirm that the gathering and all its replies should be deleted."),
+        )
+        return redirect(_manage_url(event, token) + "#delete")
+    org = event.organization
+    with transaction.atomic():
+        event.delete()
+    messages.success(request, _("The gathering, its RSVPs, notes and pledges were deleted."))
+    return redirect("community:index", org=org.slug)
+
+
+@portal_view
+@_organizer
+@require_GET
+def packet_pdf(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+    language = client_language(request)
+    ctx = {
+        "event": event,
+        "guide": toolkit.discussion_guide(event.audience, event.format),
+        "resources": actions.to_action(
+            event.audience, organization=event.organization, state=event.state, language=language
+        ),
+        "crisis_options": crisis_options(language),
+        "source": toolkit.toolkit_data()["source"],
+        "organization": event.organization,
+    }
+    return pdf.pdf_response(
+        pdf.render_pdf("community/pdf/packet.html", ctx, request), _("facilitator-packet")
+    )
+
+
+# --- Social composer -------------------------------------------------------------------------
+@portal_view
+def composer(request: HttpRequest) -> HttpResponse:
+    """Start from a suggested post, add a resource link and hashtags, see warnings and counts.
+
+    Works as a plain form; with htmx the result part refreshes while typing (same view, partial
+    template). Nothing is stored: the post only passes through to be checked.
+    """
+    language = client_language(request)
+    links = actions.link_choices(organization=request.organization, language=language)
+    kit = toolkit.social(language)
+    result = None
+    if request.method == "POST":
+        form = ComposerForm(request.POST, links=links)
+    else:
+        start = next((p["text"] for p in kit["posts"] if p["id"] == request.GET.get("start")), "")
+        form = ComposerForm(initial={"text": start}, links=links)
+    if request.method == "POST" and form.is_valid():
+        final = form.composed()
+        result = social.check(final, extra_urls=[c["url"] for c in links], language=language)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    ctx = {"form": form, "result": result, "kit": kit}
+    if request.headers.get("HX-Request"):
+        return render(request, "community/_composer_result.html", ctx, status=status)
+    return render(request, "community/composer.html", ctx, status=status)
