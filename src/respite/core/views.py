@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from respite.core.forms import OrganizationSettingsForm, ThrottledLoginForm
@@ -60,7 +61,16 @@ def staff_home(request: HttpRequest) -> HttpResponse:
          "is_admin": StaffRole.ORG_ADMIN in roles_by_org[org]}
         for org in sorted(roles_by_org, key=lambda o: o.name)
     ]
-    return render(request, "core/staff_home.html", {"memberships": memberships, "orgs": orgs})
+    # Pages that belong to no organization (e.g. volunteer therapists'): (url name, label, "dotted.predicate")
+    # where the predicate takes the user.
+    global_links = [
+        (url, label)
+        for config in apps.get_app_configs()
+        for url, label, predicate in getattr(config, "respite_staff_global_nav", [])
+        if import_string(predicate)(request.user)
+    ]
+    return render(request, "core/staff_home.html",
+                  {"memberships": memberships, "orgs": orgs, "global_links": global_links})
 
 
 @staff_view(StaffRole.ORG_ADMIN)

@@ -6,6 +6,30 @@ class CounselingConfig(AppConfig):
     name = "respite.counseling"
     label = "counseling"
     verbose_name = _("Counseling")
-    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
-    # respite_api, respite_demo.
-    respite_urls: list[tuple[str, str]] = []
+    respite_urls = [
+        ("o/<slug:org>/counseling/", "respite.counseling.urls"),
+        ("staff/o/<slug:org>/counseling/", "respite.counseling.staff_urls"),
+        # Volunteer therapists work across organizations: their pages take no org.
+        ("staff/volunteers/", "respite.counseling.volunteer_urls"),
+    ]
+    respite_nav = [("counseling:home", _("Talk to someone"))]
+    respite_staff_nav = [
+        ("counseling_staff:queue", _("Counseling queue"), ("counselor",)),
+        ("counseling_staff:report", _("Counseling figures"), ("org_admin",)),
+        ("counseling_staff:settings", _("Counseling settings"), ("org_admin",)),
+    ]
+    respite_staff_global_nav = [
+        ("volunteers:schedule", _("My volunteer schedule"), "respite.counseling.apps.is_volunteer"),
+        ("volunteers:review", _("Volunteer licence review"), "respite.core.models.is_platform_admin"),
+    ]
+    # Shown on the screening result page (see screening.views.result).
+    respite_result_panels = ["counseling/share_panel.html"]
+    respite_api = ("", "respite.counseling.api.router")
+    respite_demo = "respite.counseling.demo.load"
+
+
+def is_volunteer(user) -> bool:
+    """Staff home shows the volunteer schedule to accounts with a therapist profile."""
+    from respite.counseling.models import Clinician
+
+    return user.is_authenticated and Clinician.objects.filter(user=user).exists()

@@ -139,3 +139,8 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
 def test_organization_defaults(org):
     assert Organization.objects.get(slug="acme").min_group_size == 5
     assert "nurse" in org.role_groups
+
+
+def test_staff_home_shows_pages_that_belong_to_no_organization(platform_admin):
+    body = login(platform_admin).get("/staff/").content.decode()
+    assert "/staff/volunteers/review/" in body

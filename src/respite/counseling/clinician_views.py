@@ -1,0 +1,237 @@
+"""Volunteer-therapist pages (their profile, availability and schedule) and the platform admin's
+licence verification. Clinicians volunteer across organizations, so these pages take no org."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from respite.core.models import AuditLog, is_platform_admin
+from respite.counseling import ics, scheduling
+from respite.counseling.forms import AvailabilityForm, ClinicianForm, CompleteForm, ExceptionForm
+from respite.counseling.models import (
+    AvailabilityException,
+    Booking,
+    BookingStatus,
+    Clinician,
+    WeeklyAvailability,
+)
+
+
+def _clinician_for(request: HttpRequest) -> Clinician | None:
+    return (
+        Clinician.objects.filter(user=request.user).first()
+        if request.user.is_authenticated
+        else None
+    )
+
+
+def clinician_object_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Only a signed-in clinician; everyone else (signed out included) gets 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        clinician = _clinician_for(request)
+        if clinician is None or not request.user.is_active:
+            raise Http404
+        request.clinician = clinician
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _get_booking_for_clinician(request: HttpRequest, pk) -> Booking:
+    return get_object_or_404(
+        Booking.objects.select_related("engagement", "slot"),
+        pk=pk,
+        slot__clinician=request.clinician,
+    )
+
+
+@login_required
+def schedule(request: HttpRequest) -> HttpResponse:
+    clinician = _clinician_for(request)
+    if clinician is None:
+        return redirect("volunteers:profile")
+    scheduling.generate_slots(clinician)
+    now = timezone.now()
+    upcoming = (
+        Booking.objects.filter(slot__clinician=clinician, status=BookingStatus.BOOKED)
+        .select_related("slot", "engagement")
+        .order_by("slot__starts_at")
+    )
+    open_count = scheduling.open_slots(now).filter(clinician=clinician).count()
+    return render(
+        request,
+        "counseling/volunteer/schedule.html",
+        {
+            "clinician": clinician,
+            "upcoming": upcoming,
+            "open_count": open_count,
+            "complete_form": CompleteForm(),
+            "availability": clinician.availability.all(),
+            "exceptions": clinician.exceptions.filter(date__gte=now.date()),
+            "availability_form": AvailabilityForm(),
+            "exception_form": ExceptionForm(),
+        },
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """Sign up as a volunteer or edit the profile. Licence changes go back to a platform admin."""
+    clinician = _clinician_for(request)
+    form = ClinicianForm(request.POST or None, instance=clinician)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            obj = form.save(commit=False)
+            obj.user = request.user
+            if clinician is not None and set(form.changed_data) & set(ClinicianForm.REVERIFY):
+                obj.verified_at, obj.verified_by = None, None
+            obj.save()
+            AuditLog.record(
+                request.user, "counseling.clinician_saved", obj, fields=sorted(form.changed_data)
+            )
+        messages.success(
+            request,
+            _("Profile saved.")
+            if obj.verified_at
+            else _(
+                "Profile saved. A platform admin will verify your licence before you are listed."
+            ),
+        )
+        return redirect("volunteers:schedule")
+    return render(
+        request,
+        "counseling/volunteer/profile.html",
+        {"form": form, "clinician": clinician},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@clinician_object_view
+def availability_add(request: HttpRequest) -> HttpResponse:
+    form = AvailabilityForm(request.POST)
+    if form.is_valid():
+        form.instance.clinician = request.clinician
+        form.save()
+        scheduling.generate_slots(request.clinician)
+        messages.success(request, _("Availability added."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("volunteers:schedule")
+
+
+@require_POST
+@clinician_object_view
+def availability_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(WeeklyAvailability, pk=pk, clinician=request.clinician).delete()
+    scheduling.generate_slots(request.clinician)
+    return redirect("volunteers:schedule")
+
+
+@require_POST
+@clinician_object_view
+def exception_add(request: HttpRequest) -> HttpResponse:
+    form = ExceptionForm(request.POST)
+    if form.is_valid():
+        form.instance.clinician = request.clinician
+        form.save()
+        scheduling.generate_slots(request.clinician)
+        messages.success(
+            request, _("Time off added. Sessions already booked are kept: decline them if needed.")
+        )
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("volunteers:schedule")
+
+
+@require_POST
+@clinician_object_view
+def exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(AvailabilityException, pk=pk, clinician=request.clinician).delete()
+    scheduling.generate_slots(request.clinician)
+    return redirect("volunteers:schedule")
+
+
+@require_POST
+@clinician_object_view
+def booking_decline(request: HttpRequest, pk) -> HttpResponse:
+    booking = _get_booking_for_clinician(request, pk)
+    if booking.status == BookingStatus.BOOKED:
+        scheduling.do_decline(booking)
+        messages.success(request, _("Session declined. The worker will see it on their page."))
+    return redirect("volunteers:schedule")
+
+
+@require_POST
+@clinician_object_view
+def booking_complete(request: HttpRequest, pk) -> HttpResponse:
+    booking = _get_booking_for_clinician(request, pk)
+    form = CompleteForm(request.POST)
+    if booking.status == BookingStatus.BOOKED and form.is_valid():
+        scheduling.do_complete(booking, last=form.cleaned_data["last"])
+        messages.success(request, _("Session marked done."))
+    return redirect("volunteers:schedule")
+
+
+@clinician_object_view
+def booking_ics(request: HttpRequest, pk) -> HttpResponse:
+    booking = _get_booking_for_clinician(request, pk)
+    if booking.status != BookingStatus.BOOKED:
+        raise Http404
+    return ics.ics_response(ics.clinician_invite(booking))
+
+
+# --- Platform admin: licence verification ---------------------------------------------------------
+def platform_admin_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_platform_admin(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@platform_admin_view
+def review(request: HttpRequest) -> HttpResponse:
+    clinicians = Clinician.objects.select_related("verified_by").order_by(
+        "verified_at", "display_name"
+    )
+    return render(request, "counseling/volunteer/review.html", {"clinicians": clinicians})
+
+
+@require_POST
+@platform_admin_view
+def verify(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record that a platform admin checked the licence with the state board: who and when."""
+    clinician = get_object_or_404(Clinician, pk=pk)
+    revoke = request.POST.get("revoke") == "1"
+    if clinician.user_id == request.user.pk:
+        messages.error(request, _("Another platform admin must verify your own licence."))
+        return redirect("volunteers:review")
+    with transaction.atomic():
+        clinician.verified_at = None if revoke else timezone.now()
+        clinician.verified_by = None if revoke else request.user
+        clinician.save(update_fields=["verified_at", "verified_by"])
+        AuditLog.record(
+            request.user,
+            "counseling.clinician_unverified" if revoke else "counseling.clinician_verified",
+            clinician,
+        )
+    messages.success(
+        request,
+        _("Verification removed.") if revoke else _("Licence verified. The clinician is listed."),
+    )
+    return redirect("volunteers:review")

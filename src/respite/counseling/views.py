@@ -1,0 +1,396 @@
+"""Worker pages: share a screening with a counselor, read and answer replies, book a volunteer therapist.
+
+A worker is known only by the access code held in their session (the same session key the screening
+app sets). Every object is loaded through a ``_get_<obj>_for_worker`` helper that 404s anyone else.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from respite.core import privacy
+from respite.core.models import AccessCode
+from respite.core.portal import client_language, portal_view
+from respite.core.resources import crisis_options
+from respite.counseling import ics, scheduling
+from respite.counseling.forms import (
+    BookForm,
+    ConfirmDeleteForm,
+    FindTherapistForm,
+    MessageForm,
+    ShareForm,
+)
+from respite.counseling.models import (
+    Author,
+    Booking,
+    BookingStatus,
+    Case,
+    CounselingSettings,
+    EndReason,
+    Engagement,
+    Message,
+    Slot,
+    coarse_now,
+)
+from respite.screening.forms import CodeForm
+from respite.screening.views import SESSION_CODE, get_screening_for_worker
+
+
+# --- Who is the worker -------------------------------------------------------------------------
+def _worker_code(request: HttpRequest) -> AccessCode | None:
+    code_id = request.session.get(SESSION_CODE)
+    if not code_id:
+        return None
+    return (
+        AccessCode.objects.filter(pk=code_id)
+        .filter(Q(organization=request.organization) | Q(organization__isnull=True))
+        .first()
+    )
+
+
+def _require_code(request: HttpRequest) -> AccessCode:
+    code = _worker_code(request)
+    if code is None:
+        raise Http404
+    return code
+
+
+def _get_case_for_worker(request: HttpRequest, pk) -> Case:
+    return get_object_or_404(
+        Case, pk=pk, organization=request.organization, access_code=_require_code(request)
+    )
+
+
+def _get_engagement_for_worker(request: HttpRequest, pk) -> Engagement:
+    return get_object_or_404(
+        Engagement.objects.select_related("clinician"),
+        pk=pk,
+        organization=request.organization,
+        access_code=_require_code(request),
+    )
+
+
+def _get_booking_for_worker(request: HttpRequest, pk) -> Booking:
+    return get_object_or_404(
+        Booking.objects.select_related("engagement", "slot__clinician"),
+        pk=pk,
+        engagement__organization=request.organization,
+        engagement__access_code=_require_code(request),
+    )
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+# --- Home and access code ------------------------------------------------------------------------
+@portal_view
+def home(request: HttpRequest) -> HttpResponse:
+    """The worker's conversations and sessions, or a code form when no code is in this session."""
+    code = _worker_code(request)
+    if code is None:
+        return render(
+            request,
+            "counseling/code.html",
+            {"form": CodeForm(), "next": request.GET.get("next", "")},
+        )
+    cases = Case.objects.filter(organization=request.organization, access_code=code).order_by(
+        "-opened_at"
+    )
+    engagements = (
+        Engagement.objects.filter(organization=request.organization, access_code=code)
+        .select_related("clinician")
+        .prefetch_related("bookings__slot")
+    )
+    target = CounselingSettings.for_org(request.organization).reply_target_hours
+    return render(
+        request,
+        "counseling/home.html",
+        {"cases": cases, "engagements": engagements, "reply_target_hours": target},
+    )
+
+
+@require_POST
+@portal_view
+def code_enter(request: HttpRequest) -> HttpResponse:
+    form = CodeForm(request.POST)
+    default = redirect("counseling:home", org=request.organization.slug).url
+    status = 400
+    if form.is_valid():
+        try:
+            code = privacy.find_access_code(request, form.cleaned_data["code"])
+        except privacy.Throttled:
+            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+            status = 429
+        else:
+            if code is not None and code.organization_id in (None, request.organization.pk):
+                request.session.cycle_key()
+                request.session[SESSION_CODE] = str(code.pk)
+                return redirect(_safe_next(request, default))
+            form.add_error(None, _("We could not find that code. Check the words and try again."))
+    return render(
+        request,
+        "counseling/code.html",
+        {"form": form, "next": request.POST.get("next", "")},
+        status=status,
+    )
+
+
+@require_POST
+@portal_view
+def new_code(request: HttpRequest) -> HttpResponse:
+    """A fresh access code for a worker who never screened but wants to book. Shown once."""
+    words, code = privacy.new_access_code(request.organization)
+    request.session.cycle_key()
+    request.session[SESSION_CODE] = str(code.pk)
+    return render(
+        request,
+        "counseling/code_shown.html",
+        {
+            "code": words,
+            "next": _safe_next(
+                request, redirect("counseling:therapists", org=request.organization.slug).url
+            ),
+        },
+    )
+
+
+# --- Sharing and the conversation ------------------------------------------------------------------
+@require_POST
+@portal_view
+def share(request: HttpRequest, pk) -> HttpResponse:
+    """Share a saved screening with this organization's counselors (worker's choice, once per screening)."""
+    screening = get_screening_for_worker(request, pk)
+    if not screening.access_code_id:
+        messages.error(
+            request, _("Save your results under an access code first, so you can read the reply.")
+        )
+        return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Your message is too long."))
+        return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
+    existing = Case.objects.filter(screening=screening).first()
+    if existing is not None:
+        return redirect("counseling:case", org=request.organization.slug, pk=existing.pk)
+    now = coarse_now()
+    with transaction.atomic():
+        case = Case.objects.create(
+            organization=request.organization,
+            access_code_id=screening.access_code_id,
+            screening=screening,
+            tier=screening.tier,
+            opened_at=now,
+            awaiting_reply_since=now,
+        )
+        if form.cleaned_data["message"]:
+            Message.objects.create(
+                case=case, author=Author.WORKER, body=form.cleaned_data["message"], created_at=now
+            )
+    # Reading replies needs the code in this session; sharing from a saved result implies it.
+    request.session[SESSION_CODE] = str(screening.access_code_id)
+    messages.success(request, _("Shared. A counselor will reply here."))
+    return redirect("counseling:case", org=request.organization.slug, pk=case.pk)
+
+
+def _render_case(
+    request: HttpRequest, case: Case, form: MessageForm, status: int = 200
+) -> HttpResponse:
+    lang = client_language(request)
+    context = {
+        "case": case,
+        "thread": case.messages.all(),
+        "form": form,
+        "delete_form": ConfirmDeleteForm(),
+        "reply_target_hours": CounselingSettings.for_org(request.organization).reply_target_hours,
+        "crisis_options": crisis_options(lang) if case.tier == "crisis" else [],
+    }
+    return render(request, "counseling/case.html", context, status=status)
+
+
+@portal_view
+def case_detail(request: HttpRequest, pk) -> HttpResponse:
+    return _render_case(request, _get_case_for_worker(request, pk), MessageForm())
+
+
+@require_POST
+@portal_view
+def case_reply(request: HttpRequest, pk) -> HttpResponse:
+    case = _get_case_for_worker(request, pk)
+    if not case.is_open:
+        messages.error(
+            request, _("This conversation is closed. Share a new check-in to start another.")
+        )
+        return redirect("counseling:case", org=request.organization.slug, pk=case.pk)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        return _render_case(request, case, form, status=400)
+    now = coarse_now()
+    with transaction.atomic():
+        Message.objects.create(
+            case=case, author=Author.WORKER, body=form.cleaned_data["body"], created_at=now
+        )
+        if case.awaiting_reply_since is None:
+            case.awaiting_reply_since = now
+            case.save(update_fields=["awaiting_reply_since"])
+    return redirect("counseling:case", org=request.organization.slug, pk=case.pk)
+
+
+@require_POST
+@portal_view
+def case_delete(request: HttpRequest, pk) -> HttpResponse:
+    """Withdraw and delete: the case and every message go, for good."""
+    case = _get_case_for_worker(request, pk)
+    if not ConfirmDeleteForm(request.POST).is_valid():
+        messages.error(request, _("Tick the box to confirm."))
+        return redirect("counseling:case", org=request.organization.slug, pk=case.pk)
+    case.delete()
+    messages.success(request, _("The conversation has been deleted."))
+    return redirect("counseling:home", org=request.organization.slug)
+
+
+# --- Volunteer therapists --------------------------------------------------------------------------
+@portal_view
+def therapists(request: HttpRequest) -> HttpResponse:
+    initial = {"state": request.organization.state or "", "language": client_language(request)}
+    form = FindTherapistForm(request.GET or None, initial=initial)
+    found = None
+    if form.is_valid():
+        code = _worker_code(request)
+        found = scheduling.match(
+            state=form.cleaned_data["state"],
+            language=form.cleaned_data["language"],
+            specialty=form.cleaned_data["specialty"],
+            modality=form.cleaned_data["modality"],
+            exclude=scheduling.excluded_for(code) if code else set(),
+        )
+        for m in found:
+            m.times = [(s, scheduling.local_time(s, form.cleaned_data["tz"])) for s in m.slots]
+    return render(
+        request,
+        "counseling/therapists.html",
+        {"form": form, "found": found},
+        status=400 if request.GET and not form.is_valid() else 200,
+    )
+
+
+@portal_view
+def book(request: HttpRequest, slot: int) -> HttpResponse:
+    slot_obj = get_object_or_404(Slot.objects.select_related("clinician"), pk=slot)
+    code = _worker_code(request)
+    if code is None:
+        return render(
+            request,
+            "counseling/code.html",
+            {"form": CodeForm(), "next": request.get_full_path(), "booking": True},
+        )
+    clinician = slot_obj.clinician
+    active = Engagement.objects.filter(
+        access_code=code, clinician=clinician, status="active"
+    ).first()
+    initial = {"state": request.GET.get("state") or request.organization.state}
+    form = BookForm(request.POST or None, initial=initial, needs_contact=active is None)
+    context = {
+        "slot": slot_obj,
+        "clinician": clinician,
+        "form": form,
+        "engagement": active,
+        "when": scheduling.local_time(slot_obj, request.GET.get("tz", "")),
+    }
+    if request.method != "POST":
+        return render(request, "counseling/book.html", context)
+    if not form.is_valid():
+        return render(request, "counseling/book.html", context, status=400)
+    try:
+        booking = scheduling.do_book(
+            code=code,
+            organization=request.organization,
+            slot_id=slot_obj.pk,
+            state=form.cleaned_data["state"],
+            language=client_language(request),
+            contact_method=form.cleaned_data["contact_method"],
+            contact=form.cleaned_data["contact"],
+        )
+    except scheduling.BookingError as err:
+        context["conflict"] = err.message
+        return render(request, "counseling/book.html", context, status=err.status)
+    messages.success(request, _("Booked. Download the invitation for your calendar."))
+    return redirect(
+        "counseling:engagement", org=request.organization.slug, pk=booking.engagement_id
+    )
+
+
+@portal_view
+def engagement(request: HttpRequest, pk) -> HttpResponse:
+    eng = _get_engagement_for_worker(request, pk)
+    bookings = eng.bookings.select_related("slot").order_by("slot__starts_at")
+    return render(
+        request,
+        "counseling/engagement.html",
+        {
+            "engagement": eng,
+            "bookings": bookings,
+            "delete_form": ConfirmDeleteForm(),
+            "sessions_left": max(0, eng.clinician.session_cap - eng.sessions_used()),
+        },
+    )
+
+
+@require_POST
+@portal_view
+def booking_cancel(request: HttpRequest, pk) -> HttpResponse:
+    booking = _get_booking_for_worker(request, pk)
+    if booking.status == BookingStatus.BOOKED:
+        scheduling.do_cancel(booking)
+        messages.success(request, _("Session cancelled. The time is free for someone else."))
+    return redirect(
+        "counseling:engagement", org=request.organization.slug, pk=booking.engagement_id
+    )
+
+
+@portal_view
+def booking_ics(request: HttpRequest, pk) -> HttpResponse:
+    booking = _get_booking_for_worker(request, pk)
+    if booking.status != BookingStatus.BOOKED:
+        raise Http404
+    return ics.ics_response(ics.worker_invite(booking))
+
+
+@require_POST
+@portal_view
+def rematch(request: HttpRequest, pk) -> HttpResponse:
+    """Ask for a different therapist: sessions with this one are cancelled and they are not offered again."""
+    eng = _get_engagement_for_worker(request, pk)
+    if eng.is_active:
+        scheduling.do_end(eng, EndReason.REMATCH)
+    messages.success(request, _("We will show you other therapists."))
+    query = urlencode({"state": eng.state, "language": eng.language})
+    return redirect(
+        f"{reverse('counseling:therapists', kwargs={'org': request.organization.slug})}?{query}"
+    )
+
+
+@require_POST
+@portal_view
+def engagement_delete(request: HttpRequest, pk) -> HttpResponse:
+    """Withdraw and delete: sessions, bookings and contact go; the therapist's times are freed."""
+    eng = _get_engagement_for_worker(request, pk)
+    if not ConfirmDeleteForm(request.POST).is_valid():
+        messages.error(request, _("Tick the box to confirm."))
+        return redirect("counseling:engagement", org=request.organization.slug, pk=eng.pk)
+    eng.delete()
+    messages.success(request, _("Your sessions and contact details have been deleted."))
+    return redirect("counseling:home", org=request.organization.slug)
