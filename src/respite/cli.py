@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 
-
 # Django command names cannot contain '-'; these spellings are accepted too.
 ALIASES = {"audit-questions": "audit_questions", "rotate-keys": "rotate_keys", "import-hsds": "import_hsds",
            "export-hsds": "export_hsds", "peer-reminders": "peer_reminders"}
