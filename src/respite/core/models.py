@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -161,6 +161,14 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The audit log is append-only.")
+
+    @classmethod
+    def save_form(cls, form, actor, action: str, *, organization: Organization | None = None) -> models.Model:
+        """Save a ModelForm and log which fields changed (names only), in one transaction."""
+        with transaction.atomic():
+            obj = form.save()
+            cls.record(actor, action, obj, organization=organization, fields=sorted(form.changed_data))
+        return obj
 
     @classmethod
     def record(cls, actor, action: str, target: models.Model | None = None, *,

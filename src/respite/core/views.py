@@ -4,7 +4,6 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
@@ -78,10 +77,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
     org = request.organization
     form = OrganizationSettingsForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            AuditLog.record(request.user, "organization.settings_changed", org, organization=org,
-                            fields=sorted(form.changed_data))
+        AuditLog.save_form(form, request.user, "organization.settings_changed", organization=org)
         messages.success(request, _("Settings saved."))
         return redirect("core:organization_settings", org=org.slug)
     return render(request, "core/organization_settings.html", {"form": form})

@@ -225,15 +225,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     instance = CounselingSettings.for_org(request.organization)
     form = CounselingSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            AuditLog.record(
-                request.user,
-                "counseling.settings_changed",
-                form.instance,
-                organization=request.organization,
-                fields=sorted(form.changed_data),
-            )
+        AuditLog.save_form(
+            form, request.user, "counseling.settings_changed", organization=request.organization
+        )
         messages.success(request, _("Settings saved."))
         return redirect("counseling_staff:settings", org=request.organization.slug)
     return render(

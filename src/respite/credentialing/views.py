@@ -119,13 +119,8 @@ def audit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     audit = _get_audit_for_admin(request, pk)
     form = ChecklistForm(request.POST, instance=audit)
     if form.is_valid() and form.has_changed():
-        form.save()
-        AuditLog.record(
-            request.user,
-            "credentialing.checklist_updated",
-            audit,
-            organization=request.organization,
-            fields=sorted(form.changed_data),
+        AuditLog.save_form(
+            form, request.user, "credentialing.checklist_updated", organization=request.organization
         )
         messages.success(request, _("Checklist saved."))
     return redirect(audit)

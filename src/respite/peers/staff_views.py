@@ -428,15 +428,9 @@ def supporter_edit(request: HttpRequest, supporter_id: int | None = None) -> Htt
     )
     form = SupporterForm(request.organization, request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            supporter = form.save()
-            AuditLog.record(
-                request.user,
-                "peers.supporter_saved",
-                supporter,
-                organization=request.organization,
-                fields=sorted(form.changed_data),
-            )
+        AuditLog.save_form(
+            form, request.user, "peers.supporter_saved", organization=request.organization
+        )
         messages.success(request, _("Roster saved."))
         return redirect("peers_staff:roster", org=request.organization.slug)
     return render(
@@ -496,15 +490,9 @@ def material_edit(request: HttpRequest, material_id: int | None = None) -> HttpR
     )
     form = MaterialForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            material = form.save()
-            AuditLog.record(
-                request.user,
-                "peers.material_saved",
-                material,
-                organization=request.organization,
-                fields=sorted(form.changed_data),
-            )
+        AuditLog.save_form(
+            form, request.user, "peers.material_saved", organization=request.organization
+        )
         messages.success(request, _("Training material saved."))
         return redirect("peers_staff:materials", org=request.organization.slug)
     return render(
@@ -521,15 +509,9 @@ def program_settings(request: HttpRequest) -> HttpResponse:
     program = PeerProgram.for_org(request.organization)
     form = ProgramForm(request.POST or None, instance=program)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
-            AuditLog.record(
-                request.user,
-                "peers.settings_changed",
-                program,
-                organization=request.organization,
-                fields=sorted(form.changed_data),
-            )
+        AuditLog.save_form(
+            form, request.user, "peers.settings_changed", organization=request.organization
+        )
         messages.success(request, _("Settings saved."))
         return redirect("peers_staff:settings", org=request.organization.slug)
     return render(
