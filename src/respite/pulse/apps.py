@@ -1,11 +1,23 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.roles import StaffRole
+
 
 class PulseConfig(AppConfig):
     name = "respite.pulse"
     label = "pulse"
     verbose_name = _("Pulse surveys")
-    # Integration points (see CONTRIBUTING.md): respite_urls, respite_nav, respite_staff_nav,
-    # respite_api, respite_demo.
-    respite_urls: list[tuple[str, str]] = []
+    # Integration points (see CONTRIBUTING.md).
+    respite_urls = [("o/<slug:org>/pulse/", "respite.pulse.urls"),
+                    ("staff/o/<slug:org>/pulse/", "respite.pulse.staff_urls")]
+    respite_nav = [("pulse:index", _("Pulse survey"))]
+    respite_staff_nav = [("pulse_staff:index", _("Pulse surveys and dashboards"), (StaffRole.ORG_ADMIN,))]
+    respite_api = ("", "respite.pulse.api.router")
+    respite_demo = "respite.pulse.demo.load"
+
+    def ready(self) -> None:
+        # A broken item file must stop the server, not a worker halfway through a survey.
+        from respite.pulse.items import item_sets
+
+        item_sets()

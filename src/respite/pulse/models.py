@@ -1,0 +1,300 @@
+"""Pulse surveys: units, surveys, rounds, anonymous links and single-use tokens, responses and the
+rollups dashboards read.
+
+What is *not* here is the point: a response has no timestamp beyond its round, no token, no IP, no
+user agent and an unguessable id (no insertion order to line up with a token marked used). Comments
+live in their own table with their own random ids, so a comment cannot be joined to the answers.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import date
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from respite.core import privacy
+from respite.core.crypto import EncryptedTextField
+from respite.core.models import Organization
+from respite.pulse import items as library
+
+
+def _link_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Unit(models.Model):
+    """A department, site or team. Units nest (a hospital > its departments)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="pulse_units")
+    name = models.CharField(_("name"), max_length=120)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name=_("part of"))
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="pulse_unique_unit_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SurveyQuerySet(models.QuerySet):
+    def for_org(self, organization: Organization) -> SurveyQuerySet:
+        return self.filter(organization=organization)
+
+
+class Survey(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="pulse_surveys")
+    title = models.CharField(_("title"), max_length=160)
+    instruments = models.JSONField(default=list, blank=True, help_text=_("Instrument ids asked in full."))
+    work_items = models.JSONField(default=list, blank=True, help_text=_("Ids of work-environment items."))
+    min_group_size = models.PositiveSmallIntegerField(
+        _("minimum group size for scores"), default=5, validators=[MinValueValidator(5), MaxValueValidator(100)],
+        help_text=_("No figure is shown for fewer respondents. Shown to respondents; locked once the survey opens."),
+    )
+    min_group_size_text = models.PositiveSmallIntegerField(
+        _("minimum group size for comments"), default=10, validators=[MinValueValidator(10), MaxValueValidator(200)],
+        help_text=_("Comments are shown only for groups at least this large. Locked once the survey opens."),
+    )
+    allow_comments = models.BooleanField(_("ask for an optional comment"), default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_locked(self) -> bool:
+        """Thresholds and questions may not change once anyone could have answered."""
+        return self.status != self.Status.DRAFT
+
+    def k(self) -> int:
+        return max(privacy.min_group_size(self.organization), self.min_group_size)
+
+    def k_text(self) -> int:
+        return max(privacy.min_group_size(self.organization, free_text=True), self.min_group_size_text)
+
+    def custom_items(self) -> list[library.PulseItem]:
+        return [library.custom_item(c.pk, c.text_en, c.text_es) for c in self.customitem_set.all()]
+
+    def parts(self) -> list[tuple[str, list[library.PulseItem]]]:
+        """(heading, items) in the order respondents see them."""
+        out = []
+        insts = library.survey_instruments()
+        for inst_id in self.instruments:
+            if inst_id in insts:
+                out.append((insts[inst_id].short_name, list(library.instrument_items(insts[inst_id]))))
+        work = library.item_sets().get("work")
+        if work and self.work_items:
+            chosen = [i for i in work.items if i.item_id in self.work_items]
+            if chosen:
+                out.append((work.short_name, chosen))
+        custom = self.custom_items()
+        if custom:
+            out.append((str(_("Our own questions")), custom))
+        return out
+
+    def measures(self) -> list[library.Measure]:
+        insts = library.survey_instruments()
+        out = [library.Measure(library.RESPONDENTS, str(_("Respondents")), "count")]
+        for inst_id in self.instruments:
+            if inst_id in insts:
+                out.extend(library.instrument_measures(insts[inst_id]))
+        for heading, part in self.parts():
+            out.extend(library.item_measure(i, heading) for i in part)
+        return out
+
+    def current_round(self, today: date | None = None) -> Round | None:
+        if self.status != self.Status.OPEN:
+            return None
+        today = today or timezone.localdate()
+        return self.rounds.filter(starts_on__lte=today, ends_on__gte=today).first()
+
+
+class CustomItem(models.Model):
+    """A Likert statement an organization adds to its own survey (strongly disagree .. strongly agree)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField(default=0)
+    text_en = models.CharField(_("statement (English)"), max_length=300)
+    text_es = models.CharField(_("statement (Spanish)"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text_en
+
+
+class Round(models.Model):
+    """One wave of a recurring survey. The only time a response carries is its round."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+
+    class Meta:
+        ordering = ["survey", "starts_on"]
+        constraints = [models.UniqueConstraint(fields=["survey", "number"], name="pulse_unique_round")]
+
+    def __str__(self) -> str:
+        return f"{_('Round')} {self.number} ({self.starts_on:%Y-%m-%d})"
+
+    @property
+    def label(self) -> str:
+        return f"R{self.number} {self.starts_on:%Y-%m}"
+
+
+class SurveyLink(models.Model):
+    """The anonymous link of one unit: anyone holding it answers for that unit."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="links")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40, unique=True, default=_link_key)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "unit"], name="pulse_unique_link")]
+
+    def __str__(self) -> str:
+        return f"link {self.key[:6]}… ({self.unit})"
+
+
+class SurveyToken(models.Model):
+    """A single-use invitation. Only a keyed hash is stored; answering marks it used and nothing
+    else: no link to the response, no time."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="tokens")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64, unique=True)
+    used = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"token {self.digest[:6]}…"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return privacy.keyed_hash(raw.strip(), "pulse-token")
+
+    @classmethod
+    def issue(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
+        """Create ``count`` tokens and return them in clear; they are shown once and never stored."""
+        raws = [secrets.token_urlsafe(12) for _ in range(count)]
+        cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws)
+        return raws
+
+
+class Response(models.Model):
+    """One respondent's answers in one round. Raw rows are never shown or exported anywhere."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    role_group = models.CharField(max_length=40, blank=True)
+    answers = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"response {str(self.id)[:8]}"
+
+
+class Comment(models.Model):
+    """An optional free-text comment, encrypted at rest, stored apart from the answers."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    text = EncryptedTextField(help_text=_("Encrypted. Shown only to groups above the comment threshold, shuffled."))
+
+    def __str__(self) -> str:
+        return f"comment {str(self.id)[:8]}"
+
+
+class Rollup(models.Model):
+    """Running totals per unit × role group × round × measure, kept on submit in the same
+    transaction. Dashboards read only these."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    role_group = models.CharField(max_length=40, blank=True)
+    measure = models.CharField(max_length=80)
+    n = models.PositiveIntegerField(default=0)
+    total = models.FloatField(default=0)
+    total_sq = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "measure", "unit", "role_group"],
+                                               name="pulse_unique_rollup")]
+        indexes = [models.Index(fields=["measure", "round"], name="pulse_rollup_measure")]
+
+    def __str__(self) -> str:
+        return f"rollup {self.measure} r{self.round_id} u{self.unit_id} {self.role_group}"
+
+
+def response_values(survey: Survey, answers: dict[str, int]) -> dict[str, float]:
+    """Measure values of one response (answers keyed by field name); raises AnswerError if wrong."""
+    values: dict[str, float] = {library.RESPONDENTS: 1.0}
+    insts = library.survey_instruments()
+    for inst_id in survey.instruments:
+        if inst_id in insts:
+            inst = insts[inst_id]
+            own = {it.id: answers.get(f"{inst_id}__{it.id}") for it in inst.items}
+            values.update(library.instrument_values(inst, own))
+    for heading, part in survey.parts():  # noqa: B007
+        for item in part:
+            if item.source in insts:
+                continue
+            value = answers.get(item.field_name)
+            if value not in item.values:
+                raise library.screening.AnswerError(item.item_id, "an answer is required")
+            values[item.key] = float(value)
+    return values
+
+
+_UPSERT = (
+    "INSERT INTO pulse_rollup (round_id, unit_id, role_group, measure, n, total, total_sq) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (round_id, measure, unit_id, role_group) DO UPDATE SET "
+    "n = pulse_rollup.n + excluded.n, total = pulse_rollup.total + excluded.total, "
+    "total_sq = pulse_rollup.total_sq + excluded.total_sq"
+)
+
+
+def add_to_rollups(rows: list[tuple[int, int, str, str, int, float, float]]) -> None:
+    """Upsert (round, unit, role, measure, n, sum, sum of squares) rows; SQLite and PostgreSQL."""
+    with connection.cursor() as cur:
+        cur.executemany(_UPSERT, rows)
+
+
+def do_submit(survey: Survey, round_: Round, unit: Unit, role_group: str, answers: dict[str, int],
+              comment: str = "", token: SurveyToken | None = None) -> None:
+    """Store one response, its rollups, the optional comment and mark the token used, atomically.
+
+    Nothing returned: the caller has no id to show or log.
+    """
+    values = response_values(survey, answers)
+    with transaction.atomic():
+        # The conditional update is the single-use check: two tabs racing cannot both win.
+        if token is not None and not SurveyToken.objects.filter(pk=token.pk, used=False).update(used=True):
+            raise TokenUsed
+        Response.objects.create(round=round_, unit=unit, role_group=role_group, answers=answers)
+        add_to_rollups([(round_.pk, unit.pk, role_group, key, 1, v, v * v) for key, v in values.items()])
+        if comment.strip() and survey.allow_comments:
+            Comment.objects.create(round=round_, text=comment.strip()[:2000])
+
+
+class TokenUsed(Exception):
+    """The single-use token has already been used."""

@@ -1,0 +1,329 @@
+"""Dashboard figures, read only from rollups and released only through ``disclosure``.
+
+Also the two functions the assessments app calls to evaluate programs:
+``measure_choices(organization)`` and ``measure_before_after(organization, key, on_date)``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.cache import cache
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from respite.core.models import Organization
+from respite.pulse import disclosure
+from respite.pulse import items as library
+from respite.pulse.disclosure import ALL, ROOT, CellKey, Figure, Structure
+from respite.pulse.models import Comment, Rollup, Round, Survey, Unit
+
+Sums = tuple[int, float, float]
+MIN_BENCHMARK_ORGS = 3
+
+
+def structure(survey: Survey) -> Structure:
+    rounds = tuple(survey.rounds.order_by("starts_on", "number").values_list("pk", flat=True))
+    parents = dict(Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id"))
+    roles = tuple(survey.organization.role_groups or [])
+    return Structure(rounds, parents, roles)
+
+
+def _atoms(survey: Survey, measure: str) -> dict[tuple[int, int, str], Sums]:
+    rows = Rollup.objects.filter(round__survey=survey, measure=measure).values_list(
+        "round_id", "unit_id", "role_group", "n", "total", "total_sq")
+    return {(r, u, g): (n, s, q) for r, u, g, n, s, q in rows}
+
+
+def atom_counts(survey: Survey) -> dict[tuple[int, int, str], int]:
+    return {a: v[0] for a, v in _atoms(survey, library.RESPONDENTS).items()}
+
+
+def cell_sums(struct: Structure, atoms: dict[tuple[int, int, str], Sums]) -> dict[CellKey, Sums]:
+    """(n, sum, sum of squares) of every single-round cell and every pooled organization total."""
+    acc: dict[CellKey, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    for (r, u, g), (n, s, q) in atoms.items():
+        if u not in struct.parents:
+            continue
+        for unit in (ROOT, *struct.ancestors(u)):
+            for role in (ALL, g) if g in struct.roles else (ALL,):
+                a = acc[CellKey((r,), unit, role)]
+                a[0] += n
+                a[1] += s
+                a[2] += q
+    for key in struct.pooled_cells():
+        a = acc[key]
+        for r in key.rounds:
+            t = acc.get(CellKey((r,)))
+            if t:
+                a[0] += t[0]
+                a[1] += t[1]
+                a[2] += t[2]
+    return {k: (int(v[0]), v[1], v[2]) for k, v in acc.items()}
+
+
+class SurveyFigures:
+    """All figures of one measure of one survey; every lookup goes through the plan."""
+
+    def __init__(self, survey: Survey, measure: library.Measure, plan: disclosure.Plan | None = None):
+        self.survey, self.measure = survey, measure
+        self.plan = plan or disclosure.plan_for(survey)
+        struct = self.plan.structure
+        self.sums = cell_sums(struct, _atoms(survey, measure.key))
+        self.respondents = (self.sums if measure.key == library.RESPONDENTS
+                            else cell_sums(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()}))
+
+    def get(self, key: CellKey) -> Figure:
+        sums = self.sums.get(key, (0, 0.0, 0.0))
+        respondents = self.respondents.get(key, (0, 0.0, 0.0))[0]
+        return self.plan.figure(key, self.measure.kind, sums, respondents)
+
+
+def measures_by_key(survey: Survey) -> dict[str, library.Measure]:
+    return {m.key: m for m in survey.measures()}
+
+
+@dataclass
+class Dashboard:
+    survey: Survey
+    measure: library.Measure
+    round: Round | None
+    unit: Unit | None
+    role: str | None
+    k: int
+    rounds: list[Round]
+    trend: list[tuple[Round, Figure]] = field(default_factory=list)
+    units: list[tuple[Unit, int, Figure]] = field(default_factory=list)
+    roles: list[tuple[str, str, Figure]] = field(default_factory=list)
+    heatmap: list[tuple[Unit, int, list[Figure]]] = field(default_factory=list)
+    organization: Figure | None = None
+    benchmark: dict | None = None
+    evaluation: dict | None = None
+    comments: list[str] = field(default_factory=list)
+    comments_hidden: bool = False
+
+    def rows(self) -> list[dict]:
+        """Every figure the dashboard shows, flat, for CSV/PDF/API (and nothing else)."""
+        out = []
+        m = self.measure.label
+
+        def add(section: str, rnd: str, unit: str, role: str, f: Figure) -> None:
+            out.append({"section": section, "round": str(rnd), "unit": str(unit), "role": str(role), "measure": str(m),
+                        **({"value": None, "low": None, "high": None, "n": None} if f.suppressed else
+                           {"value": f.value, "low": f.low, "high": f.high, "n": f.n}),
+                        "suppressed": f.suppressed, "note": str(f.note)})
+        unit_name = self.unit.name if self.unit else _("All units")
+        role_name = role_label(self.survey.organization, self.role)
+        for rnd, f in self.trend:
+            add("trend", rnd.label, unit_name, role_name, f)
+        rlabel = self.round.label if self.round else ""
+        for unit, _depth, f in self.units:
+            add("units", rlabel, unit.name, role_name, f)
+        for _g, label, f in self.roles:
+            add("roles", rlabel, unit_name, label, f)
+        for unit, _depth, figs in self.heatmap:
+            for rnd, f in zip(self.rounds, figs, strict=True):
+                add("heatmap", rnd.label, unit.name, role_name, f)
+        if self.organization is not None:
+            add("organization", rlabel, _("All units"), _("All roles"), self.organization)
+        if self.evaluation:
+            add("before", self.evaluation["date"].isoformat(), _("All units"), _("All roles"), self.evaluation["before"])
+            add("after", self.evaluation["date"].isoformat(), _("All units"), _("All roles"), self.evaluation["after"])
+        if self.benchmark and not self.benchmark["suppressed"]:
+            out.append({"section": "benchmark", "round": "", "unit": str(_("Other organizations")), "role": "",
+                        "measure": str(m), "value": self.benchmark["value"], "low": None, "high": None, "n": None,
+                        "suppressed": False, "note": str(self.benchmark["note"])})
+        return out
+
+
+def role_label(organization: Organization, role: str | None) -> str:
+    if role is None:
+        return _("All roles")
+    return str(dict(organization.role_group_choices()).get(role, role))
+
+
+def unit_tree(organization: Organization) -> list[tuple[Unit, int]]:
+    """Units in tree order with their depth (one query)."""
+    units = list(Unit.objects.filter(organization=organization))
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    for u in units:
+        children[u.parent_id].append(u)
+    out: list[tuple[Unit, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for u in sorted(children.get(parent, []), key=lambda x: x.name):
+            out.append((u, depth))
+            walk(u.pk, depth + 1)
+    walk(None, 0)
+    return out
+
+
+def dashboard(survey: Survey, measure_key: str, *, round_id: int | None = None, unit_id: int | None = None,
+              role: str | None = None, intervention: date | None = None) -> Dashboard:
+    """The figures of one measure. Unknown filters raise KeyError (the caller answers 4xx)."""
+    measures = measures_by_key(survey)
+    measure = measures[measure_key]
+    rounds = list(survey.rounds.order_by("starts_on", "number"))
+    started = [r for r in rounds if r.starts_on <= timezone.localdate()] or rounds[:1]
+    rnd = next((r for r in rounds if r.pk == round_id), None) if round_id else (started[-1] if started else None)
+    if round_id and rnd is None:
+        raise KeyError("round")
+    tree = unit_tree(survey.organization)
+    unit = next((u for u, _d in tree if u.pk == unit_id), None) if unit_id else None
+    if unit_id and unit is None:
+        raise KeyError("unit")
+    if role is not None and role not in (survey.organization.role_groups or []):
+        raise KeyError("role")
+    figs = SurveyFigures(survey, measure)
+    uid = unit.pk if unit else ROOT
+    dash = Dashboard(survey, measure, rnd, unit, role, survey.k(), rounds)
+    dash.trend = [(r, figs.get(CellKey((r.pk,), uid, role))) for r in rounds]
+    if rnd is not None:
+        dash.units = [(u, d, figs.get(CellKey((rnd.pk,), u.pk, role))) for u, d in tree]
+        dash.roles = [(g, label, figs.get(CellKey((rnd.pk,), uid, g)))
+                      for g, label in survey.organization.role_group_choices()]
+        dash.organization = figs.get(CellKey((rnd.pk,)))
+        dash.comments, dash.comments_hidden = comments(survey, rnd, figs)
+    dash.heatmap = [(u, d, [figs.get(CellKey((r.pk,), u.pk, role)) for r in rounds]) for u, d in tree]
+    if measure.key != library.RESPONDENTS:
+        dash.benchmark = benchmark(survey.organization, measure.key)
+    if intervention is not None:
+        dash.evaluation = evaluation(figs, rounds, intervention)
+    return dash
+
+
+def comments(survey: Survey, rnd: Round, figs: SurveyFigures) -> tuple[list[str], bool]:
+    """Organization-wide comments of a round, shuffled, only when at least k_text people answered.
+
+    Comments are never broken down by unit or role: a set of texts cannot be complementarily
+    suppressed, so they are shown only for the largest group."""
+    if not survey.allow_comments:
+        return [], False
+    n = figs.plan.counts and sum(v for (r, _u, _g), v in figs.plan.counts.items() if r == rnd.pk)
+    if not n or n < survey.k_text():
+        return [], True
+    texts = [c.text for c in Comment.objects.filter(round=rnd)]
+    random.SystemRandom().shuffle(texts)
+    return texts, False
+
+
+def _split_rounds(rounds: list[Round], on_date: date) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    before = tuple(r.pk for r in rounds if r.ends_on < on_date)
+    after = tuple(r.pk for r in rounds if r.starts_on >= on_date)
+    return before, after
+
+
+def evaluation(figs: SurveyFigures, rounds: list[Round], on_date: date) -> dict:
+    """Before/after a dated intervention (organization-wide, rounds wholly before vs wholly after)."""
+    before_ids, after_ids = _split_rounds(rounds, on_date)
+    before = _pooled(figs, before_ids)
+    after = _pooled(figs, after_ids)
+    effect = {"estimate": None, "low": None, "high": None}
+    if not before.suppressed and not after.suppressed and before.n and after.n:
+        effect = disclosure.difference_ci(_pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids))
+    return {"date": on_date, "before": before, "after": after, "effect": effect,
+            "before_rounds": len(before_ids), "after_rounds": len(after_ids)}
+
+
+def _pooled_sums(figs: SurveyFigures, ids: tuple[int, ...]) -> Sums:
+    n, s, q = 0, 0.0, 0.0
+    for r in ids:
+        a = figs.sums.get(CellKey((r,)), (0, 0.0, 0.0))
+        n, s, q = n + a[0], s + a[1], q + a[2]
+    return n, s, q
+
+
+def _pooled(figs: SurveyFigures, ids: tuple[int, ...]) -> Figure:
+    if not ids:
+        return Figure(CellKey(()), None, None, None, None, False, _("no rounds"))
+    key = CellKey(ids)
+    if len(ids) == 1:
+        return figs.get(key)
+    resp = sum(figs.respondents.get(CellKey((r,)), (0, 0, 0))[0] for r in ids)
+    return figs.plan.figure(key, figs.measure.kind, _pooled_sums(figs, ids), resp)
+
+
+BENCHMARK_TTL = 600
+
+
+def _benchmark_table(measure_key: str) -> dict[int, tuple[int, float]]:
+    """{organization id: (n, sum)} of each organization's latest round whose organization total is
+    released by its own plan. Cached for a few minutes: a cross-organization figure may lag."""
+    key = f"pulse-benchmark:{measure_key}"
+    table = cache.get(key)
+    if table is not None:
+        return table
+    table = {}
+    surveys = (Survey.objects.exclude(status=Survey.Status.DRAFT).select_related("organization")
+               .order_by("organization_id", "-created_at"))
+    for survey in surveys:
+        if survey.organization_id in table or measure_key not in measures_by_key(survey):
+            continue
+        plan = disclosure.plan_for(survey)
+        for r in reversed(plan.structure.rounds):
+            if not plan.is_released(CellKey((r,))):
+                continue
+            agg = Rollup.objects.filter(round_id=r, measure=measure_key).aggregate(n=Sum("n"), s=Sum("total"))
+            respondents = sum(v for (rr, _u, _g), v in plan.counts.items() if rr == r)
+            if agg["n"] and agg["n"] == respondents:
+                table[survey.organization_id] = (agg["n"], agg["s"])
+                break
+    cache.set(key, table, BENCHMARK_TTL)
+    return table
+
+
+def benchmark(organization: Organization, measure_key: str) -> dict:
+    """Anonymous cross-organization figure: each other organization's latest round whose total is
+    released counts; shown only when at least three organizations qualify."""
+    others = [v for org_id, v in _benchmark_table(measure_key).items() if org_id != organization.pk]
+    if len(others) < MIN_BENCHMARK_ORGS:
+        return {"value": None, "organizations": None, "suppressed": True,
+                "note": _("shown when at least %(n)s other organizations have enough responses") % {
+                    "n": MIN_BENCHMARK_ORGS}}
+    total_n = sum(n for n, _s in others)
+    total_s = sum(s for _n, s in others)
+    return {"value": total_s / total_n, "organizations": len(others), "suppressed": False,
+            "note": _("%(n)s organizations") % {"n": len(others)}}
+
+
+# --- for the assessments app --------------------------------------------------------------------
+def measure_choices(organization: Organization) -> list[tuple[str, str]]:
+    """(key, label) of every measure asked in the organization's surveys (drafts excluded)."""
+    seen: dict[str, str] = {}
+    for survey in Survey.objects.filter(organization=organization).exclude(status=Survey.Status.DRAFT):
+        for m in survey.measures():
+            if m.key != library.RESPONDENTS:
+                seen.setdefault(m.key, str(m.label))
+    return sorted(seen.items(), key=lambda kv: (kv[0] != library.BURNOUT_RATE, kv[1]))
+
+
+def measure_before_after(organization: Organization, key: str, on_date: date) -> dict:
+    """Organization-wide value of a measure before and after a date, suppressed by the same rules.
+
+    Uses the most recent survey asking the measure with rounds on both sides of the date (else the
+    most recent asking it). Returns {"label", "before", "after"}, each side {"value", "n",
+    "suppressed"}. An unknown key gives both sides empty and not suppressed (nothing to hide).
+    """
+    empty = {"value": None, "n": None, "suppressed": False}
+    candidates = []
+    for survey in Survey.objects.filter(organization=organization).exclude(status=Survey.Status.DRAFT):
+        measures = measures_by_key(survey)
+        if key in measures:
+            rounds = list(survey.rounds.order_by("starts_on", "number"))
+            before, after = _split_rounds(rounds, on_date)
+            candidates.append((bool(before and after), survey.created_at, survey, measures[key], rounds))
+    if not candidates:
+        return {"label": key, "before": dict(empty), "after": dict(empty)}
+    _both, _at, survey, measure, rounds = max(candidates, key=lambda c: (c[0], c[1]))
+    figs = SurveyFigures(survey, measure)
+    result = evaluation(figs, rounds, on_date)
+
+    def side(f: Figure) -> dict:
+        if f.suppressed:
+            return {"value": None, "n": None, "suppressed": True}
+        return {"value": f.value, "n": f.n, "suppressed": False}
+    return {"label": str(measure.label), "before": side(result["before"]), "after": side(result["after"])}

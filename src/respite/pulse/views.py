@@ -1,0 +1,358 @@
+"""Pulse pages. Staff pages (org admins) set up units and surveys and read dashboards of released
+aggregates; worker pages take answers through a unit link or a single-use invitation."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from django.contrib import messages
+from django.core import signing
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from respite.core.models import AuditLog
+from respite.core.portal import portal_view, staff_view
+from respite.core.roles import StaffRole
+from respite.pulse import charts, reporting
+from respite.pulse.forms import (
+    AnswerForm,
+    EvaluationForm,
+    ScheduleForm,
+    SurveyForm,
+    TokenEntryForm,
+    TokenForm,
+    UnitForm,
+)
+from respite.pulse.models import (
+    CustomItem,
+    Round,
+    Survey,
+    SurveyLink,
+    SurveyToken,
+    TokenUsed,
+    Unit,
+    do_submit,
+)
+from respite.screening.instruments import AnswerError
+
+ADMIN = StaffRole.ORG_ADMIN
+_ANSWERED_SALT = "respite.pulse.answered"
+
+
+def _get_survey_for_admin(request: HttpRequest, pk: int) -> Survey:
+    return get_object_or_404(Survey, pk=pk, organization=request.organization)
+
+
+# --- staff ------------------------------------------------------------------------------------
+@staff_view(ADMIN)
+def index(request: HttpRequest) -> HttpResponse:
+    surveys = Survey.objects.for_org(request.organization).prefetch_related("rounds")
+    return render(request, "pulse/staff_index.html", {"surveys": surveys,
+                                                      "unit_count": Unit.objects.filter(organization=request.organization).count()})
+
+
+@staff_view(ADMIN)
+def units(request: HttpRequest) -> HttpResponse:
+    form = UnitForm(organization=request.organization)
+    return render(request, "pulse/units.html", {"tree": reporting.unit_tree(request.organization), "form": form})
+
+
+@staff_view(ADMIN)
+@require_POST
+def unit_add(request: HttpRequest) -> HttpResponse:
+    form = UnitForm(request.POST, organization=request.organization)
+    if not form.is_valid():
+        return render(request, "pulse/units.html", {"tree": reporting.unit_tree(request.organization), "form": form},
+                      status=400)
+    with transaction.atomic():
+        unit = form.save()
+        AuditLog.record(request.user, "pulse.unit_added", unit, organization=request.organization)
+    messages.success(request, _("Unit added."))
+    return redirect("pulse_staff:units", org=request.organization.slug)
+
+
+@staff_view(ADMIN)
+def survey_new(request: HttpRequest) -> HttpResponse:
+    form = SurveyForm(request.POST or None, organization=request.organization)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            survey = form.save(commit=False)
+            survey.organization = request.organization
+            survey.save()
+            CustomItem.objects.bulk_create(CustomItem(survey=survey, position=n, text_en=en, text_es=es)
+                                           for n, (en, es) in enumerate(form.cleaned_data["custom_items"]))
+            AuditLog.record(request.user, "pulse.survey_created", survey, organization=request.organization)
+        return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+    return render(request, "pulse/survey_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
+    links = {link.unit_id: link for link in survey.links.all()}
+    unit_links = [(u, d, links.get(u.pk)) for u, d in reporting.unit_tree(request.organization)]
+    return {"survey": survey, "rounds": survey.rounds.all(), "unit_links": unit_links,
+            "schedule_form": extra.pop("schedule_form", ScheduleForm()),
+            "token_form": extra.pop("token_form", TokenForm(organization=request.organization)),
+            "tokens_used": survey.tokens.filter(used=True).count(), "tokens_total": survey.tokens.count(),
+            "parts": survey.parts(), **extra}
+
+
+@staff_view(ADMIN)
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = _get_survey_for_admin(request, pk)
+    return render(request, "pulse/survey_detail.html", _survey_context(request, survey))
+
+
+@staff_view(ADMIN)
+@require_POST
+def survey_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = _get_survey_for_admin(request, pk)
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        return render(request, "pulse/survey_detail.html", _survey_context(request, survey, schedule_form=form),
+                      status=400)
+    with transaction.atomic():
+        last = survey.rounds.order_by("-number").first()
+        start = (last.number if last else 0) + 1
+        if last and form.dates()[0][0] <= last.ends_on:
+            form.add_error("first_day", _("New rounds must start after the last round ends."))
+            return render(request, "pulse/survey_detail.html", _survey_context(request, survey, schedule_form=form),
+                          status=400)
+        Round.objects.bulk_create(Round(survey=survey, number=start + i, starts_on=a, ends_on=b)
+                                  for i, (a, b) in enumerate(form.dates()))
+        AuditLog.record(request.user, "pulse.rounds_scheduled", survey, organization=request.organization,
+                        count=len(form.dates()))
+    messages.success(request, _("Rounds scheduled."))
+    return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+
+
+@staff_view(ADMIN)
+@require_POST
+def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = _get_survey_for_admin(request, pk)
+    if not survey.rounds.exists():
+        messages.error(request, _("Schedule at least one round first."))
+        return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+    with transaction.atomic():
+        survey.status = Survey.Status.OPEN
+        survey.save(update_fields=["status"])
+        for unit in Unit.objects.filter(organization=request.organization):
+            SurveyLink.objects.get_or_create(survey=survey, unit=unit)
+        AuditLog.record(request.user, "pulse.survey_opened", survey, organization=request.organization)
+    messages.success(request, _("The survey is open. Its questions and thresholds are now locked."))
+    return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+
+
+@staff_view(ADMIN)
+@require_POST
+def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = _get_survey_for_admin(request, pk)
+    survey.status = Survey.Status.CLOSED
+    with transaction.atomic():
+        survey.save(update_fields=["status"])
+        AuditLog.record(request.user, "pulse.survey_closed", survey, organization=request.organization)
+    return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+
+
+@staff_view(ADMIN)
+@require_POST
+def survey_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = _get_survey_for_admin(request, pk)
+    form = TokenForm(request.POST, organization=request.organization)
+    if not form.is_valid():
+        return render(request, "pulse/survey_detail.html", _survey_context(request, survey, token_form=form),
+                      status=400)
+    with transaction.atomic():
+        raws = SurveyToken.issue(survey, form.cleaned_data["unit"], form.cleaned_data["count"])
+        AuditLog.record(request.user, "pulse.tokens_issued", survey, organization=request.organization,
+                        unit=form.cleaned_data["unit"].pk, count=len(raws))
+    return render(request, "pulse/tokens.html", {"survey": survey, "unit": form.cleaned_data["unit"], "tokens": raws})
+
+
+class BadFilter(ValueError):
+    pass
+
+
+def _filters(request: HttpRequest, survey: Survey) -> dict:
+    """Dashboard filters from the query string; anything malformed or unknown raises BadFilter."""
+    get = request.GET
+
+    def as_int(name: str) -> int | None:
+        raw = get.get(name, "")
+        if raw in ("", "all"):
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise BadFilter(name) from None
+
+    on = None
+    if get.get("on"):
+        try:
+            on = date.fromisoformat(get["on"])
+        except ValueError:
+            raise BadFilter("on") from None
+    measures = reporting.measures_by_key(survey)
+    default = "burnout_rate" if "burnout_rate" in measures else next(iter(measures))
+    measure = get.get("measure") or default
+    if measure not in measures:
+        raise BadFilter("measure")
+    role = get.get("role") or None
+    return {"measure_key": measure, "round_id": as_int("round"), "unit_id": as_int("unit"),
+            "role": None if role == "all" else role, "intervention": on}
+
+
+def _dashboard(request: HttpRequest, pk: int):
+    survey = _get_survey_for_admin(request, pk)
+    try:
+        filters = _filters(request, survey)
+        return survey, reporting.dashboard(survey, **filters)
+    except (BadFilter, KeyError) as exc:
+        raise BadFilter(str(exc).strip("'")) from None
+
+
+def _bad(exc: BadFilter) -> HttpResponse:
+    return HttpResponseBadRequest(_("Unknown or malformed filter: %(name)s") % {"name": exc},
+                                  content_type="text/plain; charset=utf-8")
+
+
+@staff_view(ADMIN)
+@require_GET
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        survey, dash = _dashboard(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    query = request.GET.urlencode()
+    return render(request, "pulse/dashboard.html", {
+        "survey": survey, "dash": dash, "measures": survey.measures(), "query": query,
+        "tree": reporting.unit_tree(request.organization), "role_choices": request.organization.role_group_choices(),
+        "evaluation_form": EvaluationForm(initial={"on": dash.evaluation["date"] if dash.evaluation else None}),
+        "has_trend": any(not f.suppressed and f.value is not None for _r, f in dash.trend),
+    })
+
+
+@staff_view(ADMIN)
+@require_GET
+def chart(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    try:
+        _survey, dash = _dashboard(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    svg = charts.trend_svg(dash) if kind == "trend" else charts.heatmap_svg(dash)
+    return HttpResponse(svg, content_type="image/svg+xml")
+
+
+def _csv(dash: reporting.Dashboard) -> str:
+    buf = io.StringIO()
+    fields = ["section", "round", "unit", "role", "measure", "value", "low", "high", "n", "suppressed", "note"]
+    writer = csv.DictWriter(buf, fieldnames=fields)
+    writer.writeheader()
+    for row in dash.rows():
+        # Spreadsheet formula injection: unit names are admin text, so neutralise leading =+-@.
+        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+@staff_view(ADMIN)
+@require_GET
+def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        survey, dash = _dashboard(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    AuditLog.record(request.user, "pulse.exported", survey, organization=request.organization, format="csv")
+    response = HttpResponse(_csv(dash), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="pulse-{survey.pk}.csv"'
+    return response
+
+
+@staff_view(ADMIN)
+@require_GET
+def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from weasyprint import HTML
+
+    try:
+        survey, dash = _dashboard(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    html = render_to_string("pulse/dashboard_pdf.html", {
+        "survey": survey, "dash": dash, "organization": request.organization,
+        "trend_uri": charts.data_uri(charts.trend_svg(dash)), "heatmap_uri": charts.data_uri(charts.heatmap_svg(dash)),
+    }, request=request)
+    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    AuditLog.record(request.user, "pulse.exported", survey, organization=request.organization, format="pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="pulse-{survey.pk}.pdf"'
+    return response
+
+
+# --- workers ----------------------------------------------------------------------------------
+@portal_view
+def worker_index(request: HttpRequest) -> HttpResponse:
+    form = TokenEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return redirect("pulse:token", org=request.organization.slug, token=form.cleaned_data["token"].strip())
+    return render(request, "pulse/worker_index.html", {"form": form})
+
+
+def _answered_cookie(survey: Survey, round_: Round) -> str:
+    return f"pulse_{survey.pk}_{round_.pk}"
+
+
+def _answer(request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken | None) -> HttpResponse:
+    round_ = survey.current_round()
+    if round_ is None:
+        return render(request, "pulse/closed.html", {"survey": survey}, status=410)
+    roles = request.organization.role_group_choices()
+    form = AnswerForm(survey, request.POST or None, role_choices=roles)
+    if request.method == "POST" and form.is_valid():
+        role = form.cleaned_data.get("role_group") or ""
+        try:
+            do_submit(survey, round_, unit, role, form.answers(), form.cleaned_data.get("comment", ""), token)
+        except TokenUsed:
+            return render(request, "pulse/closed.html", {"survey": survey, "used": True}, status=410)
+        except AnswerError:
+            form.add_error(None, _("Some questions need an answer."))
+        else:
+            response = redirect("pulse:thanks", org=request.organization.slug)
+            # A reminder on this device only, so a shared link is not answered twice by accident.
+            response.set_signed_cookie(_answered_cookie(survey, round_), "1", salt=_ANSWERED_SALT,
+                                       max_age=60 * 60 * 24 * 120, httponly=True, samesite="Lax")
+            return response
+    already = False
+    try:
+        already = bool(request.get_signed_cookie(_answered_cookie(survey, round_), salt=_ANSWERED_SALT))
+    except (KeyError, signing.BadSignature):
+        already = False
+    return render(request, "pulse/answer.html", {"survey": survey, "unit": unit, "form": form, "round": round_,
+                                                 "already": already},
+                  status=400 if form.errors else 200)
+
+
+@portal_view
+def answer_link(request: HttpRequest, key: str) -> HttpResponse:
+    link = get_object_or_404(SurveyLink.objects.select_related("survey", "unit"), key=key,
+                             survey__organization=request.organization)
+    return _answer(request, link.survey, link.unit, None)
+
+
+@portal_view
+def answer_token(request: HttpRequest, token: str) -> HttpResponse:
+    row = SurveyToken.objects.select_related("survey", "unit").filter(
+        digest=SurveyToken.hash(token), survey__organization=request.organization).first()
+    if row is None:
+        raise Http404
+    if row.used:
+        return render(request, "pulse/closed.html", {"survey": row.survey, "used": True}, status=410)
+    return _answer(request, row.survey, row.unit, row)
+
+
+@portal_view
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "pulse/thanks.html")
