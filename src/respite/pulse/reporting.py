@@ -16,10 +16,11 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from respite.core import disclosure as shared
+from respite.core.disclosure import ALL, ROOT, CellKey, Figure, Structure
 from respite.core.models import Organization
 from respite.pulse import disclosure
 from respite.pulse import items as library
-from respite.pulse.disclosure import ALL, ROOT, CellKey, Figure, Structure
 from respite.pulse.models import Comment, Rollup, Round, Survey, Unit
 
 Sums = tuple[int, float, float]
@@ -69,7 +70,7 @@ def cell_sums(struct: Structure, atoms: dict[tuple[int, int, str], Sums]) -> dic
 class SurveyFigures:
     """All figures of one measure of one survey; every lookup goes through the plan."""
 
-    def __init__(self, survey: Survey, measure: library.Measure, plan: disclosure.Plan | None = None):
+    def __init__(self, survey: Survey, measure: library.Measure, plan: shared.Plan | None = None):
         self.survey, self.measure = survey, measure
         self.plan = plan or disclosure.plan_for(survey)
         struct = self.plan.structure
@@ -224,7 +225,7 @@ def evaluation(figs: SurveyFigures, rounds: list[Round], on_date: date) -> dict:
     after = _pooled(figs, after_ids)
     effect = {"estimate": None, "low": None, "high": None}
     if not before.suppressed and not after.suppressed and before.n and after.n:
-        effect = disclosure.difference_ci(_pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids))
+        effect = shared.difference_ci(_pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids))
     return {"date": on_date, "before": before, "after": after, "effect": effect,
             "before_rounds": len(before_ids), "after_rounds": len(after_ids)}
 

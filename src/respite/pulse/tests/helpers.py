@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from respite.pulse.disclosure import CellKey, Structure
+from respite.core.disclosure import CellKey, Structure
 
 
 def members(struct: Structure, key: CellKey, counts: dict) -> frozenset:

@@ -11,9 +11,9 @@ import random
 import pytest
 from django.test import Client
 
+from respite.core.disclosure import ALL, ROOT, CellKey
 from respite.core.testing import PASSWORD
 from respite.pulse import reporting
-from respite.pulse.disclosure import ALL, ROOT, CellKey
 from respite.pulse.models import Rollup
 from respite.pulse.tests.factories import make_survey, make_units, populate
 from respite.pulse.tests.helpers import audit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from respite.pulse.disclosure import ALL, ROOT, CellKey, Structure, difference_ci, make_plan, wilson
+from respite.core.disclosure import ALL, ROOT, CellKey, Structure, difference_ci, make_plan, wilson
 from respite.pulse.tests.helpers import audit
 
 ROLES = ("nurse", "physician", "evs")

@@ -1,0 +1,304 @@
+"""Disclosure control for dashboards with overlapping views: which figures may be shown.
+
+Pulse dashboards (``respite.pulse.disclosure.plan_for``) are its first user; any aggregate crossed by
+a unit tree and a second dimension should be planned here rather than re-implementing the rules.
+Every released number goes through :meth:`Plan.figure`. The basic rule (hide anything from 1..k-1
+people, counts included) is ``core.privacy.cell``; this module adds the rules a dashboard with many
+overlapping views needs.
+
+Design (why it is safe). Responses are counted in *atoms*: round × unit × role group. A released
+figure is always a sum over atoms. Per round the released cells are a *product* of
+
+* a set of units ``R_U`` (each meaning the unit with everything nested under it; ``ROOT`` is the
+  whole organization), and
+* a set of role groups ``R_G`` (``ALL`` is every role, including "not given").
+
+For such a family every linear combination an attacker can form from released figures (parent
+minus child, unit minus role, overlaps, any sum and difference) is a combination of *blocks*:
+``(unit residual) × (role residual)``, where a unit's residual is its atoms not covered by a
+released descendant and ``ALL``'s residual is the roles not released. Block indicators are exactly
+what the released figures span, so the condition
+
+    every block has 0 or at least k respondents
+
+is necessary and sufficient for "no group of 1..k-1 respondents can be isolated" — and therefore
+for "no two released figures differ by 1..k-1 respondents". Suppression is greedy: while a block
+is too small, drop the cheapest unit or role that merges it into a bigger one (the classic
+complementary suppression), never a single crossing cell, which would break the product form.
+
+Rounds are disjoint sets of responses, so each round is planned on its own. Figures pooled over
+several rounds (before/after a program) are released only when every round they cover shows its
+organization total: they are then sums of released figures and reveal nothing new.
+
+Not covered (documented, as vendors do): homogeneity (a released group of k who all answered the
+same), and inference that assumes people answered identically in two rounds. Differential privacy
+(noise on released figures) would address both; it is not implemented yet (``Figure.accuracy`` is
+the slot for its accuracy).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from respite.core import privacy
+
+ROOT = None  # the whole organization in the unit dimension
+ALL = None  # every role group (including "not given") in the role dimension
+
+Atom = tuple[int, int, str]  # (round id, unit id, role group)
+
+
+@dataclass(frozen=True)
+class CellKey:
+    """A group a figure describes: one or more rounds × a unit subtree (None: all) × a role (None: all)."""
+
+    rounds: tuple[int, ...]
+    unit: int | None = ROOT
+    role: str | None = ALL
+
+    def token(self) -> str:
+        return f"{'+'.join(map(str, self.rounds))}|{self.unit or '*'}|{self.role or '*'}"
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What cells exist: rounds in date order, the unit tree and the organization's role groups."""
+
+    rounds: tuple[int, ...]
+    parents: dict[int, int | None]
+    roles: tuple[str, ...]
+
+    def ancestors(self, unit: int) -> tuple[int, ...]:
+        """The unit and everything above it, nearest first (memoised: dashboards ask a lot)."""
+        memo = self.__dict__.setdefault("_ancestors", {})
+        if unit not in memo:
+            out, seen = [], set()
+            node: int | None = unit
+            while node is not None and node not in seen:
+                seen.add(node)
+                out.append(node)
+                node = self.parents.get(node)
+            memo[unit] = tuple(out)
+        return memo[unit]
+
+    def covers(self, key: CellKey, atom: Atom) -> bool:
+        r, u, g = atom
+        return (r in key.rounds and (key.unit is ROOT or key.unit in self.ancestors(u))
+                and (key.role is ALL or key.role == g))
+
+    def single_cells(self, round_id: int) -> list[CellKey]:
+        units: list[int | None] = [ROOT, *sorted(self.parents)]
+        roles: list[str | None] = [ALL, *self.roles]
+        return [CellKey((round_id,), u, g) for u in units for g in roles]
+
+    def pooled_cells(self) -> list[CellKey]:
+        """Organization totals over every run of consecutive rounds (before/after any date)."""
+        r = self.rounds
+        return [CellKey(tuple(r[i:j]), ROOT, ALL) for i in range(len(r)) for j in range(i + 2, len(r) + 1)]
+
+
+@dataclass
+class RoundPlan:
+    units: set[int | None]
+    roles: set[str | None]
+
+
+@dataclass
+class Plan:
+    """Which cells of one survey may be shown, decided once for all views of the survey."""
+
+    structure: Structure
+    k: int
+    rounds: dict[int, RoundPlan]
+    counts: dict[Atom, int] = field(repr=False)
+
+    def is_released(self, key: CellKey) -> bool:
+        if len(key.rounds) > 1:
+            if key.unit is not ROOT or key.role is not ALL:
+                return False
+            return all(self.is_released(CellKey((r,))) for r in key.rounds)
+        rp = self.rounds.get(key.rounds[0]) if key.rounds else None
+        if rp is None:
+            return False
+        return key.unit in rp.units and key.role in rp.roles
+
+    def released_cells(self) -> list[CellKey]:
+        cells = [c for r in self.structure.rounds for c in self.structure.single_cells(r) if self.is_released(c)]
+        return cells + [c for c in self.structure.pooled_cells() if self.is_released(c)]
+
+    def figure(self, key: CellKey, measure_kind: str, sums: tuple[int, float, float],
+               respondents: int | None = None) -> Figure:
+        """The figure to show for a cell, or a suppressed marker. ``sums`` = (n, sum, sum of squares)
+        from rollups of the measure; ``respondents`` = the cell's respondent count, if known."""
+        n, total, total_sq = sums
+        if not self.is_released(key):
+            return Figure.hidden(key, self.k)
+        if respondents is not None and n != respondents:
+            # A measure answered by a different number of people than the plan counted: unsafe.
+            return Figure.hidden(key, self.k)
+        basic = privacy.cell(n, n, self.k) if n else privacy.Cell(0, 0, False)
+        if basic.suppressed:  # cannot happen for a released cell; the basic rule is checked anyway
+            return Figure.hidden(key, self.k)
+        if n == 0:
+            return Figure(key, None, None, None, 0, False, _("no responses"))
+        if measure_kind == "count":
+            return Figure(key, float(n), None, None, n, False)
+        mean = total / n
+        if measure_kind == "rate":
+            lo, hi = wilson(total, n)
+        else:
+            lo, hi = mean_ci(n, total, total_sq)
+        return Figure(key, mean, lo, hi, n, False)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One released (or hidden) number. When ``suppressed`` nothing about the group is kept: no
+    value, no n, and the same reason for every hidden figure, so the reason reveals nothing."""
+
+    key: CellKey
+    value: float | None
+    low: float | None
+    high: float | None
+    n: int | None
+    suppressed: bool
+    note: str = ""
+    accuracy: float | None = None
+
+    @classmethod
+    def hidden(cls, key: CellKey, k: int) -> Figure:
+        return cls(key, None, None, None, None, True, suppressed_reason(k))
+
+    def as_dict(self) -> dict:
+        return {"value": self.value, "low": self.low, "high": self.high, "n": self.n,
+                "suppressed": self.suppressed, "note": self.note, "accuracy": self.accuracy}
+
+
+def suppressed_reason(k: int) -> str:
+    return _("fewer than %(k)s responses — hidden to protect anonymity") % {"k": k}
+
+
+# --- planning ---------------------------------------------------------------------------------
+def plan_round(structure: Structure, counts: dict[tuple[int, str], int], k: int) -> RoundPlan:
+    """Choose the released units and roles of one round so every block has 0 or >= k people."""
+    parents = structure.parents
+    units: set[int | None] = {ROOT, *parents}
+    roles: set[str | None] = {ALL, *structure.roles}
+    unit_total: dict[int | None, int] = defaultdict(int)
+    role_total: dict[str | None, int] = defaultdict(int)
+    for (u, g), n in counts.items():
+        for a in structure.ancestors(u):
+            unit_total[a] += n
+        unit_total[ROOT] += n
+        role_total[g] += n
+        role_total[ALL] += n
+
+    def unit_block(u: int) -> int | None | bool:
+        for a in structure.ancestors(u):
+            if a in units:
+                return a
+        return ROOT if ROOT in units else False
+
+    def role_block(g: str) -> str | None | bool:
+        if g in roles and g in structure.roles:
+            return g
+        return ALL if ALL in roles else False
+
+    while True:
+        blocks: dict[tuple, int] = defaultdict(int)
+        for (u, g), n in counts.items():
+            if n <= 0:
+                continue
+            bu, bg = unit_block(u), role_block(g)
+            if bu is False or bg is False:
+                continue  # not covered by any released cell: cannot be derived
+            blocks[(bu, bg)] += n
+        bad = sorted(((n, str(b)), b) for b, n in blocks.items() if 0 < n < k)
+        if not bad:
+            return RoundPlan(units, roles)
+        bu, bg = bad[0][1]
+        moves: list[tuple[int, str, str, object]] = []
+        if bu is not ROOT:
+            moves.append((unit_total[bu], "u", str(bu), bu))
+        if bg is not ALL:
+            moves.append((role_total[bg], "g", str(bg), bg))
+        for c in units:  # drop a released child to merge it into this residual
+            if c is ROOT or c == bu:
+                continue
+            parent = parents.get(c)
+            above = unit_block(parent) if parent is not None else (ROOT if ROOT in units else False)
+            if above is not False and above == bu:
+                moves.append((unit_total[c], "u", str(c), c))
+        if bg is ALL:
+            for g in roles:
+                if g is not ALL:
+                    moves.append((role_total[g], "g", str(g), g))
+        if not moves:  # only the whole organization is left and it is too small: show nothing
+            units.discard(ROOT)
+            roles.discard(ALL)
+            continue
+        _cost, kind, _name, target = min(moves, key=lambda m: (m[0], m[1], m[2]))
+        (units if kind == "u" else roles).discard(target)
+
+
+def make_plan(structure: Structure, counts: dict[Atom, int], k: int) -> Plan:
+    per_round: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
+    for (r, u, g), n in counts.items():
+        if u in structure.parents:
+            per_round[r][(u, g)] = per_round[r].get((u, g), 0) + n
+    rounds = {r: plan_round(structure, per_round.get(r, {}), k) for r in structure.rounds}
+    return Plan(structure, k, rounds, dict(counts))
+
+
+# --- statistics -------------------------------------------------------------------------------
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+         10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
+
+
+def t975(df: float) -> float:
+    """Two-sided 95% Student t quantile (table, rounded down to the nearest listed df: conservative)."""
+    if df >= 1000:
+        return 1.96
+    for d in sorted(_T975, reverse=True):
+        if df >= d:
+            return _T975[d]
+    return _T975[1]
+
+
+def mean_ci(n: int, total: float, total_sq: float) -> tuple[float | None, float | None]:
+    if n < 2:
+        return None, None
+    mean = total / n
+    var = max(0.0, (total_sq - n * mean * mean) / (n - 1))
+    half = t975(n - 1) * math.sqrt(var / n)
+    return mean - half, mean + half
+
+
+def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float | None, float | None]:
+    if n <= 0:
+        return None, None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def difference_ci(before: tuple[int, float, float], after: tuple[int, float, float]) -> dict:
+    """After minus before with a Welch 95% interval, from (n, sum, sum of squares) of each side."""
+    (n1, s1, q1), (n2, s2, q2) = before, after
+    if n1 < 2 or n2 < 2:
+        return {"estimate": None, "low": None, "high": None}
+    m1, m2 = s1 / n1, s2 / n2
+    v1 = max(0.0, (q1 - n1 * m1 * m1) / (n1 - 1)) / n1
+    v2 = max(0.0, (q2 - n2 * m2 * m2) / (n2 - 1)) / n2
+    se = math.sqrt(v1 + v2)
+    if se == 0:
+        return {"estimate": m2 - m1, "low": m2 - m1, "high": m2 - m1}
+    df = (v1 + v2) ** 2 / ((v1 * v1 / (n1 - 1)) + (v2 * v2 / (n2 - 1))) if v1 and v2 else min(n1, n2) - 1
+    half = t975(df) * se
+    return {"estimate": m2 - m1, "low": m2 - m1 - half, "high": m2 - m1 + half}
