@@ -47,16 +47,18 @@ def _metrics(rows: list[dict[str, str]]) -> dict:
     }
 
 
-def test_accuracy_on_sample_and_labeled_set():
+def test_accuracy_on_sample_and_labeled_set(capsys):
     results = {"sample": _metrics(_rows(SAMPLE)), "labeled": _metrics(_rows(LABELED))}
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    print(
-        " ".join(
-            f"{name}: n={m['questions']} accuracy={m['accuracy']} intrusive_recall={m['intrusive_recall']}"
-            for name, m in results.items()
+    with capsys.disabled():  # make test shows the figures, not only the JSON file
+        print(
+            "\ncredentialing auditor: "
+            + " ".join(
+                f"{name}: n={m['questions']} accuracy={m['accuracy']} intrusive_recall={m['intrusive_recall']}"
+                for name, m in results.items()
+            )
         )
-    )
     for name, m in results.items():
         assert m["intrusive_labeled_acceptable"] == 0, (name, m["errors"])
         assert m["intrusive_recall"] == 1.0, (name, m["errors"])
