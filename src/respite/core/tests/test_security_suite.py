@@ -169,7 +169,7 @@ def test_login_rate_limit_is_strict_per_account_and_generous_per_address(org, or
 
 def test_pip_audit_finds_no_known_vulnerability():
     result = subprocess.run([sys.executable, "-m", "pip_audit", "-r", str(ROOT / "requirements.lock"), "--no-deps",
-                             "--progress-spinner", "off", "-f", "json"], capture_output=True, text=True, timeout=300,
+                             "--progress-spinner", "off", "-f", "json", "--timeout", "5"], capture_output=True, text=True, timeout=300,
                             check=False)
     try:
         report = json.loads(result.stdout)
