@@ -18,20 +18,12 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from respite.core.datafiles import DataFileError, line_of, load_yaml
+from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 
 _ID = {"type": "string", "pattern": "^[a-z0-9_]+$", "maxLength": 40}
-_TEXT = {
-    "type": "object",
-    "properties": {
-        "en": {"type": "string", "minLength": 1},
-        "es": {"type": "string", "minLength": 1},
-    },
-    "required": ["en", "es"],
-    "additionalProperties": False,
-}
+_TEXT = BILINGUAL_TEXT
 _EXAMPLE = {
     "type": "object",
     "properties": {

@@ -14,20 +14,12 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from respite.core.datafiles import DataFileError, line_of, load_yaml
+from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
 
 DATA = Path(__file__).parent / "data"
 AUDIENCES = ("workers", "mixed", "others")
 
-_TEXT = {
-    "type": "object",
-    "properties": {
-        "en": {"type": "string", "minLength": 1},
-        "es": {"type": "string", "minLength": 1},
-    },
-    "required": ["en", "es"],
-    "additionalProperties": False,
-}
+_TEXT = BILINGUAL_TEXT
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}
 _URL = {"type": "string", "pattern": "^https://[^\\s]+$"}
 _TITLED = {

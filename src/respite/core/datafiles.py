@@ -12,6 +12,14 @@ from typing import Any
 import jsonschema
 import yaml
 
+# Every user-facing text in a data file comes in English and Spanish.
+BILINGUAL_TEXT: dict[str, Any] = {
+    "type": "object",
+    "properties": {"en": {"type": "string", "minLength": 1}, "es": {"type": "string", "minLength": 1}},
+    "required": ["en", "es"],
+    "additionalProperties": False,
+}
+
 
 class DataFileError(ValueError):
     """A data file is malformed. The message names the file, the line and what is wrong."""

@@ -8,10 +8,9 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from respite.core.datafiles import load_yaml
+from respite.core.datafiles import BILINGUAL_TEXT, load_yaml
 
-_TEXT = {"type": "object", "properties": {"en": {"type": "string"}, "es": {"type": "string"}},
-         "required": ["en", "es"], "additionalProperties": False}
+_TEXT = BILINGUAL_TEXT
 CRISIS_SCHEMA = {
     "type": "array",
     "minItems": 1,

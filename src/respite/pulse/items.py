@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from respite.core.datafiles import DataFileError, line_of, load_yaml
+from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
 from respite.screening import instruments as screening
 
 ITEMS_DIR = Path(__file__).parent / "items"
@@ -25,12 +25,7 @@ SURVEY_INSTRUMENTS = ("burnout", "proqol5", "hvs")
 RESPONDENTS = "respondents"
 BURNOUT_RATE = "burnout_rate"
 
-_TEXT = {
-    "type": "object",
-    "properties": {"en": {"type": "string", "minLength": 1}, "es": {"type": "string", "minLength": 1}},
-    "required": ["en", "es"],
-    "additionalProperties": False,
-}
+_TEXT = BILINGUAL_TEXT
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {

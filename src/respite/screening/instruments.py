@@ -13,18 +13,13 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from respite.core.datafiles import DataFileError, line_of, load_yaml
+from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
 
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 TIERS = ("self_care", "counseling", "urgent", "crisis")
 TIER_RANK = {t: i for i, t in enumerate(TIERS)}
 
-_TEXT = {
-    "type": "object",
-    "properties": {"en": {"type": "string", "minLength": 1}, "es": {"type": "string", "minLength": 1}},
-    "required": ["en", "es"],
-    "additionalProperties": False,
-}
+_TEXT = BILINGUAL_TEXT
 _BAND = {
     "type": "object",
     "properties": {

@@ -6,11 +6,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from respite.core.datafiles import load_yaml
+from respite.core.datafiles import BILINGUAL_TEXT, load_yaml
 from respite.screening.instruments import TIERS, tr
 
-_TEXT = {"type": "object", "properties": {"en": {"type": "string"}, "es": {"type": "string"}},
-         "required": ["en", "es"], "additionalProperties": False}
+_TEXT = BILINGUAL_TEXT
 _TIER = {
     "type": "object",
     "properties": {
