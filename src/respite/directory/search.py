@@ -11,6 +11,7 @@ put 24/7 crisis lines first.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import threading
@@ -21,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import nh3
 import numpy as np
 from django.db import connection, models
 from django.utils.translation import gettext as _
@@ -544,7 +546,8 @@ def as_card(service: Service, lang: str = "en") -> dict[str, Any]:
     return {
         "id": service.id,
         "name": name,
-        "description": description,  # sanitized on save (nh3)
+        # Plain text: other apps print it escaped (pages, PDFs); the stored HTML is nh3-sanitized.
+        "description": html.unescape(nh3.clean(description, tags=set())).strip(),
         "url": service.url,
         "phone": phones[0].number if phones else "",
         "phone_kind": ("text" if phones[0].type == "text" else "call") if phones else "",
