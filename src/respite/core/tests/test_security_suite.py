@@ -26,10 +26,25 @@ ROOT = Path(__file__).resolve().parents[4]
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture
+def wsgi_calls_keep_the_test_connection(db):
+    """schemathesis calls the WSGI app directly, and Django closes the database connection at the end
+    of each request when it sits inside a transaction (the test's). Django's test Client unhooks that
+    signal for its requests; do the same here, or PostgreSQL tests lose their connection."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.slow
 @schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-def test_api_never_answers_with_a_server_error(case, db):
+def test_api_never_answers_with_a_server_error(case, wsgi_calls_keep_the_test_connection):
     response = case.call()
     assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}"
 
