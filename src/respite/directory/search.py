@@ -584,7 +584,9 @@ def recommend(
         available_24_7=rule.get("available_24_7", False),
     )
     featured = featured_ids(organization)
-    services = list(filtered(organization, f).prefetch_related("phones"))
+    # Rank on the few columns the order needs; load phones and texts for the chosen few only.
+    services = list(filtered(organization, f).only(
+        "id", "name", "tiers_key", "portal_id", "languages", "roles_key", "confidentiality"))
 
     def key(s: Service) -> tuple:
         return (
@@ -603,4 +605,6 @@ def recommend(
         )
 
     services.sort(key=key)
-    return [as_card(s, lang) for s in services[:limit]]
+    top = [s.id for s in services[:limit]]
+    chosen = Service.objects.filter(id__in=top).prefetch_related("phones").in_bulk()
+    return [as_card(chosen[i], lang) for i in top]
