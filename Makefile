@@ -56,8 +56,16 @@ messages: install
 		../../../$(BIN)/django-admin makemessages -l es --no-obsolete --ignore='tests/*') || exit 1; done
 	for po in $$(find src/respite -path '*/locale/es/LC_MESSAGES/django.po'); do msgfmt -c -o $${po%.po}.mo $$po || exit 1; done
 
+## Benchmarks (bench/, results in bench/results/latest.md). bench_http drives gunicorn with wrk (root
+## installs Debian's package if missing). In-process modules use their own SQLite file unless DATABASE_URL is set.
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench.sqlite3
 bench: install
-	$(BIN)/python -m bench
+	@command -v wrk >/dev/null || { if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing wrk for the HTTP benchmark..."; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+		else echo "bench_http needs wrk (sudo apt-get install wrk)." >&2; fi; }
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/respite migrate --noinput -v 0
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) var
