@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -61,6 +63,9 @@ def _get_case_for_counselor(request: HttpRequest, pk) -> Case:
     )
 
 
+QUEUE_PAGE_SIZE = 50
+
+
 @staff_view(StaffRole.COUNSELOR)
 def queue(request: HttpRequest) -> HttpResponse:
     target = CounselingSettings.for_org(request.organization).reply_target_hours
@@ -71,18 +76,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     cases = cases.order_by("-closed_at") if show_closed else cases.queue()
     now = timezone.now()
-    rows = [
-        {"case": c, "overdue": c.is_overdue(target, now), "due": c.reply_due(target)}
-        for c in cases.annotate(n_messages=Count("messages"))[:200]
-    ]
+    page = Paginator(cases.annotate(n_messages=Count("messages")), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"case": c, "overdue": c.is_overdue(target, now), "due": c.reply_due(target)} for c in page]
+    # Counted over every open case, not only this page (same rule as Case.is_overdue).
+    overdue_count = 0 if show_closed else Case.objects.filter(
+        organization=request.organization, status=CaseStatus.OPEN,
+        awaiting_reply_since__lt=now - timedelta(hours=target),
+    ).count()
     return render(
         request,
         "counseling/staff/queue.html",
         {
             "rows": rows,
+            "page": page,
             "reply_target_hours": target,
             "show_closed": show_closed,
-            "overdue_count": sum(r["overdue"] for r in rows),
+            "overdue_count": overdue_count,
         },
     )
 
