@@ -30,10 +30,10 @@ Rounds are disjoint sets of responses, so each round is planned on its own. Figu
 several rounds (before/after a program) are released only when every round they cover shows its
 organization total: they are then sums of released figures and reveal nothing new.
 
-Not covered (documented, as vendors do): homogeneity (a released group of k who all answered the
-same), and inference that assumes people answered identically in two rounds. Differential privacy
-(noise on released figures) would address both; it is not implemented yet (``Figure.accuracy`` is
-the slot for its accuracy).
+Not covered by suppression (documented, as vendors do): homogeneity (a released group of k who all
+answered the same), and inference that assumes people answered identically in two rounds. Optional
+differential privacy on released figures (``respite.pulse.dp``, stored noise, accuracy in
+``Figure.accuracy``) addresses both for surveys that turn it on.
 """
 
 from __future__ import annotations

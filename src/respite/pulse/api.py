@@ -37,6 +37,7 @@ class SurveyOut(Schema):
     status: str
     min_group_size: int
     min_group_size_text: int
+    dp_epsilon: float | None = None
     rounds: list[RoundOut]
     measures: list[tuple[str, str]]
 
@@ -51,6 +52,7 @@ class RowOut(Schema):
     low: float | None
     high: float | None
     n: int | None
+    accuracy: float | None = None
     suppressed: bool
     note: str
 
@@ -67,6 +69,7 @@ class DashboardOut(Schema):
 class Side(Schema):
     value: float | None
     n: int | None
+    accuracy: float | None = None
     suppressed: bool
 
 
@@ -117,7 +120,7 @@ def surveys(request: HttpRequest, org: str):
     out = []
     for s in Survey.objects.for_org(organization).prefetch_related("rounds"):
         out.append({"id": s.pk, "title": s.title, "status": s.status, "min_group_size": s.k(),
-                    "min_group_size_text": s.k_text(),
+                    "min_group_size_text": s.k_text(), "dp_epsilon": s.dp_epsilon,
                     "rounds": [{"id": r.pk, "number": r.number, "label": r.label, "starts_on": r.starts_on,
                                 "ends_on": r.ends_on} for r in s.rounds.all()],
                     "measures": [(m.key, str(m.label)) for m in s.measures()]})

@@ -42,7 +42,7 @@ class SurveyForm(forms.ModelForm):
     class Meta:
         model = Survey
         fields = ["title", "instruments", "work_items", "min_group_size", "min_group_size_text",
-                  "allow_comments"]
+                  "allow_comments", "dp_epsilon"]
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)

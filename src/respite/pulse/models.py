@@ -22,6 +22,10 @@ from respite.core.crypto import EncryptedTextField
 from respite.core.models import Organization
 from respite.pulse import items as library
 
+DP_EPSILON_MIN = 0.1
+DP_EPSILON_MAX = 10.0
+LOCKED_FIELDS = ("min_group_size", "min_group_size_text", "dp_epsilon")
+
 
 def _link_key() -> str:
     return secrets.token_urlsafe(16)
@@ -67,6 +71,13 @@ class Survey(models.Model):
         help_text=_("Comments are shown only for groups at least this large. Locked once the survey opens."),
     )
     allow_comments = models.BooleanField(_("ask for an optional comment"), default=False)
+    dp_epsilon = models.FloatField(
+        _("differential privacy: epsilon per figure"), null=True, blank=True,
+        validators=[MinValueValidator(DP_EPSILON_MIN), MaxValueValidator(DP_EPSILON_MAX)],
+        help_text=_("Optional. Adds random noise to every released count and mean (smaller epsilon: more noise, "
+                    "more privacy; 1 is a common choice). Leave empty for exact figures. Shown to respondents; "
+                    "locked once the survey opens."),
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -78,10 +89,24 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        """Refuse to change thresholds or the privacy setting of a survey that is no longer a draft:
+        respondents were told these values when they answered."""
+        if self.pk is not None:
+            before = Survey.objects.filter(pk=self.pk).values("status", *LOCKED_FIELDS).first()
+            if before and before["status"] != self.Status.DRAFT and any(
+                    before[f] != getattr(self, f) for f in LOCKED_FIELDS):
+                raise SurveyLocked
+        super().save(*args, **kwargs)
+
     @property
     def is_locked(self) -> bool:
         """Thresholds and questions may not change once anyone could have answered."""
         return self.status != self.Status.DRAFT
+
+    @property
+    def dp_enabled(self) -> bool:
+        return self.dp_epsilon is not None
 
     def k(self) -> int:
         return max(privacy.min_group_size(self.organization), self.min_group_size)
@@ -294,6 +319,35 @@ def do_submit(survey: Survey, round_: Round, unit: Unit, role_group: str, answer
         add_to_rollups([(round_.pk, unit.pk, role_group, key, 1, v, v * v) for key, v in values.items()])
         if comment.strip() and survey.allow_comments:
             Comment.objects.create(round=round_, text=comment.strip()[:2000])
+
+
+class NoiseDraw(models.Model):
+    """Append-only store of the differential-privacy noise of one released figure.
+
+    Keyed by survey, round(s), cell, measure and the cell's true n: asking for the same figure
+    again returns the same noisy value, so repeated requests cannot be averaged to remove the noise.
+    A new draw is made only when the data behind the figure changes (a new response changes n).
+    Rows are never updated or deleted by the application."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    rounds = models.CharField(max_length=200)
+    cell = models.CharField(max_length=300)
+    measure = models.CharField(max_length=80)
+    n = models.PositiveIntegerField()
+    epsilon = models.FloatField()
+    noisy_n = models.IntegerField()
+    noisy_sum = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["survey", "rounds", "cell", "measure", "n"],
+                                               name="pulse_unique_noise_draw")]
+
+    def __str__(self) -> str:
+        return f"noise {self.measure} {self.cell}"
+
+
+class SurveyLocked(Exception):
+    """A locked setting of an open or closed survey was changed."""
 
 
 class TokenUsed(Exception):

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from respite.core import disclosure as shared
 from respite.core.disclosure import ALL, ROOT, CellKey, Figure, Structure
 from respite.core.models import Organization
-from respite.pulse import disclosure
+from respite.pulse import disclosure, dp
 from respite.pulse import items as library
 from respite.pulse.models import Comment, Rollup, Round, Survey, Unit
 
@@ -77,11 +77,18 @@ class SurveyFigures:
         self.sums = cell_sums(struct, _atoms(survey, measure.key))
         self.respondents = (self.sums if measure.key == library.RESPONDENTS
                             else cell_sums(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()}))
+        self.noise = dp.Noise(survey, measure) if survey.dp_enabled else None
 
     def get(self, key: CellKey) -> Figure:
         sums = self.sums.get(key, (0, 0.0, 0.0))
         respondents = self.respondents.get(key, (0, 0.0, 0.0))[0]
-        return self.plan.figure(key, self.measure.kind, sums, respondents)
+        return self.release(self.plan.figure(key, self.measure.kind, sums, respondents), sums)
+
+    def release(self, fig: Figure, sums: Sums) -> Figure:
+        """Suppression first (the plan), then, when the survey opted in, stored DP noise."""
+        if self.noise is None:
+            return fig
+        return self.noise.apply(fig, sums[1], self.plan.k)
 
 
 def measures_by_key(survey: Survey) -> dict[str, library.Measure]:
@@ -114,8 +121,8 @@ class Dashboard:
 
         def add(section: str, rnd: str, unit: str, role: str, f: Figure) -> None:
             out.append({"section": section, "round": str(rnd), "unit": str(unit), "role": str(role), "measure": str(m),
-                        **({"value": None, "low": None, "high": None, "n": None} if f.suppressed else
-                           {"value": f.value, "low": f.low, "high": f.high, "n": f.n}),
+                        **({"value": None, "low": None, "high": None, "n": None, "accuracy": None} if f.suppressed
+                           else {"value": f.value, "low": f.low, "high": f.high, "n": f.n, "accuracy": f.accuracy}),
                         "suppressed": f.suppressed, "note": str(f.note)})
         unit_name = self.unit.name if self.unit else _("All units")
         role_name = role_label(self.survey.organization, self.role)
@@ -137,7 +144,7 @@ class Dashboard:
         if self.benchmark and not self.benchmark["suppressed"]:
             out.append({"section": "benchmark", "round": "", "unit": str(_("Other organizations")), "role": "",
                         "measure": str(m), "value": self.benchmark["value"], "low": None, "high": None, "n": None,
-                        "suppressed": False, "note": str(self.benchmark["note"])})
+                        "accuracy": None, "suppressed": False, "note": str(self.benchmark["note"])})
         return out
 
 
@@ -225,7 +232,12 @@ def evaluation(figs: SurveyFigures, rounds: list[Round], on_date: date) -> dict:
     after = _pooled(figs, after_ids)
     effect = {"estimate": None, "low": None, "high": None}
     if not before.suppressed and not after.suppressed and before.n and after.n:
-        effect = shared.difference_ci(_pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids))
+        if figs.noise is not None:
+            # Only the two released noisy figures may be used: their difference, no sampling interval.
+            if before.value is not None and after.value is not None:
+                effect = {"estimate": after.value - before.value, "low": None, "high": None}
+        else:
+            effect = shared.difference_ci(_pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids))
     return {"date": on_date, "before": before, "after": after, "effect": effect,
             "before_rounds": len(before_ids), "after_rounds": len(after_ids)}
 
@@ -245,7 +257,8 @@ def _pooled(figs: SurveyFigures, ids: tuple[int, ...]) -> Figure:
     if len(ids) == 1:
         return figs.get(key)
     resp = sum(figs.respondents.get(CellKey((r,)), (0, 0, 0))[0] for r in ids)
-    return figs.plan.figure(key, figs.measure.kind, _pooled_sums(figs, ids), resp)
+    sums = _pooled_sums(figs, ids)
+    return figs.release(figs.plan.figure(key, figs.measure.kind, sums, resp), sums)
 
 
 BENCHMARK_TTL = 600
@@ -268,6 +281,12 @@ def _benchmark_table(measure_key: str) -> dict[int, tuple[int, float]]:
         for r in reversed(plan.structure.rounds):
             if not plan.is_released(CellKey((r,))):
                 continue
+            if survey.dp_enabled:  # only the survey's own released (noisy) organization total
+                f = SurveyFigures(survey, measures_by_key(survey)[measure_key], plan).get(CellKey((r,)))
+                if f.suppressed or f.value is None or not f.n:
+                    continue
+                table[survey.organization_id] = (f.n, f.value * f.n)
+                break
             agg = Rollup.objects.filter(round_id=r, measure=measure_key).aggregate(n=Sum("n"), s=Sum("total"))
             respondents = sum(v for (rr, _u, _g), v in plan.counts.items() if rr == r)
             if agg["n"] and agg["n"] == respondents:
@@ -307,7 +326,8 @@ def measure_before_after(organization: Organization, key: str, on_date: date) ->
 
     Uses the most recent survey asking the measure with rounds on both sides of the date (else the
     most recent asking it). Returns {"label", "before", "after"}, each side {"value", "n",
-    "suppressed"}. An unknown key gives both sides empty and not suppressed (nothing to hide).
+    "suppressed"} and, when released, "accuracy" (95% noise half-width under differential privacy,
+    else None). An unknown key gives both sides empty and not suppressed (nothing to hide).
     """
     empty = {"value": None, "n": None, "suppressed": False}
     candidates = []
@@ -326,5 +346,5 @@ def measure_before_after(organization: Organization, key: str, on_date: date) ->
     def side(f: Figure) -> dict:
         if f.suppressed:
             return {"value": None, "n": None, "suppressed": True}
-        return {"value": f.value, "n": f.n, "suppressed": False}
+        return {"value": f.value, "n": f.n, "suppressed": False, "accuracy": f.accuracy}
     return {"label": str(measure.label), "before": side(result["before"]), "after": side(result["after"])}

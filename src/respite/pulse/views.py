@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from respite.core.models import AuditLog
 from respite.core.portal import portal_view, staff_view
 from respite.core.roles import StaffRole
-from respite.pulse import charts, reporting
+from respite.pulse import charts, dp, reporting
 from respite.pulse.forms import (
     AnswerForm,
     EvaluationForm,
@@ -99,7 +99,7 @@ def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
             "schedule_form": extra.pop("schedule_form", ScheduleForm()),
             "token_form": extra.pop("token_form", TokenForm(organization=request.organization)),
             "tokens_used": survey.tokens.filter(used=True).count(), "tokens_total": survey.tokens.count(),
-            "parts": survey.parts(), **extra}
+            "parts": survey.parts(), "dp_budget": dp.budget(survey), **extra}
 
 
 @staff_view(ADMIN)
@@ -250,7 +250,8 @@ def chart(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 def _csv(dash: reporting.Dashboard) -> str:
     buf = io.StringIO()
-    fields = ["section", "round", "unit", "role", "measure", "value", "low", "high", "n", "suppressed", "note"]
+    fields = ["section", "round", "unit", "role", "measure", "value", "low", "high", "n", "accuracy", "suppressed",
+              "note"]
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     for row in dash.rows():

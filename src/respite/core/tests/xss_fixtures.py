@@ -213,6 +213,9 @@ PULSE_REGISTRY: dict[str, Shown | Hidden] = {
     "pulse.Comment.text": Shown(("pulse_dashboard",), "encrypted; shown only above k_text"),
     "pulse.Rollup.role_group": Hidden(CODE + " (organization role group)"),
     "pulse.Rollup.measure": Hidden(CODE + " (measure key)"),
+    "pulse.NoiseDraw.cell": Hidden(CODE + " (cell token of stored DP noise)"),
+    "pulse.NoiseDraw.measure": Hidden(CODE + " (measure key of stored DP noise)"),
+    "pulse.NoiseDraw.rounds": Hidden(CODE + " (round ids of stored DP noise)"),
 }
 
 # PDFs (WeasyPrint renders the same templates): fields whose text pypdf extracts reliably in each.
