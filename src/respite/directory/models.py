@@ -215,7 +215,31 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["status", "portal"])]
+        indexes = [
+            models.Index(fields=["status", "portal"]),
+            # search's ranking cache checks MAX(updated_at) on every query: keep it an index lookup.
+            models.Index(fields=["updated_at"], name="directory_service_updated"),
+            # Every column the eligibility filters read, so search's filter query scans this small
+            # index instead of the wide rows (descriptions, search text, embeddings).
+            models.Index(
+                fields=[
+                    "status",
+                    "portal",
+                    "roles_key",
+                    "area_scope",
+                    "states_key",
+                    "languages_key",
+                    "cost",
+                    "confidentiality",
+                    "channels_key",
+                    "audiences_key",
+                    "tiers_key",
+                    "available_24_7",
+                    "id",
+                ],
+                name="directory_service_filters",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -167,3 +167,20 @@ def test_search_text_stays_out_of_the_database_and_logs(directory, caplog):
         search("my secret worry about my license")
     assert "secret worry" not in caplog.text
     assert Service.objects.count() == before
+
+
+def test_search_sees_services_added_and_edited_after_an_earlier_search(directory):
+    """Search keeps a per-process ranking cache; it must notice new and changed services."""
+    search("peer support")  # builds the cache
+    template = Service.objects.get(id="php-directory")
+    template.pk, template.id = None, "new-quiltmaking-circle"
+    template.name = "Quiltmaking circle for nurses"
+    template.keywords = "quiltmaking"
+    template.save(force_insert=True)
+    assert search("quiltmaking", semantic=False).services[0].id == "new-quiltmaking-circle"
+    assert search("quiltmaking").services[0].id == "new-quiltmaking-circle"
+    crisis_before = search("thinking about suicide").services[0].id
+    line = Service.objects.get(id=crisis_before)
+    line.status = "inactive"
+    line.save()
+    assert crisis_before not in {s.id for s in search("thinking about suicide").services}
