@@ -106,6 +106,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def request_detail(request: HttpRequest, pk) -> HttpResponse:
     """Before accepting: the kind of request only. After: the handoff, with the contact."""
     req, me = _get_request_for_supporter(request, pk, assigned_only=False)
+    return _render_request(request, req, me)
+
+
+def _render_request(request: HttpRequest, req, me, *, status: int = 200, **forms) -> HttpResponse:
+    """The request page; a form that failed to validate is passed in to show its errors."""
     program = PeerProgram.for_org(request.organization)
     context = {
         "req": req,
@@ -125,7 +130,8 @@ def request_detail(request: HttpRequest, pk) -> HttpResponse:
             follow_form=FollowUpForm(initial=initial),
             close_form=CloseForm(),
         )
-    return render(request, "peers/staff/request.html", context)
+        context.update(forms)
+    return render(request, "peers/staff/request.html", context, status=status)
 
 
 @require_POST
@@ -165,22 +171,7 @@ def record_contact(request: HttpRequest, pk) -> HttpResponse:
     req, me = _open_assigned(request, pk)
     form = ContactForm(request.POST, anonymous=req.anonymous)
     if not form.is_valid():
-        program = PeerProgram.for_org(request.organization)
-        return render(
-            request,
-            "peers/staff/request.html",
-            {
-                "req": req,
-                "me": me,
-                "program": program,
-                "due_at": req.due_at(program),
-                "assigned": True,
-                "contact_form": form,
-                "follow_form": FollowUpForm(),
-                "close_form": CloseForm(),
-            },
-            status=400,
-        )
+        return _render_request(request, req, me, status=400, contact_form=form)
     req.contact_method = form.cleaned_data["method"]
     fields = ["contact_method"]
     if req.contacted_at is None:
@@ -208,22 +199,7 @@ def follow_up(request: HttpRequest, pk) -> HttpResponse:
     req, me = _open_assigned(request, pk)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
-        program = PeerProgram.for_org(request.organization)
-        return render(
-            request,
-            "peers/staff/request.html",
-            {
-                "req": req,
-                "me": me,
-                "program": program,
-                "due_at": req.due_at(program),
-                "assigned": True,
-                "contact_form": ContactForm(anonymous=req.anonymous),
-                "follow_form": form,
-                "close_form": CloseForm(),
-            },
-            status=400,
-        )
+        return _render_request(request, req, me, status=400, follow_form=form)
     req.follow_up_on = form.cleaned_data["follow_up_on"]
     req.follow_up_done = form.cleaned_data["follow_up_done"]
     req.referral = form.cleaned_data["referral"]
