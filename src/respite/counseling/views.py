@@ -43,7 +43,7 @@ from respite.counseling.models import (
     coarse_now,
 )
 from respite.screening.forms import CodeForm
-from respite.screening.views import SESSION_CODE, get_screening_for_worker
+from respite.screening.views import SESSION_CODE, get_screening_for_worker, sign_in_with_code
 
 
 # --- Who is the worker -------------------------------------------------------------------------
@@ -127,20 +127,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @portal_view
 def code_enter(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
-    default = redirect("counseling:home", org=request.organization.slug).url
-    status = 400
-    if form.is_valid():
-        try:
-            code = privacy.find_access_code(request, form.cleaned_data["code"])
-        except privacy.Throttled:
-            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
-            status = 429
-        else:
-            if code is not None and code.organization_id in (None, request.organization.pk):
-                request.session.cycle_key()
-                request.session[SESSION_CODE] = str(code.pk)
-                return redirect(_safe_next(request, default))
-            form.add_error(None, _("We could not find that code. Check the words and try again."))
+    status = sign_in_with_code(request, form, _("We could not find that code. Check the words and try again."))
+    if status is None:
+        return redirect(_safe_next(request, redirect("counseling:home", org=request.organization.slug).url))
     return render(
         request,
         "counseling/code.html",

@@ -171,24 +171,35 @@ def save(request: HttpRequest, pk) -> HttpResponse:
     return render(request, "screening/code_shown.html", {"code": words, "screening": screening})
 
 
+def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> int | None:
+    """Open this session with the access code typed into ``form`` (the one rule, also used by
+    counseling). Returns None when the session now holds the code; otherwise the HTTP status to
+    answer with, the reason added to the form. Wrong, unknown and malformed codes read the same."""
+    if not form.is_valid():
+        return 400
+    try:
+        code = privacy.find_access_code(request, form.cleaned_data["code"])
+    except privacy.Throttled:
+        form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+        return 429
+    if code is None or code.organization_id not in (None, request.organization.pk):
+        form.add_error(None, not_found)
+        return 400
+    request.session.cycle_key()
+    request.session[SESSION_CODE] = str(code.pk)
+    return None
+
+
 @portal_view
 def code_login(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST if request.method == "POST" else None)
-    status = 400 if form.is_bound else 200
-    if form.is_bound and form.is_valid():
-        try:
-            code = privacy.find_access_code(request, form.cleaned_data["code"])
-        except privacy.Throttled:
-            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
-            status = 429
-        else:
-            if code is not None and code.organization_id in (None, request.organization.pk):
-                request.session.cycle_key()
-                request.session[SESSION_CODE] = str(code.pk)
-                return redirect("screening:history", org=request.organization.slug)
-            # One message for wrong, unknown and malformed codes: nothing to learn from it.
-            form.add_error(None, _("We could not find saved results for that code. Check the words and try again."))
-            status = 400
+    status = 200
+    if form.is_bound:
+        status = sign_in_with_code(
+            request, form, _("We could not find saved results for that code. Check the words and try again.")
+        )
+        if status is None:
+            return redirect("screening:history", org=request.organization.slug)
     return render(request, "screening/code_login.html", {"form": form}, status=status)
 
 
