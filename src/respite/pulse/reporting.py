@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from respite.core import disclosure as shared
+from respite.core import privacy
 from respite.core.disclosure import ALL, ROOT, CellKey, Figure, Structure
 from respite.core.models import Organization
 from respite.pulse import disclosure, dp
@@ -211,8 +212,8 @@ def comments(survey: Survey, rnd: Round, figs: SurveyFigures) -> tuple[list[str]
     suppressed, so they are shown only for the largest group."""
     if not survey.allow_comments:
         return [], False
-    n = figs.plan.counts and sum(v for (r, _u, _g), v in figs.plan.counts.items() if r == rnd.pk)
-    if not n or n < survey.k_text():
+    n = sum(v for (r, _u, _g), v in figs.plan.counts.items() if r == rnd.pk)
+    if not n or privacy.cell(n, n, survey.k_text()).suppressed:  # the core rule, at the text threshold
         return [], True
     texts = [c.text for c in Comment.objects.filter(round=rnd)]
     random.SystemRandom().shuffle(texts)
