@@ -110,7 +110,8 @@ def find_access_code(request, raw: str) -> AccessCode | None:
     Raises Throttled after too many failures for this code or this address, even when the code is
     right, so that guessing cannot tell the difference.
     """
-    normalized = normalize_code(raw) or (raw or "").strip().lower()[:200]
+    well_formed = normalize_code(raw)
+    normalized = well_formed or (raw or "").strip().lower()[:200]
     keys = check_credential(
         request, normalized, kind="code",
         per_credential=settings.RESPITE_CODE_FAILURES_PER_CODE,
@@ -118,7 +119,7 @@ def find_access_code(request, raw: str) -> AccessCode | None:
     )
     # Hash even malformed input so the work done (and the time taken) does not reveal the format check.
     digest = keyed_hash(normalized, "access-code")
-    row = AccessCode.objects.filter(digest=digest).first() if normalize_code(raw) else None
+    row = AccessCode.objects.filter(digest=digest).first() if well_formed else None
     if row is None:
         for key in keys:
             throttle_record_failure(key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -63,8 +64,6 @@ def _routes(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple
 
 def _fill(route: str, org_slug: str) -> str | None:
     """Turn a route into a concrete path with harmless values for its parameters."""
-    import re
-
     values = {"org": org_slug, "slug": "x", "str": "x", "int": "1", "uuid": str(uuid.uuid4()), "path": "x"}
 
     def repl(match: re.Match) -> str:
@@ -129,7 +128,6 @@ MALFORMED = {
 
 
 def _post_operations() -> list[str]:
-    spec = application  # noqa: F841 - the schema was loaded from this application
     paths = json.loads(Client().get("/api/v1/openapi.json").content)["paths"]
     return [p for p, ops in paths.items() if "post" in ops and "{" not in p]
 
