@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from respite.core.models import Organization
+from respite.core.resources import crisis_options
 from respite.core.roles import RoleGroup
 from respite.directory import search as directory_search
 from respite.directory.hsds import provider_to_hsds, service_to_hsds
@@ -60,6 +61,8 @@ class PageOut(Schema):
     empty: bool
     search_mode: str = ""
     notice: str = ""
+    crisis: bool = False
+    crisis_options: list[dict[str, Any]] = []
     contents: list[dict[str, Any]]
 
 
@@ -116,6 +119,9 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
         params.per_page,
         search_mode=result.mode,
         notice=result.notice,
+        crisis=result.crisis,
+        # A client that shows the results must be able to show the crisis options first.
+        crisis_options=crisis_options(params.language or None) if result.crisis else [],
     )
 
 

@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from respite.core.datafiles import load_yaml
 from respite.core.models import Organization
+from respite.directory.crisis import detect as crisis_detect
 from respite.directory.models import Confidentiality, Curation, Service, Tier
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,8 @@ GLOSSARY_SCHEMA = {
         "es_en": {"type": "object", "additionalProperties": {"type": "string"}},
         "role_words": {"type": "object", "additionalProperties": {"type": "string"}},
         "license_words": {"type": "array", "items": {"type": "string"}},
-        "crisis_words": {"type": "array", "items": {"type": "string"}},
     },
-    "required": ["es_en", "role_words", "license_words", "crisis_words"],
+    "required": ["es_en", "role_words", "license_words"],
     "additionalProperties": False,
 }
 STOPWORDS = set(
@@ -594,7 +594,9 @@ def understand(query: str) -> dict[str, Any]:
         "english": " ".join(dict.fromkeys(expanded)),
         "role": roles.pop() if len(roles) == 1 else "",
         "license_fear": any(w in g["license_words"] for w in words),
-        "crisis": any(w in g["crisis_words"] for w in words),
+        # Patterns over the whole phrase plus meaning (directory.crisis), not single words:
+        # "kill time between shifts" is not a crisis, "thinking of killing myself" is.
+        "crisis": crisis_detect(query).crisis,
     }
 
 
@@ -696,6 +698,10 @@ def search(
                 notice = _(
                     "Smart search is unavailable right now, so results match your words only."
                 )
+        if intent["crisis"]:
+            # Every eligible 24/7 crisis line is a result of a crisis query, whatever its words.
+            crisis_pos = eligible[index.crisis_line[eligible]]
+            member[crisis_pos] = True
         chosen = np.flatnonzero(member)
         s = score[chosen]
         s += np.where(is_featured[chosen], 0.002, 0.0)
