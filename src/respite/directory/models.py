@@ -200,6 +200,9 @@ class Service(models.Model):
     area_name = models.CharField(max_length=200, blank=True)
     assured_date = models.DateField(_("last verified on"), null=True, blank=True)
     assured_by = models.CharField(_("last verified by"), max_length=120, blank=True)
+    # Data copied from a document is dated by that document, not by the import: until a person
+    # verifies the entry, this names the document (and its date) and assured_date stays empty.
+    source = models.CharField(_("source document"), max_length=300, blank=True)
     # Denormalized keys so filters run in the database on SQLite and PostgreSQL alike.
     roles_key = models.CharField(max_length=300, blank=True, editable=False)
     audiences_key = models.CharField(max_length=100, blank=True, editable=False)

@@ -241,7 +241,11 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
         }
         for loc in s.locations.all()
     ]
-    ext = {k: getattr(s, k) for k in ("name_es", "description_es", "keywords") if getattr(s, k)}
+    ext = {
+        k: getattr(s, k)
+        for k in ("name_es", "description_es", "keywords", "source")
+        if getattr(s, k)
+    }
     if s.portal_id:
         ext["portal"] = s.portal.slug
     if ext:
@@ -329,6 +333,7 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
         "name_es": str(ext.get("name_es", "")),
         "description_es": str(ext.get("description_es", "")),
         "keywords": str(ext.get("keywords", "")),
+        "source": str(ext.get("source", ""))[:300],
         "roles": [],
         "audiences": [],
         "channels": [],
@@ -555,6 +560,7 @@ TABLES = {
         "x_respite_name_es",
         "x_respite_description_es",
         "x_respite_keywords",
+        "x_respite_source",
         "x_respite_portal",
     ],
     "phones": ["id", "service_id", "number", "extension", "type", "description"],

@@ -68,15 +68,47 @@ def test_shipped_file_validates_against_hsds_schema():
         assert schema_errors(service, "service") == []
 
 
-def test_contact_details_only_where_the_seeds_give_them():
-    phones = {
-        s["id"]: [p["number"] for p in s["phones"]] for s in _seed()["services"] if s["phones"]
-    }
-    assert phones == {
-        "988-lifeline": ["988", "988"],
-        "crisis-text-line": ["741741"],
-        "safe-call-now": ["1-206-459-3020"],
-    }
+def test_contact_points_match_the_reference_and_every_worker_entry_is_reachable():
+    services = {s["id"]: s for s in _seed()["services"]}
+    numbers = {sid: [p["number"] for p in s["phones"]] for sid, s in services.items()}
+    # reference.md: the crisis and confidential lines' own numbers.
+    assert numbers["988-lifeline"] == ["988", "988"]
+    assert numbers["crisis-text-line"] == ["741741", "741741"]
+    assert numbers["safe-call-now"] == ["1-206-459-3020"]
+    assert numbers["physician-support-line"] == ["1-888-409-0141"]
+    psl_hours = services["physician-support-line"]["schedules"][0]
+    assert (psl_hours["opens_at"], psl_hours["closes_at"]) == ("08:00-05:00", "01:00-05:00")
+    unreachable = [
+        sid
+        for sid, s in services.items()
+        if not s.get("url")
+        and not s["phones"]
+        and any(a["link_type"] == "audience" and a["value"] == "worker" for a in s["attributes"])
+    ]
+    # Not yet confirmed from a primary source: a person must add these before they are called done.
+    # eap-finder is advice (ask your HR or benefits office), not a line of its own.
+    assert set(unreachable) <= {"911-at-ease", "battle-within", "eap-finder"}
+
+
+def test_seed_dates_are_the_documents_not_the_import():
+    """Nobody verified the shipped entries, so none claims a verification date; each names its source."""
+    for s in _seed()["services"]:
+        assert "assured_date" not in s, s["id"]
+        assert s["x_respite"]["source"], s["id"]
+    sources = {s["x_respite"]["source"] for s in _seed()["services"]}
+    assert "ALL IN toolkit for The Pitt (2025)" in sources
+
+
+def test_national_social_needs_resources_are_listed():
+    ids = {s["id"] for s in _seed()["services"]}
+    assert {
+        "211",
+        "snap",
+        "wic",
+        "national-hunger-hotline",
+        "childcare-gov",
+        "hud-housing-counseling",
+    } <= ids
 
 
 def test_schema_rejects_what_hsds_rejects():

@@ -203,7 +203,14 @@ def test_api_services_paginated_and_filtered(client, directory):
     assert all(s["id"] != "physician-support-line" for s in r.json()["contents"])
     r = client.get("/api/v1/services", {"available_24_7": "true", "per_page": 100})
     ids = {s["id"] for s in r.json()["contents"]}
-    assert ids == {"988-lifeline", "crisis-text-line", "safe-call-now"}
+    assert ids == {
+        "988-lifeline",
+        "crisis-text-line",
+        "safe-call-now",
+        "211",
+        "healthcare-gov",
+        "samhsa-helpline",
+    }
 
 
 def test_api_service_detail_is_hsds(client, directory):
