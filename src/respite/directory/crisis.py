@@ -56,7 +56,7 @@ PHRASINGS_SCHEMA = {
 
 # Chosen by choose_threshold() on data/crisis_phrasings.yaml: the lowest cosine at which the
 # meaning detector alone stays within the false-alarm budget on the benign phrasings.
-SEMANTIC_THRESHOLD = 0.58
+SEMANTIC_THRESHOLD = 0.6
 FALSE_ALARM_BUDGET = 0.05  # for the meaning detector alone; the test allows 10% for both together
 
 # Exemplars for the meaning detector: short, plain statements of risk (English, the model's language).
@@ -79,7 +79,6 @@ EXEMPLARS = [
     "I want to disappear forever and never wake up",
     "my coworker wants to kill himself",
     "my colleague is talking about suicide",
-    "I am in crisis and need help right now",
 ]
 
 
@@ -176,6 +175,9 @@ _BENIGN_CONTEXT = re.compile(
     r"\bsuicide\s+(?:prevention|awareness|postvention|risk\s+assessment|screening)\s+"
     r"(?:program\w*|training|guide|toolkit|policy|plan\s+for|course|resources\s+for\s+(?:staff|leaders))\b"
     r"|\b(?:programa|guia|capacitacion|entrenamiento)\s+de\s+prevencion\s+del\s+suicidio\b"
+    r"|\b(?:lost|losing|loss\s+of)\s+(?:a|my|our)\s+(?:\w+\s+)?(?:colleague|coworker|friend|patient|nurse|doctor|son|daughter|brother|sister|husband|wife|partner)\s+to\s+suicide\b"
+    r"|\b(?:died|dead)\s+by\s+suicide\b|\bsuicide\s+(?:loss|survivors?)\b"
+    r"|\b(?:murio|fallecio|muerto|muerta)\s+por\s+suicidio\b|\bperdida\s+por\s+suicidio\b"
     r"|\b(?:financial|money|housing|childcare|staffing)\s+crisis\b"
     r"|\bcrisis\s+(?:financiera|economica|de\s+vivienda)\b"
     r"|\bemergency\s+(?:childcare|child\s+care|food|fund|funds|cash|rent|assistance|housing|shelter)\b"

@@ -48,8 +48,9 @@ GLOSSARY_SCHEMA = {
         "es_en": {"type": "object", "additionalProperties": {"type": "string"}},
         "role_words": {"type": "object", "additionalProperties": {"type": "string"}},
         "license_words": {"type": "array", "items": {"type": "string"}},
+        "leader_words": {"type": "array", "items": {"type": "string"}},
     },
-    "required": ["es_en", "role_words", "license_words"],
+    "required": ["es_en", "role_words", "license_words", "leader_words"],
     "additionalProperties": False,
 }
 STOPWORDS = set(
@@ -547,6 +548,9 @@ class Filters:
     tier: str = ""
     open_now: bool = False
     available_24_7: bool = False
+    # A worker's view: with no audience chosen, leave out material only for leaders (toolkits,
+    # guides) unless the query asks for it ("peer support program for our hospital").
+    worker_view: bool = False
 
 
 @dataclass
@@ -558,6 +562,11 @@ class SearchResult:
     inferred_role: str = ""
     crisis: bool = False
     featured_ids: set[str] = field(default_factory=set)
+    inferred_audience: str = ""
+    # True when even the best result matches the query poorly: the page says so and offers a person.
+    weak: bool = False
+    best_similarity: float = 0.0
+    keyword_hits: int = 0
 
 
 def filtered(organization: Organization | None, f: Filters) -> models.QuerySet[Service]:
@@ -575,9 +584,24 @@ def filtered(organization: Organization | None, f: Filters) -> models.QuerySet[S
         qs = qs.with_tag("audiences", f.audience)
     if f.tier:
         qs = qs.with_tag("tiers", f.tier)
+    if f.worker_view and not f.audience:
+        qs = qs.filter(
+            models.Q(audiences_key="")
+            | models.Q(audiences_key__contains="|worker|")
+            | models.Q(audiences_key__contains="|family|")
+        )
     if f.available_24_7:
         qs = qs.filter(available_24_7=True)
     return qs
+
+
+# Phrases that show an organization asking, not a worker: "program for our hospital".
+_LEADER_PHRASES = re.compile(
+    r"\b(?:our|my) (?:hospital|clinic|organization|organisation|health system|staff|team|unit|workforce|employees)\b"
+    r"|\b(?:nuestro|nuestra|nuestros) (?:hospital|clinica|organizacion|personal|equipo|empleados)\b"
+    r"|\bpara el hospital\b|\bfor (?:staff|hospital|hospitals|leaders|managers|organizations)\b"
+    r"|\bremove .*questions\b|\b(?:licensing|credentialing) (?:applications|questions|forms)\b"
+)
 
 
 def understand(query: str) -> dict[str, Any]:
@@ -589,7 +613,10 @@ def understand(query: str) -> dict[str, Any]:
         if w in g["es_en"]:
             expanded += g["es_en"][w].split()
     roles = {g["role_words"][w] for w in words if w in g["role_words"]}
+    folded = " ".join(re.findall(r"[a-z0-9]+", _fold(query)))
     return {
+        "leader": any(w in g["leader_words"] for w in words)
+        or bool(_LEADER_PHRASES.search(folded)),
         "words": list(dict.fromkeys(expanded)),
         "english": " ".join(dict.fromkeys(expanded)),
         "role": roles.pop() if len(roles) == 1 else "",
@@ -625,8 +652,19 @@ def search(
     intent = (
         understand(query)
         if query.strip()
-        else {"words": [], "english": "", "role": "", "license_fear": False, "crisis": False}
+        else {
+            "words": [],
+            "english": "",
+            "role": "",
+            "license_fear": False,
+            "crisis": False,
+            "leader": False,
+        }
     )
+    inferred_audience = ""
+    if f.worker_view and not f.audience and intent["leader"]:
+        inferred_audience = "leader"
+        f = Filters(**{**f.__dict__, "audience": inferred_audience})
     inferred_role = ""
     if intent["role"] and not f.role_group:
         inferred_role = intent["role"]
@@ -653,6 +691,8 @@ def search(
     is_featured = np.zeros(len(index.ids), dtype=bool)
     is_featured[[index.pos[sid] for sid in featured if sid in index.pos]] = True
     notice = ""
+    best_similarity = 0.0
+    keyword_hits = 0
     if not intent["words"]:
         # Featured first, then the portal's own services, then by name.
         order = np.lexsort(
@@ -671,6 +711,7 @@ def search(
             intent["words"], index, eligible, qs.values("id").query.sql_with_params()
         )
         kw_pos = kw_pos[allowed[kw_pos]]
+        keyword_hits = len(kw_pos)
         score = np.zeros(len(index.ids), dtype=np.float64)
         member = np.zeros(len(index.ids), dtype=bool)
         # Reciprocal rank fusion: 1 / (RRF_K + rank) from each ranking a service appears in.
@@ -688,6 +729,7 @@ def search(
                 sims = (index.matrix @ qv)[sem_pos]
                 order = np.argsort(-sims, kind="stable")
                 sem_pos, sims = sem_pos[order], sims[order]
+                best_similarity = float(sims[0])
                 score[sem_pos] += 1.0 / (RRF_K + np.arange(len(sem_pos)))
                 # Semantic similarity is dense: only keep services with some real signal.
                 member[sem_pos[sims >= 0.15]] = True
@@ -724,7 +766,29 @@ def search(
         inferred_role=inferred_role,
         crisis=intent["crisis"],
         featured_ids=featured,
+        inferred_audience=inferred_audience,
+        weak=_weak(mode, best_similarity, keyword_hits, len(ranked), intent["crisis"]),
+        best_similarity=best_similarity,
+        keyword_hits=keyword_hits,
     )
+
+
+# "No good match": no keyword of the query in any eligible service and a best cosine below
+# WEAK_SIMILARITY, or a best cosine below WEAK_SIMILARITY_ANY whatever the keywords. Chosen on the
+# relevance set against off-topic queries (tests/test_search.py prints both).
+WEAK_SIMILARITY = 0.35
+WEAK_SIMILARITY_ANY = 0.14
+
+
+def _weak(mode: str, best: float, keyword_hits: int, total: int, crisis: bool) -> bool:
+    """Does even the best result match poorly? Never for a crisis (crisis lines always fit)."""
+    if crisis or mode == "browse":
+        return False
+    if total == 0:
+        return True
+    if mode == "keyword":
+        return keyword_hits == 0
+    return best < WEAK_SIMILARITY_ANY or (keyword_hits == 0 and best < WEAK_SIMILARITY)
 
 
 # --- recommendations (the contract other apps call) ---------------------------------------------
