@@ -62,6 +62,7 @@ class PageOut(Schema):
     search_mode: str = ""
     notice: str = ""
     crisis: bool = False
+    no_good_match: bool = False
     crisis_options: list[dict[str, Any]] = []
     contents: list[dict[str, Any]]
 
@@ -103,6 +104,9 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
         tier=params.tier,
         open_now=params.open_now,
         available_24_7=params.available_24_7,
+        # A search is a worker's question: leader-only material only when asked for. A plain
+        # listing (no q) stays the whole catalogue, as an HSDS client expects.
+        worker_view=bool(params.q.strip()),
     )
     result = directory_search.search(
         params.q,
@@ -120,6 +124,7 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
         search_mode=result.mode,
         notice=result.notice,
         crisis=result.crisis,
+        no_good_match=result.weak,
         # A client that shows the results must be able to show the crisis options first.
         crisis_options=crisis_options(params.language or None) if result.crisis else [],
     )

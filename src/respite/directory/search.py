@@ -757,7 +757,7 @@ def search(
     page_ids = [index.ids[i] for i in ranked[offset : offset + limit]]
     by_id = Service.objects.defer("embedding", "search_text").in_bulk(page_ids)
     services = [by_id[sid] for sid in page_ids if sid in by_id]
-    models.prefetch_related_objects(services, "phones")
+    models.prefetch_related_objects(services, "phones", "schedules")
     return SearchResult(
         services=services,
         total=len(ranked),

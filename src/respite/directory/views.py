@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -64,6 +65,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             audience=d["audience"],
             open_now=d["open_now"],
             available_24_7=d["available_24_7"],
+            worker_view=True,
         )
         page = d.get("page") or 1
         result = directory_search.search(
@@ -88,19 +90,36 @@ def search_page(request: HttpRequest) -> HttpResponse:
         result = directory_search.search(
             "",
             organization=request.organization,
-            filters=directory_search.Filters(audience="worker"),
+            filters=directory_search.Filters(worker_view=True),
             limit=PAGE_SIZE,
         )
         context.update(
             result=result,
             page=1,
-            query="audience=worker",
+            query="",
             has_next=result.total > PAGE_SIZE,
             has_prev=False,
             cards=_cards(result, lang),
         )
+    if form.is_bound:
+        chosen = [n for n in form.fields if n not in ("q", "page") and form.data.get(n)]
+        context["active_filters"] = len(chosen)
+        context["filter_errors"] = any(n in form.errors for n in form.fields if n != "q")
+    if context["result"] is not None and context["result"].weak:
+        context.update(_talk_links(request.organization.slug))
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "directory/search.html", context, status=status)
+
+
+def _talk_links(org_slug: str) -> dict[str, str]:
+    """Where a worker can talk to a person in this portal (the peers and counseling apps, if installed)."""
+    links = {}
+    for key, name in (("peers_url", "peers:index"), ("counseling_url", "counseling:home")):
+        try:
+            links[key] = reverse(name, kwargs={"org": org_slug})
+        except NoReverseMatch:
+            links[key] = ""
+    return links
 
 
 @require_GET
@@ -168,7 +187,8 @@ def _save_local(request: HttpRequest, form: LocalServiceForm, action: str) -> Se
             service.area_scope = "local"
             service.area_states = [org.state] if org.state else []
             service.area_name = org.name
-        service.assured_by = request.user.get_username()
+        # Workers see "Last verified <date> by <organization>", never a staff member's name.
+        service.assured_by = org.name
         service.embedding = None  # recomputed on the next search
         service.save()
         service.phones.all().delete()

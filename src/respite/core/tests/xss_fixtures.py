@@ -116,7 +116,10 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "directory.Service.fees_description": Shown(("dir_service",)),
     "directory.Service.eligibility_description": Shown(("dir_service",)),
     "directory.Service.area_name": Hidden("HSDS export only; no template shows it"),
-    "directory.Service.assured_by": Shown(("dir_service",)),
+    "directory.Service.assured_by": Hidden("a portal's own service shows the portal's name instead; shared entries "
+                                           "show it through {% verified_line %}, a simple_tag (autoescaped)"),
+    "directory.Service.source": Hidden("shown only on entries with no verification date, through "
+                                       "{% verified_line %}, a simple_tag (autoescaped)"),
     "directory.Service.roles_key": Hidden("derived filter key (editable=False), never rendered"),
     "directory.Service.audiences_key": Hidden("derived filter key (editable=False), never rendered"),
     "directory.Service.channels_key": Hidden("derived filter key (editable=False), never rendered"),
@@ -129,7 +132,7 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "directory.Phone.type": Hidden("RFC 6350 type code, only compared with 'text', never rendered"),
     "directory.Phone.description": Shown(("dir_search", "dir_service")),
     "directory.Schedule.id": Hidden("HSDS identifier, never rendered"),
-    "directory.Schedule.byday": Shown(("dir_service",)),
+    "directory.Schedule.byday": Hidden("parsed into localized day names by {% human_hours %}; raw codes never rendered"),
     "directory.Schedule.description": Hidden("HSDS export only; no template shows it"),
     "directory.Location.id": Hidden("HSDS identifier, never rendered"),
     "directory.Location.name": Shown(("dir_service",)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from respite.core.testing import make_org
-from respite.directory.demo import SEED_FILE
+from respite.directory.demo import DEMO_LOCAL_FILE, SEED_FILE
 from respite.directory.hsds import import_json
 from respite.directory.models import Service
 
@@ -45,4 +45,53 @@ def test_phone_search_english_spanish_and_inert_xss(phone):
     page.click("button[type=submit]:has-text('Buscar')")
     text = page.locator(".dir-results").inner_text()
     assert "The Emotional PPE Project (proyecto EPP emocional)" in text
+    assert page.problems == []
+
+
+def _axe_violations(page) -> list[str]:
+    """axe-core (WCAG 2.x A/AA rules) on the current page: the ids of the rules it finds broken."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
+    assert results.response["passes"], "axe-core did not run"
+    return [v["id"] for v in results.response["violations"]]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("lang", "query", "button"),
+    [
+        ("en", "can't afford groceries this week", "Search"),
+        ("es", "ayuda con el alquiler", "Buscar"),
+    ],
+)
+def test_phone_results_come_first_with_big_targets_and_human_hours(phone, lang, query, button):
+    org = make_org("riverside", name="Riverside Community Health", state="CA")
+    assert not import_json(SEED_FILE).errors
+    make_org("lakeview", name="Lakeview Safety-Net Clinic", state="TX")
+    assert not import_json(DEMO_LOCAL_FILE).errors
+    page = phone
+    assert page.viewport_size == {"width": 390, "height": 844}
+    page.goto(f"{page.base}/o/{org.slug}/directory/")
+    if lang == "es":
+        page.click("form.lang button[value=es]")
+    page.fill("input[name=q]", query)
+    submit = page.locator(f"form.dir-search button[type=submit]:has-text('{button}')").first
+    box = submit.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44
+    submit.click()
+    page.wait_for_selector(".dir-card")
+    # Results first: the first card starts on the first screen, filters stay folded.
+    first = page.locator(".dir-card").first.bounding_box()
+    assert first["y"] < 844, first
+    assert page.locator("details.dir-filters").get_attribute("open") is None
+    assert page.locator("details.dir-filters summary").bounding_box()["height"] >= 44
+    for link in page.locator(".dir-card .dir-actions a").all()[:6]:
+        assert link.bounding_box()["height"] >= 44
+    text = page.locator(".dir-results").inner_text()
+    assert "UTC" not in text and "MO,TU" not in text
+    assert ("Verified" in text or "verified" in text) if lang == "en" else "verificado" in text
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert _axe_violations(page) == []
     assert page.problems == []

@@ -263,3 +263,56 @@ def test_api_bad_input_is_422(client, directory, params):
 
 def test_api_unknown_portal_is_404(client, directory):
     assert client.get("/api/v1/services", {"organization": "nowhere"}).status_code == 404
+
+
+# --- the search page on a phone: what a worker reads -------------------------------------------
+
+
+def test_no_good_match_offers_a_person_in_both_languages(client, riverside, demo_directory):
+    for lang, phrase, peer in (
+        ("en", "No service matches your search well.", "Talk with a peer"),
+        ("es", "Ningún servicio coincide bien con su búsqueda.", "Hablar con un compañero"),
+    ):
+        client.cookies["django_language"] = lang
+        body = client.get("/o/riverside/directory/", {"q": "lasagna recipe"}).content.decode()
+        assert phrase in body and peer in body
+        assert 'href="/o/riverside/peer-support/"' in body and 'href="tel:988"' in body
+    body = client.get("/o/riverside/directory/", {"q": "food pantry"}).content.decode()
+    assert "dir-nomatch" not in body
+
+
+def test_hours_read_like_a_person_wrote_them_and_dates_name_an_organization(
+    client, riverside, demo_directory, admin_user
+):
+    from datetime import date
+
+    from respite.directory.models import Schedule
+
+    line = Service.objects.get(pk="physician-support-line")
+    client.cookies["django_language"] = "en"
+    body = client.get("/o/riverside/directory/", {"q": "psychiatrist", "role": "physician"})
+    text = body.content.decode()
+    assert "Every day, 8am–1am (Eastern time)" in text
+    assert "MO,TU" not in text and "UTC" not in text
+    assert "not yet verified by a person" in text
+    client.cookies["django_language"] = "es"
+    text = client.get(f"/o/riverside/directory/s/{line.pk}/").content.decode()
+    assert "Todos los días, 8:00–1:00 (hora del Este)" in text
+    pantry = Service.objects.get(pk="riverside-food-pantry")
+    pantry.assured_date, pantry.assured_by = date(2026, 11, 2), "jdoe-admin"
+    pantry.save()
+    Schedule.objects.filter(service=pantry).update(byday="MO,TU,WE,TH,FR")
+    client.cookies["django_language"] = "en"
+    text = client.get("/o/riverside/directory/", {"q": "food pantry"}).content.decode()
+    assert "Last verified Nov. 2, 2026 by Riverside Community Health" in text
+    assert "jdoe-admin" not in text
+    assert "Monday to Friday" in text
+
+
+def test_filters_stay_folded_after_a_search_and_narrow(client, riverside, demo_directory):
+    body = client.get(
+        "/o/riverside/directory/", {"q": "", "role": "environmental_services"}
+    ).content.decode()
+    assert '<details class="dir-filters">' in body  # folded: results come first
+    assert "Filters (1)" in body
+    assert "AMA STEPS Forward" not in body  # a leader toolkit
