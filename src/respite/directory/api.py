@@ -18,7 +18,7 @@ from respite.core.models import Organization
 from respite.core.resources import crisis_options
 from respite.core.roles import RoleGroup
 from respite.directory import search as directory_search
-from respite.directory.hsds import provider_to_hsds, service_to_hsds
+from respite.directory.hsds import hsds_id, provider_to_hsds, service_to_hsds
 from respite.directory.models import (
     Audience,
     Channel,
@@ -133,9 +133,19 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
 @router.get("/services/{service_id}", response={200: dict[str, Any], 404: Error})
 def get_service(request: HttpRequest, service_id: str, organization: str = ""):
     portal = _portal(organization)
-    service = get_object_or_404(
-        Service.objects.visible_to(portal).select_related("provider", "portal"), pk=service_id
-    )
+    visible = Service.objects.visible_to(portal).select_related("provider", "portal")
+    service = visible.filter(pk=service_id).first()
+    if service is None:
+        # Exports name services by UUID (derived from the slug): accept that id too.
+        slug = next(
+            (
+                pk
+                for pk in visible.values_list("id", flat=True)
+                if hsds_id("service", pk) == service_id
+            ),
+            None,
+        )
+        service = get_object_or_404(visible, pk=slug)
     data = service_to_hsds(service)
     data["organization"] = provider_to_hsds(service.provider)
     return data

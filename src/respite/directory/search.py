@@ -573,7 +573,12 @@ def filtered(organization: Organization | None, f: Filters) -> models.QuerySet[S
     """The eligibility and facet filters, as one database query. Ranking never widens this set."""
     qs = Service.objects.visible_to(organization).eligible_for_role(f.role_group).for_state(f.state)
     if f.language:
-        qs = qs.with_tag("languages", f.language)
+        # Imported files may use ISO 639-3 ("spa") where Respite writes 639-1 ("es").
+        alias = {"en": "eng", "es": "spa"}.get(f.language, "")
+        qs = qs.filter(
+            models.Q(languages_key__contains=f"|{f.language}|")
+            | (models.Q(languages_key__contains=f"|{alias}|") if alias else models.Q(pk__in=[]))
+        )
     if f.cost:
         qs = qs.filter(cost=f.cost)
     if f.confidentiality:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
@@ -43,7 +44,8 @@ from respite.directory.models import (
     hhmm,
 )
 
-SCHEMA_DIR = Path(__file__).resolve().parent
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
 BASE = "https://respite.invalid/hsds/"
 HSDS_VERSION = "3.0"
 TAXONOMY = "respite"
@@ -61,46 +63,64 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 
 # --- validation --------------------------------------------------------------------------------
-
-
-def _retrieve(uri: str) -> Resource:
-    """HSDS tables Respite does not use are not shipped: accept any JSON object there."""
-    return Resource.from_contents({"type": "object"}, default_specification=DRAFT202012)
+# The official HSDS 3.0 schemas (schema/, unmodified, tag v3.0; see README.md). They reference each
+# other by file name ("phone.json"), so each is registered under BASE + its file name.
 
 
 @lru_cache(maxsize=1)
 def _registry() -> Registry:
     resources = []
-    for path in SCHEMA_DIR.glob("*.json"):
+    for path in sorted(SCHEMA_DIR.glob("*.json")):
+        if path.name in ("openapi.json", "datapackage.json"):
+            continue
         contents = json.loads(path.read_text(encoding="utf-8"))
         resources.append(
             (BASE + path.name, Resource.from_contents(contents, default_specification=DRAFT202012))
         )
-    return Registry(retrieve=_retrieve).with_resources(resources)
+    return Registry().with_resources(resources)
 
 
-@lru_cache(maxsize=4)
-def validator(table: str) -> jsonschema.protocols.Validator:
-    schema = json.loads((SCHEMA_DIR / f"{table}.json").read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema, registry=_registry())
+@lru_cache(maxsize=8)
+def validator(table: str, *, formats: bool = False) -> jsonschema.protocols.Validator:
+    """The official schema of ``table``; ``formats`` turns on jsonschema's FormatChecker (uuid, date,
+    email, uri...), as exports must pass it."""
+    return jsonschema.Draft202012Validator(
+        {"$ref": BASE + f"{table}.json"},
+        registry=_registry(),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER if formats else None,
+    )
 
 
-def schema_errors(record: Any, table: str) -> list[str]:
-    """Human-readable schema errors of one HSDS record ("phones/0/number: 'number' is a required property")."""
+def schema_errors(record: Any, table: str, *, formats: bool = False) -> list[str]:
+    """Human-readable schema errors of one HSDS record ("phones/0: 'number' is a required property")."""
     errors = sorted(
-        validator(table).iter_errors(record), key=lambda e: list(map(str, e.absolute_path))
+        validator(table, formats=formats).iter_errors(record),
+        key=lambda e: list(map(str, e.absolute_path)),
     )
     return [f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}" for e in errors]
+
+
+# Respite's ids are readable slugs ("988-lifeline") so links survive; HSDS wants UUIDs. Exports use a
+# UUID derived from the slug (the same every time) and carry the slug in x_respite/slug.
+ID_NAMESPACE = uuid.UUID("6f1c2a8e-5d0b-4f2e-9a53-0c7f4e2b9d11")
+
+
+def hsds_id(kind: str, key: str) -> str:
+    """``key`` itself if it is already a UUID, else a stable UUID for (kind, key)."""
+    try:
+        return str(uuid.UUID(key))
+    except (ValueError, AttributeError, TypeError):
+        return str(uuid.uuid5(ID_NAMESPACE, f"{kind}:{key}"))
 
 
 # --- export ------------------------------------------------------------------------------------
 
 
 def _attr(service_id: str, link_type: str, value: str) -> dict[str, Any]:
-    term_id = f"{TAXONOMY}:{link_type}:{value}"
+    term_id = hsds_id("taxonomy_term", f"{TAXONOMY}:{link_type}:{value}")
     return {
-        "id": f"{service_id}:{link_type}:{value}",
-        "link_id": service_id,
+        "id": hsds_id("attribute", f"{service_id}:{link_type}:{value}"),
+        "link_id": hsds_id("service", service_id),
         "link_type": link_type,
         "link_entity": "service",
         "taxonomy_term_id": term_id,
@@ -110,29 +130,32 @@ def _attr(service_id: str, link_type: str, value: str) -> dict[str, Any]:
             "code": value,
             "name": value,
             "description": f"Respite {link_type}: {value}",
-            "taxonomy_id": TAXONOMY,
+            "taxonomy_id": hsds_id("taxonomy", TAXONOMY),
         },
     }
 
 
 def provider_to_hsds(provider: Provider) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": provider.id,
+        "id": hsds_id("organization", provider.id),
         "name": provider.name,
         "description": provider.description,
     }
     for key in ("alternate_name", "website", "email"):
         if getattr(provider, key):
             data[key] = getattr(provider, key)
+    ext: dict[str, str] = {"slug": provider.id}
     if provider.portal_id:
-        data["x_respite"] = {"portal": provider.portal.slug}
+        ext["portal"] = provider.portal.slug
+    data["x_respite"] = ext
     return data
 
 
 def service_to_hsds(s: Service) -> dict[str, Any]:
+    sid = hsds_id("service", s.id)
     data: dict[str, Any] = {
-        "id": s.id,
-        "organization_id": s.provider_id,
+        "id": sid,
+        "organization_id": hsds_id("organization", s.provider_id),
         "name": s.name,
         "status": s.status,
         "description": s.description,
@@ -151,8 +174,8 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
         data["assured_date"] = s.assured_date.isoformat()
     data["phones"] = [
         {
-            "id": p.id,
-            "service_id": s.id,
+            "id": hsds_id("phone", p.id),
+            "service_id": sid,
             "number": p.number,
             **({"extension": p.extension} if p.extension else {}),
             **({"type": p.type} if p.type else {}),
@@ -162,8 +185,8 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
     ]
     data["schedules"] = [
         {
-            "id": sc.id,
-            "service_id": s.id,
+            "id": hsds_id("schedule", sc.id),
+            "service_id": sid,
             "freq": sc.freq,
             "byday": sc.byday,
             "timezone": sc.timezone,
@@ -175,8 +198,8 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
     ]
     data["languages"] = [
         {
-            "id": f"{s.id}:lang:{code}",
-            "service_id": s.id,
+            "id": hsds_id("language", f"{s.id}:{code}"),
+            "service_id": sid,
             "code": code,
             "name": LANGUAGE_NAMES.get(code, code),
         }
@@ -190,8 +213,8 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
     )
     data["service_areas"] = [
         {
-            "id": f"{s.id}:area",
-            "service_id": s.id,
+            "id": hsds_id("service_area", s.id),
+            "service_id": sid,
             "name": area_name,
             "extent": extent,
             "extent_type": "text",
@@ -199,8 +222,8 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
     ]
     data["cost_options"] = [
         {
-            "id": f"{s.id}:cost",
-            "service_id": s.id,
+            "id": hsds_id("cost_option", s.id),
+            "service_id": sid,
             "option": s.cost,
             "currency": "USD",
             **({"amount": 0} if s.cost == Cost.FREE else {}),
@@ -209,15 +232,15 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
     attributes = []
     for link_type, (fname, _allowed, is_list) in FACETS.items():
         values = getattr(s, fname) if is_list else [getattr(s, fname)]
-        attributes += [_attr(s.id, link_type, v) for v in values]
+        attributes += [_attr(s.id, link_type, v) for v in values if v]
     if s.available_24_7:
         attributes.append(_attr(s.id, "availability", "24_7"))
     data["attributes"] = attributes
     if s.assured_date:
         data["metadata"] = [
             {
-                "id": f"{s.id}:verified",
-                "resource_id": s.id,
+                "id": hsds_id("metadata", f"{s.id}:verified"),
+                "resource_id": sid,
                 "resource_type": "service",
                 "last_action_date": s.assured_date.isoformat(),
                 "last_action_type": "verified",
@@ -229,11 +252,11 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
         ]
     data["service_at_locations"] = [
         {
-            "id": f"{s.id}:at:{loc.id}",
-            "service_id": s.id,
-            "location_id": loc.id,
+            "id": hsds_id("service_at_location", f"{s.id}:{hsds_id('location', loc.id)}"),
+            "service_id": sid,
+            "location_id": hsds_id("location", loc.id),
             "location": {
-                "id": loc.id,
+                "id": hsds_id("location", loc.id),
                 "location_type": loc.location_type,
                 "name": loc.name,
                 **({"description": loc.description} if loc.description else {}),
@@ -246,10 +269,10 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
         for k in ("name_es", "description_es", "keywords", "source")
         if getattr(s, k)
     }
+    ext["slug"] = s.id
     if s.portal_id:
         ext["portal"] = s.portal.slug
-    if ext:
-        data["x_respite"] = ext
+    data["x_respite"] = ext
     return data
 
 
@@ -311,8 +334,9 @@ def _hhmm_parse(value: str) -> tuple[time, int]:
 
 
 def _https(url: str, what: str) -> str:
-    if url and not url.startswith("https://"):
-        raise RecordError(f"{what}: only https:// links are accepted")
+    """Web links as given (HSDS data often has http://); any other scheme (javascript:, data:) is refused."""
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise RecordError(f"{what}: only http:// and https:// links are accepted")
     return url
 
 
@@ -339,7 +363,9 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
         "channels": [],
         "tiers": [],
         "available_24_7": False,
-        "confidentiality": Confidentiality.CONFIDENTIAL,
+        # Unknown stays empty: a file that does not say how confidential a service is, does not
+        # become "confidential" here.
+        "confidentiality": "",
         "area_scope": AreaScope.NATIONAL,
     }
     if not fields["description"].strip():
@@ -379,8 +405,9 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
             fields[fname] = value
     for fname in ("roles", "audiences", "channels", "tiers"):
         fields[fname] = sorted(fields[fname])
+    # Codes as given (ISO 639-1 "es" or 639-3 "spa"): never cut to two letters.
     fields["languages"] = sorted(
-        {(lang.get("code") or "").lower()[:2] for lang in rec.get("languages", [])} - {""}
+        {(lang.get("code") or "").strip().lower() for lang in rec.get("languages", [])} - {""}
     )
     costs = [c.get("option") for c in rec.get("cost_options", [])]
     fields["cost"] = (
@@ -394,10 +421,21 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
             if part.startswith("US-") and len(part) == 5:
                 states.append(part[3:])
     fields["area_states"] = sorted(set(states))
+    scope_given = any(
+        a.get("link_type") == "service_area_scope" for a in rec.get("attributes", []) or []
+    )
+    national = {"US", "USA", "UNITED STATES"}
+    if not scope_given and any(
+        (a.get("extent") or "").strip().upper() not in national
+        and (a.get("name") or "").strip().upper() not in national
+        for a in areas
+    ):
+        # A named area ("Los Angeles County") is not the whole country.
+        fields["area_scope"] = AreaScope.STATE if states else AreaScope.LOCAL
     fields["area_name"] = (
         areas[0].get("name", "") if areas and fields["area_scope"] != AreaScope.NATIONAL else ""
     )
-    if fields["area_scope"] != AreaScope.NATIONAL and not states:
+    if scope_given and fields["area_scope"] != AreaScope.NATIONAL and not states:
         raise RecordError("service_areas: a state or local service needs an extent like US-CA")
     portal_slug = ext.get("portal")
     fields["portal"] = None
@@ -472,8 +510,9 @@ def import_data(
         except RecordError as exc:
             report.errors.append(f"{where}: {exc}")
             continue
+        slug = ext.get("slug") if isinstance(ext, dict) else None
         provider, _ = Provider.objects.update_or_create(
-            id=rec["id"],
+            id=str(slug or rec["id"])[:64],
             defaults={
                 "name": rec["name"][:200],
                 "description": rec["description"],
@@ -484,6 +523,10 @@ def import_data(
             },
         )
         providers[provider.id] = provider
+        providers[rec["id"]] = provider  # services name their organization by the file's id
+    # Files exported by Respite name organizations by UUID; the directory keeps the slug.
+    for provider in list(providers.values()):
+        providers.setdefault(hsds_id("organization", provider.id), provider)
     services = data.get("services", [])
     for i, rec in enumerate(progress(services) if progress else services):
         where = f"services[{i}] {rec.get('id', '?') if isinstance(rec, dict) else '?'}"
@@ -502,8 +545,10 @@ def import_data(
         try:
             with transaction.atomic():
                 fields = _service_fields(rec, portals)
+                ext = rec.get("x_respite") or {}
                 service, created = Service.objects.update_or_create(
-                    id=rec["id"], defaults={"provider": provider, **fields}
+                    id=str(ext.get("slug") or rec["id"])[:64],
+                    defaults={"provider": provider, **fields},
                 )
                 _children(service, rec)
         except RecordError as exc:
@@ -542,6 +587,7 @@ TABLES = {
         "description",
         "email",
         "website",
+        "x_respite_slug",
         "x_respite_portal",
     ],
     "services": [
@@ -561,6 +607,7 @@ TABLES = {
         "x_respite_description_es",
         "x_respite_keywords",
         "x_respite_source",
+        "x_respite_slug",
         "x_respite_portal",
     ],
     "phones": ["id", "service_id", "number", "extension", "type", "description"],
@@ -591,7 +638,7 @@ TABLES = {
         "updated_by",
     ],
     "locations": ["id", "location_type", "name", "description"],
-    "service_at_locations": ["id", "service_id", "location_id"],
+    "service_at_location": ["id", "service_id", "location_id"],
 }
 NUMERIC = {("phones", "extension"), ("schedules", "timezone"), ("cost_options", "amount")}
 # Required by the HSDS schema even when empty: an empty CSV cell stays an empty string here.
@@ -608,9 +655,8 @@ def export_csv(directory: Path | str, services: Iterable[Service] | None = None)
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
     terms: dict[str, dict[str, Any]] = {}
     for org in data["organizations"]:
-        rows["organizations"].append(
-            {**org, "x_respite_portal": (org.get("x_respite") or {}).get("portal", "")}
-        )
+        ext = org.get("x_respite") or {}
+        rows["organizations"].append({**org, **{f"x_respite_{k}": v for k, v in ext.items()}})
     for svc in data["services"]:
         ext = svc.get("x_respite") or {}
         rows["services"].append({**svc, **{f"x_respite_{k}": v for k, v in ext.items()}})
@@ -627,7 +673,7 @@ def export_csv(directory: Path | str, services: Iterable[Service] | None = None)
             rows["attributes"].append(attr)
             terms[attr["taxonomy_term"]["id"]] = attr["taxonomy_term"]
         for sal in svc.get("service_at_locations", []):
-            rows["service_at_locations"].append(sal)
+            rows["service_at_location"].append(sal)
             rows["locations"].append(sal["location"])
     rows["taxonomy_terms"] = list(terms.values())
     out = Path(directory)
@@ -637,7 +683,60 @@ def export_csv(directory: Path | str, services: Iterable[Service] | None = None)
             writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(rows[table])
+    (out / "datapackage.json").write_text(
+        json.dumps(_datapackage(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return {"organizations": len(data["organizations"]), "services": len(data["services"])}
+
+
+def _datapackage() -> dict[str, Any]:
+    """The official HSDS 3.0 datapackage descriptor, cut to the files and columns Respite writes:
+    each column keeps the official field definition; x_respite_* columns are declared as strings."""
+    official = json.loads((SCHEMA_DIR / "datapackage.json").read_text(encoding="utf-8"))
+    by_path = {r["path"]: r for r in official["resources"]}
+    resources = []
+    for table, columns in TABLES.items():
+        resource = by_path[f"{table}.csv"]
+        fields = {f["name"]: f for f in resource["schema"]["fields"]}
+        resources.append(
+            {
+                **{k: v for k, v in resource.items() if k != "schema"},
+                "schema": {
+                    "primaryKey": resource["schema"].get("primaryKey", "id"),
+                    "fields": [
+                        fields.get(c, {"name": c, "type": "string", "title": c}) for c in columns
+                    ],
+                },
+            }
+        )
+    return {**{k: v for k, v in official.items() if k != "resources"}, "resources": resources}
+
+
+# Official tabular names (schema/datapackage.json) -> the schema of each table's rows.
+CSV_SCHEMAS = {
+    "organizations": "organization",
+    "services": "service",
+    "phones": "phone",
+    "schedules": "schedule",
+    "languages": "language",
+    "service_areas": "service_area",
+    "cost_options": "cost_option",
+    "attributes": "attribute",
+    "metadata": "metadata",
+    "locations": "location",
+    "service_at_location": "service_at_location",
+    "taxonomy_terms": "taxonomy_term",
+}
+
+
+@lru_cache(maxsize=32)
+def _numeric_columns(table: str) -> frozenset[str]:
+    """Columns the official schema types as number or integer: CSV gives text, JSON needs numbers."""
+    name = CSV_SCHEMAS.get(table)
+    if not name:
+        return frozenset()
+    props = json.loads((SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8"))["properties"]
+    return frozenset(k for k, v in props.items() if v.get("type") in ("number", "integer"))
 
 
 def read_csv(directory: Path | str) -> dict[str, Any]:
@@ -655,7 +754,7 @@ def read_csv(directory: Path | str) -> dict[str, Any]:
                 for k, v in row.items():
                     if k is None or v is None or (v == "" and (name, k) not in KEEP_EMPTY):
                         continue
-                    if (name, k) in NUMERIC:
+                    if (name, k) in NUMERIC or k in _numeric_columns(name):
                         with contextlib.suppress(
                             ValueError
                         ):  # left as text: the schema check reports it
@@ -680,7 +779,7 @@ def read_csv(directory: Path | str) -> dict[str, Any]:
     for row in table("metadata"):
         by_service.setdefault(row.get("resource_id", ""), {}).setdefault("metadata", []).append(row)
     locations = {loc["id"]: loc for loc in table("locations")}
-    for row in table("service_at_locations"):
+    for row in table("service_at_location"):
         row["location"] = locations.get(row.get("location_id", ""), {})
         by_service.setdefault(row.get("service_id", ""), {}).setdefault(
             "service_at_locations", []
@@ -688,8 +787,8 @@ def read_csv(directory: Path | str) -> dict[str, Any]:
 
     organizations = []
     for row in table("organizations"):
-        portal = row.pop("x_respite_portal", "")
-        organizations.append({**row, **({"x_respite": {"portal": portal}} if portal else {})})
+        ext = {k[len("x_respite_") :]: row.pop(k) for k in list(row) if k.startswith("x_respite_")}
+        organizations.append({**row, **({"x_respite": ext} if ext else {})})
     services = []
     for row in table("services"):
         ext = {k[len("x_respite_") :]: row.pop(k) for k in list(row) if k.startswith("x_respite_")}

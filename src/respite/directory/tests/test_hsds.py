@@ -167,7 +167,7 @@ def test_invalid_records_are_reported_and_the_rest_imported(db):
     joined = "\n".join(report.errors)
     assert f"services[3] {bad_status['id']}: status: 'open' is not one of" in joined
     assert "unknown eligibility 'astronaut'" in joined
-    assert "only https:// links" in joined
+    assert "only http:// and https:// links" in joined
     assert "no such organization" in joined
     assert Service.objects.count() == 3
 

@@ -200,9 +200,9 @@ def test_api_services_paginated_and_filtered(client, directory):
     )
     assert data["total_items"] == Service.objects.filter(portal__isnull=True).count()
     r = client.get("/api/v1/services", {"q": "psychiatrist", "role": "nurse", "per_page": 100})
-    assert all(s["id"] != "physician-support-line" for s in r.json()["contents"])
+    assert all(s["x_respite"]["slug"] != "physician-support-line" for s in r.json()["contents"])
     r = client.get("/api/v1/services", {"available_24_7": "true", "per_page": 100})
-    ids = {s["id"] for s in r.json()["contents"]}
+    ids = {s["x_respite"]["slug"] for s in r.json()["contents"]}
     assert ids == {
         "988-lifeline",
         "crisis-text-line",
@@ -218,8 +218,10 @@ def test_api_service_detail_is_hsds(client, directory):
 
     r = client.get("/api/v1/services/988-lifeline")
     assert r.status_code == 200
-    assert schema_errors(r.json(), "service") == []
+    assert schema_errors(r.json(), "service", formats=True) == []
     assert r.json()["organization"]["name"] == "988 Suicide & Crisis Lifeline"
+    by_uuid = client.get(f"/api/v1/services/{r.json()['id']}")  # the exported UUID finds it too
+    assert by_uuid.status_code == 200 and by_uuid.json()["x_respite"]["slug"] == "988-lifeline"
     assert client.get("/api/v1/services/nope").status_code == 404
 
 
@@ -229,8 +231,17 @@ def test_api_respects_portal_curation(client, demo_directory, riverside):
         client.get("/api/v1/services/988-lifeline", {"organization": "riverside"}).status_code
         == 404
     )
+    from respite.directory.hsds import hsds_id
+
+    hidden_uuid = hsds_id("service", "988-lifeline")
+    assert (
+        client.get(f"/api/v1/services/{hidden_uuid}", {"organization": "riverside"}).status_code
+        == 404
+    )
+    local_uuid = hsds_id("service", "riverside-eap")
+    assert client.get(f"/api/v1/services/{local_uuid}").status_code == 404
     ids = {
-        s["id"]
+        s["x_respite"]["slug"]
         for s in client.get(
             "/api/v1/services", {"organization": "riverside", "per_page": 100}
         ).json()["contents"]
