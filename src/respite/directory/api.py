@@ -8,6 +8,7 @@ portal's curation: its hidden services are left out and its local services inclu
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -18,12 +19,20 @@ from respite.core.models import Organization
 from respite.core.resources import crisis_options
 from respite.core.roles import RoleGroup
 from respite.directory import search as directory_search
-from respite.directory.hsds import hsds_id, provider_to_hsds, service_to_hsds
+from respite.directory.hsds import (
+    FACETS,
+    TAXONOMY,
+    _attr,
+    hsds_id,
+    provider_to_hsds,
+    service_to_hsds,
+)
 from respite.directory.models import (
     Audience,
     Channel,
     Confidentiality,
     Cost,
+    Location,
     Provider,
     Service,
     Tier,
@@ -34,6 +43,11 @@ router = Router(tags=["directory"])
 
 class ServiceQuery(Schema):
     q: str = Field("", max_length=300, description="Keyword and semantic search text")
+    search: str = Field("", max_length=300, description="HSDS API name for q")
+    organization_id: str = Field(
+        "", max_length=64, pattern=r"^[-a-zA-Z0-9_]*$", description="HSDS organization id"
+    )
+    modified_after: datetime | None = Field(None, description="Only services changed since")
     organization: str = Field(
         "", max_length=60, pattern=r"^[-a-zA-Z0-9_]*$", description="Portal slug"
     )
@@ -93,6 +107,11 @@ def _page(items: list, total: int, page: int, per_page: int, **extra) -> dict[st
 @router.get("/services", response={200: PageOut, 404: Error})
 def list_services(request: HttpRequest, params: Query[ServiceQuery]):
     portal = _portal(params.organization)
+    text = params.q or params.search
+    provider = _provider_key(params.organization_id)
+    modified_after = params.modified_after
+    if modified_after is not None and modified_after.tzinfo is None:
+        modified_after = modified_after.replace(tzinfo=UTC)
     filters = directory_search.Filters(
         role_group=params.role,
         state=params.state.upper(),
@@ -106,10 +125,12 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
         available_24_7=params.available_24_7,
         # A search is a worker's question: leader-only material only when asked for. A plain
         # listing (no q) stays the whole catalogue, as an HSDS client expects.
-        worker_view=bool(params.q.strip()),
+        worker_view=bool(text.strip()),
+        provider=provider,
+        modified_after=modified_after,
     )
     result = directory_search.search(
-        params.q,
+        text,
         organization=portal,
         filters=filters,
         limit=params.per_page,
@@ -166,3 +187,101 @@ def list_organizations(request: HttpRequest, params: Query[OrgQuery]):
     start = (params.page - 1) * params.per_page
     items = [provider_to_hsds(p) for p in qs[start : start + params.per_page]]
     return _page(items, total, params.page, params.per_page)
+
+
+def _provider_key(organization_id: str) -> str:
+    """A provider's own id from its slug or its exported UUID ("" when none is asked for)."""
+    if not organization_id:
+        return ""
+    if Provider.objects.filter(pk=organization_id).exists():
+        return organization_id
+    for pk in Provider.objects.values_list("id", flat=True):
+        if hsds_id("organization", pk) == organization_id:
+            return pk
+    return organization_id  # matches nothing: an empty page, as HSDS expects
+
+
+class PageQuery(Schema):
+    page: int = Field(1, ge=1, le=10000)
+    per_page: int = Field(20, ge=1, le=100)
+
+
+def _terms() -> list[dict[str, Any]]:
+    terms = [
+        _attr("", link_type, value)["taxonomy_term"]
+        for link_type, (_fname, allowed, _is_list) in FACETS.items()
+        for value in sorted(allowed)
+    ]
+    return [*terms, _attr("", "availability", "24_7")["taxonomy_term"]]
+
+
+@router.get("/taxonomies", response={200: PageOut})
+def list_taxonomies(request: HttpRequest, params: Query[PageQuery]):
+    items = [
+        {
+            "id": hsds_id("taxonomy", TAXONOMY),
+            "name": TAXONOMY,
+            "description": "Respite facets: eligibility, audience, channel, tier, "
+            "confidentiality, service area scope, availability",
+        }
+    ]
+    start = (params.page - 1) * params.per_page
+    return _page(items[start : start + params.per_page], len(items), params.page, params.per_page)
+
+
+@router.get("/taxonomy_terms", response={200: PageOut})
+def list_taxonomy_terms(request: HttpRequest, params: Query[PageQuery]):
+    terms = _terms()
+    start = (params.page - 1) * params.per_page
+    return _page(terms[start : start + params.per_page], len(terms), params.page, params.per_page)
+
+
+class SalQuery(PageQuery):
+    organization: str = Field("", max_length=60, pattern=r"^[-a-zA-Z0-9_]*$")
+
+
+@router.get("/service_at_locations", response={200: PageOut, 404: Error})
+def list_service_at_locations(request: HttpRequest, params: Query[SalQuery]):
+    portal = _portal(params.organization)
+    qs = (
+        Location.objects.filter(service__in=Service.objects.visible_to(portal))
+        .select_related("service")
+        .order_by("service_id", "id")
+    )
+    total = qs.count()
+    start = (params.page - 1) * params.per_page
+    items = []
+    for loc in qs[start : start + params.per_page]:
+        location = {"id": hsds_id("location", loc.id), "location_type": loc.location_type}
+        if loc.name:
+            location["name"] = loc.name
+        if loc.description:
+            location["description"] = loc.description
+        items.append(
+            {
+                "id": hsds_id("service_at_location", f"{loc.service_id}:{location['id']}"),
+                "service_id": hsds_id("service", loc.service_id),
+                "location_id": location["id"],
+                "location": location,
+            }
+        )
+    return _page(items, total, params.page, params.per_page)
+
+
+@router.get("/organizations/{organization_id}", response={200: dict[str, Any], 404: Error})
+def get_organization(request: HttpRequest, organization_id: str, organization: str = ""):
+    portal = _portal(organization)
+    visible = Service.objects.visible_to(portal)
+    provider = get_object_or_404(
+        Provider.objects.filter(id__in=visible.values("provider_id")).select_related("portal"),
+        pk=_provider_key(organization_id),
+    )
+    data = provider_to_hsds(provider)
+    data["services"] = [
+        service_to_hsds(s)
+        for s in visible.filter(provider=provider)
+        .select_related("portal")
+        .prefetch_related("phones", "schedules", "locations")
+        .order_by("id")
+    ]
+    return data

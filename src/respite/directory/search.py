@@ -548,6 +548,8 @@ class Filters:
     tier: str = ""
     open_now: bool = False
     available_24_7: bool = False
+    provider: str = ""  # HSDS organization_id (a provider id)
+    modified_after: datetime | None = None
     # A worker's view: with no audience chosen, leave out material only for leaders (toolkits,
     # guides) unless the query asks for it ("peer support program for our hospital").
     worker_view: bool = False
@@ -589,6 +591,10 @@ def filtered(organization: Organization | None, f: Filters) -> models.QuerySet[S
         qs = qs.with_tag("audiences", f.audience)
     if f.tier:
         qs = qs.with_tag("tiers", f.tier)
+    if f.provider:
+        qs = qs.filter(provider_id=f.provider)
+    if f.modified_after is not None:
+        qs = qs.filter(updated_at__gte=f.modified_after)
     if f.worker_view and not f.audience:
         qs = qs.filter(
             models.Q(audiences_key="")

@@ -128,3 +128,32 @@ def test_tabular_export_uses_official_file_names_and_a_datapackage(directory, tm
     paths = {r["path"] for r in package["resources"]}
     assert paths <= {p for p in names if p.endswith(".csv")}
     assert "services.csv" in paths
+
+
+def test_hsds_api_reference_endpoints_and_parameters(client, demo_directory, capsys):
+    from respite.directory.hsds import hsds_id
+
+    lifeline = client.get("/api/v1/services", {"search": "988 lifeline", "per_page": 1}).json()
+    assert lifeline["contents"][0]["x_respite"]["slug"] == "988-lifeline"
+    org_uuid = hsds_id("organization", "usda-fns")
+    page = client.get("/api/v1/services", {"organization_id": org_uuid, "per_page": 100}).json()
+    assert {s["x_respite"]["slug"] for s in page["contents"]} == {
+        "snap",
+        "wic",
+        "national-hunger-hotline",
+    }
+    assert client.get("/api/v1/services", {"modified_after": "2999-01-01"}).json()["empty"]
+    assert client.get("/api/v1/services", {"modified_after": "2000-01-01"}).json()["total_items"]
+    assert client.get("/api/v1/services", {"modified_after": "yesterday"}).status_code == 422
+    org = client.get(f"/api/v1/organizations/{org_uuid}").json()
+    assert org["id"] == org_uuid and len(org["services"]) == 3
+    assert schema_errors({k: v for k, v in org.items()}, "organization", formats=True) == []
+    terms = client.get("/api/v1/taxonomy_terms", {"per_page": 100}).json()["contents"]
+    assert all(schema_errors(t, "taxonomy_term", formats=True) == [] for t in terms)
+    assert client.get("/api/v1/taxonomies").json()["total_items"] == 1
+    sal = client.get("/api/v1/service_at_locations", {"organization": "riverside"}).json()
+    assert sal["total_items"] >= 1
+    for rec in sal["contents"]:
+        assert schema_errors(rec, "service_at_location", formats=True) == []
+    # Another portal's local locations stay out of a portal-less listing.
+    assert client.get("/api/v1/service_at_locations").json()["total_items"] == 0
