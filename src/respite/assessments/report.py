@@ -87,6 +87,20 @@ def build(
                 "measure": measure,
             }
         )
+    # What each rating rests on, in the framework's order: boards read the evidence beside the score.
+    answers = assessment.answer_map()
+    evidence = [
+        {
+            "area": frameworks.tr(area.name, lang),
+            "criterion": frameworks.tr(c.text, lang),
+            "level": frameworks.tr(spec.level(answers[c.id].value).label, lang),
+            "note": answers[c.id].note,
+            "on": answers[c.id].answered_at.date(),
+        }
+        for area in spec.areas
+        for c in area.criteria
+        if c.id in answers and answers[c.id].note.strip()
+    ]
     # Commitments are the organization's pledges whichever framework suggested them.
     commitments = list(
         Commitment.objects.filter(organization=assessment.organization).exclude(
@@ -112,6 +126,7 @@ def build(
         "directory": directory,
         "plan": plan,
         "commitments": commitments,
+        "evidence": evidence,
         "generated_at": timezone.now(),
     }
 
@@ -242,6 +257,14 @@ def csv_text(context: dict[str, Any]) -> str:
                 _side_text(m["before"]) if m else "",
                 _side_text(m["after"]) if m else "",
             ]
+        )
+    w.writerow([])
+    w.writerow(
+        [_("Evidence notes"), _("Area"), _("Criterion"), _("Rating"), _("Evidence"), _("Date")]
+    )
+    for e in context["evidence"]:
+        w.writerow(
+            ["evidence", e["area"], e["criterion"], e["level"], e["note"], e["on"].isoformat()]
         )
     w.writerow([])
     w.writerow([_("Commitments"), _("Commitment"), _("Target date"), _("Status")])

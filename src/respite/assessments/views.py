@@ -498,7 +498,9 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = _get_commitment_for_admin(request, pk)
     form = CommitmentForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
-        AuditLog.save_form(form, request.user, "commitment.updated", organization=request.organization)
+        AuditLog.save_form(
+            form, request.user, "commitment.updated", organization=request.organization
+        )
         messages.success(request, _("Commitment saved."))
         return redirect("assessments:plan", org=request.organization.slug)
     return render(

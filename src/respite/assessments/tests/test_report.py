@@ -22,7 +22,7 @@ def answered(org, org_admin, assessment):
         org_admin,
         {
             "access_off_hours": (3, ""),
-            "access_time_off": (3, ""),
+            "access_time_off": (3, "Policy HR-12: five paid wellness days, adopted 2025."),
             "reentry_written": (0, ""),
             "reentry_transparent": (1, ""),
             "php_known": (2, ""),
@@ -58,6 +58,9 @@ def test_pdf_contains_the_scorecard_gaps_and_plan(admin_client, org, answered, f
     assert "Confidential Professional/Physician Health Program support 67%" in flat
     assert "Gaps, weakest first" in flat and "HR director" in flat and "Change Maker" in flat
     assert "0.42" in flat  # the watched measure before the action
+    # The evidence note a rater wrote is in the board's PDF, beside its criterion and rating.
+    assert "Evidence notes" in flat
+    assert "Policy HR-12: five paid wellness days, adopted 2025." in flat
     assert AuditLog.objects.filter(
         action="assessment.report_exported", detail__format="pdf"
     ).exists()
@@ -89,3 +92,5 @@ def test_csv_has_the_same_content_and_neutralizes_formulas(admin_client, org, an
     assert action[1].startswith("'=HYPERLINK")  # a spreadsheet will not run it
     assert action[4:7] == ["HR director", "2030-01-31", "Planned"]
     assert any(r and r[0] == "commitment" and r[1] == "Change Maker" for r in rows)
+    evidence = [r for r in rows if r and r[0] == "evidence"]
+    assert len(evidence) == 1 and evidence[0][4].startswith("Policy HR-12")
