@@ -11,6 +11,7 @@ class AssessmentsConfig(AppConfig):
     respite_staff_nav = [
         ("assessments:index", _("Self-assessments"), ("org_admin",)),
         ("assessments:plan", _("Action plan"), ("org_admin",)),
+        ("assessments:rate_index", _("Assessments to rate"), ("assessment_rater",)),
     ]
     respite_api = ("", "respite.assessments.api.router")
     respite_demo = "respite.assessments.demo.load"

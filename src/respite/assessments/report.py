@@ -67,6 +67,7 @@ def build(
     ]
     items = list(
         ActionItem.objects.filter(organization=assessment.organization, framework=spec.id)
+        .select_related("owner_account")
         .exclude(status=ActionItem.Status.DROPPED)
         .order_by("due_date", "pk")
     )
@@ -250,7 +251,7 @@ def csv_text(context: dict[str, Any]) -> str:
                 item.title,
                 row["area"],
                 row["goal"],
-                item.owner,
+                item.owner_display,
                 item.due_date.isoformat() if item.due_date else "",
                 item.get_status_display(),
                 (m or {}).get("label", item.measure_key),
