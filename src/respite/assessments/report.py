@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import unicodedata
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -95,7 +96,7 @@ def build(
             "area": frameworks.tr(area.name, lang),
             "criterion": frameworks.tr(c.text, lang),
             "level": frameworks.tr(spec.level(answers[c.id].value).label, lang),
-            "note": answers[c.id].note,
+            "note": printable(answers[c.id].note),
             "on": answers[c.id].answered_at.date(),
         }
         for area in spec.areas
@@ -130,6 +131,15 @@ def build(
         "evidence": evidence,
         "generated_at": timezone.now(),
     }
+
+
+def printable(text: str) -> str:
+    """Text as a board should read it: line and paragraph separators become new lines, invisible
+    format characters (zero-width joiners, bidi overrides that can reverse what a reader sees) go,
+    and compatibility forms (full-width "＜") become their plain letters (NFKC), which also keeps the
+    PDF's text extractable."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2028", "\n").replace("\u2029", "\n")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cf", "Cc"))
 
 
 def _delta(now: int | None, before: int | None) -> int | None:
