@@ -15,7 +15,7 @@ from respite.assessments.models import ActionItem, Rater, Rating, Spread
 from respite.assessments.tests.conftest import url
 from respite.core.models import AuditLog
 from respite.core.roles import StaffRole
-from respite.core.testing import make_staff
+from respite.core.testing import make_staff, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -146,5 +146,7 @@ def test_gap_plan_gives_items_an_owner_account_who_gets_the_reminder(
     item = ActionItem.objects.get()
     assert item.owner_account == owner and item.owner_display == "rater1"
     call_command("assessment_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    # The command queues the mail (respite.core.tasks); the worker delivers it.
+    run_tasks()
     assert [m.to for m in mail.outbox] == [["owner@example.org"]]
     assert item.title in mail.outbox[0].body
