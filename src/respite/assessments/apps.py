@@ -21,7 +21,8 @@ class AssessmentsConfig(AppConfig):
     respite_demo = "respite.assessments.demo.load"
     respite_periodic = [
         PeriodicJob(
-            "assessment_reminders", timedelta(days=1),
+            "assessment_reminders",
+            timedelta(days=1),
             "respite.assessments.management.commands.assessment_reminders.send_due_reminders",
         )
     ]

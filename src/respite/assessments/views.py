@@ -6,6 +6,7 @@ Every change is written to the audit log with ids and field names only.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.db import transaction
@@ -35,6 +36,7 @@ from respite.assessments.models import (
     spreads,
 )
 from respite.core.models import AuditLog
+from respite.core.notify import notify_staff, site_link
 from respite.core.portal import client_language, staff_view
 from respite.core.roles import StaffRole
 
@@ -565,11 +567,32 @@ def raters(request: HttpRequest, pk) -> HttpResponse:
                     organization=request.organization,
                     rater=rater.pk,
                 )
+                # Queued in the same transaction (respite.core.tasks): no mail leaves from a request.
+                notify_staff(
+                    [user],
+                    "assessments.rater_invited",
+                    partial(_invitation, assessment=assessment),
+                    key=f"rater-invitation:{rater.pk}",
+                )
         messages.success(
             request, _("Invited %(n)d rater(s).") % {"n": len(form.cleaned_data["users"])}
         )
         return redirect("assessments:raters", org=request.organization.slug, pk=assessment.pk)
     return render(request, "assessments/raters.html", _raters_context(request, assessment, form))
+
+
+def _invitation(_user, *, assessment: Assessment) -> tuple[str, str]:
+    """The invitation email: which assessment and where to rate it; nothing else."""
+    subject = _("Respite: you are invited to rate a self-assessment")
+    body = _(
+        "%(org)s invites you to rate “%(title)s” on your own before the team meets. "
+        "Nobody sees your ratings until then.\n\nRate it here: %(link)s"
+    ) % {
+        "org": assessment.organization.name,
+        "title": assessment.title,
+        "link": site_link("assessments:rate", org=assessment.organization.slug, pk=assessment.pk),
+    }
+    return subject, body
 
 
 def _raters_context(request: HttpRequest, assessment: Assessment, form) -> dict:

@@ -54,6 +54,8 @@ def test_three_raters_rate_the_team_meets_and_the_owner_is_reminded(phone, org, 
         page.get_by_label(name).check()
     page.get_by_role("button", name="Invite").click()
     page.get_by_text("Invited 3 rater(s).").wait_for()
+    run_tasks()  # the queued invitations go out
+    assert sorted(m.to[0] for m in mail.outbox) == [f"{n}@example.org" for n in RATINGS]
 
     # Each rater finds the assessment from their staff home and rates it on their own.
     for name, values in RATINGS.items():

@@ -45,6 +45,26 @@ def _rate(org, assessment, user, value, note="", submit=True):
     return client.post(url(org, "rate", pk=assessment.pk), data)
 
 
+@pytest.fixture
+def raters_with_email(raters):
+    for user in raters:
+        user.email = f"{user.username}@example.org"
+        user.save(update_fields=["email"])
+    return raters
+
+
+def test_invited_raters_get_an_invitation_through_the_queue(
+    admin_client, org, assessment, raters_with_email
+):
+    mail.outbox.clear()
+    admin_client.post(url(org, "raters", pk=assessment.pk), {"users": [raters_with_email[0].pk]})
+    assert mail.outbox == []  # nothing is sent from the request itself
+    run_tasks()
+    assert [m.to for m in mail.outbox] == [["rater1@example.org"]]
+    assert "Spring review" in mail.outbox[0].body
+    assert f"/assessments/{assessment.pk}/rate/" in mail.outbox[0].body
+
+
 def test_admin_invites_raters_and_only_raters_or_admins_can_be_invited(
     admin_client, org, assessment, invited, counselor, outsider
 ):
