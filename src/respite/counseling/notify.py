@@ -20,10 +20,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from respite.core import alerts
 from respite.core.notify import notify_staff, site_link
 from respite.core.roles import StaffRole
 from respite.counseling.models import (
@@ -118,18 +120,22 @@ def notify_overdue_cases(now: Any = None) -> int:
 
 
 def on_case_saved(sender: Any, instance: Case, created: bool, **kwargs: Any) -> None:
-    if created and not kwargs.get("raw"):
+    if kwargs.get("raw"):
+        return
+    if created:
         case_shared(instance)
+    elif instance.status == CaseStatus.CLOSED:
+        alerts.forget_reply_emails(instance.access_code_id)  # given for this conversation only
 
 
 def on_message_saved(sender: Any, instance: Message, created: bool, **kwargs: Any) -> None:
-    # The first message arrives with the case: the new-case notice covers it.
-    if (
-        created
-        and not kwargs.get("raw")
-        and instance.author == "worker"
-        and instance.case.messages.count() > 1
-    ):
+    if not created or kwargs.get("raw"):
+        return
+    case = instance.case
+    if instance.author == "counselor":
+        home = reverse("counseling:home", kwargs={"org": case.organization.slug})
+        alerts.alert_worker(case.access_code_id, "message", home)
+    elif case.messages.count() > 1:  # the first arrives with the case: the new-case notice covers it
         worker_wrote(instance)
 
 
