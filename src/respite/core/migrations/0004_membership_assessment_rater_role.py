@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_task_queue_and_staff_profile'),
+        ('core', '0003_worker_alerts'),
     ]
 
     operations = [
