@@ -45,10 +45,14 @@ def assert_tagged_pdf(data: bytes, lang: str) -> dict:
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root, "no structure tree: the PDF is untagged"
     assert root["/MarkInfo"]["/Marked"].value is True
-    assert str(root["/Lang"]).lower().startswith(lang), f"document language {root.get('/Lang')!r}, wanted {lang}"
+    assert str(root["/Lang"]).lower().startswith(lang), (
+        f"document language {root.get('/Lang')!r}, wanted {lang}"
+    )
     assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
     assert (reader.metadata or {}).get("/Title"), "no document title"
-    assert b"pdfuaid" in root["/Metadata"].get_object().get_data(), "no PDF/UA identification in XMP"
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data(), (
+        "no PDF/UA identification in XMP"
+    )
     roles: Counter[str] = Counter()
     stack = [root["/StructTreeRoot"].get_object()]
     while stack:
@@ -57,7 +61,10 @@ def assert_tagged_pdf(data: bytes, lang: str) -> dict:
         for kid in kids if isinstance(kids, list) else [kids]:
             kid = kid.get_object() if hasattr(kid, "get_object") else kid
             if isinstance(kid, dict) and "/S" in kid:
-                roles[str(kid["/S"]).lstrip("/")] += 1
+                role = str(kid["/S"]).lstrip("/")
+                roles[role] += 1
+                if role == "Figure":  # PDF/UA: a picture needs a text alternative
+                    assert str(kid.get("/Alt", "")).strip(), "a figure has no alt text"
                 stack.append(kid)
     assert roles, "the structure tree is empty"
     return dict(roles)
