@@ -10,6 +10,7 @@ from pydantic import StrictInt
 
 from respite.core import privacy
 from respite.core.models import Organization
+from respite.core.pagination import paginated
 from respite.screening import fhir, instruments
 from respite.screening.models import Screening
 
@@ -130,6 +131,7 @@ def _payload(results: list[instruments.Result], lang: str) -> dict[str, Any]:
 
 
 @router.get("/instruments", response=list[InstrumentOut])
+@paginated
 def list_instruments(request: HttpRequest, lang: Lang = "en"):
     return [{"id": i.id, "short_name": i.short_name, "name": instruments.tr(i.name, lang),
              "description": instruments.tr(i.description, lang), "minutes": i.minutes}

@@ -23,7 +23,7 @@ def test_openapi_schema_lists_the_screening_endpoints(client):
 
 
 def test_list_instruments_in_spanish(client):
-    data = client.get("/api/v1/instruments?lang=es").json()
+    data = client.get("/api/v1/instruments?lang=es").json()["contents"]
     assert {d["id"] for d in data} == set(registry())
     phq9 = client.get("/api/v1/instruments/phq9?lang=es").json()
     assert phq9["items"][0]["text"].startswith("Poco interés")
