@@ -214,7 +214,9 @@ def test_spanish_is_on_text_not_on_the_item(questionnaires):
 
 def test_questionnaire_versions_move_with_the_instrument_files():
     pinned = fhir.versions()
-    assert set(pinned) == set(registry()), "every instrument needs an entry in screening/data/fhir_versions.json"
+    assert set(pinned) == set(registry()), (
+        "every instrument needs an entry in screening/data/fhir_versions.json"
+    )
     for inst_id in registry():
         digest = hashlib.sha256((INSTRUMENT_DIR / f"{inst_id}.yaml").read_bytes()).hexdigest()
         assert pinned[inst_id]["sha256"] == digest, (
