@@ -125,7 +125,10 @@ def pdf(context: dict[str, Any], lang: str | None = None) -> bytes:
     svg = chart_svg(context["assessment"], lang)
     return render_pdf(
         "assessments/report_pdf.html",
-        {**context, "chart_uri": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")},
+        {
+            **context,
+            "chart_uri": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
+        },
         lang=lang,
     )
 
