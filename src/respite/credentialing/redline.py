@@ -16,9 +16,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from respite.core import pdf
 from respite.credentialing import auditor
 from respite.credentialing.readers import InputError
 
@@ -320,10 +320,5 @@ def _blocks(document) -> Iterator[dict]:
 
 
 def render_pdf(context: dict, request: HttpRequest) -> bytes:
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
-    html = render_to_string("credentialing/redline_pdf.html", context, request=request)
-    return HTML(
-        string=html, url_fetcher=URLFetcher(allowed_protocols=("data",)), base_url=None
-    ).write_pdf()
+    # Form text is escaped by the template; core.pdf makes it tagged PDF/UA and fetches only data: URIs.
+    return pdf.render_pdf("credentialing/redline_pdf.html", context, request)

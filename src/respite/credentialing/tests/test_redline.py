@@ -15,6 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from respite.core.models import AuditLog
+from respite.core.testing import assert_tagged_pdf
 from respite.credentialing import auditor
 from respite.credentialing.models import Audit
 from respite.credentialing.tests.factories import TABLE, WRAPPED, make_docx
@@ -99,6 +100,8 @@ def test_redlined_pdf_renders_with_struck_and_inserted_text(
 ):
     response = admin_client.get(_url("audit_redline_pdf", org, pk=docx_audit.pk))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    roles = assert_tagged_pdf(response.content, "en")  # PDF/UA: a screen reader gets the tables
+    assert roles.get("Table", 0) >= 2
     reader = PdfReader(io.BytesIO(response.content))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Have you ever received counseling or therapy for depression or anxiety?" in text
