@@ -24,7 +24,7 @@ from respite.pulse import items as library
 
 DP_EPSILON_MIN = 0.1
 DP_EPSILON_MAX = 10.0
-LOCKED_FIELDS = ("min_group_size", "min_group_size_text", "dp_epsilon")
+LOCKED_FIELDS = ("min_group_size", "min_group_size_text", "dp_epsilon", "mode")
 
 
 def _link_key() -> str:
@@ -58,6 +58,13 @@ class Survey(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Mode(models.TextChoices):
+        # A shared link can be answered by anyone holding it, the admin included, as often as they
+        # like: its figures are released for the whole organization only.
+        LINK = "link", _("Shared anonymous link (results for the whole organization only)")
+        # Respite mails each invitation itself and forgets the address: results by unit and job group.
+        INVITATION = "invitation", _("Invitations sent by Respite (results by unit and job group)")
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="pulse_surveys")
     title = models.CharField(_("title"), max_length=160)
     instruments = models.JSONField(default=list, blank=True, help_text=_("Instrument ids asked in full."))
@@ -78,6 +85,7 @@ class Survey(models.Model):
                     "more privacy; 1 is a common choice). Leave empty for exact figures. Shown to respondents; "
                     "locked once the survey opens."),
     )
+    mode = models.CharField(_("how people are invited"), max_length=12, choices=Mode.choices, default=Mode.LINK)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -103,6 +111,10 @@ class Survey(models.Model):
     def is_locked(self) -> bool:
         """Thresholds and questions may not change once anyone could have answered."""
         return self.status != self.Status.DRAFT
+
+    @property
+    def by_invitation(self) -> bool:
+        return self.mode == self.Mode.INVITATION
 
     @property
     def dp_enabled(self) -> bool:
@@ -243,6 +255,8 @@ class Comment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
     text = EncryptedTextField(help_text=_("Encrypted. Shown only to groups above the comment threshold, shuffled."))
+    # Set by the round's final release; a comment is never shown before it.
+    release = models.ForeignKey("Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     def __str__(self) -> str:
         return f"comment {str(self.id)[:8]}"
@@ -319,6 +333,28 @@ def do_submit(survey: Survey, round_: Round, unit: Unit, role_group: str, answer
         add_to_rollups([(round_.pk, unit.pk, role_group, key, 1, v, v * v) for key, v in values.items()])
         if comment.strip() and survey.allow_comments:
             Comment.objects.create(round=round_, text=comment.strip()[:2000])
+
+
+class Release(models.Model):
+    """What the dashboards, API and exports show for one round until the next release: respondent
+    counts and (n, sum, sum of squares) per unit × role × measure as they were at release time, and
+    the cells the disclosure plan released. Only the day is kept."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="releases")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="releases")
+    number = models.PositiveSmallIntegerField()
+    released_on = models.DateField()
+    final = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict)  # "unit|role" -> respondents
+    sums = models.JSONField(default=dict)  # measure -> "unit|role" -> [n, sum, sum of squares]
+    plan = models.JSONField(default=dict)  # {"units": [...], "roles": [...], "crossings": bool}
+
+    class Meta:
+        ordering = ["round", "number"]
+        constraints = [models.UniqueConstraint(fields=["round", "number"], name="pulse_unique_release")]
+
+    def __str__(self) -> str:
+        return f"release {self.number} of {self.round}"
 
 
 class NoiseDraw(models.Model):

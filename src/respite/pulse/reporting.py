@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +19,9 @@ from respite.core import disclosure as shared
 from respite.core import privacy
 from respite.core.disclosure import ALL, ROOT, CellKey, Figure, Structure
 from respite.core.models import Organization
-from respite.pulse import disclosure, dp
+from respite.pulse import disclosure, dp, releases
 from respite.pulse import items as library
-from respite.pulse.models import Comment, Rollup, Round, Survey, Unit
+from respite.pulse.models import Comment, Release, Round, Survey, Unit
 
 Sums = tuple[int, float, float]
 MIN_BENCHMARK_ORGS = 3
@@ -35,14 +34,33 @@ def structure(survey: Survey) -> Structure:
     return Structure(rounds, parents, roles)
 
 
+def latest_releases(survey: Survey) -> dict[int, Release]:
+    """The last release of each round (one query, kept on the survey object for this request)."""
+    memo = survey.__dict__.get("_pulse_releases")
+    if memo is None:
+        memo = {}
+        for rel in Release.objects.filter(survey=survey).order_by("round_id", "-number"):
+            memo.setdefault(rel.round_id, rel)
+        survey.__dict__["_pulse_releases"] = memo
+    return memo
+
+
 def _atoms(survey: Survey, measure: str) -> dict[tuple[int, int, str], Sums]:
-    rows = Rollup.objects.filter(round__survey=survey, measure=measure).values_list(
-        "round_id", "unit_id", "role_group", "n", "total", "total_sq")
-    return {(r, u, g): (n, s, q) for r, u, g, n, s, q in rows}
+    """(n, sum, sum of squares) per round × unit × role as of each round's last release."""
+    out: dict[tuple[int, int, str], Sums] = {}
+    for r, rel in latest_releases(survey).items():
+        for key, (n, s, q) in rel.sums.get(measure, {}).items():
+            u, g = releases.parse_key(key)
+            out[(r, u, g)] = (int(n), float(s), float(q))
+    return out
 
 
 def atom_counts(survey: Survey) -> dict[tuple[int, int, str], int]:
-    return {a: v[0] for a, v in _atoms(survey, library.RESPONDENTS).items()}
+    out: dict[tuple[int, int, str], int] = {}
+    for r, rel in latest_releases(survey).items():
+        for (u, g), n in releases.counts_of(rel).items():
+            out[(r, u, g)] = n
+    return out
 
 
 def cell_sums(struct: Structure, atoms: dict[tuple[int, int, str], Sums]) -> dict[CellKey, Sums]:
@@ -79,8 +97,11 @@ class SurveyFigures:
         self.respondents = (self.sums if measure.key == library.RESPONDENTS
                             else cell_sums(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()}))
         self.noise = dp.Noise(survey, measure) if survey.dp_enabled else None
+        self.released_rounds = set(latest_releases(survey))
 
     def get(self, key: CellKey) -> Figure:
+        if not key.rounds or any(r not in self.released_rounds for r in key.rounds):
+            return Figure(key, None, None, None, None, True, _("not released yet"))
         sums = self.sums.get(key, (0, 0.0, 0.0))
         respondents = self.respondents.get(key, (0, 0.0, 0.0))[0]
         return self.release(self.plan.figure(key, self.measure.kind, sums, respondents), sums)
@@ -206,16 +227,20 @@ def dashboard(survey: Survey, measure_key: str, *, round_id: int | None = None, 
 
 
 def comments(survey: Survey, rnd: Round, figs: SurveyFigures) -> tuple[list[str], bool]:
-    """Organization-wide comments of a round, shuffled, only when at least k_text people answered.
+    """Comments of a round's final release, shuffled, only for invitation surveys whose release
+    counts at least k_text respondents (all from invitations: a shared link can be padded).
 
     Comments are never broken down by unit or role: a set of texts cannot be complementarily
     suppressed, so they are shown only for the largest group."""
     if not survey.allow_comments:
         return [], False
-    n = sum(v for (r, _u, _g), v in figs.plan.counts.items() if r == rnd.pk)
+    rel = latest_releases(survey).get(rnd.pk)
+    if rel is None or not rel.final or not survey.by_invitation:
+        return [], True
+    n = sum(releases.counts_of(rel).values())
     if not n or privacy.cell(n, n, survey.k_text()).suppressed:  # the core rule, at the text threshold
         return [], True
-    texts = [c.text for c in Comment.objects.filter(round=rnd)]
+    texts = [c.text for c in Comment.objects.filter(round=rnd, release__isnull=False)]
     random.SystemRandom().shuffle(texts)
     return texts, False
 
@@ -279,20 +304,16 @@ def _benchmark_table(measure_key: str) -> dict[int, tuple[int, float]]:
         if survey.organization_id in table or measure_key not in measures_by_key(survey):
             continue
         plan = disclosure.plan_for(survey)
+        figs = SurveyFigures(survey, measures_by_key(survey)[measure_key], plan)
         for r in reversed(plan.structure.rounds):
             if not plan.is_released(CellKey((r,))):
                 continue
-            if survey.dp_enabled:  # only the survey's own released (noisy) organization total
-                f = SurveyFigures(survey, measures_by_key(survey)[measure_key], plan).get(CellKey((r,)))
-                if f.suppressed or f.value is None or not f.n:
-                    continue
-                table[survey.organization_id] = (f.n, f.value * f.n)
-                break
-            agg = Rollup.objects.filter(round_id=r, measure=measure_key).aggregate(n=Sum("n"), s=Sum("total"))
-            respondents = sum(v for (rr, _u, _g), v in plan.counts.items() if rr == r)
-            if agg["n"] and agg["n"] == respondents:
-                table[survey.organization_id] = (agg["n"], agg["s"])
-                break
+            # The survey's own released organization total (noisy under DP), nothing finer.
+            f = figs.get(CellKey((r,)))
+            if f.suppressed or f.value is None or not f.n:
+                continue
+            table[survey.organization_id] = (f.n, f.value * f.n)
+            break
     cache.set(key, table, BENCHMARK_TTL)
     return table
 

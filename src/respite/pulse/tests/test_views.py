@@ -12,7 +12,7 @@ from django.urls import reverse
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, make_staff
 from respite.pulse.models import Comment, Response, Rollup, Survey, SurveyLink, SurveyToken, Unit
-from respite.pulse.tests.factories import answer, make_survey, make_units, populate
+from respite.pulse.tests.factories import answer, make_survey, make_units, populate, release_all
 
 pytestmark = pytest.mark.django_db
 
@@ -156,8 +156,9 @@ def test_dashboard_hides_small_groups_in_page_csv_and_pdf(org, admin_client, set
     survey, units = setup
     r1, r2 = survey.rounds.all()
     populate(survey, {(r2, units["ICU"], "nurse"): 12, (r2, units["ER"], "nurse"): 3, (r2, units["Clinic"], "nurse"): 8,
-                      (r1, units["ICU"], "nurse"): 6})
+                      (r1, units["ICU"], "nurse"): 6}, release=False)
     answer(survey, r2, units["ICU"], "nurse", comment="Too few breaks")
+    release_all(survey)
     url = reverse("pulse_staff:dashboard", kwargs={"org": org.slug, "pk": survey.pk})
     with django_assert_max_num_queries(40):
         page = admin_client.get(url).content.decode()
