@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from respite.pulse import items as library
@@ -41,8 +42,9 @@ class SurveyForm(forms.ModelForm):
 
     class Meta:
         model = Survey
-        fields = ["title", "instruments", "work_items", "min_group_size", "min_group_size_text",
+        fields = ["title", "mode", "instruments", "work_items", "min_group_size", "min_group_size_text",
                   "allow_comments", "dp_epsilon"]
+        widgets = {"mode": forms.RadioSelect}
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,6 +53,7 @@ class SurveyForm(forms.ModelForm):
                                               for i in library.survey_instruments().values()]
         work = library.item_sets().get("work")
         self.fields["work_items"].choices = [(i.item_id, tr(i.text)) for i in work.items] if work else []
+        self.fields["mode"].required = False  # left empty: the safer shared-link mode
         floor = max(5, organization.min_group_size)
         self.fields["min_group_size"].min_value = floor
         self.fields["min_group_size"].widget.attrs["min"] = floor
@@ -62,6 +65,9 @@ class SurveyForm(forms.ModelForm):
         if value < floor:
             raise forms.ValidationError(_("At least %(k)s, your organization's minimum.") % {"k": floor})
         return value
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data.get("mode") or Survey.Mode.LINK
 
     def clean_custom_items(self) -> list[tuple[str, str]]:
         out = []
@@ -102,13 +108,43 @@ class ScheduleForm(forms.Form):
                  d["first_day"] + timedelta(days=d["cadence"] * i + d["days_open"] - 1)) for i in range(d["count"])]
 
 
-class TokenForm(forms.Form):
+MAX_INVITATIONS = 1000
+
+
+class InvitationForm(forms.Form):
+    """One unit's list of email addresses. Respite mails each person their own invitation and keeps
+    no address once the message is sent."""
+
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
-    count = forms.IntegerField(label=_("How many invitations"), min_value=1, max_value=500, initial=20)
+    addresses = forms.CharField(
+        label=_("Email addresses of the people in this unit"), widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=200_000,
+        help_text=_("One per line (or separated by commas). Each person gets their own single-use invitation "
+                    "by email. The addresses are erased once the messages are sent; you will not see the "
+                    "invitations."))
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organization=organization)
+
+    def clean_addresses(self) -> list[str]:
+        raw = self.cleaned_data["addresses"].replace(",", "\n").replace(";", "\n").split()
+        out: list[str] = []
+        for item in raw:
+            address = item.strip()
+            if not address:
+                continue
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                raise forms.ValidationError(_("This is not an email address: %(a)s") % {"a": address[:80]}) from None
+            if address.lower() not in {a.lower() for a in out}:
+                out.append(address)
+        if not out:
+            raise forms.ValidationError(_("Give at least one email address."))
+        if len(out) > MAX_INVITATIONS:
+            raise forms.ValidationError(_("At most %(n)s addresses at a time.") % {"n": MAX_INVITATIONS})
+        return out
 
 
 class TokenEntryForm(forms.Form):

@@ -230,10 +230,49 @@ class SurveyToken(models.Model):
 
     @classmethod
     def issue(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
-        """Create ``count`` tokens and return them in clear; they are shown once and never stored."""
+        """Create ``count`` tokens and return them in clear, for ``do_invite`` to mail; never shown."""
         raws = [secrets.token_urlsafe(12) for _ in range(count)]
         cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws)
         return raws
+
+
+def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:
+    """Mail each address its own single-use invitation through the task queue.
+
+    The invitation exists in clear only inside the queued message (encrypted at rest, erased with
+    the address once sent): no page, export or API ever shows it to staff, and nothing links an
+    address to a token. Addresses are shuffled so even the queue's order says nothing."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from respite.core.tasks import queue_email
+
+    addresses = list(addresses)
+    secrets.SystemRandom().shuffle(addresses)
+    with transaction.atomic():
+        raws = SurveyToken.issue(survey, unit, len(addresses))
+        for address, raw in zip(addresses, raws, strict=True):
+            url = settings.RESPITE_SITE_URL + reverse(
+                "pulse:token", kwargs={"org": survey.organization.slug, "token": raw})
+            queue_email(address, f"{survey.organization.name}: {survey.title}", _invitation_body(survey, url),
+                        kind="pulse-invitation")
+    return len(addresses)
+
+
+def _invitation_body(survey: Survey, url: str) -> str:
+    from django.utils import translation
+
+    parts = []
+    for lang in ("en", "es"):
+        with translation.override(lang):
+            parts.append(str(_(
+                "You are invited to a short, anonymous survey from %(org)s: %(title)s.\n\n"
+                "This link is yours and works once:\n%(url)s\n\n"
+                "Your answers are never linked to you or to this message. Results are released only for "
+                "groups of at least %(k)s people, after the round closes. Respite erases your address once "
+                "this message is sent.") % {"org": survey.organization.name, "title": survey.title, "url": url,
+                                            "k": survey.k()}))
+    return "\n\n---\n\n".join(parts)
 
 
 class Response(models.Model):

@@ -19,14 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 from respite.core.models import AuditLog
 from respite.core.portal import portal_view, staff_view
 from respite.core.roles import StaffRole
-from respite.pulse import charts, dp, reporting
+from respite.pulse import charts, dp, releases, reporting
 from respite.pulse.forms import (
     AnswerForm,
     EvaluationForm,
+    InvitationForm,
     ScheduleForm,
     SurveyForm,
     TokenEntryForm,
-    TokenForm,
     UnitForm,
 )
 from respite.pulse.models import (
@@ -37,6 +37,7 @@ from respite.pulse.models import (
     SurveyToken,
     TokenUsed,
     Unit,
+    do_invite,
     do_submit,
 )
 from respite.screening.instruments import AnswerError
@@ -97,9 +98,9 @@ def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
     unit_links = [(u, d, links.get(u.pk)) for u, d in reporting.unit_tree(request.organization)]
     return {"survey": survey, "rounds": survey.rounds.all(), "unit_links": unit_links,
             "schedule_form": extra.pop("schedule_form", ScheduleForm()),
-            "token_form": extra.pop("token_form", TokenForm(organization=request.organization)),
-            "tokens_used": survey.tokens.filter(used=True).count(), "tokens_total": survey.tokens.count(),
-            "parts": survey.parts(), "dp_budget": dp.budget(survey), **extra}
+            "invitation_form": extra.pop("invitation_form", InvitationForm(organization=request.organization)),
+            "parts": survey.parts(), "dp_budget": dp.budget(survey),
+            "survey_releases": survey.releases.select_related("round").order_by("round__number", "number"), **extra}
 
 
 @staff_view(ADMIN)
@@ -141,8 +142,9 @@ def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         survey.status = Survey.Status.OPEN
         survey.save(update_fields=["status"])
-        for unit in Unit.objects.filter(organization=request.organization):
-            SurveyLink.objects.get_or_create(survey=survey, unit=unit)
+        if not survey.by_invitation:  # invitation surveys have no link anyone could answer through
+            for unit in Unit.objects.filter(organization=request.organization):
+                SurveyLink.objects.get_or_create(survey=survey, unit=unit)
         AuditLog.record(request.user, "pulse.survey_opened", survey, organization=request.organization)
     messages.success(request, _("The survey is open. Its questions and thresholds are now locked."))
     return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
@@ -155,23 +157,30 @@ def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
     survey.status = Survey.Status.CLOSED
     with transaction.atomic():
         survey.save(update_fields=["status"])
-        AuditLog.record(request.user, "pulse.survey_closed", survey, organization=request.organization)
+        released = releases.close_rounds(survey)
+        AuditLog.record(request.user, "pulse.survey_closed", survey, organization=request.organization,
+                        releases=released)
     return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
 
 
 @staff_view(ADMIN)
 @require_POST
-def survey_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
-    form = TokenForm(request.POST, organization=request.organization)
+    if not survey.by_invitation or survey.status == Survey.Status.CLOSED:
+        messages.error(request, _("This survey does not send invitations."))
+        return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+    form = InvitationForm(request.POST, organization=request.organization)
     if not form.is_valid():
-        return render(request, "pulse/survey_detail.html", _survey_context(request, survey, token_form=form),
+        return render(request, "pulse/survey_detail.html", _survey_context(request, survey, invitation_form=form),
                       status=400)
     with transaction.atomic():
-        raws = SurveyToken.issue(survey, form.cleaned_data["unit"], form.cleaned_data["count"])
-        AuditLog.record(request.user, "pulse.tokens_issued", survey, organization=request.organization,
-                        unit=form.cleaned_data["unit"].pk, count=len(raws))
-    return render(request, "pulse/tokens.html", {"survey": survey, "unit": form.cleaned_data["unit"], "tokens": raws})
+        sent = do_invite(survey, form.cleaned_data["unit"], form.cleaned_data["addresses"])
+        AuditLog.record(request.user, "pulse.invitations_queued", survey, organization=request.organization,
+                        unit=form.cleaned_data["unit"].pk, count=sent)
+    messages.success(request, _("%(n)s invitations are on their way. The addresses are erased once sent.") % {
+        "n": sent})
+    return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
 
 
 class BadFilter(ValueError):
@@ -317,7 +326,7 @@ def _answer(request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken
         try:
             do_submit(survey, round_, unit, role, form.answers(), form.cleaned_data.get("comment", ""), token)
         except TokenUsed:
-            return render(request, "pulse/closed.html", {"survey": survey, "used": True}, status=410)
+            raise Http404 from None  # a used invitation looks exactly like an unknown one
         except AnswerError:
             form.add_error(None, _("Some questions need an answer."))
         else:
@@ -339,7 +348,7 @@ def _answer(request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken
 @portal_view
 def answer_link(request: HttpRequest, key: str) -> HttpResponse:
     link = get_object_or_404(SurveyLink.objects.select_related("survey", "unit"), key=key,
-                             survey__organization=request.organization)
+                             survey__organization=request.organization, survey__mode=Survey.Mode.LINK)
     return _answer(request, link.survey, link.unit, None)
 
 
@@ -347,10 +356,8 @@ def answer_link(request: HttpRequest, key: str) -> HttpResponse:
 def answer_token(request: HttpRequest, token: str) -> HttpResponse:
     row = SurveyToken.objects.select_related("survey", "unit").filter(
         digest=SurveyToken.hash(token), survey__organization=request.organization).first()
-    if row is None:
-        raise Http404
-    if row.used:
-        return render(request, "pulse/closed.html", {"survey": row.survey, "used": True}, status=410)
+    if row is None or row.used or not row.survey.by_invitation:
+        raise Http404  # used, unknown or not an invitation survey: the same page, so use cannot be watched
     return _answer(request, row.survey, row.unit, row)
 
 

@@ -24,8 +24,9 @@ def make_survey(org, *, rounds: int = 1, status=Survey.Status.OPEN, **kwargs) ->
     for i in range(rounds):
         start = today - timedelta(days=30 * (rounds - 1 - i))
         Round.objects.create(survey=survey, number=i + 1, starts_on=start, ends_on=start + timedelta(days=6))
-    for unit in Unit.objects.filter(organization=org):
-        SurveyLink.objects.get_or_create(survey=survey, unit=unit)
+    if survey.mode == Survey.Mode.LINK:
+        for unit in Unit.objects.filter(organization=org):
+            SurveyLink.objects.get_or_create(survey=survey, unit=unit)
     return survey
 
 

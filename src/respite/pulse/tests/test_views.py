@@ -35,6 +35,13 @@ def setup(org):
     return survey, units
 
 
+@pytest.fixture
+def link_setup(org):
+    units = make_units(org, {"Hospital": None, "ICU": "Hospital", "ER": "Hospital", "Clinic": None})
+    survey = make_survey(org, rounds=2, allow_comments=True, mode=Survey.Mode.LINK)
+    return survey, units
+
+
 def staff_urls(org, survey):
     kw = {"org": org.slug}
     pk = {"org": org.slug, "pk": survey.pk}
@@ -62,8 +69,8 @@ def test_anonymous_staff_page_redirects_to_login(org, setup):
     assert r.status_code == 302 and "login" in r["Location"]
 
 
-def test_posts_need_csrf_and_post(org, org_admin, setup):
-    survey, _ = setup
+def test_posts_need_csrf_and_post(org, org_admin, link_setup):
+    survey, _ = link_setup
     c = Client(enforce_csrf_checks=True)
     c.login(username=org_admin.username, password=PASSWORD)
     url = reverse("pulse_staff:survey_close", kwargs={"org": org.slug, "pk": survey.pk})
@@ -81,7 +88,7 @@ def test_admin_creates_schedules_and_opens_a_survey_then_threshold_is_locked(org
     r = admin_client.post(reverse("pulse_staff:survey_new", kwargs={"org": org.slug}), {
         "title": "Spring pulse", "instruments": ["burnout"], "work_items": ["workload", "voice"],
         "custom_items": "Handoffs are safe | Los relevos son seguros", "min_group_size": 6,
-        "min_group_size_text": 10})
+        "min_group_size_text": 10, "mode": "link"})
     survey = Survey.objects.get(title="Spring pulse")
     assert r.status_code == 302 and survey.k() == 6
     assert survey.customitem_set.get().text_es == "Los relevos son seguros"
@@ -101,8 +108,8 @@ def test_threshold_below_five_is_refused(org, admin_client):
     assert r.status_code == 400 and not Survey.objects.exists()
 
 
-def test_worker_answers_by_link_and_nothing_identifying_is_kept(org, setup, caplog):
-    survey, units = setup
+def test_worker_answers_by_link_and_nothing_identifying_is_kept(org, link_setup, caplog):
+    survey, units = link_setup
     link = SurveyLink.objects.get(survey=survey, unit=units["ICU"])
     url = reverse("pulse:link", kwargs={"org": org.slug, "key": link.key})
     page = Client().get(url)
@@ -123,8 +130,8 @@ def test_worker_answers_by_link_and_nothing_identifying_is_kept(org, setup, capl
     assert "Night shift" not in caplog.text
 
 
-def test_missing_answer_is_a_400_with_the_question_marked(org, setup):
-    survey, units = setup
+def test_missing_answer_is_a_400_with_the_question_marked(org, link_setup):
+    survey, units = link_setup
     link = SurveyLink.objects.get(survey=survey, unit=units["ICU"])
     r = Client().post(reverse("pulse:link", kwargs={"org": org.slug, "key": link.key}), {"burnout__1": 4})
     assert r.status_code == 400 and "need an answer" in r.content.decode()
@@ -139,13 +146,16 @@ def test_single_use_token_is_marked_used_and_not_linked(org, setup):
     token = SurveyToken.objects.get()
     assert token.used and token.digest != raw
     assert {f.name for f in SurveyToken._meta.get_fields()} == {"id", "survey", "unit", "digest", "used"}
-    assert Client().post(url, {"burnout__1": 3, "work__workload": 3}).status_code == 410
+    again = Client().post(url, {"burnout__1": 3, "work__workload": 3})
+    unknown = Client().get(reverse("pulse:token", kwargs={"org": org.slug, "token": "nope"}))
+    assert again.status_code == unknown.status_code == 404  # used looks exactly like unknown
+    assert Client().get(url).content == unknown.content
     assert Response.objects.count() == 1
     assert Client().get(reverse("pulse:token", kwargs={"org": org.slug, "token": "nope"})).status_code == 404
 
 
-def test_closed_survey_takes_no_answers(org, setup):
-    survey, units = setup
+def test_closed_survey_takes_no_answers(org, link_setup):
+    survey, units = link_setup
     survey.status = Survey.Status.CLOSED
     survey.save()
     link = SurveyLink.objects.get(survey=survey, unit=units["ICU"])
