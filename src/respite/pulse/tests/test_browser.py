@@ -46,6 +46,12 @@ def test_admin_creates_survey_workers_answer_dashboard_marks_hidden_cells(phone)
             page.click("button:has-text('Send my answers')")
             page.wait_for_selector("h1:has-text('Thank you')")
 
+    # Nothing is live: the dashboard shows no figure until the round is released (here: closed).
+    page.goto(f"{page.base}/staff/o/acme/pulse/surveys/{survey.pk}/dashboard/")
+    assert "not released yet" in page.inner_text("main")
+    page.goto(f"{page.base}/staff/o/acme/pulse/surveys/{survey.pk}/")
+    page.click("button:has-text('Close survey')")
+    page.wait_for_selector("text=final")
     page.goto(f"{page.base}/staff/o/acme/pulse/surveys/{survey.pk}/dashboard/")
     row = page.locator("table.pulse-table tr:has-text('Pharmacy')").first
     assert "hidden to protect anonymity" in row.inner_text()
