@@ -10,10 +10,10 @@ isolates fewer than k people.
 
 Rules, in the order they are applied:
 
-* A round gets at most ``MAX_RELEASES_PER_ROUND`` releases (interim ones plus the final one), and an
-  interim release at most every ``INTERIM_EVERY`` days. With differential privacy on, each release
-  of a changed figure draws its noise once (stored in ``NoiseDraw``, keyed by the frozen n): the
-  number of draws an attacker can average is bounded by this cap.
+* A round gets at most ``MAX_RELEASES_PER_ROUND`` releases (interim ones plus the final one), two
+  with differential privacy on, and an interim release at most every ``INTERIM_EVERY`` days. With
+  differential privacy, each release of a changed figure draws its noise once (stored in
+  ``NoiseDraw``, keyed by the frozen n): the number of draws an attacker can average is this cap.
 * The final release happens once the round's last day has passed (or the survey is closed). When
   the people new since the last interim release cannot be added safely, the final release repeats
   the last one: those answers stay unreleased rather than risk anyone.
@@ -44,6 +44,9 @@ from respite.pulse import items as library
 from respite.pulse.models import Comment, Release, Rollup, Round, Survey
 
 MAX_RELEASES_PER_ROUND = 4
+# With differential privacy every release of a changed figure is a fresh draw an attacker can average:
+# one interim release and the final one, so at most two draws per figure and round.
+MAX_RELEASES_PER_ROUND_DP = 2
 INTERIM_EVERY = timedelta(days=7)
 
 Counts = dict[tuple[int, str], int]
@@ -117,7 +120,8 @@ def do_release(survey: Survey, round_: Round, *, final: bool, today: date | None
         previous = list(Release.objects.select_for_update().filter(round=round_).order_by("number"))
         if previous and previous[-1].final:
             return None
-        if not final and (len(previous) >= MAX_RELEASES_PER_ROUND - 1
+        cap = MAX_RELEASES_PER_ROUND_DP if survey.dp_enabled else MAX_RELEASES_PER_ROUND
+        if not final and (len(previous) >= cap - 1
                           or (previous and today - previous[-1].released_on < INTERIM_EVERY)):
             return None
         counts, sums = _live(round_)
