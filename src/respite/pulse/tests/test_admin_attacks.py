@@ -54,6 +54,8 @@ def everything(c: Client, org, survey) -> dict:
             q = {"measure": measure, **q}
             out[("api", measure, tuple(q.items()))] = c.get(f"{base}/dashboard", q).json()
             out[("csv", measure, tuple(q.items()))] = c.get(reverse("pulse_staff:export_csv", kwargs=kw), q).content
+    for kind in ("trend", "heatmap"):
+        out[("chart", kind)] = c.get(reverse("pulse_staff:chart", kwargs={**kw, "kind": kind})).content
     out["page"] = _stable(c.get(reverse("pulse_staff:dashboard", kwargs=kw)).content.decode())
     out["detail"] = _stable(c.get(reverse("pulse_staff:survey", kwargs=kw)).content.decode())
     return out

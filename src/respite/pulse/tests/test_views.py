@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
@@ -182,6 +183,12 @@ def test_dashboard_hides_small_groups_in_page_csv_and_pdf(org, admin_client, set
     assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
     svg = admin_client.get(reverse("pulse_staff:chart", kwargs={"org": org.slug, "pk": survey.pk, "kind": "heatmap"}))
     assert svg["Content-Type"] == "image/svg+xml" and b"hidden" in svg.content
+    root = ElementTree.fromstring(svg.content)  # noqa: S314 (our own output) well-formed, drawn from the release
+    assert root.tag.endswith("svg") and b"<script" not in svg.content
+    icu = [t for t in root.iter() if t.tag.endswith("text") and t.text == "ICU"]
+    assert icu
+    trend = admin_client.get(reverse("pulse_staff:chart", kwargs={"org": org.slug, "pk": survey.pk, "kind": "trend"}))
+    assert ElementTree.fromstring(trend.content).tag.endswith("svg") and b"<circle" in trend.content  # noqa: S314
 
 
 def test_bad_dashboard_filters_are_400(org, admin_client, setup):
