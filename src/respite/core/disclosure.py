@@ -88,8 +88,11 @@ class Structure:
 
     def covers(self, key: CellKey, atom: Atom) -> bool:
         r, u, g = atom
-        return (r in key.rounds and (key.unit is ROOT or key.unit in self.ancestors(u))
-                and (key.role is ALL or key.role == g))
+        return (
+            r in key.rounds
+            and (key.unit is ROOT or key.unit in self.ancestors(u))
+            and (key.role is ALL or key.role == g)
+        )
 
     def single_cells(self, round_id: int) -> list[CellKey]:
         units: list[int | None] = [ROOT, *sorted(self.parents)]
@@ -99,7 +102,11 @@ class Structure:
     def pooled_cells(self) -> list[CellKey]:
         """Organization totals over every run of consecutive rounds (before/after any date)."""
         r = self.rounds
-        return [CellKey(tuple(r[i:j]), ROOT, ALL) for i in range(len(r)) for j in range(i + 2, len(r) + 1)]
+        return [
+            CellKey(tuple(r[i:j]), ROOT, ALL)
+            for i in range(len(r))
+            for j in range(i + 2, len(r) + 1)
+        ]
 
 
 @dataclass
@@ -138,7 +145,12 @@ class Plan:
         return rp.releases(key.unit, key.role)
 
     def released_cells(self) -> list[CellKey]:
-        cells = [c for r in self.structure.rounds for c in self.structure.single_cells(r) if self.is_released(c)]
+        cells = [
+            c
+            for r in self.structure.rounds
+            for c in self.structure.single_cells(r)
+            if self.is_released(c)
+        ]
         return cells + [c for c in self.structure.pooled_cells() if self.is_released(c)]
 
     def respondents(self, key: CellKey) -> int:
@@ -150,8 +162,13 @@ class Plan:
         small = 0 < n < self.k
         return Figure.hidden(key, self.k, secondary=not small)
 
-    def figure(self, key: CellKey, measure_kind: str, sums: tuple[int, float, float],
-               respondents: int | None = None) -> Figure:
+    def figure(
+        self,
+        key: CellKey,
+        measure_kind: str,
+        sums: tuple[int, float, float],
+        respondents: int | None = None,
+    ) -> Figure:
         """The figure to show for a cell, or a suppressed marker. ``sums`` = (n, sum, sum of squares)
         from rollups of the measure; ``respondents`` = the cell's respondent count, if known."""
         n, total, total_sq = sums
@@ -197,8 +214,15 @@ class Figure:
         return cls(key, None, None, None, None, True, note, None, secondary)
 
     def as_dict(self) -> dict:
-        return {"value": self.value, "low": self.low, "high": self.high, "n": self.n,
-                "suppressed": self.suppressed, "note": self.note, "accuracy": self.accuracy}
+        return {
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "n": self.n,
+            "suppressed": self.suppressed,
+            "note": self.note,
+            "accuracy": self.accuracy,
+        }
 
 
 def suppressed_reason(k: int) -> str:
@@ -240,7 +264,9 @@ def product_ok(structure: Structure, units: set, roles: set, counts: RoundCounts
     return not any(_small(n, k) for n in blocks.values())
 
 
-MAX_MARGIN_ROLES = 10  # 2^(roles + 1) subsets are checked below; beyond this only the product is used
+MAX_MARGIN_ROLES = (
+    10  # 2^(roles + 1) subsets are checked below; beyond this only the product is used
+)
 
 
 def margins_ok(structure: Structure, units: set, roles: set, counts: RoundCounts, k: int) -> bool:
@@ -307,7 +333,9 @@ def union_plan(plans: list[RoundPlan]) -> RoundPlan:
     return RoundPlan(units, roles, any(p.crossings for p in plans))
 
 
-def releases_are_safe(structure: Structure, plans: list[RoundPlan], batches: list[RoundCounts], k: int) -> bool:
+def releases_are_safe(
+    structure: Structure, plans: list[RoundPlan], batches: list[RoundCounts], k: int
+) -> bool:
     """Several releases of one round, read together. ``batches`` are the people new in each release
     (the first release's people, then each later release minus the one before). The attacker is
     granted every released cell of every release on every batch separately, which is more than they
@@ -327,11 +355,13 @@ def plan_round(structure: Structure, counts: RoundCounts, k: int) -> RoundPlan:
     def score(rp: RoundPlan) -> tuple[int, int]:
         shown = len(rp.units) + len(rp.roles)
         return shown, (len(rp.units) * len(rp.roles) if rp.crossings else 0)
+
     return margins if score(margins) > score(product) else product
 
 
-def plan_margins(structure: Structure, counts: RoundCounts, k: int,
-                 max_extra: int = 3, max_checks: int = 4000) -> RoundPlan | None:
+def plan_margins(
+    structure: Structure, counts: RoundCounts, k: int, max_extra: int = 3, max_checks: int = 4000
+) -> RoundPlan | None:
     """Linked margins with the fewest complementary suppressions (exhaustive over up to
     ``max_extra`` hidden cells, cheapest first, then greedy). None when there are too many roles."""
     if len(structure.roles) > MAX_MARGIN_ROLES:
@@ -356,12 +386,17 @@ def plan_margins(structure: Structure, counts: RoundCounts, k: int,
     def build(hidden: list[tuple[str, object]]) -> RoundPlan:
         hu = {h[1] for h in hidden if h[0] == "u"}
         hg = {h[1] for h in hidden if h[0] == "g"}
-        return RoundPlan({ROOT, *(u for u in structure.parents if u not in hu)},
-                         {ALL, *(g for g in structure.roles if g not in hg)}, False)
+        return RoundPlan(
+            {ROOT, *(u for u in structure.parents if u not in hu)},
+            {ALL, *(g for g in structure.roles if g not in hg)},
+            False,
+        )
 
     checks = 0
     for size in range(0, max_extra + 1):
-        combos = sorted(itertools.combinations(candidates, size), key=lambda cs: sum(cost(c) for c in cs))
+        combos = sorted(
+            itertools.combinations(candidates, size), key=lambda cs: sum(cost(c) for c in cs)
+        )
         for extra in combos:
             rp = build(primary + list(extra))
             checks += 1
@@ -400,7 +435,6 @@ def plan_product(structure: Structure, counts: RoundCounts, k: int) -> RoundPlan
 
     def role_block(g: str) -> str | None | bool:
         return _role_block(structure, roles, g)
-
 
     while True:
         blocks: dict[tuple, int] = defaultdict(int)
@@ -449,8 +483,26 @@ def make_plan(structure: Structure, counts: dict[Atom, int], k: int) -> Plan:
 
 
 # --- statistics -------------------------------------------------------------------------------
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
-         10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 25: 2.060, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}
+_T975 = {
+    1: 12.706,
+    2: 4.303,
+    3: 3.182,
+    4: 2.776,
+    5: 2.571,
+    6: 2.447,
+    7: 2.365,
+    8: 2.306,
+    9: 2.262,
+    10: 2.228,
+    12: 2.179,
+    15: 2.131,
+    20: 2.086,
+    25: 2.060,
+    30: 2.042,
+    40: 2.021,
+    60: 2.000,
+    120: 1.980,
+}
 
 
 def t975(df: float) -> float:
@@ -493,6 +545,10 @@ def difference_ci(before: tuple[int, float, float], after: tuple[int, float, flo
     se = math.sqrt(v1 + v2)
     if se == 0:
         return {"estimate": m2 - m1, "low": m2 - m1, "high": m2 - m1}
-    df = (v1 + v2) ** 2 / ((v1 * v1 / (n1 - 1)) + (v2 * v2 / (n2 - 1))) if v1 and v2 else min(n1, n2) - 1
+    df = (
+        (v1 + v2) ** 2 / ((v1 * v1 / (n1 - 1)) + (v2 * v2 / (n2 - 1)))
+        if v1 and v2
+        else min(n1, n2) - 1
+    )
     half = t975(df) * se
     return {"estimate": m2 - m1, "low": m2 - m1 - half, "high": m2 - m1 + half}

@@ -26,24 +26,32 @@ def _range(dash: Dashboard) -> tuple[float, float]:
     if dash.measure.kind == "rate":
         return 0.0, 100.0
     if dash.measure.kind == "count":
-        top = max([f.value for _r, f in dash.trend if not f.suppressed and f.value is not None] or [1.0])
+        top = max(
+            [f.value for _r, f in dash.trend if not f.suppressed and f.value is not None] or [1.0]
+        )
         return 0.0, float(top) * 1.1 or 1.0
     return float(dash.measure.low or 0), float(dash.measure.high or 1)
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> bytes:
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>'
-            '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
-            'patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/>'
-            '<line x1="0" y1="0" x2="0" y2="6" stroke="#9aa3ab" stroke-width="1.5"/></pattern></defs>'
-            f'<rect width="{width}" height="{height}" fill="#ffffff"/>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>'
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#9aa3ab" stroke-width="1.5"/></pattern></defs>'
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>'
+    )
     return (head + "".join(body) + "</svg>").encode("utf-8")
 
 
-def _text(x: float, y: float, text: str, size: int = 11, anchor: str = "middle", fill: str = INK) -> str:
-    return (f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" {FONT}>'
-            f"{escape(text)}</text>")
+def _text(
+    x: float, y: float, text: str, size: int = 11, anchor: str = "middle", fill: str = INK
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" {FONT}>'
+        f"{escape(text)}</text>"
+    )
 
 
 def trend_svg(dash: Dashboard) -> bytes:
@@ -62,8 +70,12 @@ def trend_svg(dash: Dashboard) -> bytes:
     body = []
     for t in range(5):
         v = lo + span * t / 4
-        body.append(f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" stroke="{GRID}"/>')
-        body.append(_text(left - 6, y(v) + 4, f"{v:.0f}" if span >= 10 else f"{v:.1f}", 10, "end", MUTED))
+        body.append(
+            f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" stroke="{GRID}"/>'
+        )
+        body.append(
+            _text(left - 6, y(v) + 4, f"{v:.0f}" if span >= 10 else f"{v:.1f}", 10, "end", MUTED)
+        )
     unit = "%" if dash.measure.kind == "rate" else ""
     if unit:
         body.append(_text(12, top + 10, unit, 10, "start", MUTED))
@@ -71,23 +83,38 @@ def trend_svg(dash: Dashboard) -> bytes:
     for i, (rnd, f) in enumerate(dash.trend):
         body.append(_text(x(i), height - bottom + 18, rnd.label, 10, "middle", MUTED))
         if f.suppressed or f.value is None:
-            body.append(_text(x(i), height - bottom - 6, "hidden" if f.suppressed else "none", 9, "middle", MUTED))
+            body.append(
+                _text(
+                    x(i),
+                    height - bottom - 6,
+                    "hidden" if f.suppressed else "none",
+                    9,
+                    "middle",
+                    MUTED,
+                )
+            )
             points.append(None)
             continue
         v = _scale(dash, f.value)
         if f.low is not None and f.high is not None:
             a, b = y(_scale(dash, f.low)), y(_scale(dash, f.high))
-            body.append(f'<line x1="{x(i):.1f}" y1="{a:.1f}" x2="{x(i):.1f}" y2="{b:.1f}" stroke="{ACCENT}" '
-                        'stroke-width="2"/>')
+            body.append(
+                f'<line x1="{x(i):.1f}" y1="{a:.1f}" x2="{x(i):.1f}" y2="{b:.1f}" stroke="{ACCENT}" '
+                'stroke-width="2"/>'
+            )
             for end in (a, b):
-                body.append(f'<line x1="{x(i) - 5:.1f}" y1="{end:.1f}" x2="{x(i) + 5:.1f}" y2="{end:.1f}" '
-                            f'stroke="{ACCENT}" stroke-width="2"/>')
+                body.append(
+                    f'<line x1="{x(i) - 5:.1f}" y1="{end:.1f}" x2="{x(i) + 5:.1f}" y2="{end:.1f}" '
+                    f'stroke="{ACCENT}" stroke-width="2"/>'
+                )
         body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4.5" fill="{ACCENT}"/>')
         points.append((x(i), y(v)))
     for a, b in zip(points, points[1:], strict=False):
         if a and b:  # consecutive released rounds only: a gap stays a gap
-            body.append(f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
-                        f'stroke="{ACCENT}" stroke-width="1.5"/>')
+            body.append(
+                f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
+                f'stroke="{ACCENT}" stroke-width="1.5"/>'
+            )
     return _svg(width, height, body, f"{dash.measure.label}: trend")
 
 
@@ -97,27 +124,41 @@ def heatmap_svg(dash: Dashboard) -> bytes:
     width = label_w + cell_w * max(len(dash.rounds), 1) + 16
     height = top + cell_h * max(len(rows), 1) + 12
     if not rows or not dash.rounds:
-        return _svg(width, 80, [_text(width / 2, 44, "no units or rounds yet", 12)], str(dash.measure.label))
+        return _svg(
+            width, 80, [_text(width / 2, 44, "no units or rounds yet", 12)], str(dash.measure.label)
+        )
     lo, hi = _range(dash)
-    body = [_text(label_w + cell_w * (j + 0.5), top - 10, r.label, 10, "middle", MUTED)
-            for j, r in enumerate(dash.rounds)]
+    body = [
+        _text(label_w + cell_w * (j + 0.5), top - 10, r.label, 10, "middle", MUTED)
+        for j, r in enumerate(dash.rounds)
+    ]
     for i, (unit, depth, figs) in enumerate(rows):
         y0 = top + cell_h * i
         body.append(_text(8 + 12 * depth, y0 + 16, unit.name[:28], 10, "start"))
         for j, f in enumerate(figs):
             x0 = label_w + cell_w * j
             if f.suppressed:
-                body.append(f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="url(#hatch)"/>')
+                body.append(
+                    f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="url(#hatch)"/>'
+                )
                 body.append(_text(x0 + cell_w / 2, y0 + 16, "hidden", 9, "middle", MUTED))
                 continue
             if f.value is None:
-                body.append(f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#ffffff" '
-                            f'stroke="{GRID}"/>')
+                body.append(
+                    f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#ffffff" '
+                    f'stroke="{GRID}"/>'
+                )
                 continue
             v = _scale(dash, f.value)
             share = (min(max(v, lo), hi) - lo) / ((hi - lo) or 1.0)
             colour = SCALE[min(int(share * len(SCALE)), len(SCALE) - 1)]
-            body.append(f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}"/>')
+            body.append(
+                f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}"/>'
+            )
             text = f"{v:.0f}" if dash.measure.kind == "rate" else f"{f.value:.1f}"
-            body.append(_text(x0 + cell_w / 2, y0 + 16, text, 10, "middle", "#ffffff" if share > 0.5 else INK))
+            body.append(
+                _text(
+                    x0 + cell_w / 2, y0 + 16, text, 10, "middle", "#ffffff" if share > 0.5 else INK
+                )
+            )
     return _svg(width, height, body, f"{dash.measure.label}: units by round")

@@ -62,9 +62,13 @@ def parse_key(key: str) -> tuple[int, str]:
 
 
 def plan_to_json(rp: RoundPlan) -> dict:
-    return {"units": sorted(u for u in rp.units if u is not ROOT), "root": ROOT in rp.units,
-            "roles": sorted(g for g in rp.roles if g is not ALL), "all": ALL in rp.roles,
-            "crossings": rp.crossings}
+    return {
+        "units": sorted(u for u in rp.units if u is not ROOT),
+        "root": ROOT in rp.units,
+        "roles": sorted(g for g in rp.roles if g is not ALL),
+        "all": ALL in rp.roles,
+        "crossings": rp.crossings,
+    }
 
 
 def plan_from_json(data: dict) -> RoundPlan:
@@ -85,7 +89,8 @@ def _live(round_: Round) -> tuple[Counts, dict[str, dict[str, list[float]]]]:
     sums: dict[str, dict[str, list[float]]] = defaultdict(dict)
     counts: Counts = {}
     for u, g, measure, n, s, q in Rollup.objects.filter(round=round_).values_list(
-            "unit_id", "role_group", "measure", "n", "total", "total_sq"):
+        "unit_id", "role_group", "measure", "n", "total", "total_sq"
+    ):
         sums[measure][atom_key(u, g)] = [n, s, q]
         if measure == library.RESPONDENTS:
             counts[(u, g)] = n
@@ -113,7 +118,9 @@ def _batches(history: list[Counts], current: Counts) -> list[Counts]:
     return out
 
 
-def do_release(survey: Survey, round_: Round, *, final: bool, today: date | None = None) -> Release | None:
+def do_release(
+    survey: Survey, round_: Round, *, final: bool, today: date | None = None
+) -> Release | None:
     """Release a round's figures if the rules above allow it; returns the new release or None."""
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -121,8 +128,10 @@ def do_release(survey: Survey, round_: Round, *, final: bool, today: date | None
         if previous and previous[-1].final:
             return None
         cap = MAX_RELEASES_PER_ROUND_DP if survey.dp_enabled else MAX_RELEASES_PER_ROUND
-        if not final and (len(previous) >= cap - 1
-                          or (previous and today - previous[-1].released_on < INTERIM_EVERY)):
+        if not final and (
+            len(previous) >= cap - 1
+            or (previous and today - previous[-1].released_on < INTERIM_EVERY)
+        ):
             return None
         counts, sums = _live(round_)
         structure = _structure(survey)
@@ -142,8 +151,15 @@ def do_release(survey: Survey, round_: Round, *, final: bool, today: date | None
         if previous and not final and history[-1] == counts:
             return None  # nothing new to release
         release = Release.objects.create(
-            survey=survey, round=round_, number=len(previous) + 1, released_on=today, final=final,
-            counts={atom_key(u, g): n for (u, g), n in counts.items()}, sums=sums, plan=plan_to_json(chosen))
+            survey=survey,
+            round=round_,
+            number=len(previous) + 1,
+            released_on=today,
+            final=final,
+            counts={atom_key(u, g): n for (u, g), n in counts.items()},
+            sums=sums,
+            plan=plan_to_json(chosen),
+        )
         if final and survey.by_invitation and survey.allow_comments:
             Comment.objects.filter(round=round_, release__isnull=True).update(release=release)
         return release
@@ -153,8 +169,11 @@ def release_due(today: date | None = None) -> dict[str, int]:
     """The periodic job: final releases of rounds that have ended, interim releases of open rounds."""
     today = today or timezone.localdate()
     done = {"final": 0, "interim": 0}
-    rounds = (Round.objects.select_related("survey", "survey__organization")
-              .exclude(survey__status=Survey.Status.DRAFT).filter(starts_on__lte=today))
+    rounds = (
+        Round.objects.select_related("survey", "survey__organization")
+        .exclude(survey__status=Survey.Status.DRAFT)
+        .filter(starts_on__lte=today)
+    )
     for round_ in rounds:
         survey = round_.survey
         ended = round_.ends_on < today or survey.status == Survey.Status.CLOSED
@@ -168,5 +187,7 @@ def release_due(today: date | None = None) -> dict[str, int]:
 def close_rounds(survey: Survey, today: date | None = None) -> int:
     """Final releases of every started round of a survey being closed."""
     today = today or timezone.localdate()
-    return sum(do_release(survey, r, final=True, today=today) is not None
-               for r in survey.rounds.filter(starts_on__lte=today))
+    return sum(
+        do_release(survey, r, final=True, today=today) is not None
+        for r in survey.rounds.filter(starts_on__lte=today)
+    )

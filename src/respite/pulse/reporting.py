@@ -29,7 +29,9 @@ MIN_BENCHMARK_ORGS = 3
 
 def structure(survey: Survey) -> Structure:
     rounds = tuple(survey.rounds.order_by("starts_on", "number").values_list("pk", flat=True))
-    parents = dict(Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id"))
+    parents = dict(
+        Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id")
+    )
     roles = tuple(survey.organization.role_groups or [])
     return Structure(rounds, parents, roles)
 
@@ -94,8 +96,11 @@ class SurveyFigures:
         self.plan = plan or disclosure.plan_for(survey)
         struct = self.plan.structure
         self.sums = cell_sums(struct, _atoms(survey, measure.key))
-        self.respondents = (self.sums if measure.key == library.RESPONDENTS
-                            else cell_sums(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()}))
+        self.respondents = (
+            self.sums
+            if measure.key == library.RESPONDENTS
+            else cell_sums(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()})
+        )
         self.noise = dp.Noise(survey, measure) if survey.dp_enabled else None
         self.released_rounds = set(latest_releases(survey))
 
@@ -142,10 +147,29 @@ class Dashboard:
         m = self.measure.label
 
         def add(section: str, rnd: str, unit: str, role: str, f: Figure) -> None:
-            out.append({"section": section, "round": str(rnd), "unit": str(unit), "role": str(role), "measure": str(m),
-                        **({"value": None, "low": None, "high": None, "n": None, "accuracy": None} if f.suppressed
-                           else {"value": f.value, "low": f.low, "high": f.high, "n": f.n, "accuracy": f.accuracy}),
-                        "suppressed": f.suppressed, "note": str(f.note)})
+            out.append(
+                {
+                    "section": section,
+                    "round": str(rnd),
+                    "unit": str(unit),
+                    "role": str(role),
+                    "measure": str(m),
+                    **(
+                        {"value": None, "low": None, "high": None, "n": None, "accuracy": None}
+                        if f.suppressed
+                        else {
+                            "value": f.value,
+                            "low": f.low,
+                            "high": f.high,
+                            "n": f.n,
+                            "accuracy": f.accuracy,
+                        }
+                    ),
+                    "suppressed": f.suppressed,
+                    "note": str(f.note),
+                }
+            )
+
         unit_name = self.unit.name if self.unit else _("All units")
         role_name = role_label(self.survey.organization, self.role)
         for rnd, f in self.trend:
@@ -161,12 +185,37 @@ class Dashboard:
         if self.organization is not None:
             add("organization", rlabel, _("All units"), _("All roles"), self.organization)
         if self.evaluation:
-            add("before", self.evaluation["date"].isoformat(), _("All units"), _("All roles"), self.evaluation["before"])
-            add("after", self.evaluation["date"].isoformat(), _("All units"), _("All roles"), self.evaluation["after"])
+            add(
+                "before",
+                self.evaluation["date"].isoformat(),
+                _("All units"),
+                _("All roles"),
+                self.evaluation["before"],
+            )
+            add(
+                "after",
+                self.evaluation["date"].isoformat(),
+                _("All units"),
+                _("All roles"),
+                self.evaluation["after"],
+            )
         if self.benchmark and not self.benchmark["suppressed"]:
-            out.append({"section": "benchmark", "round": "", "unit": str(_("Other organizations")), "role": "",
-                        "measure": str(m), "value": self.benchmark["value"], "low": None, "high": None, "n": None,
-                        "accuracy": None, "suppressed": False, "note": str(self.benchmark["note"])})
+            out.append(
+                {
+                    "section": "benchmark",
+                    "round": "",
+                    "unit": str(_("Other organizations")),
+                    "role": "",
+                    "measure": str(m),
+                    "value": self.benchmark["value"],
+                    "low": None,
+                    "high": None,
+                    "n": None,
+                    "accuracy": None,
+                    "suppressed": False,
+                    "note": str(self.benchmark["note"]),
+                }
+            )
         return out
 
 
@@ -188,18 +237,30 @@ def unit_tree(organization: Organization) -> list[tuple[Unit, int]]:
         for u in sorted(children.get(parent, []), key=lambda x: x.name):
             out.append((u, depth))
             walk(u.pk, depth + 1)
+
     walk(None, 0)
     return out
 
 
-def dashboard(survey: Survey, measure_key: str, *, round_id: int | None = None, unit_id: int | None = None,
-              role: str | None = None, intervention: date | None = None) -> Dashboard:
+def dashboard(
+    survey: Survey,
+    measure_key: str,
+    *,
+    round_id: int | None = None,
+    unit_id: int | None = None,
+    role: str | None = None,
+    intervention: date | None = None,
+) -> Dashboard:
     """The figures of one measure. Unknown filters raise KeyError (the caller answers 4xx)."""
     measures = measures_by_key(survey)
     measure = measures[measure_key]
     rounds = list(survey.rounds.order_by("starts_on", "number"))
     started = [r for r in rounds if r.starts_on <= timezone.localdate()] or rounds[:1]
-    rnd = next((r for r in rounds if r.pk == round_id), None) if round_id else (started[-1] if started else None)
+    rnd = (
+        next((r for r in rounds if r.pk == round_id), None)
+        if round_id
+        else (started[-1] if started else None)
+    )
     if round_id and rnd is None:
         raise KeyError("round")
     tree = unit_tree(survey.organization)
@@ -214,11 +275,15 @@ def dashboard(survey: Survey, measure_key: str, *, round_id: int | None = None, 
     dash.trend = [(r, figs.get(CellKey((r.pk,), uid, role))) for r in rounds]
     if rnd is not None:
         dash.units = [(u, d, figs.get(CellKey((rnd.pk,), u.pk, role))) for u, d in tree]
-        dash.roles = [(g, label, figs.get(CellKey((rnd.pk,), uid, g)))
-                      for g, label in survey.organization.role_group_choices()]
+        dash.roles = [
+            (g, label, figs.get(CellKey((rnd.pk,), uid, g)))
+            for g, label in survey.organization.role_group_choices()
+        ]
         dash.organization = figs.get(CellKey((rnd.pk,)))
         dash.comments, dash.comments_hidden = comments(survey, rnd, figs)
-    dash.heatmap = [(u, d, [figs.get(CellKey((r.pk,), u.pk, role)) for r in rounds]) for u, d in tree]
+    dash.heatmap = [
+        (u, d, [figs.get(CellKey((r.pk,), u.pk, role)) for r in rounds]) for u, d in tree
+    ]
     if measure.key != library.RESPONDENTS:
         dash.benchmark = benchmark(survey.organization, measure.key)
     if intervention is not None:
@@ -238,7 +303,9 @@ def comments(survey: Survey, rnd: Round, figs: SurveyFigures) -> tuple[list[str]
     if rel is None or not rel.final or not survey.by_invitation:
         return [], True
     n = sum(releases.counts_of(rel).values())
-    if not n or privacy.cell(n, n, survey.k_text()).suppressed:  # the core rule, at the text threshold
+    if (
+        not n or privacy.cell(n, n, survey.k_text()).suppressed
+    ):  # the core rule, at the text threshold
         return [], True
     texts = [c.text for c in Comment.objects.filter(round=rnd, release__isnull=False)]
     random.SystemRandom().shuffle(texts)
@@ -263,9 +330,17 @@ def evaluation(figs: SurveyFigures, rounds: list[Round], on_date: date) -> dict:
             if before.value is not None and after.value is not None:
                 effect = {"estimate": after.value - before.value, "low": None, "high": None}
         else:
-            effect = shared.difference_ci(_pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids))
-    return {"date": on_date, "before": before, "after": after, "effect": effect,
-            "before_rounds": len(before_ids), "after_rounds": len(after_ids)}
+            effect = shared.difference_ci(
+                _pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids)
+            )
+    return {
+        "date": on_date,
+        "before": before,
+        "after": after,
+        "effect": effect,
+        "before_rounds": len(before_ids),
+        "after_rounds": len(after_ids),
+    }
 
 
 def _pooled_sums(figs: SurveyFigures, ids: tuple[int, ...]) -> Sums:
@@ -298,8 +373,11 @@ def _benchmark_table(measure_key: str) -> dict[int, tuple[int, float]]:
     if table is not None:
         return table
     table = {}
-    surveys = (Survey.objects.exclude(status=Survey.Status.DRAFT).select_related("organization")
-               .order_by("organization_id", "-created_at"))
+    surveys = (
+        Survey.objects.exclude(status=Survey.Status.DRAFT)
+        .select_related("organization")
+        .order_by("organization_id", "-created_at")
+    )
     for survey in surveys:
         if survey.organization_id in table or measure_key not in measures_by_key(survey):
             continue
@@ -323,20 +401,30 @@ def benchmark(organization: Organization, measure_key: str) -> dict:
     released counts; shown only when at least three organizations qualify."""
     others = [v for org_id, v in _benchmark_table(measure_key).items() if org_id != organization.pk]
     if len(others) < MIN_BENCHMARK_ORGS:
-        return {"value": None, "organizations": None, "suppressed": True,
-                "note": _("shown when at least %(n)s other organizations have enough responses") % {
-                    "n": MIN_BENCHMARK_ORGS}}
+        return {
+            "value": None,
+            "organizations": None,
+            "suppressed": True,
+            "note": _("shown when at least %(n)s other organizations have enough responses")
+            % {"n": MIN_BENCHMARK_ORGS},
+        }
     total_n = sum(n for n, _s in others)
     total_s = sum(s for _n, s in others)
-    return {"value": total_s / total_n, "organizations": len(others), "suppressed": False,
-            "note": _("%(n)s organizations") % {"n": len(others)}}
+    return {
+        "value": total_s / total_n,
+        "organizations": len(others),
+        "suppressed": False,
+        "note": _("%(n)s organizations") % {"n": len(others)},
+    }
 
 
 # --- for the assessments app --------------------------------------------------------------------
 def measure_choices(organization: Organization) -> list[tuple[str, str]]:
     """(key, label) of every measure asked in the organization's surveys (drafts excluded)."""
     seen: dict[str, str] = {}
-    for survey in Survey.objects.filter(organization=organization).exclude(status=Survey.Status.DRAFT):
+    for survey in Survey.objects.filter(organization=organization).exclude(
+        status=Survey.Status.DRAFT
+    ):
         for m in survey.measures():
             if m.key != library.RESPONDENTS:
                 seen.setdefault(m.key, str(m.label))
@@ -353,12 +441,16 @@ def measure_before_after(organization: Organization, key: str, on_date: date) ->
     """
     empty = {"value": None, "n": None, "suppressed": False}
     candidates = []
-    for survey in Survey.objects.filter(organization=organization).exclude(status=Survey.Status.DRAFT):
+    for survey in Survey.objects.filter(organization=organization).exclude(
+        status=Survey.Status.DRAFT
+    ):
         measures = measures_by_key(survey)
         if key in measures:
             rounds = list(survey.rounds.order_by("starts_on", "number"))
             before, after = _split_rounds(rounds, on_date)
-            candidates.append((bool(before and after), survey.created_at, survey, measures[key], rounds))
+            candidates.append(
+                (bool(before and after), survey.created_at, survey, measures[key], rounds)
+            )
     if not candidates:
         return {"label": key, "before": dict(empty), "after": dict(empty)}
     _both, _at, survey, measure, rounds = max(candidates, key=lambda c: (c[0], c[1]))
@@ -369,4 +461,9 @@ def measure_before_after(organization: Organization, key: str, on_date: date) ->
         if f.suppressed:
             return {"value": None, "n": None, "suppressed": True}
         return {"value": f.value, "n": f.n, "suppressed": False, "accuracy": f.accuracy}
-    return {"label": str(measure.label), "before": side(result["before"]), "after": side(result["after"])}
+
+    return {
+        "label": str(measure.label),
+        "before": side(result["before"]),
+        "after": side(result["after"]),
+    }

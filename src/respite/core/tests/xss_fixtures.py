@@ -583,7 +583,15 @@ PULSE_COVERED = apps.is_installed("respite.pulse")
 
 
 def _pulse(w: World):
-    from respite.pulse.models import Comment, CustomItem, Round, Survey, SurveyToken, Unit, do_submit
+    from respite.pulse.models import (
+        Comment,
+        CustomItem,
+        Round,
+        Survey,
+        SurveyToken,
+        Unit,
+        do_submit,
+    )
     from respite.pulse.releases import do_release
 
     v, org = value, w.org

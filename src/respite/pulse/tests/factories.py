@@ -11,7 +11,9 @@ from respite.pulse.models import Round, Survey, SurveyLink, Unit, do_submit
 def make_units(org, spec: dict[str, str | None]) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     for name, parent in spec.items():
-        units[name] = Unit.objects.create(organization=org, name=name, parent=units.get(parent) if parent else None)
+        units[name] = Unit.objects.create(
+            organization=org, name=name, parent=units.get(parent) if parent else None
+        )
     return units
 
 
@@ -19,27 +21,39 @@ def make_survey(org, *, rounds: int = 1, status=Survey.Status.OPEN, **kwargs) ->
     kwargs.setdefault("instruments", ["burnout"])
     kwargs.setdefault("work_items", ["workload"])
     kwargs.setdefault("mode", Survey.Mode.INVITATION)
-    survey = Survey.objects.create(organization=org, title=kwargs.pop("title", "Pulse"), status=status, **kwargs)
+    survey = Survey.objects.create(
+        organization=org, title=kwargs.pop("title", "Pulse"), status=status, **kwargs
+    )
     today = timezone.localdate()
     for i in range(rounds):
         start = today - timedelta(days=30 * (rounds - 1 - i))
-        Round.objects.create(survey=survey, number=i + 1, starts_on=start, ends_on=start + timedelta(days=6))
+        Round.objects.create(
+            survey=survey, number=i + 1, starts_on=start, ends_on=start + timedelta(days=6)
+        )
     if survey.mode == Survey.Mode.LINK:
         for unit in Unit.objects.filter(organization=org):
             SurveyLink.objects.get_or_create(survey=survey, unit=unit)
     return survey
 
 
-def answer(survey: Survey, rnd: Round, unit: Unit, role: str = "", burnout: int = 2, workload: int = 3,
-           comment: str = "") -> None:
+def answer(
+    survey: Survey,
+    rnd: Round,
+    unit: Unit,
+    role: str = "",
+    burnout: int = 2,
+    workload: int = 3,
+    comment: str = "",
+) -> None:
     answers = {"burnout__1": burnout}
     for item in survey.work_items:
         answers[f"work__{item}"] = workload
     do_submit(survey, rnd, unit, role, answers, comment)
 
 
-def populate(survey: Survey, sizes: dict[tuple[Round, Unit, str], int], seed: int = 1,
-             release: bool = True) -> None:
+def populate(
+    survey: Survey, sizes: dict[tuple[Round, Unit, str], int], seed: int = 1, release: bool = True
+) -> None:
     """Answer ``sizes`` times per round × unit × role, then (by default) close those rounds with a
     final release, so dashboards show them."""
     rng = random.Random(seed)

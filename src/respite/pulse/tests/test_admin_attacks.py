@@ -53,9 +53,13 @@ def everything(c: Client, org, survey) -> dict:
         for q in [{}, *({"unit": u} for u in units), *({"role": g} for g in ROLES)]:
             q = {"measure": measure, **q}
             out[("api", measure, tuple(q.items()))] = c.get(f"{base}/dashboard", q).json()
-            out[("csv", measure, tuple(q.items()))] = c.get(reverse("pulse_staff:export_csv", kwargs=kw), q).content
+            out[("csv", measure, tuple(q.items()))] = c.get(
+                reverse("pulse_staff:export_csv", kwargs=kw), q
+            ).content
     for kind in ("trend", "heatmap"):
-        out[("chart", kind)] = c.get(reverse("pulse_staff:chart", kwargs={**kw, "kind": kind})).content
+        out[("chart", kind)] = c.get(
+            reverse("pulse_staff:chart", kwargs={**kw, "kind": kind})
+        ).content
     out["page"] = _stable(c.get(reverse("pulse_staff:dashboard", kwargs=kw)).content.decode())
     out["detail"] = _stable(c.get(reverse("pulse_staff:survey", kwargs=kw)).content.decode())
     return out
@@ -76,7 +80,9 @@ def long_round(survey: Survey, days: int = 60):
 
 
 # --- Suppression that hides only what it must ---------------------------------------------------------------------
-def test_80_responses_over_seven_units_show_every_unit_but_the_small_one_and_one_complement(org, org_admin):
+def test_80_responses_over_seven_units_show_every_unit_but_the_small_one_and_one_complement(
+    org, org_admin
+):
     names = ["ICU", "ER", "Surgery", "Wards", "Imaging", "Pharmacy", "Lab"]
     units = make_units(org, dict.fromkeys(names))
     survey = make_survey(org)
@@ -88,10 +94,17 @@ def test_80_responses_over_seven_units_show_every_unit_but_the_small_one_and_one
             i += 1
     assert i == 80
     releases.close_rounds(survey)
-    body = admin(org_admin).get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard",
-                                {"measure": "respondents"}).json()
-    shown_units = {r["unit"]: r["n"] for r in body["rows"] if r["section"] == "units" and not r["suppressed"]}
-    hidden_units = {r["unit"]: r["note"] for r in body["rows"] if r["section"] == "units" and r["suppressed"]}
+    body = (
+        admin(org_admin)
+        .get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard", {"measure": "respondents"})
+        .json()
+    )
+    shown_units = {
+        r["unit"]: r["n"] for r in body["rows"] if r["section"] == "units" and not r["suppressed"]
+    }
+    hidden_units = {
+        r["unit"]: r["note"] for r in body["rows"] if r["section"] == "units" and r["suppressed"]
+    }
     assert "Lab" in hidden_units and "fewer than 5 responses" in hidden_units["Lab"]
     assert len(shown_units) == 5 and set(shown_units) | set(hidden_units) == set(names)
     (complement,) = set(hidden_units) - {"Lab"}
@@ -134,20 +147,31 @@ def _all_database_text() -> str:
     return "\n".join(chunks)
 
 
-def test_invitations_go_by_smtp_no_staff_output_shows_a_token_and_no_address_remains(org, org_admin, settings):
+def test_invitations_go_by_smtp_no_staff_output_shows_a_token_and_no_address_remains(
+    org, org_admin, settings
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", _free_port(), False
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = (
+        "127.0.0.1",
+        _free_port(),
+        False,
+    )
     settings.EMAIL_TIMEOUT = 30
     units = make_units(org, {"ICU": None, "ER": None})
     survey = make_survey(org)
     c = admin(org_admin)
     addresses = [f"nurse{i}@icu.example" for i in range(6)]
-    r = c.post(reverse("pulse_staff:survey_invite", kwargs={"org": org.slug, "pk": survey.pk}),
-               {"unit": units["ICU"].pk, "addresses": "\n".join(addresses)}, follow=True)
+    r = c.post(
+        reverse("pulse_staff:survey_invite", kwargs={"org": org.slug, "pk": survey.pk}),
+        {"unit": units["ICU"].pk, "addresses": "\n".join(addresses)},
+        follow=True,
+    )
     assert r.status_code == 200 and "6 invitations are on their way" in r.content.decode()
     assert "nurse0@icu.example" not in r.content.decode()
-    bad = c.post(reverse("pulse_staff:survey_invite", kwargs={"org": org.slug, "pk": survey.pk}),
-                 {"unit": units["ICU"].pk, "addresses": "not-an-address"})
+    bad = c.post(
+        reverse("pulse_staff:survey_invite", kwargs={"org": org.slug, "pk": survey.pk}),
+        {"unit": units["ICU"].pk, "addresses": "not-an-address"},
+    )
     assert bad.status_code == 400 and "not an email address" in bad.content.decode()
 
     inbox = Inbox()
@@ -172,7 +196,9 @@ def test_invitations_go_by_smtp_no_staff_output_shows_a_token_and_no_address_rem
     outputs = everything(c, org, survey)
     blob = "\n".join(str(v) for v in outputs.values())
     assert not any(t in blob for t in links)
-    assert not re.search(r"\b\d+ (of|de) 6\b", blob), re.search(r".{80}\b\d+ (of|de) 6\b.{20}", blob)
+    assert not re.search(r"\b\d+ (of|de) 6\b", blob), re.search(
+        r".{80}\b\d+ (of|de) 6\b.{20}", blob
+    )
 
 
 def test_which_invitation_was_used_cannot_be_watched(org, org_admin):
@@ -190,7 +216,9 @@ def test_which_invitation_was_used_cannot_be_watched(org, org_admin):
 
 
 # --- Release, don't stream -------------------------------------------------------------------------------------
-def test_reading_before_and_after_one_new_response_and_across_releases_gives_nothing(org, org_admin):
+def test_reading_before_and_after_one_new_response_and_across_releases_gives_nothing(
+    org, org_admin
+):
     units = make_units(org, {"Hospital": None, "ICU": "Hospital", "ER": "Hospital"})
     survey = make_survey(org)
     rnd = long_round(survey)
@@ -199,12 +227,17 @@ def test_reading_before_and_after_one_new_response_and_across_releases_gives_not
     for name in ("ICU", "ER"):
         for raw in raws[name][:8]:
             assert submit(answer_url(org, raw), burnout=2, role="nurse") == 302
-    assert "not released yet" in str(everything(c, org, survey)[("api", "respondents", (("measure", "respondents"),))])
+    assert "not released yet" in str(
+        everything(c, org, survey)[("api", "respondents", (("measure", "respondents"),))]
+    )
     day = rnd.starts_on + timedelta(days=7)
     assert releases.release_due(today=day)["interim"] == 1
     first = everything(c, org, survey)
-    org_n = [r for r in first[("api", "respondents", (("measure", "respondents"),))]["rows"]
-             if r["section"] == "organization"][0]["n"]
+    org_n = [
+        r
+        for r in first[("api", "respondents", (("measure", "respondents"),))]["rows"]
+        if r["section"] == "organization"
+    ][0]["n"]
     assert org_n == 16
 
     # One colleague answers: every output is byte-for-byte the same, now and after the next weekly job.
@@ -215,8 +248,10 @@ def test_reading_before_and_after_one_new_response_and_across_releases_gives_not
     # The round ends: the lone late answer still cannot be released safely, so the final release repeats.
     assert releases.release_due(today=rnd.ends_on + timedelta(days=1))["final"] == 1
     final = everything(c, org, survey)
-    assert final[("api", "respondents", (("measure", "respondents"),))] == first[
-        ("api", "respondents", (("measure", "respondents"),))]
+    assert (
+        final[("api", "respondents", (("measure", "respondents"),))]
+        == first[("api", "respondents", (("measure", "respondents"),))]
+    )
 
 
 def test_a_batch_of_k_new_people_is_released_and_changes_every_figure_by_at_least_k(org, org_admin):
@@ -237,7 +272,9 @@ def test_a_batch_of_k_new_people_is_released_and_changes_every_figure_by_at_leas
             submit(answer_url(org, raw), role="nurse")
     assert releases.release_due(today=day + timedelta(days=7))["interim"] == 1
     after = {(r["section"], r["unit"], r["role"]): r["n"] for r in c.get(base, q).json()["rows"]}
-    changed = [after[k] - before[k] for k in after if before.get(k) is not None and after[k] is not None]
+    changed = [
+        after[k] - before[k] for k in after if before.get(k) is not None and after[k] is not None
+    ]
     assert changed and all(d == 0 or d >= survey.k() for d in changed)
 
 
@@ -246,7 +283,9 @@ def test_padding_through_every_shared_link_unlocks_no_unit_role_or_comment(org, 
     make_units(org, {"P": None, "A": "P", "B": None})
     survey = make_survey(org, mode=Survey.Mode.LINK, allow_comments=True)
     c = admin(org_admin)
-    detail = c.get(reverse("pulse_staff:survey", kwargs={"org": org.slug, "pk": survey.pk})).content.decode()
+    detail = c.get(
+        reverse("pulse_staff:survey", kwargs={"org": org.slug, "pk": survey.pk})
+    ).content.decode()
     links = sorted(set(re.findall(r'href="(/o/[\w-]+/pulse/s/[\w-]+/)"', detail)))
     assert len(links) == 3  # every link the admin can obtain
     # The one real nurse in A, five colleagues in P and B.
@@ -283,7 +322,9 @@ def test_padding_cannot_average_away_the_noise(org, org_admin):
     survey = make_survey(org, mode=Survey.Mode.LINK, dp_epsilon=1.0)
     rnd = long_round(survey, days=90)
     c = admin(org_admin)
-    detail = c.get(reverse("pulse_staff:survey", kwargs={"org": org.slug, "pk": survey.pk})).content.decode()
+    detail = c.get(
+        reverse("pulse_staff:survey", kwargs={"org": org.slug, "pk": survey.pk})
+    ).content.decode()
     (link,) = set(re.findall(r'href="(/o/[\w-]+/pulse/s/[\w-]+/)"', detail))
     submit(link, burnout=5)  # the victim
     seen = []
@@ -292,7 +333,11 @@ def test_padding_cannot_average_away_the_noise(org, org_admin):
         for _ in range(survey.k()):
             submit(link, burnout=1)
         releases.release_due(today=rnd.starts_on + timedelta(days=7 * week))
-        row = [r for r in c.get(base, {"measure": "burnout_rate"}).json()["rows"] if r["section"] == "organization"][0]
+        row = [
+            r
+            for r in c.get(base, {"measure": "burnout_rate"}).json()["rows"]
+            if r["section"] == "organization"
+        ][0]
         if not row["suppressed"]:
             seen.append((row["value"], row["n"]))
     draws = len(set(seen))

@@ -35,7 +35,10 @@ def test_admin_creates_survey_workers_answer_dashboard_marks_hidden_cells(phone)
     page.click("button:has-text('Open survey')")
     page.wait_for_selector("text=Locked")
     survey = Survey.objects.get(title="Winter pulse")
-    links = {link.unit.name: link.key for link in SurveyLink.objects.filter(survey=survey).select_related("unit")}
+    links = {
+        link.unit.name: link.key
+        for link in SurveyLink.objects.filter(survey=survey).select_related("unit")
+    }
 
     for unit, count in (("Emergency", 6), ("Pharmacy", 2)):
         for i in range(count):

@@ -46,8 +46,9 @@ def test_large_groups_everywhere_are_all_released(org):
     full = {(r, u, g) for r in struct.rounds for u in struct.parents for g in (*ROLES, "")}
     big.update({a: 3 * k for a in full - set(big)})
     plan = make_plan(struct, big, k)
-    assert len(plan.released_cells()) == sum(len(struct.single_cells(r)) for r in struct.rounds) + len(
-        struct.pooled_cells())
+    assert len(plan.released_cells()) == sum(
+        len(struct.single_cells(r)) for r in struct.rounds
+    ) + len(struct.pooled_cells())
 
 
 def test_parent_minus_child_is_blocked_by_hiding_a_second_cell():
@@ -91,8 +92,11 @@ def test_the_auditor_catches_primary_suppression_alone():
     # Guard against a vacuous auditor: releasing every cell with n >= k must be flagged here.
     struct = Structure((1,), {1: None, 2: 1}, ())
     counts = {(1, 2, ""): 12, (1, 1, ""): 3}
-    naive = [c for c in struct.single_cells(1) if sum(
-        n for a, n in counts.items() if struct.covers(c, a)) >= 5]
+    naive = [
+        c
+        for c in struct.single_cells(1)
+        if sum(n for a, n in counts.items() if struct.covers(c, a)) >= 5
+    ]
     assert audit(struct, naive, counts, 5)
 
 
