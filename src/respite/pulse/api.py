@@ -184,6 +184,9 @@ def measures(request: HttpRequest, org: str):
     "/pulse/{org}/before-after", response={200: BeforeAfterOut, 404: ErrorOut, 422: ErrorOut}
 )
 def before_after(
-    request: HttpRequest, org: str, key: str = Query(..., max_length=80), on: date = Query(...)
-):  # noqa: B008
+    request: HttpRequest,
+    org: str,
+    key: str = Query(..., max_length=80),  # noqa: B008
+    on: date = Query(...),  # noqa: B008
+):
     return reporting.measure_before_after(_org_for_admin(request, org), key, on)
