@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from respite.core.disclosure import (
@@ -150,16 +150,20 @@ def do_release(
                 counts, sums, chosen = history[-1], previous[-1].sums, plans[-1]
         if previous and not final and history[-1] == counts:
             return None  # nothing new to release
-        release = Release.objects.create(
-            survey=survey,
-            round=round_,
-            number=len(previous) + 1,
-            released_on=today,
-            final=final,
-            counts={atom_key(u, g): n for (u, g), n in counts.items()},
-            sums=sums,
-            plan=plan_to_json(chosen),
-        )
+        try:
+            with transaction.atomic():
+                release = Release.objects.create(
+                    survey=survey,
+                    round=round_,
+                    number=len(previous) + 1,
+                    released_on=today,
+                    final=final,
+                    counts={atom_key(u, g): n for (u, g), n in counts.items()},
+                    sums=sums,
+                    plan=plan_to_json(chosen),
+                )
+        except IntegrityError:  # another worker released this round at the same moment
+            return None
         if final and survey.by_invitation and survey.allow_comments:
             Comment.objects.filter(round=round_, release__isnull=True).update(release=release)
         return release
@@ -173,6 +177,7 @@ def release_due(today: date | None = None) -> dict[str, int]:
         Round.objects.select_related("survey", "survey__organization")
         .exclude(survey__status=Survey.Status.DRAFT)
         .filter(starts_on__lte=today)
+        .exclude(releases__final=True)
     )
     for round_ in rounds:
         survey = round_.survey

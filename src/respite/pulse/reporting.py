@@ -107,6 +107,9 @@ class SurveyFigures:
     def get(self, key: CellKey) -> Figure:
         if not key.rounds or any(r not in self.released_rounds for r in key.rounds):
             return Figure(key, None, None, None, None, True, _("not released yet"))
+        if not self.survey.by_invitation and (key.unit is not ROOT or key.role is not ALL):
+            # The real reason, the same for every such cell: it says nothing about its count.
+            return Figure(key, None, None, None, None, True, link_mode_reason())
         sums = self.sums.get(key, (0, 0.0, 0.0))
         respondents = self.respondents.get(key, (0, 0.0, 0.0))[0]
         return self.release(self.plan.figure(key, self.measure.kind, sums, respondents), sums)
@@ -116,6 +119,10 @@ class SurveyFigures:
         if self.noise is None:
             return fig
         return self.noise.apply(fig, sums[1], self.plan.k)
+
+
+def link_mode_reason() -> str:
+    return _("shared-link survey: results for the whole organization only")
 
 
 def measures_by_key(survey: Survey) -> dict[str, library.Measure]:
@@ -255,7 +262,13 @@ def dashboard(
     measures = measures_by_key(survey)
     measure = measures[measure_key]
     rounds = list(survey.rounds.order_by("starts_on", "number"))
-    started = [r for r in rounds if r.starts_on <= timezone.localdate()] or rounds[:1]
+    released = latest_releases(survey)
+    # By default the latest round with a release (an open round shows nothing until it has one).
+    started = (
+        [r for r in rounds if r.pk in released]
+        or [r for r in rounds if r.starts_on <= timezone.localdate()]
+        or rounds[:1]
+    )
     rnd = (
         next((r for r in rounds if r.pk == round_id), None)
         if round_id
