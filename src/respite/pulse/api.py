@@ -38,6 +38,7 @@ class SurveyOut(Schema):
     min_group_size: int
     min_group_size_text: int
     dp_epsilon: float | None = None
+    mode: str = "link"
     rounds: list[RoundOut]
     measures: list[tuple[str, str]]
 
@@ -128,6 +129,7 @@ def surveys(request: HttpRequest, org: str):
                 "min_group_size": s.k(),
                 "min_group_size_text": s.k_text(),
                 "dp_epsilon": s.dp_epsilon,
+                "mode": s.mode,
                 "rounds": [
                     {
                         "id": r.pk,
