@@ -26,6 +26,18 @@ for "no two released figures differ by 1..k-1 respondents". Suppression is greed
 is too small, drop the cheapest unit or role that merges it into a bigger one (the classic
 complementary suppression), never a single crossing cell, which would break the product form.
 
+When the full product would hide much more (a small unit forces every unit × role crossing of it
+to be hidden, and with several job groups nearly every crossing is small), the round is released
+as two *linked margins* instead: units for all roles, roles for the whole organization, no
+crossings (``margins_ok`` gives the exact condition and its argument). The planner takes whichever
+shows more unit and role figures, and chooses the complementary suppressions that hide the fewest
+cells (exhaustively on small tables, then greedily). A hidden figure says its real reason: fewer
+than k people, or hidden as a complement (``Plan.hidden``).
+
+Releases (``releases_are_safe``): a round released more than once (``respite.pulse.releases``) is
+read as several figures over the same people; each batch of people new since the last release must
+pass the round check on its own against every cell any of the releases showed.
+
 Rounds are disjoint sets of responses, so each round is planned on its own. Figures pooled over
 several rounds (before/after a program) are released only when every round they cover shows its
 organization total: they are then sums of released figures and reveal nothing new.
