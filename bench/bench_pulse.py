@@ -120,7 +120,8 @@ def _worker() -> dict:
             depts = Unit.objects.bulk_create(Unit(organization=org, name=f"Site {s} dept {d}", parent=site)
                                              for s, site in enumerate(sites) for d in range(DEPTS))
             survey = Survey.objects.create(organization=org, title="Quarterly", instruments=["burnout"],
-                                           work_items=["workload", "voice"], status=Survey.Status.OPEN)
+                                           work_items=["workload", "voice"], status=Survey.Status.OPEN,
+                                           mode=Survey.Mode.INVITATION)
             import datetime as dt
 
             rounds = Round.objects.bulk_create(
@@ -159,6 +160,11 @@ def _worker() -> dict:
                                          "work__voice": rng.randint(1, 5)}))
             raw_budget -= 1
         Response.objects.bulk_create(raw, batch_size=5000)
+    from respite.pulse.releases import do_release
+
+    for survey, rounds, _depts in surveys:  # dashboards read releases: release every (past) round
+        for rnd in rounds:
+            do_release(survey, rnd, final=True)
     generation = time.perf_counter() - started
 
     cache.clear()

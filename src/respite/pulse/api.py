@@ -39,6 +39,7 @@ class SurveyOut(Schema):
     min_group_size: int
     min_group_size_text: int
     dp_epsilon: float | None = None
+    mode: str = "link"
     rounds: list[RoundOut]
     measures: list[tuple[str, str]]
 
@@ -109,8 +110,9 @@ def _dashboard(survey: Survey, q: DashboardQuery) -> reporting.Dashboard:
     if key not in measures:
         raise HttpError(422, f"unknown measure '{key}'")
     try:
-        return reporting.dashboard(survey, key, round_id=q.round, unit_id=q.unit, role=q.role or None,
-                                   intervention=q.on)
+        return reporting.dashboard(
+            survey, key, round_id=q.round, unit_id=q.unit, role=q.role or None, intervention=q.on
+        )
     except KeyError as exc:
         raise HttpError(422, f"unknown {exc.args[0]}") from None
 
@@ -121,29 +123,59 @@ def surveys(request: HttpRequest, org: str):
     organization = _org_for_admin(request, org)
     out = []
     for s in Survey.objects.for_org(organization).prefetch_related("rounds"):
-        out.append({"id": s.pk, "title": s.title, "status": s.status, "min_group_size": s.k(),
-                    "min_group_size_text": s.k_text(), "dp_epsilon": s.dp_epsilon,
-                    "rounds": [{"id": r.pk, "number": r.number, "label": r.label, "starts_on": r.starts_on,
-                                "ends_on": r.ends_on} for r in s.rounds.all()],
-                    "measures": [(m.key, str(m.label)) for m in s.measures()]})
+        out.append(
+            {
+                "id": s.pk,
+                "title": s.title,
+                "status": s.status,
+                "min_group_size": s.k(),
+                "min_group_size_text": s.k_text(),
+                "dp_epsilon": s.dp_epsilon,
+                "mode": s.mode,
+                "rounds": [
+                    {
+                        "id": r.pk,
+                        "number": r.number,
+                        "label": r.label,
+                        "starts_on": r.starts_on,
+                        "ends_on": r.ends_on,
+                    }
+                    for r in s.rounds.all()
+                ],
+                "measures": [(m.key, str(m.label)) for m in s.measures()],
+            }
+        )
     return out
 
 
-@router.get("/pulse/{org}/surveys/{pk}/dashboard", response={200: DashboardOut, 404: ErrorOut, 422: ErrorOut})
+@router.get(
+    "/pulse/{org}/surveys/{pk}/dashboard",
+    response={200: DashboardOut, 404: ErrorOut, 422: ErrorOut},
+)
 def dashboard(request: HttpRequest, org: str, pk: int, q: Query[DashboardQuery]):
     survey = _survey_for_admin(request, org, pk)
     dash = _dashboard(survey, q)
-    return {"survey": survey.pk, "measure": dash.measure.key, "min_group_size": dash.k, "rows": dash.rows(),
-            "effect": dash.evaluation["effect"] if dash.evaluation else None, "comments": dash.comments}
+    return {
+        "survey": survey.pk,
+        "measure": dash.measure.key,
+        "min_group_size": dash.k,
+        "rows": dash.rows(),
+        "effect": dash.evaluation["effect"] if dash.evaluation else None,
+        "comments": dash.comments,
+    }
 
 
-@router.get("/pulse/{org}/surveys/{pk}/export.csv", response={200: None, 404: ErrorOut, 422: ErrorOut})
+@router.get(
+    "/pulse/{org}/surveys/{pk}/export.csv", response={200: None, 404: ErrorOut, 422: ErrorOut}
+)
 def export_csv(request: HttpRequest, org: str, pk: int, q: Query[DashboardQuery]):
     from respite.pulse.views import _csv
 
     survey = _survey_for_admin(request, org, pk)
     dash = _dashboard(survey, q)
-    AuditLog.record(request.user, "pulse.exported", survey, organization=survey.organization, format="csv-api")
+    AuditLog.record(
+        request.user, "pulse.exported", survey, organization=survey.organization, format="csv-api"
+    )
     return HttpResponse(_csv(dash), content_type="text/csv; charset=utf-8")
 
 
@@ -153,6 +185,13 @@ def measures(request: HttpRequest, org: str):
     return reporting.measure_choices(_org_for_admin(request, org))
 
 
-@router.get("/pulse/{org}/before-after", response={200: BeforeAfterOut, 404: ErrorOut, 422: ErrorOut})
-def before_after(request: HttpRequest, org: str, key: str = Query(..., max_length=80), on: date = Query(...)):  # noqa: B008
+@router.get(
+    "/pulse/{org}/before-after", response={200: BeforeAfterOut, 404: ErrorOut, 422: ErrorOut}
+)
+def before_after(
+    request: HttpRequest,
+    org: str,
+    key: str = Query(..., max_length=80),  # noqa: B008
+    on: date = Query(...),  # noqa: B008
+):
     return reporting.measure_before_after(_org_for_admin(request, org), key, on)

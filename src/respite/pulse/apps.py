@@ -1,6 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.periodic import PeriodicJob
 from respite.core.roles import StaffRole
 
 
@@ -9,12 +12,20 @@ class PulseConfig(AppConfig):
     label = "pulse"
     verbose_name = _("Pulse surveys")
     # Integration points (see CONTRIBUTING.md).
-    respite_urls = [("o/<slug:org>/pulse/", "respite.pulse.urls"),
-                    ("staff/o/<slug:org>/pulse/", "respite.pulse.staff_urls")]
+    respite_urls = [
+        ("o/<slug:org>/pulse/", "respite.pulse.urls"),
+        ("staff/o/<slug:org>/pulse/", "respite.pulse.staff_urls"),
+    ]
     respite_nav = [("pulse:index", _("Pulse survey"))]
-    respite_staff_nav = [("pulse_staff:index", _("Pulse surveys and dashboards"), (StaffRole.ORG_ADMIN,))]
+    respite_staff_nav = [
+        ("pulse_staff:index", _("Pulse surveys and dashboards"), (StaffRole.ORG_ADMIN,))
+    ]
     respite_api = ("", "respite.pulse.api.router")
     respite_demo = "respite.pulse.demo.load"
+    # Release points: final releases of ended rounds and interim releases of long ones.
+    respite_periodic = [
+        PeriodicJob("pulse-releases", timedelta(hours=1), "respite.pulse.releases.release_due")
+    ]
 
     def ready(self) -> None:
         # A broken item file must stop the server, not a worker halfway through a survey.

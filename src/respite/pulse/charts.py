@@ -1,26 +1,17 @@
-"""Dashboard charts as SVG (served as <img>, strict CSP). They draw only released figures: a hidden
-figure is a gap in the trend and a grey, hatched cell in the heat map."""
+"""Dashboard charts as SVG written directly from the stored release's figures (served as <img>, strict
+CSP; no plotting library per request). They draw only released figures: a hidden figure is a gap in
+the trend and a grey, hatched cell marked "hidden" in the heat map."""
 
 from __future__ import annotations
 
 import base64
-import io
+from xml.sax.saxutils import escape
 
-import matplotlib
+from respite.pulse.reporting import Dashboard
 
-matplotlib.use("Agg")
-from matplotlib.colors import ListedColormap  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Rectangle  # noqa: E402
-from numpy import ma  # noqa: E402
-
-from respite.pulse.reporting import Dashboard  # noqa: E402
-
-
-def _svg(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
+INK, MUTED, ACCENT, GRID = "#1b1f24", "#4a5560", "#1d5c63", "#d5dadf"
+SCALE = ["#e8f1f2", "#b9d5d8", "#7fb0b6", "#3f8088", "#1d5c63"]
+FONT = 'font-family="DejaVu Sans, Arial, sans-serif"'
 
 
 def data_uri(svg: bytes) -> str:
@@ -31,64 +22,143 @@ def _scale(dash: Dashboard, value: float) -> float:
     return value * 100 if dash.measure.kind == "rate" else value
 
 
+def _range(dash: Dashboard) -> tuple[float, float]:
+    if dash.measure.kind == "rate":
+        return 0.0, 100.0
+    if dash.measure.kind == "count":
+        top = max(
+            [f.value for _r, f in dash.trend if not f.suppressed and f.value is not None] or [1.0]
+        )
+        return 0.0, float(top) * 1.1 or 1.0
+    return float(dash.measure.low or 0), float(dash.measure.high or 1)
+
+
+def _svg(width: int, height: int, body: list[str], title: str) -> bytes:
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>'
+        '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#eeeeee"/>'
+        '<line x1="0" y1="0" x2="0" y2="6" stroke="#9aa3ab" stroke-width="1.5"/></pattern></defs>'
+        f'<rect width="{width}" height="{height}" fill="#ffffff"/>'
+    )
+    return (head + "".join(body) + "</svg>").encode("utf-8")
+
+
+def _text(
+    x: float, y: float, text: str, size: int = 11, anchor: str = "middle", fill: str = INK
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{fill}" {FONT}>'
+        f"{escape(text)}</text>"
+    )
+
+
 def trend_svg(dash: Dashboard) -> bytes:
-    fig = Figure(figsize=(6.4, 3.2), dpi=100)
-    ax = fig.add_subplot()
-    xs = list(range(len(dash.trend)))
-    for x, (_rnd, f) in zip(xs, dash.trend, strict=True):
+    width, height, left, right, top, bottom = 640, 320, 56, 16, 16, 44
+    lo, hi = _range(dash)
+    span = (hi - lo) or 1.0
+    n = max(len(dash.trend), 1)
+    step = (width - left - right) / n
+
+    def x(i: int) -> float:
+        return left + step * (i + 0.5)
+
+    def y(v: float) -> float:
+        return top + (height - top - bottom) * (1 - (min(max(v, lo), hi) - lo) / span)
+
+    body = []
+    for t in range(5):
+        v = lo + span * t / 4
+        body.append(
+            f'<line x1="{left}" y1="{y(v):.1f}" x2="{width - right}" y2="{y(v):.1f}" stroke="{GRID}"/>'
+        )
+        body.append(
+            _text(left - 6, y(v) + 4, f"{v:.0f}" if span >= 10 else f"{v:.1f}", 10, "end", MUTED)
+        )
+    unit = "%" if dash.measure.kind == "rate" else ""
+    if unit:
+        body.append(_text(12, top + 10, unit, 10, "start", MUTED))
+    points = []
+    for i, (rnd, f) in enumerate(dash.trend):
+        body.append(_text(x(i), height - bottom + 18, rnd.label, 10, "middle", MUTED))
         if f.suppressed or f.value is None:
-            ax.annotate("hidden" if f.suppressed else "none", (x, 0), xycoords=("data", "axes fraction"),
-                        xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7, color="#4a5560")
+            body.append(
+                _text(
+                    x(i),
+                    height - bottom - 6,
+                    "hidden" if f.suppressed else "none",
+                    9,
+                    "middle",
+                    MUTED,
+                )
+            )
+            points.append(None)
             continue
         v = _scale(dash, f.value)
         if f.low is not None and f.high is not None:
-            ax.errorbar([x], [v], yerr=[[v - _scale(dash, f.low)], [_scale(dash, f.high) - v]], fmt="o",
-                        color="#1d5c63", capsize=4, linewidth=2)
-        else:
-            ax.plot([x], [v], "o", color="#1d5c63")
-    pts = [(x, _scale(dash, f.value)) for x, (_r, f) in zip(xs, dash.trend, strict=True)
-           if not f.suppressed and f.value is not None]
-    for (x1, y1), (x2, y2) in zip(pts, pts[1:], strict=False):
-        if x2 == x1 + 1:
-            ax.plot([x1, x2], [y1, y2], color="#1d5c63", linewidth=1.5)
-    ax.set_xticks(xs, [r.label for r, _f in dash.trend], fontsize=8)
-    ax.set_xlim(-0.5, max(len(xs) - 0.5, 0.5))
-    ax.set_ylabel("%" if dash.measure.kind == "rate" else dash.measure.kind)
-    if dash.measure.kind == "rate":
-        ax.set_ylim(0, 100)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return _svg(fig)
+            a, b = y(_scale(dash, f.low)), y(_scale(dash, f.high))
+            body.append(
+                f'<line x1="{x(i):.1f}" y1="{a:.1f}" x2="{x(i):.1f}" y2="{b:.1f}" stroke="{ACCENT}" '
+                'stroke-width="2"/>'
+            )
+            for end in (a, b):
+                body.append(
+                    f'<line x1="{x(i) - 5:.1f}" y1="{end:.1f}" x2="{x(i) + 5:.1f}" y2="{end:.1f}" '
+                    f'stroke="{ACCENT}" stroke-width="2"/>'
+                )
+        body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4.5" fill="{ACCENT}"/>')
+        points.append((x(i), y(v)))
+    for a, b in zip(points, points[1:], strict=False):
+        if a and b:  # consecutive released rounds only: a gap stays a gap
+            body.append(
+                f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
+                f'stroke="{ACCENT}" stroke-width="1.5"/>'
+            )
+    return _svg(width, height, body, f"{dash.measure.label}: trend")
 
 
 def heatmap_svg(dash: Dashboard) -> bytes:
     rows = dash.heatmap or []
-    height = max(2.0, 0.35 * len(rows) + 1.2)
-    fig = Figure(figsize=(6.4, height), dpi=100)
-    ax = fig.add_subplot()
+    label_w, cell_w, cell_h, top = 200, 72, 24, 28
+    width = label_w + cell_w * max(len(dash.rounds), 1) + 16
+    height = top + cell_h * max(len(rows), 1) + 12
     if not rows or not dash.rounds:
-        ax.text(0.5, 0.5, "no units or rounds yet", ha="center", va="center")
-        ax.axis("off")
-        return _svg(fig)
-    values = [[_scale(dash, f.value) if (not f.suppressed and f.value is not None) else 0.0 for f in figs]
-              for _u, _d, figs in rows]
-    mask = [[f.suppressed or f.value is None for f in figs] for _u, _d, figs in rows]
-    data = ma.array(values, mask=mask)
-    cmap = ListedColormap(["#e8f1f2", "#b9d5d8", "#7fb0b6", "#3f8088", "#1d5c63"]).with_extremes(bad="#ffffff")
-    lo, hi = (0, 100) if dash.measure.kind == "rate" else (dash.measure.low or 0, dash.measure.high or 1)
-    image = ax.imshow(data, aspect="auto", cmap=cmap, vmin=lo, vmax=hi)
-    for i, (_u, _d, figs) in enumerate(rows):
+        return _svg(
+            width, 80, [_text(width / 2, 44, "no units or rounds yet", 12)], str(dash.measure.label)
+        )
+    lo, hi = _range(dash)
+    body = [
+        _text(label_w + cell_w * (j + 0.5), top - 10, r.label, 10, "middle", MUTED)
+        for j, r in enumerate(dash.rounds)
+    ]
+    for i, (unit, depth, figs) in enumerate(rows):
+        y0 = top + cell_h * i
+        body.append(_text(8 + 12 * depth, y0 + 16, unit.name[:28], 10, "start"))
         for j, f in enumerate(figs):
+            x0 = label_w + cell_w * j
             if f.suppressed:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, facecolor="#eeeeee", hatch="///",
-                                       edgecolor="#9aa3ab", linewidth=0))
-                ax.text(j, i, "hidden", ha="center", va="center", fontsize=6, color="#4a5560")
-            elif f.value is not None:
-                ax.text(j, i, f"{_scale(dash, f.value):.0f}" if dash.measure.kind == "rate" else f"{f.value:.1f}",
-                        ha="center", va="center", fontsize=7,
-                        color="#ffffff" if _scale(dash, f.value) > (lo + hi) / 2 else "#1b1f24")
-    ax.set_xticks(range(len(dash.rounds)), [r.label for r in dash.rounds], fontsize=7)
-    ax.set_yticks(range(len(rows)), [("  " * d) + u.name[:28] for u, d, _f in rows], fontsize=7)
-    fig.colorbar(image, ax=ax, fraction=0.04)
-    fig.tight_layout()
-    return _svg(fig)
+                body.append(
+                    f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="url(#hatch)"/>'
+                )
+                body.append(_text(x0 + cell_w / 2, y0 + 16, "hidden", 9, "middle", MUTED))
+                continue
+            if f.value is None:
+                body.append(
+                    f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#ffffff" '
+                    f'stroke="{GRID}"/>'
+                )
+                continue
+            v = _scale(dash, f.value)
+            share = (min(max(v, lo), hi) - lo) / ((hi - lo) or 1.0)
+            colour = SCALE[min(int(share * len(SCALE)), len(SCALE) - 1)]
+            body.append(
+                f'<rect x="{x0}" y="{y0}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{colour}"/>'
+            )
+            text = f"{v:.0f}" if dash.measure.kind == "rate" else f"{f.value:.1f}"
+            body.append(
+                _text(
+                    x0 + cell_w / 2, y0 + 16, text, 10, "middle", "#ffffff" if share > 0.5 else INK
+                )
+            )
+    return _svg(width, height, body, f"{dash.measure.label}: units by round")

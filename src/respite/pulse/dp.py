@@ -54,7 +54,9 @@ def _int_laplace(scale: float):
 @lru_cache(maxsize=64)
 def _float_laplace(scale: float):
     dp = _dp()
-    return dp.m.make_laplace(dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=scale)
+    return dp.m.make_laplace(
+        dp.atom_domain(T=float, nan=False), dp.absolute_distance(T=float), scale=scale
+    )
 
 
 def count_accuracy(scale: float, alpha: float = ALPHA) -> float:
@@ -69,7 +71,9 @@ def sum_accuracy(scale: float, alpha: float = ALPHA) -> float:
     return float(laplacian_scale_to_accuracy(scale, alpha))
 
 
-def scales(epsilon: float, kind: str, low: float | None, high: float | None) -> tuple[float, float | None]:
+def scales(
+    epsilon: float, kind: str, low: float | None, high: float | None
+) -> tuple[float, float | None]:
     """(count noise scale, sum noise scale or None) for a figure of ``kind`` at ``epsilon``."""
     if kind == "count":
         return 1.0 / epsilon, None
@@ -97,7 +101,9 @@ class Noise:
 
         self.survey, self.measure = survey, measure
         self.epsilon = float(survey.dp_epsilon)
-        self.draws = {(d.cell, d.n): d for d in NoiseDraw.objects.filter(survey=survey, measure=measure.key)}
+        self.draws = {
+            (d.cell, d.n): d for d in NoiseDraw.objects.filter(survey=survey, measure=measure.key)
+        }
 
     def draw(self, key: CellKey, n: int, total: float):
         """The stored draw for this cell and n, or a fresh one stored for good."""
@@ -117,10 +123,20 @@ class Noise:
         rounds = "+".join(map(str, key.rounds))
         try:
             with transaction.atomic():
-                row = NoiseDraw.objects.create(survey=self.survey, rounds=rounds, cell=cell, measure=m.key, n=n,
-                                               epsilon=self.epsilon, noisy_n=noisy_n, noisy_sum=noisy_sum)
+                row = NoiseDraw.objects.create(
+                    survey=self.survey,
+                    rounds=rounds,
+                    cell=cell,
+                    measure=m.key,
+                    n=n,
+                    epsilon=self.epsilon,
+                    noisy_n=noisy_n,
+                    noisy_sum=noisy_sum,
+                )
         except IntegrityError:  # a concurrent request stored this draw first: use theirs
-            row = NoiseDraw.objects.get(survey=self.survey, rounds=rounds, cell=cell, measure=m.key, n=n)
+            row = NoiseDraw.objects.get(
+                survey=self.survey, rounds=rounds, cell=cell, measure=m.key, n=n
+            )
         self.draws[(cell, n)] = row
         return row
 
@@ -133,12 +149,20 @@ class Noise:
         shown_n = max(row.noisy_n, k)
         count_scale, sum_scale = scales(self.epsilon, m.kind, m.low, m.high)
         if m.kind == "count":
-            return replace(fig, value=float(shown_n), low=None, high=None, n=shown_n,
-                           accuracy=count_accuracy(count_scale))
+            return replace(
+                fig,
+                value=float(shown_n),
+                low=None,
+                high=None,
+                n=shown_n,
+                accuracy=count_accuracy(count_scale),
+            )
         half, mid = _half_range(m.kind, m.low, m.high), _mid(m.kind, m.low, m.high)
         lo_b, hi_b = (0.0, 1.0) if m.kind == "rate" else (float(m.low), float(m.high))
         value = min(hi_b, max(lo_b, mid + row.noisy_sum / shown_n))
-        acc = (sum_accuracy(sum_scale, ALPHA / 2) + half * count_accuracy(count_scale, ALPHA / 2)) / shown_n
+        acc = (
+            sum_accuracy(sum_scale, ALPHA / 2) + half * count_accuracy(count_scale, ALPHA / 2)
+        ) / shown_n
         acc = min(acc, 2 * half)
         # No sampling interval: it would need the true spread. The accuracy is shown instead.
         return replace(fig, value=value, low=None, high=None, n=shown_n, accuracy=acc)
@@ -149,7 +173,9 @@ def figures_per_person(survey) -> int:
     each of their unit's ancestors and the whole organization, for all roles and their own role."""
     from respite.pulse.models import Unit
 
-    parents = dict(Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id"))
+    parents = dict(
+        Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id")
+    )
     depth = 0
     for u in parents:
         d, node, seen = 0, u, set()
@@ -168,4 +194,8 @@ def budget(survey) -> dict | None:
     if survey.dp_epsilon is None:
         return None
     per = figures_per_person(survey)
-    return {"epsilon": survey.dp_epsilon, "figures": per, "total": round(survey.dp_epsilon * per, 3)}
+    return {
+        "epsilon": survey.dp_epsilon,
+        "figures": per,
+        "total": round(survey.dp_epsilon * per, 3),
+    }

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django import forms
+from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from respite.pulse import items as library
@@ -23,34 +24,66 @@ class UnitForm(forms.ModelForm):
 
     def validate_unique(self) -> None:
         # organization is set on the instance, not a form field, so check the name here
-        if Unit.objects.filter(organization=self.instance.organization,
-                               name__iexact=self.cleaned_data.get("name", "")).exclude(pk=self.instance.pk).exists():
+        if (
+            Unit.objects.filter(
+                organization=self.instance.organization,
+                name__iexact=self.cleaned_data.get("name", ""),
+            )
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
             self.add_error("name", _("There is already a unit with this name."))
 
 
 class SurveyForm(forms.ModelForm):
     instruments = forms.MultipleChoiceField(
-        label=_("Validated measures"), required=False, widget=forms.CheckboxSelectMultiple,
-        help_text=_("Asked in full. The Mini-Z burnout item gives the burnout rate."))
+        label=_("Validated measures"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Asked in full. The Mini-Z burnout item gives the burnout rate."),
+    )
     work_items = forms.MultipleChoiceField(
-        label=_("Work-environment and workload items"), required=False, widget=forms.CheckboxSelectMultiple)
+        label=_("Work-environment and workload items"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
     custom_items = forms.CharField(
-        label=_("Your own statements (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("One per line, answered from 'strongly disagree' to 'strongly agree'. For a Spanish "
-                    "version write 'English | Español'."), max_length=3000)
+        label=_("Your own statements (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line, answered from 'strongly disagree' to 'strongly agree'. For a Spanish "
+            "version write 'English | Español'."
+        ),
+        max_length=3000,
+    )
 
     class Meta:
         model = Survey
-        fields = ["title", "instruments", "work_items", "min_group_size", "min_group_size_text",
-                  "allow_comments", "dp_epsilon"]
+        fields = [
+            "title",
+            "mode",
+            "instruments",
+            "work_items",
+            "min_group_size",
+            "min_group_size_text",
+            "allow_comments",
+            "dp_epsilon",
+        ]
+        widgets = {"mode": forms.RadioSelect}
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
-        self.fields["instruments"].choices = [(i.id, f"{i.short_name} — {tr(i.description)}")
-                                              for i in library.survey_instruments().values()]
+        self.fields["instruments"].choices = [
+            (i.id, f"{i.short_name} — {tr(i.description)}")
+            for i in library.survey_instruments().values()
+        ]
         work = library.item_sets().get("work")
-        self.fields["work_items"].choices = [(i.item_id, tr(i.text)) for i in work.items] if work else []
+        self.fields["work_items"].choices = (
+            [(i.item_id, tr(i.text)) for i in work.items] if work else []
+        )
+        self.fields["mode"].required = False  # left empty: the safer shared-link mode
         floor = max(5, organization.min_group_size)
         self.fields["min_group_size"].min_value = floor
         self.fields["min_group_size"].widget.attrs["min"] = floor
@@ -60,8 +93,13 @@ class SurveyForm(forms.ModelForm):
         value = self.cleaned_data["min_group_size"]
         floor = max(5, self.organization.min_group_size)
         if value < floor:
-            raise forms.ValidationError(_("At least %(k)s, your organization's minimum.") % {"k": floor})
+            raise forms.ValidationError(
+                _("At least %(k)s, your organization's minimum.") % {"k": floor}
+            )
         return value
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data.get("mode") or Survey.Mode.LINK
 
     def clean_custom_items(self) -> list[tuple[str, str]]:
         out = []
@@ -84,36 +122,93 @@ class SurveyForm(forms.ModelForm):
 
 
 class ScheduleForm(forms.Form):
-    CADENCES = [(91, _("Quarterly")), (30, _("Monthly")), (182, _("Twice a year")), (365, _("Yearly"))]
-    first_day = forms.DateField(label=_("First round starts on"), widget=forms.DateInput(attrs={"type": "date"}))
+    CADENCES = [
+        (91, _("Quarterly")),
+        (30, _("Monthly")),
+        (182, _("Twice a year")),
+        (365, _("Yearly")),
+    ]
+    first_day = forms.DateField(
+        label=_("First round starts on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     cadence = forms.TypedChoiceField(label=_("Repeat"), choices=CADENCES, coerce=int, initial=91)
-    days_open = forms.IntegerField(label=_("Days each round stays open"), min_value=1, max_value=90, initial=14)
+    days_open = forms.IntegerField(
+        label=_("Days each round stays open"), min_value=1, max_value=90, initial=14
+    )
     count = forms.IntegerField(label=_("Number of rounds"), min_value=1, max_value=24, initial=4)
 
     def clean(self):
         data = super().clean()
         if data.get("days_open") and data.get("cadence") and data["days_open"] > data["cadence"]:
-            raise forms.ValidationError(_("A round cannot stay open longer than the time between rounds."))
+            raise forms.ValidationError(
+                _("A round cannot stay open longer than the time between rounds.")
+            )
         return data
 
     def dates(self) -> list[tuple]:
         d = self.cleaned_data
-        return [(d["first_day"] + timedelta(days=d["cadence"] * i),
-                 d["first_day"] + timedelta(days=d["cadence"] * i + d["days_open"] - 1)) for i in range(d["count"])]
+        return [
+            (
+                d["first_day"] + timedelta(days=d["cadence"] * i),
+                d["first_day"] + timedelta(days=d["cadence"] * i + d["days_open"] - 1),
+            )
+            for i in range(d["count"])
+        ]
 
 
-class TokenForm(forms.Form):
+MAX_INVITATIONS = 1000
+
+
+class InvitationForm(forms.Form):
+    """One unit's list of email addresses. Respite mails each person their own invitation and keeps
+    no address once the message is sent."""
+
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
-    count = forms.IntegerField(label=_("How many invitations"), min_value=1, max_value=500, initial=20)
+    addresses = forms.CharField(
+        label=_("Email addresses of the people in this unit"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=200_000,
+        help_text=_(
+            "One per line (or separated by commas). Each person gets their own single-use invitation "
+            "by email. The addresses are erased once the messages are sent; you will not see the "
+            "invitations."
+        ),
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organization=organization)
 
+    def clean_addresses(self) -> list[str]:
+        raw = self.cleaned_data["addresses"].replace(",", "\n").replace(";", "\n").split()
+        out: list[str] = []
+        for item in raw:
+            address = item.strip()
+            if not address:
+                continue
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    _("This is not an email address: %(a)s") % {"a": address[:80]}
+                ) from None
+            if address.lower() not in {a.lower() for a in out}:
+                out.append(address)
+        if not out:
+            raise forms.ValidationError(_("Give at least one email address."))
+        if len(out) > MAX_INVITATIONS:
+            raise forms.ValidationError(
+                _("At most %(n)s addresses at a time.") % {"n": MAX_INVITATIONS}
+            )
+        return out
+
 
 class TokenEntryForm(forms.Form):
-    token = forms.CharField(label=_("Your invitation code"), max_length=64,
-                            widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}))
+    token = forms.CharField(
+        label=_("Your invitation code"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
 
 
 class AnswerForm(forms.Form):
@@ -128,20 +223,34 @@ class AnswerForm(forms.Form):
             names = []
             for item in part:
                 self.fields[item.field_name] = forms.TypedChoiceField(
-                    label=tr(item.text), choices=[(v, tr(label)) for v, label in item.options], coerce=int,
-                    widget=forms.RadioSelect, error_messages={"required": _("Please choose an answer.")})
+                    label=tr(item.text),
+                    choices=[(v, tr(label)) for v, label in item.options],
+                    coerce=int,
+                    widget=forms.RadioSelect,
+                    error_messages={"required": _("Please choose an answer.")},
+                )
                 names.append(item.field_name)
             self.groups.append((heading, names))
         self.fields["role_group"] = forms.ChoiceField(
-            label=_("Your work (optional)"), required=False,
+            label=_("Your work (optional)"),
+            required=False,
             choices=[("", _("Prefer not to say")), *role_choices],
-            help_text=_("Results by role are shown only for groups large enough to stay anonymous."))
+            help_text=_(
+                "Results by role are shown only for groups large enough to stay anonymous."
+            ),
+        )
         if survey.allow_comments:
             self.fields["comment"] = forms.CharField(
-                label=_("Anything else you want leaders to know? (optional)"), required=False, max_length=2000,
+                label=_("Anything else you want leaders to know? (optional)"),
+                required=False,
+                max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 4}),
-                help_text=_("Do not write names. Comments are shown only when at least %(k)s people answered, "
-                            "shuffled, never by unit or role.") % {"k": survey.k_text()})
+                help_text=_(
+                    "Do not write names. Comments are shown only when at least %(k)s people answered, "
+                    "shuffled, never by unit or role."
+                )
+                % {"k": survey.k_text()},
+            )
 
     def item_groups(self):
         for heading, names in self.groups:
@@ -153,5 +262,8 @@ class AnswerForm(forms.Form):
 
 
 class EvaluationForm(forms.Form):
-    on = forms.DateField(label=_("Program started on"), required=False,
-                         widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("Program started on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

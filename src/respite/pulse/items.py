@@ -126,9 +126,13 @@ class Measure:
 def load_item_set(path: Path) -> ItemSet:
     data, index = load_yaml(path, SCHEMA)
     if data["id"] != path.stem:
-        raise DataFileError(path, line_of(index, "id"), f"id '{data['id']}' must match the file name '{path.stem}'")
+        raise DataFileError(
+            path, line_of(index, "id"), f"id '{data['id']}' must match the file name '{path.stem}'"
+        )
     if data["id"] in SURVEY_INSTRUMENTS or data["id"] == "custom":
-        raise DataFileError(path, line_of(index, "id"), f"id '{data['id']}' is taken by an instrument")
+        raise DataFileError(
+            path, line_of(index, "id"), f"id '{data['id']}' is taken by an instrument"
+        )
     option_sets = {
         name: tuple((o["value"], {"en": o["label"]["en"], "es": o["label"]["es"]}) for o in opts)
         for name, opts in data["option_sets"].items()
@@ -137,11 +141,17 @@ def load_item_set(path: Path) -> ItemSet:
     for n, raw in enumerate(data["items"]):
         opts = raw.get("options", next(iter(option_sets)))
         if raw["id"] in seen:
-            raise DataFileError(path, line_of(index, "items", n), f"item id '{raw['id']}' is repeated")
+            raise DataFileError(
+                path, line_of(index, "items", n), f"item id '{raw['id']}' is repeated"
+            )
         if opts not in option_sets:
             raise DataFileError(path, line_of(index, "items", n), f"unknown option set '{opts}'")
         seen.add(raw["id"])
-        items.append(PulseItem(data["id"], raw["id"], dict(raw["text"]), option_sets[opts], raw["higher_is_better"]))
+        items.append(
+            PulseItem(
+                data["id"], raw["id"], dict(raw["text"]), option_sets[opts], raw["higher_is_better"]
+            )
+        )
     return ItemSet(data["id"], data["short_name"], dict(data["name"]), data["source"], tuple(items))
 
 
@@ -158,7 +168,8 @@ def survey_instruments() -> dict[str, screening.Instrument]:
 
 def instrument_items(inst: screening.Instrument) -> tuple[PulseItem, ...]:
     return tuple(
-        PulseItem(inst.id, it.id, it.text, tuple((o.value, o.label) for o in it.options)) for it in inst.items
+        PulseItem(inst.id, it.id, it.text, tuple((o.value, o.label) for o in it.options))
+        for it in inst.items
     )
 
 
@@ -171,13 +182,25 @@ def instrument_measures(inst: screening.Instrument) -> list[Measure]:
     for scale in inst.scales:
         if any(b.positive for b in scale.bands):
             key = BURNOUT_RATE if inst.id == "burnout" else f"rate:{inst.id}:{scale.id}"
-            label = _("Burnout rate") if key == BURNOUT_RATE else _("%(instrument)s: share with %(scale)s flagged") % {
-                "instrument": inst.short_name, "scale": screening.tr(scale.name)}
+            label = (
+                _("Burnout rate")
+                if key == BURNOUT_RATE
+                else _("%(instrument)s: share with %(scale)s flagged")
+                % {"instrument": inst.short_name, "scale": screening.tr(scale.name)}
+            )
             out.append(Measure(key, label, "rate", higher_is_better=False, low=0, high=1))
         if scale.method == "sum" and len(scale.items) > 1:
             lo, hi = inst.score_range(scale)
-            out.append(Measure(f"scale:{inst.id}:{scale.id}", _("%(instrument)s: %(scale)s (mean score)") % {
-                "instrument": inst.short_name, "scale": screening.tr(scale.name)}, "mean", low=lo, high=hi))
+            out.append(
+                Measure(
+                    f"scale:{inst.id}:{scale.id}",
+                    _("%(instrument)s: %(scale)s (mean score)")
+                    % {"instrument": inst.short_name, "scale": screening.tr(scale.name)},
+                    "mean",
+                    low=lo,
+                    high=hi,
+                )
+            )
     return out
 
 
@@ -185,7 +208,9 @@ def item_measure(item: PulseItem, prefix: str) -> Measure:
     values = item.values
     text = screening.tr(item.text)
     text = text if len(text) <= 70 else text[:67] + "…"
-    return Measure(item.key, f"{prefix}: {text}", "mean", item.higher_is_better, min(values), max(values))
+    return Measure(
+        item.key, f"{prefix}: {text}", "mean", item.higher_is_better, min(values), max(values)
+    )
 
 
 def instrument_values(inst: screening.Instrument, answers: dict[str, int]) -> dict[str, float]:

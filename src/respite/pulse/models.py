@@ -24,7 +24,7 @@ from respite.pulse import items as library
 
 DP_EPSILON_MIN = 0.1
 DP_EPSILON_MAX = 10.0
-LOCKED_FIELDS = ("min_group_size", "min_group_size_text", "dp_epsilon")
+LOCKED_FIELDS = ("min_group_size", "min_group_size_text", "dp_epsilon", "mode")
 
 
 def _link_key() -> str:
@@ -34,14 +34,24 @@ def _link_key() -> str:
 class Unit(models.Model):
     """A department, site or team. Units nest (a hospital > its departments)."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="pulse_units")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="pulse_units"
+    )
     name = models.CharField(_("name"), max_length=120)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name=_("part of"))
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("part of"),
+    )
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="pulse_unique_unit_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="pulse_unique_unit_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -58,25 +68,53 @@ class Survey(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="pulse_surveys")
+    class Mode(models.TextChoices):
+        # A shared link can be answered by anyone holding it, the admin included, as often as they
+        # like: its figures are released for the whole organization only.
+        LINK = "link", _("Shared anonymous link (results for the whole organization only)")
+        # Respite mails each invitation itself and forgets the address: results by unit and job group.
+        INVITATION = "invitation", _("Invitations sent by Respite (results by unit and job group)")
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="pulse_surveys"
+    )
     title = models.CharField(_("title"), max_length=160)
-    instruments = models.JSONField(default=list, blank=True, help_text=_("Instrument ids asked in full."))
-    work_items = models.JSONField(default=list, blank=True, help_text=_("Ids of work-environment items."))
+    instruments = models.JSONField(
+        default=list, blank=True, help_text=_("Instrument ids asked in full.")
+    )
+    work_items = models.JSONField(
+        default=list, blank=True, help_text=_("Ids of work-environment items.")
+    )
     min_group_size = models.PositiveSmallIntegerField(
-        _("minimum group size for scores"), default=5, validators=[MinValueValidator(5), MaxValueValidator(100)],
-        help_text=_("No figure is shown for fewer respondents. Shown to respondents; locked once the survey opens."),
+        _("minimum group size for scores"),
+        default=5,
+        validators=[MinValueValidator(5), MaxValueValidator(100)],
+        help_text=_(
+            "No figure is shown for fewer respondents. Shown to respondents; locked once the survey opens."
+        ),
     )
     min_group_size_text = models.PositiveSmallIntegerField(
-        _("minimum group size for comments"), default=10, validators=[MinValueValidator(10), MaxValueValidator(200)],
-        help_text=_("Comments are shown only for groups at least this large. Locked once the survey opens."),
+        _("minimum group size for comments"),
+        default=10,
+        validators=[MinValueValidator(10), MaxValueValidator(200)],
+        help_text=_(
+            "Comments are shown only for groups at least this large. Locked once the survey opens."
+        ),
     )
     allow_comments = models.BooleanField(_("ask for an optional comment"), default=False)
     dp_epsilon = models.FloatField(
-        _("differential privacy: epsilon per figure"), null=True, blank=True,
+        _("differential privacy: epsilon per figure"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(DP_EPSILON_MIN), MaxValueValidator(DP_EPSILON_MAX)],
-        help_text=_("Optional. Adds random noise to every released count and mean (smaller epsilon: more noise, "
-                    "more privacy; 1 is a common choice). Leave empty for exact figures. Shown to respondents; "
-                    "locked once the survey opens."),
+        help_text=_(
+            "Optional. Adds random noise to every released count and mean (smaller epsilon: more noise, "
+            "more privacy; 1 is a common choice). Leave empty for exact figures. Shown to respondents; "
+            "locked once the survey opens."
+        ),
+    )
+    mode = models.CharField(
+        _("how people are invited"), max_length=12, choices=Mode.choices, default=Mode.LINK
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(default=timezone.now)
@@ -94,8 +132,11 @@ class Survey(models.Model):
         respondents were told these values when they answered."""
         if self.pk is not None:
             before = Survey.objects.filter(pk=self.pk).values("status", *LOCKED_FIELDS).first()
-            if before and before["status"] != self.Status.DRAFT and any(
-                    before[f] != getattr(self, f) for f in LOCKED_FIELDS):
+            if (
+                before
+                and before["status"] != self.Status.DRAFT
+                and any(before[f] != getattr(self, f) for f in LOCKED_FIELDS)
+            ):
                 raise SurveyLocked
         super().save(*args, **kwargs)
 
@@ -105,6 +146,10 @@ class Survey(models.Model):
         return self.status != self.Status.DRAFT
 
     @property
+    def by_invitation(self) -> bool:
+        return self.mode == self.Mode.INVITATION
+
+    @property
     def dp_enabled(self) -> bool:
         return self.dp_epsilon is not None
 
@@ -112,7 +157,9 @@ class Survey(models.Model):
         return max(privacy.min_group_size(self.organization), self.min_group_size)
 
     def k_text(self) -> int:
-        return max(privacy.min_group_size(self.organization, free_text=True), self.min_group_size_text)
+        return max(
+            privacy.min_group_size(self.organization, free_text=True), self.min_group_size_text
+        )
 
     def custom_items(self) -> list[library.PulseItem]:
         return [library.custom_item(c.pk, c.text_en, c.text_es) for c in self.customitem_set.all()]
@@ -123,7 +170,9 @@ class Survey(models.Model):
         insts = library.survey_instruments()
         for inst_id in self.instruments:
             if inst_id in insts:
-                out.append((insts[inst_id].short_name, list(library.instrument_items(insts[inst_id]))))
+                out.append(
+                    (insts[inst_id].short_name, list(library.instrument_items(insts[inst_id])))
+                )
         work = library.item_sets().get("work")
         if work and self.work_items:
             chosen = [i for i in work.items if i.item_id in self.work_items]
@@ -176,7 +225,9 @@ class Round(models.Model):
 
     class Meta:
         ordering = ["survey", "starts_on"]
-        constraints = [models.UniqueConstraint(fields=["survey", "number"], name="pulse_unique_round")]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="pulse_unique_round")
+        ]
 
     def __str__(self) -> str:
         return f"{_('Round')} {self.number} ({self.starts_on:%Y-%m-%d})"
@@ -218,10 +269,64 @@ class SurveyToken(models.Model):
 
     @classmethod
     def issue(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
-        """Create ``count`` tokens and return them in clear; they are shown once and never stored."""
+        """Create ``count`` tokens and return them in clear, for ``do_invite`` to mail; never shown."""
         raws = [secrets.token_urlsafe(12) for _ in range(count)]
         cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws)
         return raws
+
+
+def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:
+    """Mail each address its own single-use invitation through the task queue.
+
+    The invitation exists in clear only inside the queued message (encrypted at rest, erased with
+    the address once sent): no page, export or API ever shows it to staff, and nothing links an
+    address to a token. Addresses are shuffled so even the queue's order says nothing."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    from respite.core.tasks import queue_email
+
+    addresses = list(addresses)
+    secrets.SystemRandom().shuffle(addresses)
+    with transaction.atomic():
+        raws = SurveyToken.issue(survey, unit, len(addresses))
+        for address, raw in zip(addresses, raws, strict=True):
+            url = settings.RESPITE_SITE_URL + reverse(
+                "pulse:token", kwargs={"org": survey.organization.slug, "token": raw}
+            )
+            queue_email(
+                address,
+                f"{survey.organization.name}: {survey.title}",
+                _invitation_body(survey, url),
+                kind="pulse-invitation",
+            )
+    return len(addresses)
+
+
+def _invitation_body(survey: Survey, url: str) -> str:
+    from django.utils import translation
+
+    parts = []
+    for lang in ("en", "es"):
+        with translation.override(lang):
+            parts.append(
+                str(
+                    _(
+                        "You are invited to a short, anonymous survey from %(org)s: %(title)s.\n\n"
+                        "This link is yours and works once:\n%(url)s\n\n"
+                        "Your answers are never linked to you or to this message. Results are released only for "
+                        "groups of at least %(k)s people, after the round closes. Respite erases your address once "
+                        "this message is sent."
+                    )
+                    % {
+                        "org": survey.organization.name,
+                        "title": survey.title,
+                        "url": url,
+                        "k": survey.k(),
+                    }
+                )
+            )
+    return "\n\n---\n\n".join(parts)
 
 
 class Response(models.Model):
@@ -242,7 +347,13 @@ class Comment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
-    text = EncryptedTextField(help_text=_("Encrypted. Shown only to groups above the comment threshold, shuffled."))
+    text = EncryptedTextField(
+        help_text=_("Encrypted. Shown only to groups above the comment threshold, shuffled.")
+    )
+    # Set by the round's final release; a comment is never shown before it.
+    release = models.ForeignKey(
+        "Release", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     def __str__(self) -> str:
         return f"comment {str(self.id)[:8]}"
@@ -261,8 +372,11 @@ class Rollup(models.Model):
     total_sq = models.FloatField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["round", "measure", "unit", "role_group"],
-                                               name="pulse_unique_rollup")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "measure", "unit", "role_group"], name="pulse_unique_rollup"
+            )
+        ]
         indexes = [models.Index(fields=["measure", "round"], name="pulse_rollup_measure")]
 
     def __str__(self) -> str:
@@ -304,8 +418,15 @@ def add_to_rollups(rows: list[tuple[int, int, str, str, int, float, float]]) -> 
         cur.executemany(_UPSERT, rows)
 
 
-def do_submit(survey: Survey, round_: Round, unit: Unit, role_group: str, answers: dict[str, int],
-              comment: str = "", token: SurveyToken | None = None) -> None:
+def do_submit(
+    survey: Survey,
+    round_: Round,
+    unit: Unit,
+    role_group: str,
+    answers: dict[str, int],
+    comment: str = "",
+    token: SurveyToken | None = None,
+) -> None:
     """Store one response, its rollups, the optional comment and mark the token used, atomically.
 
     Nothing returned: the caller has no id to show or log.
@@ -313,12 +434,40 @@ def do_submit(survey: Survey, round_: Round, unit: Unit, role_group: str, answer
     values = response_values(survey, answers)
     with transaction.atomic():
         # The conditional update is the single-use check: two tabs racing cannot both win.
-        if token is not None and not SurveyToken.objects.filter(pk=token.pk, used=False).update(used=True):
+        if token is not None and not SurveyToken.objects.filter(pk=token.pk, used=False).update(
+            used=True
+        ):
             raise TokenUsed
         Response.objects.create(round=round_, unit=unit, role_group=role_group, answers=answers)
-        add_to_rollups([(round_.pk, unit.pk, role_group, key, 1, v, v * v) for key, v in values.items()])
+        add_to_rollups(
+            [(round_.pk, unit.pk, role_group, key, 1, v, v * v) for key, v in values.items()]
+        )
         if comment.strip() and survey.allow_comments:
             Comment.objects.create(round=round_, text=comment.strip()[:2000])
+
+
+class Release(models.Model):
+    """What the dashboards, API and exports show for one round until the next release: respondent
+    counts and (n, sum, sum of squares) per unit × role × measure as they were at release time, and
+    the cells the disclosure plan released. Only the day is kept."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="releases")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="releases")
+    number = models.PositiveSmallIntegerField()
+    released_on = models.DateField()
+    final = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict)  # "unit|role" -> respondents
+    sums = models.JSONField(default=dict)  # measure -> "unit|role" -> [n, sum, sum of squares]
+    plan = models.JSONField(default=dict)  # {"units": [...], "roles": [...], "crossings": bool}
+
+    class Meta:
+        ordering = ["round", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"], name="pulse_unique_release")
+        ]
+
+    def __str__(self) -> str:
+        return f"release {self.number} of {self.round}"
 
 
 class NoiseDraw(models.Model):
@@ -339,8 +488,11 @@ class NoiseDraw(models.Model):
     noisy_sum = models.FloatField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["survey", "rounds", "cell", "measure", "n"],
-                                               name="pulse_unique_noise_draw")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "rounds", "cell", "measure", "n"], name="pulse_unique_noise_draw"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"noise {self.measure} {self.cell}"

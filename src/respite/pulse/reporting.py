@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.cache import cache
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +19,9 @@ from respite.core import disclosure as shared
 from respite.core import privacy
 from respite.core.disclosure import ALL, ROOT, CellKey, Figure, Structure
 from respite.core.models import Organization
-from respite.pulse import disclosure, dp
+from respite.pulse import disclosure, dp, releases
 from respite.pulse import items as library
-from respite.pulse.models import Comment, Rollup, Round, Survey, Unit
+from respite.pulse.models import Comment, Release, Round, Survey, Unit
 
 Sums = tuple[int, float, float]
 MIN_BENCHMARK_ORGS = 3
@@ -30,19 +29,40 @@ MIN_BENCHMARK_ORGS = 3
 
 def structure(survey: Survey) -> Structure:
     rounds = tuple(survey.rounds.order_by("starts_on", "number").values_list("pk", flat=True))
-    parents = dict(Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id"))
+    parents = dict(
+        Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id")
+    )
     roles = tuple(survey.organization.role_groups or [])
     return Structure(rounds, parents, roles)
 
 
+def latest_releases(survey: Survey) -> dict[int, Release]:
+    """The last release of each round (one query, kept on the survey object for this request)."""
+    memo = survey.__dict__.get("_pulse_releases")
+    if memo is None:
+        memo = {}
+        for rel in Release.objects.filter(survey=survey).order_by("round_id", "-number"):
+            memo.setdefault(rel.round_id, rel)
+        survey.__dict__["_pulse_releases"] = memo
+    return memo
+
+
 def _atoms(survey: Survey, measure: str) -> dict[tuple[int, int, str], Sums]:
-    rows = Rollup.objects.filter(round__survey=survey, measure=measure).values_list(
-        "round_id", "unit_id", "role_group", "n", "total", "total_sq")
-    return {(r, u, g): (n, s, q) for r, u, g, n, s, q in rows}
+    """(n, sum, sum of squares) per round × unit × role as of each round's last release."""
+    out: dict[tuple[int, int, str], Sums] = {}
+    for r, rel in latest_releases(survey).items():
+        for key, (n, s, q) in rel.sums.get(measure, {}).items():
+            u, g = releases.parse_key(key)
+            out[(r, u, g)] = (int(n), float(s), float(q))
+    return out
 
 
 def atom_counts(survey: Survey) -> dict[tuple[int, int, str], int]:
-    return {a: v[0] for a, v in _atoms(survey, library.RESPONDENTS).items()}
+    out: dict[tuple[int, int, str], int] = {}
+    for r, rel in latest_releases(survey).items():
+        for (u, g), n in releases.counts_of(rel).items():
+            out[(r, u, g)] = n
+    return out
 
 
 def cell_sums(struct: Structure, atoms: dict[tuple[int, int, str], Sums]) -> dict[CellKey, Sums]:
@@ -76,11 +96,20 @@ class SurveyFigures:
         self.plan = plan or disclosure.plan_for(survey)
         struct = self.plan.structure
         self.sums = cell_sums(struct, _atoms(survey, measure.key))
-        self.respondents = (self.sums if measure.key == library.RESPONDENTS
-                            else cell_sums(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()}))
+        self.respondents = (
+            self.sums
+            if measure.key == library.RESPONDENTS
+            else cell_sums(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()})
+        )
         self.noise = dp.Noise(survey, measure) if survey.dp_enabled else None
+        self.released_rounds = set(latest_releases(survey))
 
     def get(self, key: CellKey) -> Figure:
+        if not key.rounds or any(r not in self.released_rounds for r in key.rounds):
+            return Figure(key, None, None, None, None, True, _("not released yet"))
+        if not self.survey.by_invitation and (key.unit is not ROOT or key.role is not ALL):
+            # The real reason, the same for every such cell: it says nothing about its count.
+            return Figure(key, None, None, None, None, True, link_mode_reason())
         sums = self.sums.get(key, (0, 0.0, 0.0))
         respondents = self.respondents.get(key, (0, 0.0, 0.0))[0]
         return self.release(self.plan.figure(key, self.measure.kind, sums, respondents), sums)
@@ -90,6 +119,10 @@ class SurveyFigures:
         if self.noise is None:
             return fig
         return self.noise.apply(fig, sums[1], self.plan.k)
+
+
+def link_mode_reason() -> str:
+    return _("shared-link survey: results for the whole organization only")
 
 
 def measures_by_key(survey: Survey) -> dict[str, library.Measure]:
@@ -121,10 +154,29 @@ class Dashboard:
         m = self.measure.label
 
         def add(section: str, rnd: str, unit: str, role: str, f: Figure) -> None:
-            out.append({"section": section, "round": str(rnd), "unit": str(unit), "role": str(role), "measure": str(m),
-                        **({"value": None, "low": None, "high": None, "n": None, "accuracy": None} if f.suppressed
-                           else {"value": f.value, "low": f.low, "high": f.high, "n": f.n, "accuracy": f.accuracy}),
-                        "suppressed": f.suppressed, "note": str(f.note)})
+            out.append(
+                {
+                    "section": section,
+                    "round": str(rnd),
+                    "unit": str(unit),
+                    "role": str(role),
+                    "measure": str(m),
+                    **(
+                        {"value": None, "low": None, "high": None, "n": None, "accuracy": None}
+                        if f.suppressed
+                        else {
+                            "value": f.value,
+                            "low": f.low,
+                            "high": f.high,
+                            "n": f.n,
+                            "accuracy": f.accuracy,
+                        }
+                    ),
+                    "suppressed": f.suppressed,
+                    "note": str(f.note),
+                }
+            )
+
         unit_name = self.unit.name if self.unit else _("All units")
         role_name = role_label(self.survey.organization, self.role)
         for rnd, f in self.trend:
@@ -140,12 +192,37 @@ class Dashboard:
         if self.organization is not None:
             add("organization", rlabel, _("All units"), _("All roles"), self.organization)
         if self.evaluation:
-            add("before", self.evaluation["date"].isoformat(), _("All units"), _("All roles"), self.evaluation["before"])
-            add("after", self.evaluation["date"].isoformat(), _("All units"), _("All roles"), self.evaluation["after"])
+            add(
+                "before",
+                self.evaluation["date"].isoformat(),
+                _("All units"),
+                _("All roles"),
+                self.evaluation["before"],
+            )
+            add(
+                "after",
+                self.evaluation["date"].isoformat(),
+                _("All units"),
+                _("All roles"),
+                self.evaluation["after"],
+            )
         if self.benchmark and not self.benchmark["suppressed"]:
-            out.append({"section": "benchmark", "round": "", "unit": str(_("Other organizations")), "role": "",
-                        "measure": str(m), "value": self.benchmark["value"], "low": None, "high": None, "n": None,
-                        "accuracy": None, "suppressed": False, "note": str(self.benchmark["note"])})
+            out.append(
+                {
+                    "section": "benchmark",
+                    "round": "",
+                    "unit": str(_("Other organizations")),
+                    "role": "",
+                    "measure": str(m),
+                    "value": self.benchmark["value"],
+                    "low": None,
+                    "high": None,
+                    "n": None,
+                    "accuracy": None,
+                    "suppressed": False,
+                    "note": str(self.benchmark["note"]),
+                }
+            )
         return out
 
 
@@ -167,18 +244,36 @@ def unit_tree(organization: Organization) -> list[tuple[Unit, int]]:
         for u in sorted(children.get(parent, []), key=lambda x: x.name):
             out.append((u, depth))
             walk(u.pk, depth + 1)
+
     walk(None, 0)
     return out
 
 
-def dashboard(survey: Survey, measure_key: str, *, round_id: int | None = None, unit_id: int | None = None,
-              role: str | None = None, intervention: date | None = None) -> Dashboard:
+def dashboard(
+    survey: Survey,
+    measure_key: str,
+    *,
+    round_id: int | None = None,
+    unit_id: int | None = None,
+    role: str | None = None,
+    intervention: date | None = None,
+) -> Dashboard:
     """The figures of one measure. Unknown filters raise KeyError (the caller answers 4xx)."""
     measures = measures_by_key(survey)
     measure = measures[measure_key]
     rounds = list(survey.rounds.order_by("starts_on", "number"))
-    started = [r for r in rounds if r.starts_on <= timezone.localdate()] or rounds[:1]
-    rnd = next((r for r in rounds if r.pk == round_id), None) if round_id else (started[-1] if started else None)
+    released = latest_releases(survey)
+    # By default the latest round with a release (an open round shows nothing until it has one).
+    started = (
+        [r for r in rounds if r.pk in released]
+        or [r for r in rounds if r.starts_on <= timezone.localdate()]
+        or rounds[:1]
+    )
+    rnd = (
+        next((r for r in rounds if r.pk == round_id), None)
+        if round_id
+        else (started[-1] if started else None)
+    )
     if round_id and rnd is None:
         raise KeyError("round")
     tree = unit_tree(survey.organization)
@@ -193,11 +288,15 @@ def dashboard(survey: Survey, measure_key: str, *, round_id: int | None = None, 
     dash.trend = [(r, figs.get(CellKey((r.pk,), uid, role))) for r in rounds]
     if rnd is not None:
         dash.units = [(u, d, figs.get(CellKey((rnd.pk,), u.pk, role))) for u, d in tree]
-        dash.roles = [(g, label, figs.get(CellKey((rnd.pk,), uid, g)))
-                      for g, label in survey.organization.role_group_choices()]
+        dash.roles = [
+            (g, label, figs.get(CellKey((rnd.pk,), uid, g)))
+            for g, label in survey.organization.role_group_choices()
+        ]
         dash.organization = figs.get(CellKey((rnd.pk,)))
         dash.comments, dash.comments_hidden = comments(survey, rnd, figs)
-    dash.heatmap = [(u, d, [figs.get(CellKey((r.pk,), u.pk, role)) for r in rounds]) for u, d in tree]
+    dash.heatmap = [
+        (u, d, [figs.get(CellKey((r.pk,), u.pk, role)) for r in rounds]) for u, d in tree
+    ]
     if measure.key != library.RESPONDENTS:
         dash.benchmark = benchmark(survey.organization, measure.key)
     if intervention is not None:
@@ -206,16 +305,22 @@ def dashboard(survey: Survey, measure_key: str, *, round_id: int | None = None, 
 
 
 def comments(survey: Survey, rnd: Round, figs: SurveyFigures) -> tuple[list[str], bool]:
-    """Organization-wide comments of a round, shuffled, only when at least k_text people answered.
+    """Comments of a round's final release, shuffled, only for invitation surveys whose release
+    counts at least k_text respondents (all from invitations: a shared link can be padded).
 
     Comments are never broken down by unit or role: a set of texts cannot be complementarily
     suppressed, so they are shown only for the largest group."""
     if not survey.allow_comments:
         return [], False
-    n = sum(v for (r, _u, _g), v in figs.plan.counts.items() if r == rnd.pk)
-    if not n or privacy.cell(n, n, survey.k_text()).suppressed:  # the core rule, at the text threshold
+    rel = latest_releases(survey).get(rnd.pk)
+    if rel is None or not rel.final or not survey.by_invitation:
         return [], True
-    texts = [c.text for c in Comment.objects.filter(round=rnd)]
+    n = sum(releases.counts_of(rel).values())
+    if (
+        not n or privacy.cell(n, n, survey.k_text()).suppressed
+    ):  # the core rule, at the text threshold
+        return [], True
+    texts = [c.text for c in Comment.objects.filter(round=rnd, release__isnull=False)]
     random.SystemRandom().shuffle(texts)
     return texts, False
 
@@ -238,9 +343,17 @@ def evaluation(figs: SurveyFigures, rounds: list[Round], on_date: date) -> dict:
             if before.value is not None and after.value is not None:
                 effect = {"estimate": after.value - before.value, "low": None, "high": None}
         else:
-            effect = shared.difference_ci(_pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids))
-    return {"date": on_date, "before": before, "after": after, "effect": effect,
-            "before_rounds": len(before_ids), "after_rounds": len(after_ids)}
+            effect = shared.difference_ci(
+                _pooled_sums(figs, before_ids), _pooled_sums(figs, after_ids)
+            )
+    return {
+        "date": on_date,
+        "before": before,
+        "after": after,
+        "effect": effect,
+        "before_rounds": len(before_ids),
+        "after_rounds": len(after_ids),
+    }
 
 
 def _pooled_sums(figs: SurveyFigures, ids: tuple[int, ...]) -> Sums:
@@ -273,26 +386,25 @@ def _benchmark_table(measure_key: str) -> dict[int, tuple[int, float]]:
     if table is not None:
         return table
     table = {}
-    surveys = (Survey.objects.exclude(status=Survey.Status.DRAFT).select_related("organization")
-               .order_by("organization_id", "-created_at"))
+    surveys = (
+        Survey.objects.exclude(status=Survey.Status.DRAFT)
+        .select_related("organization")
+        .order_by("organization_id", "-created_at")
+    )
     for survey in surveys:
         if survey.organization_id in table or measure_key not in measures_by_key(survey):
             continue
         plan = disclosure.plan_for(survey)
+        figs = SurveyFigures(survey, measures_by_key(survey)[measure_key], plan)
         for r in reversed(plan.structure.rounds):
             if not plan.is_released(CellKey((r,))):
                 continue
-            if survey.dp_enabled:  # only the survey's own released (noisy) organization total
-                f = SurveyFigures(survey, measures_by_key(survey)[measure_key], plan).get(CellKey((r,)))
-                if f.suppressed or f.value is None or not f.n:
-                    continue
-                table[survey.organization_id] = (f.n, f.value * f.n)
-                break
-            agg = Rollup.objects.filter(round_id=r, measure=measure_key).aggregate(n=Sum("n"), s=Sum("total"))
-            respondents = sum(v for (rr, _u, _g), v in plan.counts.items() if rr == r)
-            if agg["n"] and agg["n"] == respondents:
-                table[survey.organization_id] = (agg["n"], agg["s"])
-                break
+            # The survey's own released organization total (noisy under DP), nothing finer.
+            f = figs.get(CellKey((r,)))
+            if f.suppressed or f.value is None or not f.n:
+                continue
+            table[survey.organization_id] = (f.n, f.value * f.n)
+            break
     cache.set(key, table, BENCHMARK_TTL)
     return table
 
@@ -302,20 +414,30 @@ def benchmark(organization: Organization, measure_key: str) -> dict:
     released counts; shown only when at least three organizations qualify."""
     others = [v for org_id, v in _benchmark_table(measure_key).items() if org_id != organization.pk]
     if len(others) < MIN_BENCHMARK_ORGS:
-        return {"value": None, "organizations": None, "suppressed": True,
-                "note": _("shown when at least %(n)s other organizations have enough responses") % {
-                    "n": MIN_BENCHMARK_ORGS}}
+        return {
+            "value": None,
+            "organizations": None,
+            "suppressed": True,
+            "note": _("shown when at least %(n)s other organizations have enough responses")
+            % {"n": MIN_BENCHMARK_ORGS},
+        }
     total_n = sum(n for n, _s in others)
     total_s = sum(s for _n, s in others)
-    return {"value": total_s / total_n, "organizations": len(others), "suppressed": False,
-            "note": _("%(n)s organizations") % {"n": len(others)}}
+    return {
+        "value": total_s / total_n,
+        "organizations": len(others),
+        "suppressed": False,
+        "note": _("%(n)s organizations") % {"n": len(others)},
+    }
 
 
 # --- for the assessments app --------------------------------------------------------------------
 def measure_choices(organization: Organization) -> list[tuple[str, str]]:
     """(key, label) of every measure asked in the organization's surveys (drafts excluded)."""
     seen: dict[str, str] = {}
-    for survey in Survey.objects.filter(organization=organization).exclude(status=Survey.Status.DRAFT):
+    for survey in Survey.objects.filter(organization=organization).exclude(
+        status=Survey.Status.DRAFT
+    ):
         for m in survey.measures():
             if m.key != library.RESPONDENTS:
                 seen.setdefault(m.key, str(m.label))
@@ -332,12 +454,16 @@ def measure_before_after(organization: Organization, key: str, on_date: date) ->
     """
     empty = {"value": None, "n": None, "suppressed": False}
     candidates = []
-    for survey in Survey.objects.filter(organization=organization).exclude(status=Survey.Status.DRAFT):
+    for survey in Survey.objects.filter(organization=organization).exclude(
+        status=Survey.Status.DRAFT
+    ):
         measures = measures_by_key(survey)
         if key in measures:
             rounds = list(survey.rounds.order_by("starts_on", "number"))
             before, after = _split_rounds(rounds, on_date)
-            candidates.append((bool(before and after), survey.created_at, survey, measures[key], rounds))
+            candidates.append(
+                (bool(before and after), survey.created_at, survey, measures[key], rounds)
+            )
     if not candidates:
         return {"label": key, "before": dict(empty), "after": dict(empty)}
     _both, _at, survey, measure, rounds = max(candidates, key=lambda c: (c[0], c[1]))
@@ -348,4 +474,9 @@ def measure_before_after(organization: Organization, key: str, on_date: date) ->
         if f.suppressed:
             return {"value": None, "n": None, "suppressed": True}
         return {"value": f.value, "n": f.n, "suppressed": False, "accuracy": f.accuracy}
-    return {"label": str(measure.label), "before": side(result["before"]), "after": side(result["after"])}
+
+    return {
+        "label": str(measure.label),
+        "before": side(result["before"]),
+        "after": side(result["after"]),
+    }

@@ -19,14 +19,14 @@ from respite.core.models import AuditLog
 from respite.core.pdf import render_pdf
 from respite.core.portal import portal_view, staff_view
 from respite.core.roles import StaffRole
-from respite.pulse import charts, dp, reporting
+from respite.pulse import charts, dp, releases, reporting
 from respite.pulse.forms import (
     AnswerForm,
     EvaluationForm,
+    InvitationForm,
     ScheduleForm,
     SurveyForm,
     TokenEntryForm,
-    TokenForm,
     UnitForm,
 )
 from respite.pulse.models import (
@@ -37,6 +37,7 @@ from respite.pulse.models import (
     SurveyToken,
     TokenUsed,
     Unit,
+    do_invite,
     do_submit,
 )
 from respite.screening.instruments import AnswerError
@@ -53,14 +54,24 @@ def _get_survey_for_admin(request: HttpRequest, pk: int) -> Survey:
 @staff_view(ADMIN)
 def index(request: HttpRequest) -> HttpResponse:
     surveys = Survey.objects.for_org(request.organization).prefetch_related("rounds")
-    return render(request, "pulse/staff_index.html", {"surveys": surveys,
-                                                      "unit_count": Unit.objects.filter(organization=request.organization).count()})
+    return render(
+        request,
+        "pulse/staff_index.html",
+        {
+            "surveys": surveys,
+            "unit_count": Unit.objects.filter(organization=request.organization).count(),
+        },
+    )
 
 
 @staff_view(ADMIN)
 def units(request: HttpRequest) -> HttpResponse:
     form = UnitForm(organization=request.organization)
-    return render(request, "pulse/units.html", {"tree": reporting.unit_tree(request.organization), "form": form})
+    return render(
+        request,
+        "pulse/units.html",
+        {"tree": reporting.unit_tree(request.organization), "form": form},
+    )
 
 
 @staff_view(ADMIN)
@@ -68,8 +79,12 @@ def units(request: HttpRequest) -> HttpResponse:
 def unit_add(request: HttpRequest) -> HttpResponse:
     form = UnitForm(request.POST, organization=request.organization)
     if not form.is_valid():
-        return render(request, "pulse/units.html", {"tree": reporting.unit_tree(request.organization), "form": form},
-                      status=400)
+        return render(
+            request,
+            "pulse/units.html",
+            {"tree": reporting.unit_tree(request.organization), "form": form},
+            status=400,
+        )
     with transaction.atomic():
         unit = form.save()
         AuditLog.record(request.user, "pulse.unit_added", unit, organization=request.organization)
@@ -85,21 +100,37 @@ def survey_new(request: HttpRequest) -> HttpResponse:
             survey = form.save(commit=False)
             survey.organization = request.organization
             survey.save()
-            CustomItem.objects.bulk_create(CustomItem(survey=survey, position=n, text_en=en, text_es=es)
-                                           for n, (en, es) in enumerate(form.cleaned_data["custom_items"]))
-            AuditLog.record(request.user, "pulse.survey_created", survey, organization=request.organization)
+            CustomItem.objects.bulk_create(
+                CustomItem(survey=survey, position=n, text_en=en, text_es=es)
+                for n, (en, es) in enumerate(form.cleaned_data["custom_items"])
+            )
+            AuditLog.record(
+                request.user, "pulse.survey_created", survey, organization=request.organization
+            )
         return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
-    return render(request, "pulse/survey_new.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "pulse/survey_new.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
     links = {link.unit_id: link for link in survey.links.all()}
     unit_links = [(u, d, links.get(u.pk)) for u, d in reporting.unit_tree(request.organization)]
-    return {"survey": survey, "rounds": survey.rounds.all(), "unit_links": unit_links,
-            "schedule_form": extra.pop("schedule_form", ScheduleForm()),
-            "token_form": extra.pop("token_form", TokenForm(organization=request.organization)),
-            "tokens_used": survey.tokens.filter(used=True).count(), "tokens_total": survey.tokens.count(),
-            "parts": survey.parts(), "dp_budget": dp.budget(survey), **extra}
+    return {
+        "survey": survey,
+        "rounds": survey.rounds.all(),
+        "unit_links": unit_links,
+        "schedule_form": extra.pop("schedule_form", ScheduleForm()),
+        "invitation_form": extra.pop(
+            "invitation_form", InvitationForm(organization=request.organization)
+        ),
+        "parts": survey.parts(),
+        "dp_budget": dp.budget(survey),
+        "survey_releases": survey.releases.select_related("round").order_by(
+            "round__number", "number"
+        ),
+        **extra,
+    }
 
 
 @staff_view(ADMIN)
@@ -114,19 +145,34 @@ def survey_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
-        return render(request, "pulse/survey_detail.html", _survey_context(request, survey, schedule_form=form),
-                      status=400)
+        return render(
+            request,
+            "pulse/survey_detail.html",
+            _survey_context(request, survey, schedule_form=form),
+            status=400,
+        )
     with transaction.atomic():
         last = survey.rounds.order_by("-number").first()
         start = (last.number if last else 0) + 1
         if last and form.dates()[0][0] <= last.ends_on:
             form.add_error("first_day", _("New rounds must start after the last round ends."))
-            return render(request, "pulse/survey_detail.html", _survey_context(request, survey, schedule_form=form),
-                          status=400)
-        Round.objects.bulk_create(Round(survey=survey, number=start + i, starts_on=a, ends_on=b)
-                                  for i, (a, b) in enumerate(form.dates()))
-        AuditLog.record(request.user, "pulse.rounds_scheduled", survey, organization=request.organization,
-                        count=len(form.dates()))
+            return render(
+                request,
+                "pulse/survey_detail.html",
+                _survey_context(request, survey, schedule_form=form),
+                status=400,
+            )
+        Round.objects.bulk_create(
+            Round(survey=survey, number=start + i, starts_on=a, ends_on=b)
+            for i, (a, b) in enumerate(form.dates())
+        )
+        AuditLog.record(
+            request.user,
+            "pulse.rounds_scheduled",
+            survey,
+            organization=request.organization,
+            count=len(form.dates()),
+        )
     messages.success(request, _("Rounds scheduled."))
     return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
 
@@ -141,9 +187,12 @@ def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
     with transaction.atomic():
         survey.status = Survey.Status.OPEN
         survey.save(update_fields=["status"])
-        for unit in Unit.objects.filter(organization=request.organization):
-            SurveyLink.objects.get_or_create(survey=survey, unit=unit)
-        AuditLog.record(request.user, "pulse.survey_opened", survey, organization=request.organization)
+        if not survey.by_invitation:  # invitation surveys have no link anyone could answer through
+            for unit in Unit.objects.filter(organization=request.organization):
+                SurveyLink.objects.get_or_create(survey=survey, unit=unit)
+        AuditLog.record(
+            request.user, "pulse.survey_opened", survey, organization=request.organization
+        )
     messages.success(request, _("The survey is open. Its questions and thresholds are now locked."))
     return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
 
@@ -155,23 +204,47 @@ def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
     survey.status = Survey.Status.CLOSED
     with transaction.atomic():
         survey.save(update_fields=["status"])
-        AuditLog.record(request.user, "pulse.survey_closed", survey, organization=request.organization)
+        released = releases.close_rounds(survey)
+        AuditLog.record(
+            request.user,
+            "pulse.survey_closed",
+            survey,
+            organization=request.organization,
+            releases=released,
+        )
     return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
 
 
 @staff_view(ADMIN)
 @require_POST
-def survey_tokens(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
-    form = TokenForm(request.POST, organization=request.organization)
+    if not survey.by_invitation or survey.status == Survey.Status.CLOSED:
+        messages.error(request, _("This survey does not send invitations."))
+        return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+    form = InvitationForm(request.POST, organization=request.organization)
     if not form.is_valid():
-        return render(request, "pulse/survey_detail.html", _survey_context(request, survey, token_form=form),
-                      status=400)
+        return render(
+            request,
+            "pulse/survey_detail.html",
+            _survey_context(request, survey, invitation_form=form),
+            status=400,
+        )
     with transaction.atomic():
-        raws = SurveyToken.issue(survey, form.cleaned_data["unit"], form.cleaned_data["count"])
-        AuditLog.record(request.user, "pulse.tokens_issued", survey, organization=request.organization,
-                        unit=form.cleaned_data["unit"].pk, count=len(raws))
-    return render(request, "pulse/tokens.html", {"survey": survey, "unit": form.cleaned_data["unit"], "tokens": raws})
+        sent = do_invite(survey, form.cleaned_data["unit"], form.cleaned_data["addresses"])
+        AuditLog.record(
+            request.user,
+            "pulse.invitations_queued",
+            survey,
+            organization=request.organization,
+            unit=form.cleaned_data["unit"].pk,
+            count=sent,
+        )
+    messages.success(
+        request,
+        _("%(n)s invitations are on their way. The addresses are erased once sent.") % {"n": sent},
+    )
+    return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
 
 
 class BadFilter(ValueError):
@@ -203,8 +276,13 @@ def _filters(request: HttpRequest, survey: Survey) -> dict:
     if measure not in measures:
         raise BadFilter("measure")
     role = get.get("role") or None
-    return {"measure_key": measure, "round_id": as_int("round"), "unit_id": as_int("unit"),
-            "role": None if role == "all" else role, "intervention": on}
+    return {
+        "measure_key": measure,
+        "round_id": as_int("round"),
+        "unit_id": as_int("unit"),
+        "role": None if role == "all" else role,
+        "intervention": on,
+    }
 
 
 def _dashboard(request: HttpRequest, pk: int):
@@ -217,8 +295,10 @@ def _dashboard(request: HttpRequest, pk: int):
 
 
 def _bad(exc: BadFilter) -> HttpResponse:
-    return HttpResponseBadRequest(_("Unknown or malformed filter: %(name)s") % {"name": exc},
-                                  content_type="text/plain; charset=utf-8")
+    return HttpResponseBadRequest(
+        _("Unknown or malformed filter: %(name)s") % {"name": exc},
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @staff_view(ADMIN)
@@ -229,12 +309,22 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
     except BadFilter as exc:
         return _bad(exc)
     query = request.GET.urlencode()
-    return render(request, "pulse/dashboard.html", {
-        "survey": survey, "dash": dash, "measures": survey.measures(), "query": query,
-        "tree": reporting.unit_tree(request.organization), "role_choices": request.organization.role_group_choices(),
-        "evaluation_form": EvaluationForm(initial={"on": dash.evaluation["date"] if dash.evaluation else None}),
-        "has_trend": any(not f.suppressed and f.value is not None for _r, f in dash.trend),
-    })
+    return render(
+        request,
+        "pulse/dashboard.html",
+        {
+            "survey": survey,
+            "dash": dash,
+            "measures": survey.measures(),
+            "query": query,
+            "tree": reporting.unit_tree(request.organization),
+            "role_choices": request.organization.role_group_choices(),
+            "evaluation_form": EvaluationForm(
+                initial={"on": dash.evaluation["date"] if dash.evaluation else None}
+            ),
+            "has_trend": any(not f.suppressed and f.value is not None for _r, f in dash.trend),
+        },
+    )
 
 
 @staff_view(ADMIN)
@@ -250,13 +340,27 @@ def chart(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 def _csv(dash: reporting.Dashboard) -> str:
     buf = io.StringIO()
-    fields = ["section", "round", "unit", "role", "measure", "value", "low", "high", "n", "accuracy", "suppressed",
-              "note"]
+    fields = [
+        "section",
+        "round",
+        "unit",
+        "role",
+        "measure",
+        "value",
+        "low",
+        "high",
+        "n",
+        "accuracy",
+        "suppressed",
+        "note",
+    ]
     writer = csv.DictWriter(buf, fieldnames=fields)
     writer.writeheader()
     for row in dash.rows():
         # Spreadsheet formula injection: unit names are admin text, so neutralise leading =+-@.
-        writer.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()})
+        writer.writerow(
+            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
+        )
     return buf.getvalue()
 
 
@@ -267,7 +371,9 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
         return _bad(exc)
-    AuditLog.record(request.user, "pulse.exported", survey, organization=request.organization, format="csv")
+    AuditLog.record(
+        request.user, "pulse.exported", survey, organization=request.organization, format="csv"
+    )
     response = HttpResponse(_csv(dash), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="pulse-{survey.pk}.csv"'
     return response
@@ -280,11 +386,20 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
         return _bad(exc)
-    pdf = render_pdf("pulse/dashboard_pdf.html", {
-        "survey": survey, "dash": dash, "organization": request.organization,
-        "trend_uri": charts.data_uri(charts.trend_svg(dash)), "heatmap_uri": charts.data_uri(charts.heatmap_svg(dash)),
-    }, request)
-    AuditLog.record(request.user, "pulse.exported", survey, organization=request.organization, format="pdf")
+    pdf = render_pdf(
+        "pulse/dashboard_pdf.html",
+        {
+            "survey": survey,
+            "dash": dash,
+            "organization": request.organization,
+            "trend_uri": charts.data_uri(charts.trend_svg(dash)),
+            "heatmap_uri": charts.data_uri(charts.heatmap_svg(dash)),
+        },
+        request,
+    )
+    AuditLog.record(
+        request.user, "pulse.exported", survey, organization=request.organization, format="pdf"
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="pulse-{survey.pk}.pdf"'
     return response
@@ -295,7 +410,9 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def worker_index(request: HttpRequest) -> HttpResponse:
     form = TokenEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        return redirect("pulse:token", org=request.organization.slug, token=form.cleaned_data["token"].strip())
+        return redirect(
+            "pulse:token", org=request.organization.slug, token=form.cleaned_data["token"].strip()
+        )
     return render(request, "pulse/worker_index.html", {"form": form})
 
 
@@ -303,7 +420,9 @@ def _answered_cookie(survey: Survey, round_: Round) -> str:
     return f"pulse_{survey.pk}_{round_.pk}"
 
 
-def _answer(request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken | None) -> HttpResponse:
+def _answer(
+    request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken | None
+) -> HttpResponse:
     round_ = survey.current_round()
     if round_ is None:
         return render(request, "pulse/closed.html", {"survey": survey}, status=410)
@@ -312,42 +431,66 @@ def _answer(request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken
     if request.method == "POST" and form.is_valid():
         role = form.cleaned_data.get("role_group") or ""
         try:
-            do_submit(survey, round_, unit, role, form.answers(), form.cleaned_data.get("comment", ""), token)
+            do_submit(
+                survey,
+                round_,
+                unit,
+                role,
+                form.answers(),
+                form.cleaned_data.get("comment", ""),
+                token,
+            )
         except TokenUsed:
-            return render(request, "pulse/closed.html", {"survey": survey, "used": True}, status=410)
+            raise Http404 from None  # a used invitation looks exactly like an unknown one
         except AnswerError:
             form.add_error(None, _("Some questions need an answer."))
         else:
             response = redirect("pulse:thanks", org=request.organization.slug)
             # A reminder on this device only, so a shared link is not answered twice by accident.
-            response.set_signed_cookie(_answered_cookie(survey, round_), "1", salt=_ANSWERED_SALT,
-                                       max_age=60 * 60 * 24 * 120, httponly=True, samesite="Lax")
+            response.set_signed_cookie(
+                _answered_cookie(survey, round_),
+                "1",
+                salt=_ANSWERED_SALT,
+                max_age=60 * 60 * 24 * 120,
+                httponly=True,
+                samesite="Lax",
+            )
             return response
     already = False
     try:
-        already = bool(request.get_signed_cookie(_answered_cookie(survey, round_), salt=_ANSWERED_SALT))
+        already = bool(
+            request.get_signed_cookie(_answered_cookie(survey, round_), salt=_ANSWERED_SALT)
+        )
     except (KeyError, signing.BadSignature):
         already = False
-    return render(request, "pulse/answer.html", {"survey": survey, "unit": unit, "form": form, "round": round_,
-                                                 "already": already},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "pulse/answer.html",
+        {"survey": survey, "unit": unit, "form": form, "round": round_, "already": already},
+        status=400 if form.errors else 200,
+    )
 
 
 @portal_view
 def answer_link(request: HttpRequest, key: str) -> HttpResponse:
-    link = get_object_or_404(SurveyLink.objects.select_related("survey", "unit"), key=key,
-                             survey__organization=request.organization)
+    link = get_object_or_404(
+        SurveyLink.objects.select_related("survey", "unit"),
+        key=key,
+        survey__organization=request.organization,
+        survey__mode=Survey.Mode.LINK,
+    )
     return _answer(request, link.survey, link.unit, None)
 
 
 @portal_view
 def answer_token(request: HttpRequest, token: str) -> HttpResponse:
-    row = SurveyToken.objects.select_related("survey", "unit").filter(
-        digest=SurveyToken.hash(token), survey__organization=request.organization).first()
-    if row is None:
-        raise Http404
-    if row.used:
-        return render(request, "pulse/closed.html", {"survey": row.survey, "used": True}, status=410)
+    row = (
+        SurveyToken.objects.select_related("survey", "unit")
+        .filter(digest=SurveyToken.hash(token), survey__organization=request.organization)
+        .first()
+    )
+    if row is None or row.used or not row.survey.by_invitation:
+        raise Http404  # used, unknown or not an invitation survey: the same page, so use cannot be watched
     return _answer(request, row.survey, row.unit, row)
 
 

@@ -595,31 +595,42 @@ PULSE_COVERED = apps.is_installed("respite.pulse")
 
 
 def _pulse(w: World):
-    from respite.pulse.models import Comment, CustomItem, Round, Survey, SurveyLink, Unit, do_submit
+    from respite.pulse.models import (
+        Comment,
+        CustomItem,
+        Round,
+        Survey,
+        SurveyToken,
+        Unit,
+        do_submit,
+    )
+    from respite.pulse.releases import do_release
 
     v, org = value, w.org
     unit = Unit.objects.create(organization=org, name=v("pulse.Unit.name"))
     survey = Survey.objects.create(organization=org, title=v("pulse.Survey.title"), instruments=["burnout"],
-                                   work_items=["workload"], allow_comments=True, status=Survey.Status.OPEN)
+                                   work_items=["workload"], allow_comments=True, status=Survey.Status.OPEN,
+                                   mode=Survey.Mode.INVITATION)
     CustomItem.objects.create(survey=survey, text_en=v("pulse.CustomItem.text_en"),
                               text_es=v("pulse.CustomItem.text_es"))
     today = timezone.localdate()
     rnd = Round.objects.create(survey=survey, number=1, starts_on=today - timedelta(days=1),
                                ends_on=today + timedelta(days=6))
-    link = SurveyLink.objects.create(survey=survey, unit=unit)
+    (invitation,) = SurveyToken.issue(survey, unit, 1)
     # Enough respondents for comments to be shown (k_text), one comment through the real submit path.
     items = [item for _heading, part in survey.parts() for item in part]
     for i in range(survey.k_text()):
         answers = {item.field_name: sorted(item.values)[i % len(item.values)] for item in items}
         do_submit(survey, rnd, unit, "", answers, v("pulse.Comment.text") if i == 0 else "")
-    assert Comment.objects.filter(round=rnd).count() == 1
+    do_release(survey, rnd, final=True)  # comments and figures are shown only once released
+    assert Comment.objects.filter(round=rnd, release__isnull=False).count() == 1
     o, s = f"/o/{org.slug}/pulse", f"/staff/o/{org.slug}/pulse"
     w.page("pulse_index", "admin", f"{s}/")
     w.page("pulse_units", "admin", f"{s}/units/")
     w.page("pulse_survey", "admin", f"{s}/surveys/{survey.pk}/")
     w.page("pulse_survey_es", "admin", f"{s}/surveys/{survey.pk}/", "es")
     w.page("pulse_dashboard", "admin", f"{s}/surveys/{survey.pk}/dashboard/")
-    w.page("pulse_answer", "worker", f"{o}/s/{link.key}/")
+    w.page("pulse_answer", "worker", f"{o}/t/{invitation}/")
     w.pdfs["pulse_pdf"] = ("admin", f"{s}/surveys/{survey.pk}/export.pdf")
 
 

@@ -23,16 +23,28 @@ def figure(f, kind: str):
     if f is None:
         return "—"
     if f.suppressed:
-        return format_html('<span class="suppressed" title="{}">{} <span class="pulse-hidden-reason">{}</span></span>',
-                           f.note, _("Hidden"), f.note)
+        return format_html(
+            '<span class="suppressed" title="{}">{} <span class="pulse-hidden-reason">{}</span></span>',
+            f.note,
+            _("Hidden"),
+            f.note,
+        )
     if f.value is None:
         return format_html('<span class="pulse-empty">{}</span>', f.note or "—")
     ci = ""
     if f.low is not None and f.high is not None:
-        ci = format_html(' <span class="pulse-ci">({} – {})</span>', _fmt(f.low, kind), _fmt(f.high, kind))
-    acc = format_html(' <span class="pulse-acc" title="{}">± {}</span>',
-                      _("privacy noise: 95% of the time the shown value is within this of the exact one"),
-                      _fmt(f.accuracy, kind)) if f.accuracy else ""
+        ci = format_html(
+            ' <span class="pulse-ci">({} – {})</span>', _fmt(f.low, kind), _fmt(f.high, kind)
+        )
+    acc = (
+        format_html(
+            ' <span class="pulse-acc" title="{}">± {}</span>',
+            _("privacy noise: 95% of the time the shown value is within this of the exact one"),
+            _fmt(f.accuracy, kind),
+        )
+        if f.accuracy
+        else ""
+    )
     n = format_html(' <span class="pulse-n">n={}</span>', f.n) if kind != "count" else ""
     return format_html('<span class="pulse-value">{}</span>{}{}{}', _fmt(f.value, kind), ci, acc, n)
 

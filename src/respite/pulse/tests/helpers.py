@@ -27,7 +27,7 @@ def audit(struct: Structure, released: list[CellKey], counts: dict, k: int) -> l
             problems.append(f"released {c} has n={n}")
     cells = list(sets)
     for i, a in enumerate(cells):
-        for b in cells[i + 1:]:
+        for b in cells[i + 1 :]:
             for diff in (sets[a] - sets[b], sets[b] - sets[a]):
                 d = sum(counts[x] for x in diff)
                 if 0 < d < k:

@@ -18,9 +18,17 @@ def data(org):
     units = make_units(org, {"Hospital": None, "ICU": "Hospital", "ER": "Hospital"})
     survey = make_survey(org, rounds=3)
     r1, r2, r3 = survey.rounds.all()
-    populate(survey, {(r1, units["ICU"], "nurse"): 9, (r1, units["ER"], "nurse"): 7,
-                      (r2, units["ICU"], "nurse"): 2, (r2, units["ER"], "physician"): 11,
-                      (r3, units["ICU"], "nurse"): 10, (r3, units["ER"], "nurse"): 10})
+    populate(
+        survey,
+        {
+            (r1, units["ICU"], "nurse"): 9,
+            (r1, units["ER"], "nurse"): 7,
+            (r2, units["ICU"], "nurse"): 2,
+            (r2, units["ER"], "physician"): 11,
+            (r3, units["ICU"], "nurse"): 10,
+            (r3, units["ER"], "nurse"): 10,
+        },
+    )
     return survey, units
 
 
@@ -43,15 +51,28 @@ def test_dashboard_rows_hide_small_cells_and_bad_filters_are_422(org, org_admin,
     survey, units = data
     c = client_for(org_admin)
     r2 = survey.rounds.get(number=2)
-    body = c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard",
-                 {"round": r2.pk, "measure": "burnout_rate"}).json()
+    body = c.get(
+        f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard",
+        {"round": r2.pk, "measure": "burnout_rate"},
+    ).json()
     icu = [row for row in body["rows"] if row["section"] == "units" and row["unit"] == "ICU"]
     assert icu and icu[0]["suppressed"] and icu[0]["n"] is None and icu[0]["value"] is None
     for row in body["rows"]:
         assert row["suppressed"] or row["n"] in (None, 0) or row["n"] >= 5
-    assert c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard", {"measure": "x"}).status_code == 422
-    assert c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard", {"unit": 999}).status_code == 422
-    assert c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard", {"round": "x"}).status_code == 422
+    assert (
+        c.get(
+            f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard", {"measure": "x"}
+        ).status_code
+        == 422
+    )
+    assert (
+        c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard", {"unit": 999}).status_code
+        == 422
+    )
+    assert (
+        c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/dashboard", {"round": "x"}).status_code
+        == 422
+    )
     csv_text = c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/export.csv").content.decode()
     assert csv_text.startswith("section,round,unit")
     assert "answers" not in csv_text
@@ -60,7 +81,11 @@ def test_dashboard_rows_hide_small_cells_and_bad_filters_are_422(org, org_admin,
 def test_measure_hooks_for_assessments(org, data):
     survey, _ = data
     choices = dict(reporting.measure_choices(org))
-    assert "burnout_rate" in choices and "item:burnout:1" in choices and "item:work:workload" in choices
+    assert (
+        "burnout_rate" in choices
+        and "item:burnout:1" in choices
+        and "item:work:workload" in choices
+    )
     r1, r2, r3 = survey.rounds.all()
     result = reporting.measure_before_after(org, "burnout_rate", r3.starts_on)
     assert set(result) == {"label", "before", "after"}

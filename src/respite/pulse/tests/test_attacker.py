@@ -20,7 +20,14 @@ from respite.pulse.tests.helpers import audit
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["physician", "nurse", "environmental_services", "medical_assistant", "community_health_worker", "other"]
+ROLES = [
+    "physician",
+    "nurse",
+    "environmental_services",
+    "medical_assistant",
+    "community_health_worker",
+    "other",
+]
 
 
 def build_org(org):
@@ -34,12 +41,19 @@ def build_org(org):
     rng = random.Random(2024)
     # 1,000 workers with skewed unit sizes and roles (small units and rare roles on purpose).
     weights = {u: rng.choice([1, 2, 3, 8, 15, 30]) for u in units.values()}
-    workers = [(rng.choices(list(weights), weights=list(weights.values()))[0],
-                rng.choices(ROLES + [""], weights=[2, 10, 2, 2, 1, 1, 1])[0]) for _ in range(1000)]
+    workers = [
+        (
+            rng.choices(list(weights), weights=list(weights.values()))[0],
+            rng.choices(ROLES + [""], weights=[2, 10, 2, 2, 1, 1, 1])[0],
+        )
+        for _ in range(1000)
+    ]
     for n, rnd in enumerate(survey.rounds.all()):
         sizes: dict = {}
         for unit, role in workers:
-            if rng.random() < (0.9, 0.55, 0.3)[n]:  # response rate falls: round-to-round differences
+            if (
+                rng.random() < (0.9, 0.55, 0.3)[n]
+            ):  # response rate falls: round-to-round differences
                 sizes[(rnd, unit, role)] = sizes.get((rnd, unit, role), 0) + 1
         populate(survey, sizes, seed=n)
     return survey, units
@@ -67,7 +81,11 @@ def test_differencing_attacker_cannot_isolate_anyone(org, org_admin):
         if row["section"] in ("before", "after"):
             on = query["on"]
             rs = sorted(rounds, key=lambda r: r["starts_on"])
-            ids = tuple(r["id"] for r in rs if (r["ends_on"] < on if row["section"] == "before" else r["starts_on"] >= on))
+            ids = tuple(
+                r["id"]
+                for r in rs
+                if (r["ends_on"] < on if row["section"] == "before" else r["starts_on"] >= on)
+            )
             key = CellKey(ids, ROOT, ALL)
         elif row["section"] == "benchmark":
             return
@@ -81,8 +99,12 @@ def test_differencing_attacker_cannot_isolate_anyone(org, org_admin):
     queries = []
     for measure in ("respondents", "burnout_rate", "item:work:voice"):
         for rnd in rounds:
-            queries += [{"measure": measure, "round": rnd["id"], "role": g} for g in role_ids.values()]
-            queries += [{"measure": measure, "round": rnd["id"], "unit": u} for u in unit_ids.values()]
+            queries += [
+                {"measure": measure, "round": rnd["id"], "role": g} for g in role_ids.values()
+            ]
+            queries += [
+                {"measure": measure, "round": rnd["id"], "unit": u} for u in unit_ids.values()
+            ]
             queries.append({"measure": measure, "round": rnd["id"]})
         queries += [{"measure": measure, "on": on} for on in dates if on]
     for query in queries:
@@ -90,19 +112,29 @@ def test_differencing_attacker_cannot_isolate_anyone(org, org_admin):
         for row in body["rows"]:
             learn(row, query)
     for rnd in rounds:
-        text = c.get(f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/export.csv", {"round": rnd["id"]}).content
+        text = c.get(
+            f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/export.csv", {"round": rnd["id"]}
+        ).content
         for row in csv.DictReader(io.StringIO(text.decode())):
             if row["suppressed"] == "True":
                 assert row["n"] == "" and row["value"] == ""
 
     # Ground truth the attacker does not have: respondents per round x unit x role.
-    counts = {(r, u, g): n for r, u, g, n in Rollup.objects.filter(measure="respondents").values_list(
-        "round_id", "unit_id", "role_group", "n")}
+    counts = {
+        (r, u, g): n
+        for r, u, g, n in Rollup.objects.filter(measure="respondents").values_list(
+            "round_id", "unit_id", "role_group", "n"
+        )
+    }
     struct = reporting.structure(survey)
     assert len(released) > 40, "the attacker must have something to work with"
     assert audit(struct, list(released), counts, k) == []
 
     # The generated organization is adversarial: releasing every group of >= k would leak.
-    naive = [c for r in struct.rounds for c in struct.single_cells(r)
-             if sum(n for a, n in counts.items() if struct.covers(c, a)) >= k]
+    naive = [
+        c
+        for r in struct.rounds
+        for c in struct.single_cells(r)
+        if sum(n for a, n in counts.items() if struct.covers(c, a)) >= k
+    ]
     assert audit(struct, naive, counts, k)

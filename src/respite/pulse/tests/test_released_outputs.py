@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from respite.core.testing import make_org
 from respite.pulse import reporting
 from respite.pulse.models import Unit, add_to_rollups
-from respite.pulse.tests.factories import make_survey
+from respite.pulse.tests.factories import make_survey, release_all
 from respite.pulse.tests.helpers import audit
 
 ROLES = ["nurse", "physician", "other"]
@@ -32,15 +32,27 @@ def scenario(draw):
                 n = draw(st.one_of(st.just(0), st.integers(1, 4), st.integers(5, 14)))
                 if n:
                     cells[(r, u, g)] = n
-    filters = draw(st.lists(st.tuples(st.integers(0, n_rounds - 1), st.one_of(st.none(), st.integers(0, n_units - 1)),
-                                      st.one_of(st.none(), st.sampled_from(ROLES)), st.booleans()),
-                            min_size=1, max_size=4))
+    filters = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, n_rounds - 1),
+                st.one_of(st.none(), st.integers(0, n_units - 1)),
+                st.one_of(st.none(), st.sampled_from(ROLES)),
+                st.booleans(),
+            ),
+            min_size=1,
+            max_size=4,
+        )
+    )
     return parents, n_rounds, cells, filters
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=scenario())
 def test_every_released_output_is_safe(data):
     parents, n_rounds, cells, filters = data
@@ -48,7 +60,11 @@ def test_every_released_output_is_safe(data):
     org = make_org(role_groups=ROLES)
     units = []
     for i, p in enumerate(parents):
-        units.append(Unit.objects.create(organization=org, name=f"U{i}", parent=units[p] if p is not None else None))
+        units.append(
+            Unit.objects.create(
+                organization=org, name=f"U{i}", parent=units[p] if p is not None else None
+            )
+        )
     survey = make_survey(org, rounds=n_rounds)
     rounds = list(survey.rounds.order_by("starts_on"))
     rows = []
@@ -57,15 +73,26 @@ def test_every_released_output_is_safe(data):
         rows.append((rid, uid, g, "respondents", n, n, n))
         rows.append((rid, uid, g, "burnout_rate", n, n // 2, n // 2))
     add_to_rollups(rows)
+    release_all(survey)
     struct = reporting.structure(survey)
     counts = {(rounds[r].pk, units[u].pk, g): n for (r, u, g), n in cells.items()}
     k = survey.k()
     shown = set()
     for r, u, g, with_date in filters:
         on = rounds[r].starts_on if with_date else None
-        dash = reporting.dashboard(survey, "burnout_rate", round_id=rounds[r].pk,
-                                   unit_id=units[u].pk if u is not None else None, role=g, intervention=on)
-        figures = [f for _r, f in dash.trend] + [f for _u, _d, f in dash.units] + [f for _g, _l, f in dash.roles]
+        dash = reporting.dashboard(
+            survey,
+            "burnout_rate",
+            round_id=rounds[r].pk,
+            unit_id=units[u].pk if u is not None else None,
+            role=g,
+            intervention=on,
+        )
+        figures = (
+            [f for _r, f in dash.trend]
+            + [f for _u, _d, f in dash.units]
+            + [f for _g, _l, f in dash.roles]
+        )
         figures += [f for _u, _d, figs in dash.heatmap for f in figs] + [dash.organization]
         if dash.evaluation:
             figures += [dash.evaluation["before"], dash.evaluation["after"]]
@@ -75,7 +102,11 @@ def test_every_released_output_is_safe(data):
                 shown.add(f.key)
         for row in dash.rows():
             assert row["suppressed"] or row["n"] is None or row["n"] == 0 or row["n"] >= k
-        hook = reporting.measure_before_after(org, "burnout_rate", rounds[r].starts_on + timedelta(days=1))
+        hook = reporting.measure_before_after(
+            org, "burnout_rate", rounds[r].starts_on + timedelta(days=1)
+        )
         for side in ("before", "after"):
-            assert hook[side]["suppressed"] or hook[side]["n"] in (None, 0) or hook[side]["n"] >= k  # 0 names nobody
+            assert (
+                hook[side]["suppressed"] or hook[side]["n"] in (None, 0) or hook[side]["n"] >= k
+            )  # 0 names nobody
     assert audit(struct, sorted(shown, key=lambda c: c.token()), counts, k) == []
