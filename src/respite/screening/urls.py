@@ -11,6 +11,7 @@ urlpatterns = [
     path("results/<uuid:pk>/save/", views.save, name="save"),
     path("my/", views.code_login, name="code_login"),
     path("my/history/", views.history, name="history"),
+    path("my/space/", views.history, name="my_space"),
     path("my/history/chart.svg", views.history_chart, name="chart"),
     path("my/delete/", views.delete_all, name="delete_all"),
     path("my/sign-out/", views.code_logout, name="code_logout"),

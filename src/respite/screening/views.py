@@ -3,10 +3,10 @@ session that took the screening or with the worker's access code."""
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from respite.core import privacy
 from respite.core.portal import client_language, portal_view
 from respite.core.resources import crisis_options
-from respite.screening import charts, instruments, recommendations
+from respite.screening import charts, instruments, recommendations, routing
+from respite.screening.instruments import tr
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm
 from respite.screening.models import Screening
 
@@ -145,14 +146,23 @@ def result(request: HttpRequest, pk) -> HttpResponse:
     screening = get_screening_for_worker(request, pk)
     results = screening.scored()
     lang = client_language(request)
+    needs = routing.needs_for(results)
+    org = request.organization
+    # The page order is the routing promise: crisis options, the result in plain words, the
+    # organization's own people, matched services, then self-care.
     context = {
         "screening": screening,
         "results": [r.as_dict(lang) for r in results],
         "crisis": screening.crisis,
         "crisis_options": crisis_options(lang) if screening.crisis else [],
-        "recommendations": recommendations.for_tier(screening.tier, screening.role_group, lang),
+        "needs": [tr(n.label, lang) for n in needs],
+        "safety_check": any(n.id == "safety_check" for n in needs) and not screening.crisis,
+        "own_people": routing.own_people(org, needs, screening.tier),
+        "services": routing.matched_services(org, needs, tier=screening.tier, role_group=screening.role_group,
+                                             language=lang),
+        "recommendations": recommendations.for_tier(screening.tier, screening.role_group, lang,
+                                                     own=routing.available_kinds(org)),
         "signed_in": bool(request.session.get(SESSION_CODE)),
-        "result_panels": [t for c in apps.get_app_configs() for t in getattr(c, "respite_result_panels", [])],
     }
     return render(request, "screening/result.html", context)
 
@@ -162,13 +172,29 @@ def result(request: HttpRequest, pk) -> HttpResponse:
 def save(request: HttpRequest, pk) -> HttpResponse:
     """Save a screening under a new access code, shown once on this page and never again."""
     screening = get_screening_for_worker(request, pk)
+    then_share = request.POST.get("then") == "share"
     if screening.access_code_id:
-        return redirect("screening:history", org=request.organization.slug)
+        return redirect("screening:my_space", org=request.organization.slug)
+    signed_in = _session_code(request)
+    if signed_in is not None:  # one worker, one code: a signed-in worker never gets a second one
+        screening.save_under(signed_in)
+        messages.success(request, _("Saved to your space."))
+        return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
     with transaction.atomic():
         words, code = privacy.new_access_code(request.organization)
         screening.save_under(code)
     request.session[SESSION_CODE] = str(code.pk)
-    return render(request, "screening/code_shown.html", {"code": words, "screening": screening})
+    # "Save first, then share": the code page carries the share form, so the worker goes straight on.
+    return render(request, "screening/code_shown.html", {"code": words, "screening": screening,
+                                                          "then_share": then_share})
+
+
+def _session_code(request: HttpRequest) -> privacy.AccessCode | None:
+    code_id = request.session.get(SESSION_CODE)
+    if not code_id:
+        return None
+    return (privacy.AccessCode.objects.filter(pk=code_id)
+            .filter(Q(organization=request.organization) | Q(organization__isnull=True)).first())
 
 
 def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> int | None:

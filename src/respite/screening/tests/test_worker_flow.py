@@ -63,14 +63,14 @@ def test_crisis_answer_shows_crisis_options_before_any_score(client, org):
     answers = {f"phq9__{i}": 0 for i in range(1, 9)} | {"phq9__9": 1}
     body = client.post(f"/o/{org.slug}/screenings/phq9/", answers, follow=True).content.decode()
     crisis_at = body.index("Help is available right now")
-    assert crisis_at < body.index("Your scores") and crisis_at < body.index("<h1>Your results")
+    assert crisis_at < body.index("result-summary") and crisis_at < body.index("<h1>Your results")
     assert 'href="tel:988"' in body and 'href="sms:988"' in body and "741741" in body
 
 
 def test_cssrs_risk_answer_shows_crisis_first(client, org):
     body = client.post(f"/o/{org.slug}/screenings/cssrs/", {"cssrs__1": 1, "cssrs__2": 0, "cssrs__6": 0},
                        follow=True).content.decode()
-    assert body.index("Help is available right now") < body.index("Your scores")
+    assert body.index("Help is available right now") < body.index("result-summary")
 
 
 def test_results_are_private_to_the_session_that_took_them(client, org):
