@@ -182,6 +182,8 @@ def share(request: HttpRequest, pk) -> HttpResponse:
             access_code_id=screening.access_code_id,
             screening=screening,
             tier=screening.tier,
+            # Moderate or high C-SSRS risk reaches the counselor flagged urgent, top of the queue.
+            urgent=screening.results.filter(instrument="cssrs", band__in=["moderate", "high"]).exists(),
             opened_at=now,
             awaiting_reply_since=now,
         )

@@ -9,10 +9,12 @@ class ScreeningConfig(AppConfig):
     # Links this app adds to a portal's navigation: (url name, label). See core.context_processors.
     respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My results"))]
     respite_api = ("", "respite.screening.api.router")
-    respite_urls = [("o/<slug:org>/", "respite.screening.urls")]
+    respite_urls = [("o/<slug:org>/", "respite.screening.urls"), ("", "respite.screening.pwa_urls")]
 
     def ready(self) -> None:
         # Validate every instrument file at start-up: a broken file must stop the server, not a worker.
         from respite.screening.instruments import registry
+        from respite.screening.routing import table
 
         registry()
+        table()  # every instrument, band and flag must have a route

@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.crypto import EncryptedTextField
 from respite.core.models import AccessCode, Organization
 from respite.screening import instruments
 
@@ -92,3 +93,28 @@ class ScreeningResult(models.Model):
 
     def rescore(self) -> instruments.Result:
         return instruments.get(self.instrument).score(self.answers)
+
+
+class SafetyPlan(models.Model):
+    """A worker's safety plan, in the Stanley-Brown structure, kept under their access code.
+
+    Every section is the worker's own words, encrypted at rest; only the holder of the code reads it.
+    ``updated_on`` is the day only.
+    """
+
+    SECTIONS = ("warning_signs", "coping", "distractions", "helpers", "professionals", "environment", "reasons")
+
+    access_code = models.OneToOneField(AccessCode, on_delete=models.CASCADE, related_name="safety_plan")
+    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="+")
+    warning_signs = EncryptedTextField(_("My warning signs"), blank=True)
+    coping = EncryptedTextField(_("Things I can do on my own to take my mind off my problems"), blank=True)
+    distractions = EncryptedTextField(_("People and places that help me feel better"), blank=True)
+    helpers = EncryptedTextField(_("People I can ask for help"), blank=True)
+    professionals = EncryptedTextField(_("Professionals and services I can contact"), blank=True)
+    environment = EncryptedTextField(_("Making my surroundings safer"), blank=True)
+    reasons = EncryptedTextField(_("What matters most to me and is worth living for"), blank=True)
+    updated_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"safety plan {self.pk}"

@@ -13,6 +13,8 @@ urlpatterns = [
     path("my/history/", views.history, name="history"),
     path("my/space/", views.history, name="my_space"),
     path("my/history/chart.svg", views.history_chart, name="chart"),
+    path("my/safety-plan/", views.safety_plan, name="safety_plan"),
+    path("my/safety-plan/edit/", views.safety_plan_edit, name="safety_plan_edit"),
     path("my/delete/", views.delete_all, name="delete_all"),
     path("my/sign-out/", views.code_logout, name="code_logout"),
 ]

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,10 +19,16 @@ from respite.core.portal import client_language, portal_view
 from respite.core.resources import crisis_options
 from respite.screening import charts, instruments, recommendations, routing
 from respite.screening.instruments import tr
-from respite.screening.forms import AnswersForm, CodeForm, DeleteForm
-from respite.screening.models import Screening
+from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
+from respite.screening.models import SafetyPlan, Screening
 
-CHECKIN = ("phq2", "gad2", "burnout")
+CHECKIN = ("phq2", "gad2", "burnout", "selfharm")
+# Items a check-in instrument shares with a follow-up: answered once, carried into the follow-up
+# (the self-harm question is PHQ-9 item 9). The short instrument is then not stored separately.
+SHARED_ITEMS = {("selfharm", "phq9"): ("9",)}
+RISK_FOLLOW_UP = "cssrs"
+RISK_LEVELS = ("high", "moderate", "low")  # C-SSRS bands with their own next steps on the result page
+SAFETY_PLAN_LEVELS = ("high", "moderate")
 SESSION_SCREENINGS = "respite_screenings"
 SESSION_CODE = "respite_access_code"
 _CARRY_SALT = "respite.screening.checkin"
@@ -75,17 +82,21 @@ def checkin(request: HttpRequest) -> HttpResponse:
         except signing.BadSignature:
             messages.error(request, _("That page expired. Please start the check-in again."))
             return redirect("screening:checkin", org=request.organization.slug)
-        parts = [(reg[f], [it for it in reg[f].items if it.id not in carry["answers"].get(s, {})])
-                 for s, f in carry["follow_ups"].items()]
+        carried = _carried(carry["answers"], carry["follow_ups"])
+        parts = [(reg[f], [it for it in reg[f].items if it.id not in carried[f]]) for f in carry["follow_ups"].values()]
         form = AnswersForm(parts, request.POST)
         results = None
         if form.is_valid():
-            carried = {f: carry["answers"][s] for s, f in carry["follow_ups"].items()}
             results = _score_form(form, list(carry["follow_ups"].values()), carried)
         if results is None:
-            return render(request, "screening/take.html", {"form": form, "step": 2, "carry": request.POST["carry"],
-                                                            "title": _("A few more questions")}, status=400)
-        others = [reg[i].score(a) for i, a in carry["answers"].items() if i not in carry["follow_ups"]]
+            return render(request, "screening/take.html", {**_step2_context(request, carry), "form": form,
+                                                            "carry": request.POST["carry"]}, status=400)
+        # A check-in instrument whose answers all live on in a follow-up is not stored twice.
+        follow_ups = carry["follow_ups"]
+        absorbed = {s for s, f in follow_ups.items() if set(carry["answers"][s]) <= set(carried[f])}
+        absorbed |= {src for (src, f), items in SHARED_ITEMS.items()
+                     if f in follow_ups.values() and set(carry["answers"].get(src, {})) <= set(items)}
+        others = [reg[i].score(a) for i, a in carry["answers"].items() if i not in absorbed]
         return _create(request, [*results, *others], carry.get("role_group", ""))
 
     form = AnswersForm(first, request.POST, role_choices=_role_choices(request))
@@ -95,15 +106,35 @@ def checkin(request: HttpRequest) -> HttpResponse:
                       status=400)
     role_group = form.cleaned_data.get("role_group", "")
     follow_ups = {r.instrument.id: r.follow_up for r in results if r.follow_up}
-    if not follow_ups or any(r.crisis for r in results):
+    if any(r.crisis for r in results):
+        # A risk answer: grade it with the C-SSRS now, and only that (crisis options head its page).
+        follow_ups = {r.instrument.id: r.follow_up for r in results if r.crisis and r.follow_up == RISK_FOLLOW_UP}
+    if not follow_ups:
         return _create(request, results, role_group)
-    carry = signing.dumps({"answers": {r.instrument.id: r.answers for r in results}, "follow_ups": follow_ups,
-                           "role_group": role_group}, salt=_CARRY_SALT)
-    parts = [(reg[f], [it for it in reg[f].items if it.id not in next(r.answers for r in results
-                                                                          if r.instrument.id == s)])
-             for s, f in follow_ups.items()]
-    return render(request, "screening/take.html", {"form": AnswersForm(parts), "step": 2, "carry": carry,
-                                                    "title": _("A few more questions")})
+    data = {"answers": {r.instrument.id: r.answers for r in results}, "follow_ups": follow_ups,
+            "role_group": role_group}
+    carried = _carried(data["answers"], follow_ups)
+    parts = [(reg[f], [it for it in reg[f].items if it.id not in carried[f]]) for f in follow_ups.values()]
+    return render(request, "screening/take.html", {**_step2_context(request, data), "form": AnswersForm(parts),
+                                                    "carry": signing.dumps(data, salt=_CARRY_SALT)})
+
+
+def _carried(answers: dict[str, dict], follow_ups: dict[str, str]) -> dict[str, dict]:
+    """Answers already given that count for each follow-up: its screener's, and shared items."""
+    reg = instruments.registry()
+    # A screener's items are the first items of its follow-up (PHQ-2 -> PHQ-9), under the same ids.
+    carried = {f: {i: v for i, v in answers.get(s, {}).items() if i in {it.id for it in reg[f].items}}
+               for s, f in follow_ups.items()}
+    for (src, f), items in SHARED_ITEMS.items():
+        if f in carried and src in answers:
+            carried[f].update({i: answers[src][i] for i in items if i in answers[src]})
+    return carried
+
+
+def _step2_context(request: HttpRequest, carry: dict) -> dict:
+    risk = RISK_FOLLOW_UP in carry["follow_ups"].values()
+    return {"step": 2, "title": _("A few safety questions") if risk else _("A few more questions"),
+            "crisis_options": crisis_options(client_language(request)) if risk else []}
 
 
 @portal_view
@@ -148,6 +179,8 @@ def result(request: HttpRequest, pk) -> HttpResponse:
     lang = client_language(request)
     needs = routing.needs_for(results)
     org = request.organization
+    cssrs = next((r for r in results if r.instrument.id == RISK_FOLLOW_UP), None)
+    risk_level = cssrs.headline.band.id if cssrs else None
     # The page order is the routing promise: crisis options, the result in plain words, the
     # organization's own people, matched services, then self-care.
     context = {
@@ -157,6 +190,10 @@ def result(request: HttpRequest, pk) -> HttpResponse:
         "crisis_options": crisis_options(lang) if screening.crisis else [],
         "needs": [tr(n.label, lang) for n in needs],
         "safety_check": any(n.id == "safety_check" for n in needs) and not screening.crisis,
+        # A risk answer not yet graded leads on to the C-SSRS; a graded one shows its level's next steps.
+        "offer_cssrs": screening.crisis and cssrs is None,
+        "risk_level": risk_level if risk_level in RISK_LEVELS else None,
+        "offer_safety_plan": risk_level in SAFETY_PLAN_LEVELS,
         "own_people": routing.own_people(org, needs, screening.tier),
         "services": routing.matched_services(org, needs, tier=screening.tier, role_group=screening.role_group,
                                              language=lang),
@@ -270,11 +307,59 @@ def delete_all(request: HttpRequest) -> HttpResponse:
     privacy.AccessCode.objects.filter(pk=code_id).delete()  # cascades to every saved screening
     request.session.flush()
     messages.success(request, _("Everything saved under your code has been deleted."))
-    return redirect(reverse("portal", kwargs={"org": request.organization.slug}))
+    return _forget_device(redirect(reverse("portal", kwargs={"org": request.organization.slug})))
 
 
 @require_POST
 @portal_view
 def code_logout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
-    return redirect("portal", org=request.organization.slug)
+    return _forget_device(redirect("portal", org=request.organization.slug))
+
+
+def _forget_device(response: HttpResponse) -> HttpResponse:
+    """Drop what this browser kept for the worker (the offline copy of the safety plan)."""
+    response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+# --- Safety plan (Stanley-Brown) ------------------------------------------------------------------
+
+
+@portal_view
+def safety_plan(request: HttpRequest) -> HttpResponse:
+    """The worker's plan to read and print. The service worker keeps this page for offline use."""
+    code = _session_code(request)
+    plan = SafetyPlan.objects.filter(access_code=code).first() if code else None
+    if plan is None:
+        return redirect("screening:safety_plan_edit", org=request.organization.slug)
+    steps = [(plan._meta.get_field(s).verbose_name, getattr(plan, s)) for s in SafetyPlan.SECTIONS]
+    response = render(request, "screening/safety_plan.html", {
+        "plan": plan, "steps": steps, "crisis_options": crisis_options(client_language(request))})
+    response["Cache-Control"] = "private, no-store"  # the service worker's own cache is the only copy
+    return response
+
+
+@portal_view
+def safety_plan_edit(request: HttpRequest) -> HttpResponse:
+    """Write or change the plan. Saved under the worker's code; a worker with none gets one, once."""
+    code = _session_code(request)
+    plan = SafetyPlan.objects.filter(access_code=code).first() if code else None
+    form = SafetyPlanForm(request.POST if request.method == "POST" else None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        words = None
+        with transaction.atomic():
+            if code is None:
+                words, code = privacy.new_access_code(request.organization)
+            plan = form.save(commit=False)
+            plan.access_code, plan.organization = code, request.organization
+            plan.updated_on = timezone.localdate()
+            plan.save()
+        if words is not None:
+            request.session.cycle_key()
+            request.session[SESSION_CODE] = str(code.pk)
+            return render(request, "screening/safety_plan_saved.html", {"code": words})
+        messages.success(request, _("Your safety plan is saved."))
+        return redirect("screening:safety_plan", org=request.organization.slug)
+    return render(request, "screening/safety_plan_edit.html", {"form": form, "has_code": code is not None},
+                  status=400 if form.errors else 200)

@@ -13,8 +13,9 @@ from respite.screening.models import Screening
 pytestmark = pytest.mark.django_db
 
 
-def checkin_data(phq=(0, 0), gad=(0, 0), burnout=1, **extra):
-    data = {"phq2__1": phq[0], "phq2__2": phq[1], "gad2__1": gad[0], "gad2__2": gad[1], "burnout__1": burnout}
+def checkin_data(phq=(0, 0), gad=(0, 0), burnout=1, selfharm=0, **extra):
+    data = {"phq2__1": phq[0], "phq2__2": phq[1], "gad2__1": gad[0], "gad2__2": gad[1], "burnout__1": burnout,
+            "selfharm__9": selfharm}
     data.update(extra)
     return data
 
@@ -33,15 +34,18 @@ def test_positive_phq2_follows_up_with_the_rest_of_phq9(client, org):
     response = client.post(f"/o/{org.slug}/check-in/", checkin_data(phq=(2, 2)))
     body = response.content.decode()
     assert "A few more questions" in body
-    assert 'name="phq9__3"' in body and 'name="phq9__9"' in body
+    assert 'name="phq9__3"' in body
     assert 'name="phq9__1"' not in body  # already answered in the PHQ-2
+    assert 'name="phq9__9"' not in body  # already answered as the check-in's self-harm question
     carry = re.search(r'name="carry" value="([^"]+)"', body).group(1)
-    answers = {f"phq9__{i}": 1 for i in range(3, 9)} | {"phq9__9": 0}
+    answers = {f"phq9__{i}": 1 for i in range(3, 9)}
     response = client.post(f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **answers}, follow=True)
     results = response.content.decode()
     assert "PHQ-9" in results and "GAD-2" in results
     result = Screening.objects.get().results.get(instrument="phq9")
     assert result.score == 2 + 2 + 6 and result.band == "moderate"
+    assert result.answers["9"] == 0  # carried from the self-harm question
+    assert not Screening.objects.get().results.filter(instrument="selfharm").exists()  # counted once
 
 
 def test_missing_answers_are_marked_and_given_answers_kept(client, org):

@@ -41,3 +41,13 @@
     });
   });
 })();
+
+// Installable app: the service worker keeps the crisis page (and the worker's safety plan) offline.
+(function () {
+  "use strict";
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* offline support is optional */ });
+    });
+  }
+})();
