@@ -28,6 +28,8 @@ class CounselingConfig(AppConfig):
         ("volunteer_therapists", "respite.counseling.offers.therapists_available",
          "counseling/_own_therapists.html"),
     ]
+    # A section of the worker's My space page (see screening.views.my_space).
+    respite_my_space = "respite.counseling.views.my_space_section"
     respite_api = ("", "respite.counseling.api.router")
     respite_demo = "respite.counseling.demo.load"
 

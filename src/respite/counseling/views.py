@@ -142,7 +142,10 @@ def code_enter(request: HttpRequest) -> HttpResponse:
 @portal_view
 def new_code(request: HttpRequest) -> HttpResponse:
     """A fresh access code for a worker who never screened but wants to book. Shown once."""
-    words, code = privacy.new_access_code(request.organization)
+    next_url = _safe_next(request, redirect("counseling:therapists", org=request.organization.slug).url)
+    if _worker_code(request) is not None:  # one worker, one code: a signed-in worker keeps theirs
+        return redirect(next_url)
+    words, code = privacy.new_access_code(request.organization, client_language(request))
     request.session.cycle_key()
     request.session[SESSION_CODE] = str(code.pk)
     return render(
@@ -155,6 +158,17 @@ def new_code(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
+    """This worker's counselor conversations and therapist sessions, for the My space page."""
+    cases = Case.objects.filter(organization=request.organization, access_code=code).order_by("-opened_at")
+    engagements = (
+        Engagement.objects.filter(organization=request.organization, access_code=code)
+        .select_related("clinician")
+        .prefetch_related("bookings__slot")
+    )
+    return {"template": "counseling/_my_space.html", "cases": list(cases), "engagements": list(engagements)}
 
 
 # --- Sharing and the conversation ------------------------------------------------------------------

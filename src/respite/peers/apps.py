@@ -21,5 +21,7 @@ class PeersConfig(AppConfig):
     respite_own_people = [
         ("peer_support", "respite.peers.offers.peer_support_available", "peers/_own_peer_support.html"),
     ]
+    # A section of the worker's My space page (see screening.views.my_space).
+    respite_my_space = "respite.peers.views.my_space_section"
     respite_api = ("", "respite.peers.api.router")
     respite_demo = "respite.peers.demo.load"

@@ -7,7 +7,7 @@ class ScreeningConfig(AppConfig):
     label = "screening"
     verbose_name = _("Screening")
     # Links this app adds to a portal's navigation: (url name, label). See core.context_processors.
-    respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My results"))]
+    respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My space"))]
     respite_api = ("", "respite.screening.api.router")
     respite_urls = [("o/<slug:org>/", "respite.screening.urls"), ("", "respite.screening.pwa_urls")]
 

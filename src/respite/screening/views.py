@@ -3,6 +3,7 @@ session that took the screening or with the worker's access code."""
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -218,7 +220,7 @@ def save(request: HttpRequest, pk) -> HttpResponse:
         messages.success(request, _("Saved to your space."))
         return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
     with transaction.atomic():
-        words, code = privacy.new_access_code(request.organization)
+        words, code = privacy.new_access_code(request.organization, client_language(request))
         screening.save_under(code)
     request.session[SESSION_CODE] = str(code.pk)
     # "Save first, then share": the code page carries the share form, so the worker goes straight on.
@@ -262,7 +264,7 @@ def code_login(request: HttpRequest) -> HttpResponse:
             request, form, _("We could not find saved results for that code. Check the words and try again.")
         )
         if status is None:
-            return redirect("screening:history", org=request.organization.slug)
+            return redirect("screening:my_space", org=request.organization.slug)
     return render(request, "screening/code_login.html", {"form": form}, status=status)
 
 
@@ -275,14 +277,23 @@ def _code_screenings(request: HttpRequest):
 
 @portal_view
 def history(request: HttpRequest) -> HttpResponse:
-    screenings = _code_screenings(request)
-    if screenings is None:
+    """My space: everything saved under the worker's code, each with its status and next step.
+
+    Other apps add their sections through ``respite_my_space`` on their AppConfig: a dotted path to
+    ``section(request, code) -> {"template": ..., ...}``.
+    """
+    code = _session_code(request)
+    if code is None:
         return redirect("screening:code_login", org=request.organization.slug)
-    rows = []
-    for s in screenings.prefetch_related("results"):
-        rows.append({"screening": s, "results": [r.rescore().as_dict(client_language(request)) for r in s.results.all()]})
-    return render(request, "screening/history.html", {"rows": rows, "delete_form": DeleteForm(),
-                                                       "has_chart": charts.has_series(rows)})
+    screenings = Screening.objects.filter(access_code=code, organization=request.organization)
+    lang = client_language(request)
+    rows = [{"screening": s, "results": [r.rescore().as_dict(lang) for r in s.results.all()]}
+            for s in screenings.prefetch_related("results")]
+    sections = [import_string(c.respite_my_space)(request, code) for c in apps.get_app_configs()
+                if getattr(c, "respite_my_space", None)]
+    return render(request, "screening/history.html", {
+        "rows": rows, "delete_form": DeleteForm(), "has_chart": charts.has_series(rows), "sections": sections,
+        "has_plan": SafetyPlan.objects.filter(access_code=code).exists()})
 
 
 @portal_view
@@ -350,7 +361,7 @@ def safety_plan_edit(request: HttpRequest) -> HttpResponse:
         words = None
         with transaction.atomic():
             if code is None:
-                words, code = privacy.new_access_code(request.organization)
+                words, code = privacy.new_access_code(request.organization, client_language(request))
             plan = form.save(commit=False)
             plan.access_code, plan.organization = code, request.organization
             plan.updated_on = timezone.localdate()

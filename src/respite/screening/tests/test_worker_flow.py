@@ -101,7 +101,7 @@ def test_save_shows_code_once_and_stores_only_its_hash(client, org):
     # coming back with the code, from another device
     other = Client()
     response = other.post(f"/o/{org.slug}/my/", {"code": code.replace("-", " ").upper()}, follow=True)
-    assert response.status_code == 200 and "Your history" in response.content.decode()
+    assert response.status_code == 200 and "My space" in response.content.decode()
     assert code not in response.content.decode()  # never shown again
     chart = other.get(f"/o/{org.slug}/my/history/chart.svg")
     assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml" and b"<svg" in chart.content
