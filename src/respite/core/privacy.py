@@ -25,7 +25,11 @@ from respite.core.models import AccessCode, Organization, ThrottleCounter
 # The Spanish list is unique without its accents, so a code is hashed and checked accent-free and a
 # worker may type "acido" for "ácido".
 CODE_WORDS = 8
-_WORDLISTS: dict[str, list[str]] = {"en": Mnemonic("english").wordlist, "es": Mnemonic("spanish").wordlist}
+# The package ships the Spanish words decomposed (NFKD); show them composed, as a phone types them.
+_WORDLISTS: dict[str, list[str]] = {
+    lang: [unicodedata.normalize("NFC", w) for w in Mnemonic(name).wordlist]
+    for lang, name in (("en", "english"), ("es", "spanish"))
+}
 _WORDLIST: list[str] = _WORDLISTS["en"]
 
 
@@ -48,7 +52,7 @@ def keyed_hash(value: str, purpose: str) -> str:
 
 def normalize_code(raw: str) -> str | None:
     """Lower-case words joined by '-', or None when it cannot be a code (wrong word or count)."""
-    words = [_fold(w) for w in "".join(c if c.isalpha() else " " for c in (raw or "").lower()).split() if w]
+    words = [w for w in "".join(c if c.isalpha() else " " for c in _fold((raw or "").lower())).split() if w]
     if len(words) != CODE_WORDS or any(w not in _WORDSET for w in words):
         return None
     return "-".join(words)
