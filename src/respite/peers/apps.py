@@ -19,7 +19,11 @@ class PeersConfig(AppConfig):
     ]
     # Offered on a screening result when the program has active supporters (see screening.routing).
     respite_own_people = [
-        ("peer_support", "respite.peers.offers.peer_support_available", "peers/_own_peer_support.html"),
+        (
+            "peer_support",
+            "respite.peers.offers.peer_support_available",
+            "peers/_own_peer_support.html",
+        ),
     ]
     # A section of the worker's My space page (see screening.views.my_space).
     respite_my_space = "respite.peers.views.my_space_section"

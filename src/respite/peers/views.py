@@ -48,9 +48,9 @@ def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
     The session may then open each request's status page, as if the worker had typed the code there.
     """
     reqs = list(
-        SupportRequest.objects.filter(organization=request.organization, requester_code=code).order_by(
-            "-created_at"
-        )
+        SupportRequest.objects.filter(
+            organization=request.organization, requester_code=code
+        ).order_by("-created_at")
     )
     for req in reqs:
         _remember(request, req, "requester")

@@ -27,9 +27,12 @@ def _with_portal(request: HttpRequest) -> HttpRequest:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:  # noqa: ARG001 - Django's signature
     """A lost or stale CSRF cookie: explain, and offer to reload the page the form came from."""
     referer = request.headers.get("referer", "")
-    safe = url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure())
-    return render(_with_portal(request), "403_csrf.html", {"retry": referer if safe else ""}, status=403)
+    safe = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return render(
+        _with_portal(request), "403_csrf.html", {"retry": referer if safe else ""}, status=403
+    )
 
 
 class BrandedErrorMiddleware:
@@ -40,7 +43,11 @@ class BrandedErrorMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code == 405 and not response.content and not request.path.startswith("/api/"):
+        if (
+            response.status_code == 405
+            and not response.content
+            and not request.path.startswith("/api/")
+        ):
             branded = render(_with_portal(request), "405.html", status=405)
             branded["Allow"] = response.get("Allow", "")
             return branded

@@ -28,9 +28,15 @@ class Screening(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     access_code = models.ForeignKey(
-        AccessCode, null=True, blank=True, on_delete=models.CASCADE, related_name="screenings",
+        AccessCode,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="screenings",
         help_text=_("Set only when the worker chose to save under a code."),
     )
     role_group = models.CharField(max_length=40, blank=True)
@@ -55,15 +61,38 @@ class Screening(models.Model):
 
     @classmethod
     @transaction.atomic
-    def do_create(cls, results: list[instruments.Result], *, organization: Organization | None,
-                  role_group: str = "", language: str = "en") -> Screening:
+    def do_create(
+        cls,
+        results: list[instruments.Result],
+        *,
+        organization: Organization | None,
+        role_group: str = "",
+        language: str = "en",
+    ) -> Screening:
         crisis = any(r.crisis for r in results)
-        tier = "crisis" if crisis else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
-        screening = cls.objects.create(organization=organization, role_group=role_group, language=language[:5],
-                                       crisis=crisis, tier=tier)
+        tier = (
+            "crisis"
+            if crisis
+            else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
+        )
+        screening = cls.objects.create(
+            organization=organization,
+            role_group=role_group,
+            language=language[:5],
+            crisis=crisis,
+            tier=tier,
+        )
         ScreeningResult.objects.bulk_create(
-            ScreeningResult(screening=screening, position=n, instrument=r.instrument.id, answers=r.answers,
-                            score=r.headline.score, band=r.headline.band.id, tier=r.tier, crisis=r.crisis)
+            ScreeningResult(
+                screening=screening,
+                position=n,
+                instrument=r.instrument.id,
+                answers=r.answers,
+                score=r.headline.score,
+                band=r.headline.band.id,
+                tier=r.tier,
+                crisis=r.crisis,
+            )
             for n, r in enumerate(results)
         )
         return screening
@@ -102,13 +131,26 @@ class SafetyPlan(models.Model):
     ``updated_on`` is the day only.
     """
 
-    SECTIONS = ("warning_signs", "coping", "distractions", "helpers", "professionals", "environment", "reasons")
+    SECTIONS = (
+        "warning_signs",
+        "coping",
+        "distractions",
+        "helpers",
+        "professionals",
+        "environment",
+        "reasons",
+    )
 
-    access_code = models.OneToOneField(AccessCode, on_delete=models.CASCADE, related_name="safety_plan")
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE,
-                                     related_name="+")
+    access_code = models.OneToOneField(
+        AccessCode, on_delete=models.CASCADE, related_name="safety_plan"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     warning_signs = EncryptedTextField(_("My warning signs"), blank=True)
-    coping = EncryptedTextField(_("Things I can do on my own to take my mind off my problems"), blank=True)
+    coping = EncryptedTextField(
+        _("Things I can do on my own to take my mind off my problems"), blank=True
+    )
     distractions = EncryptedTextField(_("People and places that help me feel better"), blank=True)
     helpers = EncryptedTextField(_("People I can ask for help"), blank=True)
     professionals = EncryptedTextField(_("Professionals and services I can contact"), blank=True)

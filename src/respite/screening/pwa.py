@@ -25,7 +25,11 @@ PRECACHE_STATIC = ("respite/app.css", "respite/app.js", "favicon.svg", "respite/
 
 
 def _precache() -> list[str]:
-    return [reverse("crisis"), reverse("screening_pwa:offline"), *(static(p) for p in PRECACHE_STATIC)]
+    return [
+        reverse("crisis"),
+        reverse("screening_pwa:offline"),
+        *(static(p) for p in PRECACHE_STATIC),
+    ]
 
 
 @require_GET
@@ -33,10 +37,16 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     precache = _precache()
     # The version changes whenever the precache list (hashed static names in production) changes.
     version = hashlib.sha256(json.dumps(precache).encode()).hexdigest()[:12]
-    body = render(request, "screening/sw.js", {
-        "version": version, "precache": json.dumps(precache), "offline": json.dumps(reverse("screening_pwa:offline")),
-        "crisis": json.dumps(reverse("crisis")),
-    }).content
+    body = render(
+        request,
+        "screening/sw.js",
+        {
+            "version": version,
+            "precache": json.dumps(precache),
+            "offline": json.dumps(reverse("screening_pwa:offline")),
+            "crisis": json.dumps(reverse("crisis")),
+        },
+    ).content
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Cache-Control"] = "no-cache"  # browsers re-check the worker on every visit
     response["Service-Worker-Allowed"] = "/"
@@ -67,8 +77,12 @@ def manifest(request: HttpRequest, org: str) -> JsonResponse:
         "icons": [
             {"src": static("respite/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
             {"src": static("respite/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-            {"src": static("respite/icons/icon-512.png"), "sizes": "512x512", "type": "image/png",
-             "purpose": "maskable"},
+            {
+                "src": static("respite/icons/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
         ],
     }
     response = JsonResponse(data, content_type="application/manifest+json")

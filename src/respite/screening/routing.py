@@ -21,7 +21,11 @@ from respite.screening.instruments import tr
 
 ROUTING_FILE = Path(__file__).parent / "routing.yaml"
 OWN_KINDS = ("counselor", "volunteer_therapists", "peer_support")
-_NEED_LIST = {"type": "array", "items": {"type": "string", "pattern": "^[a-z_]+$"}, "uniqueItems": True}
+_NEED_LIST = {
+    "type": "array",
+    "items": {"type": "string", "pattern": "^[a-z_]+$"},
+    "uniqueItems": True,
+}
 SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -33,7 +37,11 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "label": BILINGUAL_TEXT,
                     "directory": {"type": "string", "minLength": 2},
-                    "own": {"type": "array", "items": {"enum": list(OWN_KINDS)}, "uniqueItems": True},
+                    "own": {
+                        "type": "array",
+                        "items": {"enum": list(OWN_KINDS)},
+                        "uniqueItems": True,
+                    },
                 },
                 "required": ["label", "directory", "own"],
                 "additionalProperties": False,
@@ -44,15 +52,26 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": {
                 "type": "object",
                 "properties": {
-                    "scales": {"type": "object", "additionalProperties": {
-                        "type": "object", "additionalProperties": _NEED_LIST}},
-                    "flags": {"type": "array", "items": {
+                    "scales": {
                         "type": "object",
-                        "properties": {"item": {"type": "string"}, "at_least": {"type": "integer"},
-                                       "needs": {**_NEED_LIST, "minItems": 1}},
-                        "required": ["item", "at_least", "needs"],
-                        "additionalProperties": False,
-                    }},
+                        "additionalProperties": {
+                            "type": "object",
+                            "additionalProperties": _NEED_LIST,
+                        },
+                    },
+                    "flags": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "item": {"type": "string"},
+                                "at_least": {"type": "integer"},
+                                "needs": {**_NEED_LIST, "minItems": 1},
+                            },
+                            "required": ["item", "at_least", "needs"],
+                            "additionalProperties": False,
+                        },
+                    },
                 },
                 "required": ["scales"],
                 "additionalProperties": False,
@@ -77,18 +96,24 @@ class Need:
 class Table:
     needs: dict[str, Need]
     bands: dict[tuple[str, str, str], tuple[str, ...]]  # (instrument, scale, band) -> needs
-    flags: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]]  # instrument -> (item, at_least, needs)
+    flags: dict[
+        str, tuple[tuple[str, int, tuple[str, ...]], ...]
+    ]  # instrument -> (item, at_least, needs)
 
 
 def load_table(path: Path = ROUTING_FILE) -> Table:
     data, index = load_yaml(path, SCHEMA)
-    needs = {nid: Need(nid, n["label"], n["directory"], tuple(n["own"]), rank)
-             for rank, (nid, n) in enumerate(data["needs"].items())}
+    needs = {
+        nid: Need(nid, n["label"], n["directory"], tuple(n["own"]), rank)
+        for rank, (nid, n) in enumerate(data["needs"].items())
+    }
     registry = instruments.registry()
     routes = data["instruments"]
     for inst_id in registry:
         if inst_id not in routes:
-            raise DataFileError(path, line_of(index, "instruments"), f"instrument '{inst_id}' has no route")
+            raise DataFileError(
+                path, line_of(index, "instruments"), f"instrument '{inst_id}' has no route"
+            )
     bands: dict[tuple[str, str, str], tuple[str, ...]] = {}
     flags: dict[str, tuple[tuple[str, int, tuple[str, ...]], ...]] = {}
     for inst_id, route in routes.items():
@@ -102,9 +127,15 @@ def load_table(path: Path = ROUTING_FILE) -> Table:
                 raise DataFileError(path, where, f"scale '{inst_id}.{scale.id}' has no route")
             for band in scale.bands:
                 if band.id not in listed:
-                    raise DataFileError(path, where, f"band '{inst_id}.{scale.id}.{band.id}' has no route")
+                    raise DataFileError(
+                        path, where, f"band '{inst_id}.{scale.id}.{band.id}' has no route"
+                    )
                 if band.tier == "crisis" and "crisis" not in listed[band.id]:
-                    raise DataFileError(path, where, f"crisis band '{inst_id}.{scale.id}.{band.id}' must route to 'crisis'")
+                    raise DataFileError(
+                        path,
+                        where,
+                        f"crisis band '{inst_id}.{scale.id}.{band.id}' must route to 'crisis'",
+                    )
                 bands[(inst_id, scale.id, band.id)] = tuple(listed[band.id])
             for extra in set(listed) - {b.id for b in scale.bands}:
                 raise DataFileError(path, where, f"'{inst_id}.{scale.id}' has no band '{extra}'")
@@ -115,16 +146,23 @@ def load_table(path: Path = ROUTING_FILE) -> Table:
             try:
                 item = inst.item(flag["item"])
             except KeyError:
-                raise DataFileError(path, where, f"'{inst_id}' has no item '{flag['item']}'") from None
+                raise DataFileError(
+                    path, where, f"'{inst_id}' has no item '{flag['item']}'"
+                ) from None
             if flag["at_least"] not in item.values:
-                raise DataFileError(path, where, f"item '{inst_id}.{item.id}' has no answer {flag['at_least']}")
+                raise DataFileError(
+                    path, where, f"item '{inst_id}.{item.id}' has no answer {flag['at_least']}"
+                )
             item_flags.append((item.id, flag["at_least"], tuple(flag["needs"])))
         # A risk answer must always route to crisis help: the instrument and the table cannot disagree.
         for item in inst.items:
             if item.crisis_if_at_least is not None and not any(
-                i == item.id and a <= item.crisis_if_at_least and "crisis" in n for i, a, n in item_flags
+                i == item.id and a <= item.crisis_if_at_least and "crisis" in n
+                for i, a, n in item_flags
             ):
-                raise DataFileError(path, where, f"risk item '{inst_id}.{item.id}' must route to 'crisis'")
+                raise DataFileError(
+                    path, where, f"risk item '{inst_id}.{item.id}' must route to 'crisis'"
+                )
         flags[inst_id] = tuple(item_flags)
         for listed_needs in [*bands.values(), *(n for _i, _a, n in item_flags)]:
             for need in listed_needs:
@@ -196,14 +234,25 @@ def available_kinds(organization) -> set[str]:
     """Which of the organization's own people exist at all (for self-care wording)."""
     if organization is None:
         return set()
-    return {k for k, (available, _t) in own_people_offers().items() if import_string(available)(organization)}
+    return {
+        k
+        for k, (available, _t) in own_people_offers().items()
+        if import_string(available)(organization)
+    }
 
 
 # --- matched services from the directory -----------------------------------------------------------
 
 
-def matched_services(organization, needs: list[Need], *, tier: str, role_group: str = "", language: str = "en",
-                     limit: int = 6) -> list[dict[str, Any]]:
+def matched_services(
+    organization,
+    needs: list[Need],
+    *,
+    tier: str,
+    role_group: str = "",
+    language: str = "en",
+    limit: int = 6,
+) -> list[dict[str, Any]]:
     """Directory services for each need, most pressing need first; the organization's own entries
     lead within a need. The rest of the list is filled with the directory's tier suggestions."""
     from respite.directory import search as directory
@@ -213,9 +262,13 @@ def matched_services(organization, needs: list[Need], *, tier: str, role_group: 
     seen: set[str] = set()
     per_need = 3 if len(needs) > 1 else limit
     for need in needs:
-        found = directory.search(need.directory, organization=organization,
-                                 filters=directory.Filters(role_group=role_group), limit=per_need * 2,
-                                 semantic=False).services
+        found = directory.search(
+            need.directory,
+            organization=organization,
+            filters=directory.Filters(role_group=role_group),
+            limit=per_need * 2,
+            semantic=False,
+        ).services
         own = [s for s in found if organization is not None and s.portal_id == organization.pk]
         rest = [s for s in found if s not in own]
         for s in [*own, *rest][:per_need]:
@@ -224,8 +277,9 @@ def matched_services(organization, needs: list[Need], *, tier: str, role_group: 
                 chosen.append({**directory.as_card(s, lang), "need": tr(need.label, lang)})
     cards = chosen[:limit]
     if len(cards) < limit:
-        for card in directory.recommend(organization=organization, tier=tier, role_group=role_group,
-                                        language=lang, limit=limit):
+        for card in directory.recommend(
+            organization=organization, tier=tier, role_group=role_group, language=lang, limit=limit
+        ):
             if card["id"] not in seen and len(cards) < limit:
                 seen.add(card["id"])
                 cards.append(card)

@@ -20,8 +20,8 @@ from respite.core import privacy
 from respite.core.portal import client_language, portal_view
 from respite.core.resources import crisis_options
 from respite.screening import charts, instruments, recommendations, routing
-from respite.screening.instruments import tr
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
+from respite.screening.instruments import tr
 from respite.screening.models import SafetyPlan, Screening
 
 CHECKIN = ("phq2", "gad2", "burnout", "selfharm")
@@ -29,7 +29,11 @@ CHECKIN = ("phq2", "gad2", "burnout", "selfharm")
 # (the self-harm question is PHQ-9 item 9). The short instrument is then not stored separately.
 SHARED_ITEMS = {("selfharm", "phq9"): ("9",)}
 RISK_FOLLOW_UP = "cssrs"
-RISK_LEVELS = ("high", "moderate", "low")  # C-SSRS bands with their own next steps on the result page
+RISK_LEVELS = (
+    "high",
+    "moderate",
+    "low",
+)  # C-SSRS bands with their own next steps on the result page
 SAFETY_PLAN_LEVELS = ("high", "moderate")
 SESSION_SCREENINGS = "respite_screenings"
 SESSION_CODE = "respite_access_code"
@@ -40,11 +44,16 @@ def _role_choices(request: HttpRequest):
     return request.organization.role_group_choices()
 
 
-def _create(request: HttpRequest, results: list[instruments.Result], role_group: str) -> HttpResponse:
+def _create(
+    request: HttpRequest, results: list[instruments.Result], role_group: str
+) -> HttpResponse:
     allowed = {g for g, _label in _role_choices(request)}
-    screening = Screening.do_create(results, organization=request.organization,
-                                    role_group=role_group if role_group in allowed else "",
-                                    language=client_language(request))
+    screening = Screening.do_create(
+        results,
+        organization=request.organization,
+        role_group=role_group if role_group in allowed else "",
+        language=client_language(request),
+    )
     code_id = request.session.get(SESSION_CODE)
     if code_id:  # already signed in with a code: keep the history together
         code = privacy.AccessCode.objects.filter(pk=code_id).first()
@@ -76,7 +85,11 @@ def checkin(request: HttpRequest) -> HttpResponse:
     first = [(reg[i], list(reg[i].items)) for i in CHECKIN]
     if request.method != "POST":
         form = AnswersForm(first, role_choices=_role_choices(request))
-        return render(request, "screening/take.html", {"form": form, "step": 1, "title": _("Two-minute check-in")})
+        return render(
+            request,
+            "screening/take.html",
+            {"form": form, "step": 1, "title": _("Two-minute check-in")},
+        )
 
     if request.POST.get("step") == "2":
         try:
@@ -85,48 +98,81 @@ def checkin(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("That page expired. Please start the check-in again."))
             return redirect("screening:checkin", org=request.organization.slug)
         carried = _carried(carry["answers"], carry["follow_ups"])
-        parts = [(reg[f], [it for it in reg[f].items if it.id not in carried[f]]) for f in carry["follow_ups"].values()]
+        parts = [
+            (reg[f], [it for it in reg[f].items if it.id not in carried[f]])
+            for f in carry["follow_ups"].values()
+        ]
         form = AnswersForm(parts, request.POST)
         results = None
         if form.is_valid():
             results = _score_form(form, list(carry["follow_ups"].values()), carried)
         if results is None:
-            return render(request, "screening/take.html", {**_step2_context(request, carry), "form": form,
-                                                            "carry": request.POST["carry"]}, status=400)
+            return render(
+                request,
+                "screening/take.html",
+                {**_step2_context(request, carry), "form": form, "carry": request.POST["carry"]},
+                status=400,
+            )
         # A check-in instrument whose answers all live on in a follow-up is not stored twice.
         follow_ups = carry["follow_ups"]
         absorbed = {s for s, f in follow_ups.items() if set(carry["answers"][s]) <= set(carried[f])}
-        absorbed |= {src for (src, f), items in SHARED_ITEMS.items()
-                     if f in follow_ups.values() and set(carry["answers"].get(src, {})) <= set(items)}
+        absorbed |= {
+            src
+            for (src, f), items in SHARED_ITEMS.items()
+            if f in follow_ups.values() and set(carry["answers"].get(src, {})) <= set(items)
+        }
         others = [reg[i].score(a) for i, a in carry["answers"].items() if i not in absorbed]
         return _create(request, [*results, *others], carry.get("role_group", ""))
 
     form = AnswersForm(first, request.POST, role_choices=_role_choices(request))
     results = _score_form(form, list(CHECKIN)) if form.is_valid() else None
     if results is None:  # answers kept, wrong ones marked; 400 so scripts see the refusal too
-        return render(request, "screening/take.html", {"form": form, "step": 1, "title": _("Two-minute check-in")},
-                      status=400)
+        return render(
+            request,
+            "screening/take.html",
+            {"form": form, "step": 1, "title": _("Two-minute check-in")},
+            status=400,
+        )
     role_group = form.cleaned_data.get("role_group", "")
     follow_ups = {r.instrument.id: r.follow_up for r in results if r.follow_up}
     if any(r.crisis for r in results):
         # A risk answer: grade it with the C-SSRS now, and only that (crisis options head its page).
-        follow_ups = {r.instrument.id: r.follow_up for r in results if r.crisis and r.follow_up == RISK_FOLLOW_UP}
+        follow_ups = {
+            r.instrument.id: r.follow_up
+            for r in results
+            if r.crisis and r.follow_up == RISK_FOLLOW_UP
+        }
     if not follow_ups:
         return _create(request, results, role_group)
-    data = {"answers": {r.instrument.id: r.answers for r in results}, "follow_ups": follow_ups,
-            "role_group": role_group}
+    data = {
+        "answers": {r.instrument.id: r.answers for r in results},
+        "follow_ups": follow_ups,
+        "role_group": role_group,
+    }
     carried = _carried(data["answers"], follow_ups)
-    parts = [(reg[f], [it for it in reg[f].items if it.id not in carried[f]]) for f in follow_ups.values()]
-    return render(request, "screening/take.html", {**_step2_context(request, data), "form": AnswersForm(parts),
-                                                    "carry": signing.dumps(data, salt=_CARRY_SALT)})
+    parts = [
+        (reg[f], [it for it in reg[f].items if it.id not in carried[f]])
+        for f in follow_ups.values()
+    ]
+    return render(
+        request,
+        "screening/take.html",
+        {
+            **_step2_context(request, data),
+            "form": AnswersForm(parts),
+            "carry": signing.dumps(data, salt=_CARRY_SALT),
+        },
+    )
 
 
 def _carried(answers: dict[str, dict], follow_ups: dict[str, str]) -> dict[str, dict]:
     """Answers already given that count for each follow-up: its screener's, and shared items."""
     reg = instruments.registry()
     # A screener's items are the first items of its follow-up (PHQ-2 -> PHQ-9), under the same ids.
-    carried = {f: {i: v for i, v in answers.get(s, {}).items() if i in {it.id for it in reg[f].items}}
-               for s, f in follow_ups.items()}
+    carried = {
+        f: {i: v for i, v in answers.get(s, {}).items() if i in {it.id for it in reg[f].items}}
+        for s, f in follow_ups.items()
+    }
     for (src, f), items in SHARED_ITEMS.items():
         if f in carried and src in answers:
             carried[f].update({i: answers[src][i] for i in items if i in answers[src]})
@@ -135,8 +181,11 @@ def _carried(answers: dict[str, dict], follow_ups: dict[str, str]) -> dict[str, 
 
 def _step2_context(request: HttpRequest, carry: dict) -> dict:
     risk = RISK_FOLLOW_UP in carry["follow_ups"].values()
-    return {"step": 2, "title": _("A few safety questions") if risk else _("A few more questions"),
-            "crisis_options": crisis_options(client_language(request)) if risk else []}
+    return {
+        "step": 2,
+        "title": _("A few safety questions") if risk else _("A few more questions"),
+        "crisis_options": crisis_options(client_language(request)) if risk else [],
+    }
 
 
 @portal_view
@@ -145,19 +194,29 @@ def take(request: HttpRequest, instrument: str) -> HttpResponse:
     if inst is None:
         raise Http404
     parts = [(inst, list(inst.items))]
-    form = AnswersForm(parts, request.POST if request.method == "POST" else None, role_choices=_role_choices(request))
+    form = AnswersForm(
+        parts,
+        request.POST if request.method == "POST" else None,
+        role_choices=_role_choices(request),
+    )
     if request.method == "POST" and form.is_valid():
         results = _score_form(form, [inst.id])
         if results is not None:
             return _create(request, results, form.cleaned_data.get("role_group", ""))
     status = 400 if request.method == "POST" else 200
-    return render(request, "screening/take.html", {"form": form, "instrument": inst, "title": inst.short_name},
-                  status=status)
+    return render(
+        request,
+        "screening/take.html",
+        {"form": form, "instrument": inst, "title": inst.short_name},
+        status=status,
+    )
 
 
 @portal_view
 def choose(request: HttpRequest) -> HttpResponse:
-    return render(request, "screening/choose.html", {"instruments": instruments.registry().values()})
+    return render(
+        request, "screening/choose.html", {"instruments": instruments.registry().values()}
+    )
 
 
 def get_screening_for_worker(request: HttpRequest, pk) -> Screening:
@@ -197,10 +256,12 @@ def result(request: HttpRequest, pk) -> HttpResponse:
         "risk_level": risk_level if risk_level in RISK_LEVELS else None,
         "offer_safety_plan": risk_level in SAFETY_PLAN_LEVELS,
         "own_people": routing.own_people(org, needs, screening.tier),
-        "services": routing.matched_services(org, needs, tier=screening.tier, role_group=screening.role_group,
-                                             language=lang),
-        "recommendations": recommendations.for_tier(screening.tier, screening.role_group, lang,
-                                                     own=routing.available_kinds(org)),
+        "services": routing.matched_services(
+            org, needs, tier=screening.tier, role_group=screening.role_group, language=lang
+        ),
+        "recommendations": recommendations.for_tier(
+            screening.tier, screening.role_group, lang, own=routing.available_kinds(org)
+        ),
         "signed_in": bool(request.session.get(SESSION_CODE)),
     }
     return render(request, "screening/result.html", context)
@@ -224,16 +285,22 @@ def save(request: HttpRequest, pk) -> HttpResponse:
         screening.save_under(code)
     request.session[SESSION_CODE] = str(code.pk)
     # "Save first, then share": the code page carries the share form, so the worker goes straight on.
-    return render(request, "screening/code_shown.html", {"code": words, "screening": screening,
-                                                          "then_share": then_share})
+    return render(
+        request,
+        "screening/code_shown.html",
+        {"code": words, "screening": screening, "then_share": then_share},
+    )
 
 
 def _session_code(request: HttpRequest) -> privacy.AccessCode | None:
     code_id = request.session.get(SESSION_CODE)
     if not code_id:
         return None
-    return (privacy.AccessCode.objects.filter(pk=code_id)
-            .filter(Q(organization=request.organization) | Q(organization__isnull=True)).first())
+    return (
+        privacy.AccessCode.objects.filter(pk=code_id)
+        .filter(Q(organization=request.organization) | Q(organization__isnull=True))
+        .first()
+    )
 
 
 def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> int | None:
@@ -261,7 +328,9 @@ def code_login(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_bound:
         status = sign_in_with_code(
-            request, form, _("We could not find saved results for that code. Check the words and try again.")
+            request,
+            form,
+            _("We could not find saved results for that code. Check the words and try again."),
         )
         if status is None:
             return redirect("screening:my_space", org=request.organization.slug)
@@ -287,13 +356,26 @@ def history(request: HttpRequest) -> HttpResponse:
         return redirect("screening:code_login", org=request.organization.slug)
     screenings = Screening.objects.filter(access_code=code, organization=request.organization)
     lang = client_language(request)
-    rows = [{"screening": s, "results": [r.rescore().as_dict(lang) for r in s.results.all()]}
-            for s in screenings.prefetch_related("results")]
-    sections = [import_string(c.respite_my_space)(request, code) for c in apps.get_app_configs()
-                if getattr(c, "respite_my_space", None)]
-    return render(request, "screening/history.html", {
-        "rows": rows, "delete_form": DeleteForm(), "has_chart": charts.has_series(rows), "sections": sections,
-        "has_plan": SafetyPlan.objects.filter(access_code=code).exists()})
+    rows = [
+        {"screening": s, "results": [r.rescore().as_dict(lang) for r in s.results.all()]}
+        for s in screenings.prefetch_related("results")
+    ]
+    sections = [
+        import_string(c.respite_my_space)(request, code)
+        for c in apps.get_app_configs()
+        if getattr(c, "respite_my_space", None)
+    ]
+    return render(
+        request,
+        "screening/history.html",
+        {
+            "rows": rows,
+            "delete_form": DeleteForm(),
+            "has_chart": charts.has_series(rows),
+            "sections": sections,
+            "has_plan": SafetyPlan.objects.filter(access_code=code).exists(),
+        },
+    )
 
 
 @portal_view
@@ -345,9 +427,14 @@ def safety_plan(request: HttpRequest) -> HttpResponse:
     if plan is None:
         return redirect("screening:safety_plan_edit", org=request.organization.slug)
     steps = [(plan._meta.get_field(s).verbose_name, getattr(plan, s)) for s in SafetyPlan.SECTIONS]
-    response = render(request, "screening/safety_plan.html", {
-        "plan": plan, "steps": steps, "crisis_options": crisis_options(client_language(request))})
-    response["Cache-Control"] = "private, no-store"  # the service worker's own cache is the only copy
+    response = render(
+        request,
+        "screening/safety_plan.html",
+        {"plan": plan, "steps": steps, "crisis_options": crisis_options(client_language(request))},
+    )
+    response["Cache-Control"] = (
+        "private, no-store"  # the service worker's own cache is the only copy
+    )
     return response
 
 
@@ -361,7 +448,9 @@ def safety_plan_edit(request: HttpRequest) -> HttpResponse:
         words = None
         with transaction.atomic():
             if code is None:
-                words, code = privacy.new_access_code(request.organization, client_language(request))
+                words, code = privacy.new_access_code(
+                    request.organization, client_language(request)
+                )
             plan = form.save(commit=False)
             plan.access_code, plan.organization = code, request.organization
             plan.updated_on = timezone.localdate()
@@ -372,5 +461,9 @@ def safety_plan_edit(request: HttpRequest) -> HttpResponse:
             return render(request, "screening/safety_plan_saved.html", {"code": words})
         messages.success(request, _("Your safety plan is saved."))
         return redirect("screening:safety_plan", org=request.organization.slug)
-    return render(request, "screening/safety_plan_edit.html", {"form": form, "has_code": code is not None},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "screening/safety_plan_edit.html",
+        {"form": form, "has_code": code is not None},
+        status=400 if form.errors else 200,
+    )

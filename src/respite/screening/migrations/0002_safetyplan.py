@@ -7,27 +7,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
-        ('screening', '0001_initial'),
+        ("core", "0001_initial"),
+        ("screening", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SafetyPlan',
+            name="SafetyPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('warning_signs', respite.core.crypto.EncryptedTextField(blank=True, verbose_name='My warning signs')),
-                ('coping', respite.core.crypto.EncryptedTextField(blank=True, verbose_name='Things I can do on my own to take my mind off my problems')),
-                ('distractions', respite.core.crypto.EncryptedTextField(blank=True, verbose_name='People and places that help me feel better')),
-                ('helpers', respite.core.crypto.EncryptedTextField(blank=True, verbose_name='People I can ask for help')),
-                ('professionals', respite.core.crypto.EncryptedTextField(blank=True, verbose_name='Professionals and services I can contact')),
-                ('environment', respite.core.crypto.EncryptedTextField(blank=True, verbose_name='Making my surroundings safer')),
-                ('reasons', respite.core.crypto.EncryptedTextField(blank=True, verbose_name='What matters most to me and is worth living for')),
-                ('updated_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('access_code', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='safety_plan', to='core.accesscode')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "warning_signs",
+                    respite.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="My warning signs"
+                    ),
+                ),
+                (
+                    "coping",
+                    respite.core.crypto.EncryptedTextField(
+                        blank=True,
+                        verbose_name="Things I can do on my own to take my mind off my problems",
+                    ),
+                ),
+                (
+                    "distractions",
+                    respite.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="People and places that help me feel better"
+                    ),
+                ),
+                (
+                    "helpers",
+                    respite.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="People I can ask for help"
+                    ),
+                ),
+                (
+                    "professionals",
+                    respite.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="Professionals and services I can contact"
+                    ),
+                ),
+                (
+                    "environment",
+                    respite.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="Making my surroundings safer"
+                    ),
+                ),
+                (
+                    "reasons",
+                    respite.core.crypto.EncryptedTextField(
+                        blank=True, verbose_name="What matters most to me and is worth living for"
+                    ),
+                ),
+                ("updated_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "access_code",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="safety_plan",
+                        to="core.accesscode",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.organization",
+                    ),
+                ),
             ],
         ),
     ]

@@ -12,18 +12,26 @@ HEADINGS = {
     400: {"en": "Something in the request was wrong", "es": "Algo en la solicitud no era correcto"},
     403: {"en": "This page is not open to you", "es": "Esta página no está abierta para usted"},
     404: {"en": "We could not find that page", "es": "No pudimos encontrar esa página"},
-    405: {"en": "This page cannot be opened that way", "es": "Esta página no se puede abrir de esa manera"},
+    405: {
+        "en": "This page cannot be opened that way",
+        "es": "Esta página no se puede abrir de esa manera",
+    },
     500: {"en": "Something went wrong on our side", "es": "Algo salió mal de nuestro lado"},
     "csrf": {"en": "Your form expired", "es": "Su formulario caducó"},
 }
-CRISIS_BAR = {"en": "Need help now? Call or text 988", "es": "¿Necesita ayuda ahora? Llame o envíe un mensaje de texto al 988"}
+CRISIS_BAR = {
+    "en": "Need help now? Call or text 988",
+    "es": "¿Necesita ayuda ahora? Llame o envíe un mensaje de texto al 988",
+}
 
 
 def _request(status, org, client: Client, lang: str):
     headers = {"HTTP_ACCEPT_LANGUAGE": lang}
     o = f"/o/{org.slug}"
     if status == 400:  # more query fields than Django accepts: SuspiciousOperation
-        return client.get(f"{o}/counseling/therapists/?" + "&".join(f"f{i}=1" for i in range(1200)), **headers)
+        return client.get(
+            f"{o}/counseling/therapists/?" + "&".join(f"f{i}=1" for i in range(1200)), **headers
+        )
     if status == 403:
         return client.get(f"{o}/test-forbidden/", **headers)
     if status == 404:
@@ -33,8 +41,12 @@ def _request(status, org, client: Client, lang: str):
     if status == 500:
         return client.get(f"{o}/test-broken/", **headers)
     strict = Client(enforce_csrf_checks=True)  # a lost CSRF cookie
-    return strict.post(f"{o}/my/safety-plan/edit/", {"coping": "x"}, HTTP_REFERER=f"http://testserver{o}/my/safety-plan/edit/",
-                       **headers)
+    return strict.post(
+        f"{o}/my/safety-plan/edit/",
+        {"coping": "x"},
+        HTTP_REFERER=f"http://testserver{o}/my/safety-plan/edit/",
+        **headers,
+    )
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -65,7 +77,9 @@ def test_unknown_portal_404_offers_the_site_home(client):
 
 def test_csrf_retry_link_never_points_to_another_site(org):
     strict = Client(enforce_csrf_checks=True)
-    body = strict.post(f"/o/{org.slug}/my/sign-out/", HTTP_REFERER="https://evil.example/phish").content.decode()
+    body = strict.post(
+        f"/o/{org.slug}/my/sign-out/", HTTP_REFERER="https://evil.example/phish"
+    ).content.decode()
     assert "evil.example" not in body
 
 

@@ -52,17 +52,29 @@ def test_one_code_for_screening_peer_support_counseling_and_booking_all_on_my_sp
     client = Client()
     screening, code = _checkin_and_save(client, org, burnout=3)  # one code issued here
     # peer support while signed in: no second code
-    body = client.post(f"/o/{org.slug}/peer-support/ask/", {
-        "mode": "code", "language": "en", "event_type": "other", "role_group": ""}).content.decode()
+    body = client.post(
+        f"/o/{org.slug}/peer-support/ask/",
+        {"mode": "code", "language": "en", "event_type": "other", "role_group": ""},
+    ).content.decode()
     assert 'data-testid="access-code"' not in body, "a second code was issued"
     # counseling: share, and "new code" while signed in is refused quietly
     client.post(f"/o/{org.slug}/counseling/share/{screening.pk}/", {"message": "hard week"})
     client.post(f"/o/{org.slug}/counseling/code/new/")
     the_code = AccessCode.objects.get()
-    scheduling.do_book(code=the_code, organization=org, slot_id=slot.pk, state="CA", language="en",
-                       contact_method="text", contact="555-0100")
+    scheduling.do_book(
+        code=the_code,
+        organization=org,
+        slot_id=slot.pk,
+        state="CA",
+        language="en",
+        contact_method="text",
+        contact="555-0100",
+    )
     assert AccessCode.objects.count() == 1
-    assert SupportRequest.objects.get().requester_code == the_code and Case.objects.get().access_code == the_code
+    assert (
+        SupportRequest.objects.get().requester_code == the_code
+        and Case.objects.get().access_code == the_code
+    )
 
     # a new browser opens all of it with the one code
     phone = Client()
@@ -72,27 +84,35 @@ def test_one_code_for_screening_peer_support_counseling_and_booking_all_on_my_sp
     case, req = Case.objects.get(), SupportRequest.objects.get()
     assert f"/counseling/cases/{case.pk}/" in page and 'data-kind="engagement"' in page
     assert f"/peer-support/status/{req.pk}/" in page
-    for link in (f"/o/{org.slug}/results/{screening.pk}/", f"/o/{org.slug}/counseling/cases/{case.pk}/",
-                 f"/o/{org.slug}/peer-support/status/{req.pk}/"):
+    for link in (
+        f"/o/{org.slug}/results/{screening.pk}/",
+        f"/o/{org.slug}/counseling/cases/{case.pk}/",
+        f"/o/{org.slug}/peer-support/status/{req.pk}/",
+    ):
         assert phone.get(link).status_code == 200, link
 
 
 def test_a_peer_request_without_a_code_issues_one_that_becomes_the_workers_identity(org):
     client = Client()
-    body = client.post(f"/o/{org.slug}/peer-support/ask/", {
-        "mode": "code", "language": "es", "event_type": "other", "role_group": ""}).content.decode()
+    body = client.post(
+        f"/o/{org.slug}/peer-support/ask/",
+        {"mode": "code", "language": "es", "event_type": "other", "role_group": ""},
+    ).content.decode()
     words = _code(body).split("-")
     assert set(words) <= SPANISH  # the request's language
-    screening, code = None, None
     client.post(f"/o/{org.slug}/check-in/", checkin_data())
     screening = Screening.objects.get()
-    assert screening.access_code_id == SupportRequest.objects.get().requester_code_id  # saved under it
+    assert (
+        screening.access_code_id == SupportRequest.objects.get().requester_code_id
+    )  # saved under it
 
 
 def test_save_first_then_share_continues_on_the_code_page(client, org, counselor):
     client.post(f"/o/{org.slug}/check-in/", checkin_data(burnout=3))
     screening = Screening.objects.get()
-    body = client.post(f"/o/{org.slug}/results/{screening.pk}/save/", {"then": "share"}).content.decode()
+    body = client.post(
+        f"/o/{org.slug}/results/{screening.pk}/save/", {"then": "share"}
+    ).content.decode()
     assert 'data-testid="access-code"' in body
     assert f'action="/o/{org.slug}/counseling/share/{screening.pk}/"' in body
     assert "Copy the code" in body and "Print the code" in body

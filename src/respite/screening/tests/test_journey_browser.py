@@ -14,8 +14,10 @@ from respite.core.testing import make_org, make_staff
 from respite.counseling.models import Case, Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-WORDS = {"en": set(Mnemonic("english").wordlist),
-         "es": {unicodedata.normalize("NFC", w) for w in Mnemonic("spanish").wordlist}}
+WORDS = {
+    "en": set(Mnemonic("english").wordlist),
+    "es": {unicodedata.normalize("NFC", w) for w in Mnemonic("spanish").wordlist},
+}
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
@@ -26,8 +28,14 @@ def test_checkin_urgent_result_save_and_share_in_one_flow(phone, lang):
     page.goto(f"{page.base}/o/{org.slug}/check-in/")
     if lang == "es":
         page.get_by_role("button", name="Español").click()
-    for name, value in {"phq2__1": 3, "phq2__2": 3, "gad2__1": 0, "gad2__2": 1, "burnout__1": 4,
-                        "selfharm__9": 0}.items():
+    for name, value in {
+        "phq2__1": 3,
+        "phq2__2": 3,
+        "gad2__1": 0,
+        "gad2__2": 1,
+        "burnout__1": 4,
+        "selfharm__9": 0,
+    }.items():
         page.locator(f'input[name="{name}"][value="{value}"]').check()
     page.locator("form.screening button[type=submit]").click()
     for i in range(3, 9):
@@ -35,7 +43,9 @@ def test_checkin_urgent_result_save_and_share_in_one_flow(phone, lang):
     page.locator("form.screening button[type=submit]").click()
 
     expect(page.locator("section.result-summary")).to_have_class("result-summary tier-urgent")
-    share_top = page.evaluate("() => document.querySelector('.counseling-share').getBoundingClientRect().top")
+    share_top = page.evaluate(
+        "() => document.querySelector('.counseling-share').getBoundingClientRect().top"
+    )
     assert share_top < 844, f"the counselor starts at {share_top}px"
     page.locator(".counseling-share form button[type=submit]").click()  # "Save first, then share"
 

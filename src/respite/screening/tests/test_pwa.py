@@ -10,8 +10,15 @@ from playwright.sync_api import expect
 
 from respite.core.testing import make_org
 
-PLAN = {"warning_signs": "Racing thoughts at 4am", "coping": "Cold water on my face", "distractions": "",
-        "helpers": "Sam", "professionals": "", "environment": "", "reasons": "My garden"}
+PLAN = {
+    "warning_signs": "Racing thoughts at 4am",
+    "coping": "Cold water on my face",
+    "distractions": "",
+    "helpers": "Sam",
+    "professionals": "",
+    "environment": "",
+    "reasons": "My garden",
+}
 
 
 @pytest.mark.django_db
@@ -19,10 +26,17 @@ def test_manifest_is_installable_and_names_the_portal(client, org):
     response = client.get(f"/o/{org.slug}/manifest.webmanifest")
     assert response.status_code == 200 and response["Content-Type"] == "application/manifest+json"
     data = json.loads(response.content)
-    assert data["name"] == org.name and data["start_url"] == f"/o/{org.slug}/" and data["display"] == "standalone"
+    assert (
+        data["name"] == org.name
+        and data["start_url"] == f"/o/{org.slug}/"
+        and data["display"] == "standalone"
+    )
     assert {"192x192", "512x512"} <= {i["sizes"] for i in data["icons"]}
     assert client.get("/o/nope/manifest.webmanifest").status_code == 404
-    assert f'rel="manifest" href="/o/{org.slug}/manifest.webmanifest"' in client.get(f"/o/{org.slug}/").content.decode()
+    assert (
+        f'rel="manifest" href="/o/{org.slug}/manifest.webmanifest"'
+        in client.get(f"/o/{org.slug}/").content.decode()
+    )
 
 
 @pytest.mark.django_db
@@ -30,7 +44,9 @@ def test_service_worker_precaches_only_the_crisis_page_offline_page_and_static_f
     response = client.get("/sw.js")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
     assert response["Service-Worker-Allowed"] == "/"
-    precache = json.loads(re.search(r"const PRECACHE = (\[.*?\]);", response.content.decode()).group(1))
+    precache = json.loads(
+        re.search(r"const PRECACHE = (\[.*?\]);", response.content.decode()).group(1)
+    )
     pages = [p for p in precache if not p.startswith("/static/")]
     assert pages == ["/crisis/", "/offline/"]
     assert client.post("/sw.js").status_code == 405
@@ -49,8 +65,11 @@ def test_on_a_phone_the_crisis_page_and_the_safety_plan_open_with_the_network_of
     page = phone
     page.goto(f"{page.base}/o/{org.slug}/")
     assert page.locator('link[rel="manifest"]').count() == 1
-    page.wait_for_function("() => navigator.serviceWorker && navigator.serviceWorker.controller === null"
-                           " ? navigator.serviceWorker.ready.then(() => true) : true", timeout=60000)
+    page.wait_for_function(
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller === null"
+        " ? navigator.serviceWorker.ready.then(() => true) : true",
+        timeout=60000,
+    )
     page.evaluate("() => navigator.serviceWorker.ready")
     page.reload()  # now controlled by the worker
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60000)
@@ -64,15 +83,19 @@ def test_on_a_phone_the_crisis_page_and_the_safety_plan_open_with_the_network_of
     expect(page.get_by_test_id("access-code")).to_be_visible()
     page.get_by_role("link", name="Open my safety plan").click()
     expect(page.get_by_test_id("safety-plan")).to_contain_text("Cold water on my face")
-    page.wait_for_function("() => caches.open('respite-plan').then(c => c.keys()).then(k => k.length === 1)",
-                           timeout=60000)
+    page.wait_for_function(
+        "() => caches.open('respite-plan').then(c => c.keys()).then(k => k.length === 1)",
+        timeout=60000,
+    )
 
     page.context.set_offline(True)
     page.goto(f"{page.base}/crisis/")
     expect(page.locator("section.crisis")).to_contain_text("988")
     page.goto(f"{page.base}/o/{org.slug}/my/safety-plan/")
     expect(page.get_by_test_id("safety-plan")).to_contain_text("Cold water on my face")
-    page.goto(f"{page.base}/o/{org.slug}/my/history/")  # not kept: the offline page, with crisis lines
+    page.goto(
+        f"{page.base}/o/{org.slug}/my/history/"
+    )  # not kept: the offline page, with crisis lines
     expect(page.locator("h1")).to_have_text("You are offline")
     page.context.set_offline(False)
 
@@ -80,8 +103,11 @@ def test_on_a_phone_the_crisis_page_and_the_safety_plan_open_with_the_network_of
     cached = page.evaluate("""async () => { const out = [];
         for (const name of await caches.keys()) { const c = await caches.open(name);
           for (const r of await c.keys()) out.push(new URL(r.url).pathname); } return out; }""")
-    assert {p for p in cached if not p.startswith("/static/")} == {"/crisis/", "/offline/",
-                                                                  f"/o/{org.slug}/my/safety-plan/"}
+    assert {p for p in cached if not p.startswith("/static/")} == {
+        "/crisis/",
+        "/offline/",
+        f"/o/{org.slug}/my/safety-plan/",
+    }
 
     # closing the space on this device removes the offline copy
     page.goto(f"{page.base}/o/{org.slug}/my/history/")

@@ -16,9 +16,15 @@ from respite.peers.tests.factories import make_supporter
 from respite.screening import instruments, routing
 from respite.screening.instruments import Result, ScaleResult
 
-BANDS = [(i.id, s.id, b.id) for i in instruments.registry().values() for s in i.scales for b in s.bands]
-FLAGS = [(i.id, item.id) for i in instruments.registry().values() for item in i.items
-         if item.crisis_if_at_least is not None]
+BANDS = [
+    (i.id, s.id, b.id) for i in instruments.registry().values() for s in i.scales for b in s.bands
+]
+FLAGS = [
+    (i.id, item.id)
+    for i in instruments.registry().values()
+    for item in i.items
+    if item.crisis_if_at_least is not None
+]
 EXPECTED_NEED = {  # what a worker with this result must be routed to, whatever else the table says
     ("hvs", "risk", "at_risk"): "food",
     ("pcptsd5", "total", "positive"): "trauma",
@@ -34,13 +40,21 @@ EXPECTED_NEED = {  # what a worker with this result must be routed to, whatever 
 
 def _result_in_band(inst_id: str, scale_id: str, band_id: str) -> Result:
     inst = instruments.get(inst_id)
-    scales = tuple(ScaleResult(s, 0, s.band(band_id) if s.id == scale_id else s.bands[0]) for s in inst.scales)
+    scales = tuple(
+        ScaleResult(s, 0, s.band(band_id) if s.id == scale_id else s.bands[0]) for s in inst.scales
+    )
     return Result(inst, {}, scales, ())
 
 
-@pytest.mark.parametrize(("inst_id", "scale_id", "band_id"), BANDS, ids=["-".join(b) for b in BANDS])
+@pytest.mark.parametrize(
+    ("inst_id", "scale_id", "band_id"), BANDS, ids=["-".join(b) for b in BANDS]
+)
 def test_every_band_has_a_route_and_positive_bands_route_somewhere(inst_id, scale_id, band_id):
-    band = instruments.get(inst_id).scales[[s.id for s in instruments.get(inst_id).scales].index(scale_id)].band(band_id)
+    band = (
+        instruments.get(inst_id)
+        .scales[[s.id for s in instruments.get(inst_id).scales].index(scale_id)]
+        .band(band_id)
+    )
     needs = routing.table().bands[(inst_id, scale_id, band_id)]
     assert all(n in routing.table().needs for n in needs)
     if band.positive:
@@ -87,14 +101,29 @@ def _shipped() -> dict:
     return yaml.safe_load(routing.ROUTING_FILE.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["instruments"].pop("hvs"), "instrument 'hvs' has no route"),
-    (lambda d: d["instruments"]["phq9"]["scales"]["total"].pop("mild"), "band 'phq9.total.mild' has no route"),
-    (lambda d: d["instruments"]["gad7"]["scales"]["total"].update(moderate=["worry"]), "unknown need 'worry'"),
-    (lambda d: d["instruments"]["phq9"].pop("flags"), "risk item 'phq9.9' must route to 'crisis'"),
-    (lambda d: d["instruments"]["cssrs"]["scales"]["risk"].update(high=["mood"]), "must route to 'crisis'"),
-    (lambda d: d["instruments"].update(nope={"scales": {}}), "'nope' is not an instrument"),
-])
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["instruments"].pop("hvs"), "instrument 'hvs' has no route"),
+        (
+            lambda d: d["instruments"]["phq9"]["scales"]["total"].pop("mild"),
+            "band 'phq9.total.mild' has no route",
+        ),
+        (
+            lambda d: d["instruments"]["gad7"]["scales"]["total"].update(moderate=["worry"]),
+            "unknown need 'worry'",
+        ),
+        (
+            lambda d: d["instruments"]["phq9"].pop("flags"),
+            "risk item 'phq9.9' must route to 'crisis'",
+        ),
+        (
+            lambda d: d["instruments"]["cssrs"]["scales"]["risk"].update(high=["mood"]),
+            "must route to 'crisis'",
+        ),
+        (lambda d: d["instruments"].update(nope={"scales": {}}), "'nope' is not an instrument"),
+    ],
+)
 def test_a_broken_table_is_refused_with_its_reason(tmp_path, change, message):
     data = _shipped()
     change(data)
@@ -108,19 +137,31 @@ def test_the_shipped_table_loads():
 
 # --- the result page --------------------------------------------------------------------------------
 
+
 def _service(name: str, keywords: str, *, portal=None, tiers=("counseling",)) -> Service:
     provider = Provider.objects.create(name=f"{name} provider", portal=portal)
-    return Service.objects.create(provider=provider, portal=portal, name=name, description=f"<p>{name}</p>",
-                                  keywords=keywords, tiers=list(tiers), languages=["en", "es"],
-                                  audiences=["worker"])
+    return Service.objects.create(
+        provider=provider,
+        portal=portal,
+        name=name,
+        description=f"<p>{name}</p>",
+        keywords=keywords,
+        tiers=list(tiers),
+        languages=["en", "es"],
+        audiences=["worker"],
+    )
 
 
 @pytest.fixture
 def services(org):
     return {
         "therapy": _service("Confidential Therapy Line", "therapy counseling depression anxiety"),
-        "pantry": _service("Acme Staff Food Pantry", "food pantry groceries", portal=org, tiers=("self_care",)),
-        "snap": _service("SNAP food benefits", "food SNAP groceries benefits", tiers=("self_care",)),
+        "pantry": _service(
+            "Acme Staff Food Pantry", "food pantry groceries", portal=org, tiers=("self_care",)
+        ),
+        "snap": _service(
+            "SNAP food benefits", "food SNAP groceries benefits", tiers=("self_care",)
+        ),
         "ppe": _service("Emotional PPE", "therapy counseling volunteer"),
     }
 
@@ -130,8 +171,12 @@ def _cards(body: str) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_positive_hunger_vital_sign_shows_the_pantry_then_national_food_help_first(client, org, services):
-    body = client.post(f"/o/{org.slug}/screenings/hvs/", {"hvs__1": 1, "hvs__2": 0}, follow=True).content.decode()
+def test_positive_hunger_vital_sign_shows_the_pantry_then_national_food_help_first(
+    client, org, services
+):
+    body = client.post(
+        f"/o/{org.slug}/screenings/hvs/", {"hvs__1": 1, "hvs__2": 0}, follow=True
+    ).content.decode()
     cards = _cards(body)
     assert cards[:2] == [services["pantry"].id, services["snap"].id]
     assert "Food" in body  # the need is named on the card
@@ -141,22 +186,33 @@ def test_positive_hunger_vital_sign_shows_the_pantry_then_national_food_help_fir
 def test_own_people_are_offered_only_when_they_exist(client, org):
     answers = {f"phq9__{i}": 2 for i in range(1, 8)} | {"phq9__8": 0, "phq9__9": 0}  # 14: moderate
     body = client.post(f"/o/{org.slug}/screenings/phq9/", answers, follow=True).content.decode()
-    assert "own-people" not in body and "Talk to a counselor" not in body and "peer supporter" not in body
+    assert (
+        "own-people" not in body
+        and "Talk to a counselor" not in body
+        and "peer supporter" not in body
+    )
 
     from respite.core.roles import StaffRole
     from respite.core.testing import make_staff
+
     make_staff(org, StaffRole.COUNSELOR, "counselor")
     make_supporter(org, "pat")
     make_clinician("therapist")
     body = client.post(f"/o/{org.slug}/screenings/phq9/", answers, follow=True).content.decode()
-    order = [body.index(m) for m in ("Talk to a counselor", "volunteer therapist", "Ask for peer support")]
+    order = [
+        body.index(m)
+        for m in ("Talk to a counselor", "volunteer therapist", "Ask for peer support")
+    ]
     assert order == sorted(order)
     # the page order: result, own people, matched services, self-care
-    sections = [body.index(m) for m in ('class="result-summary', 'class="own-people"', 'id="rec-title"')]
+    sections = [
+        body.index(m) for m in ('class="result-summary', 'class="own-people"', 'id="rec-title"')
+    ]
     assert sections == sorted(sections)
     # the portal has peer support: no advice to "ask your organization" about one
-    calm = client.post(f"/o/{org.slug}/screenings/phq9/", {f"phq9__{i}": 0 for i in range(1, 10)},
-                       follow=True).content.decode()
+    calm = client.post(
+        f"/o/{org.slug}/screenings/phq9/", {f"phq9__{i}": 0 for i in range(1, 10)}, follow=True
+    ).content.decode()
     assert "Ask your organization about its peer support program" not in calm
     assert "Ask for peer support" in calm
 
@@ -164,8 +220,9 @@ def test_own_people_are_offered_only_when_they_exist(client, org):
 @pytest.mark.django_db
 def test_a_paused_peer_program_is_not_offered(client, org):
     make_supporter(org, "pat", active=False)
-    body = client.post(f"/o/{org.slug}/screenings/phq9/", {f"phq9__{i}": 0 for i in range(1, 10)},
-                       follow=True).content.decode()
+    body = client.post(
+        f"/o/{org.slug}/screenings/phq9/", {f"phq9__{i}": 0 for i in range(1, 10)}, follow=True
+    ).content.decode()
     assert "Ask for peer support" not in body
     assert "Ask your organization about its peer support program" in body
 
@@ -173,12 +230,20 @@ def test_a_paused_peer_program_is_not_offered(client, org):
 @pytest.mark.django_db
 @pytest.mark.parametrize(("level", "offered"), [(5, True), (4, False)])
 def test_burnout_level_five_offers_the_safety_check_on_the_result(client, org, level, offered):
-    body = client.post(f"/o/{org.slug}/screenings/burnout/", {"burnout__1": level}, follow=True).content.decode()
+    body = client.post(
+        f"/o/{org.slug}/screenings/burnout/", {"burnout__1": level}, follow=True
+    ).content.decode()
     assert ("/screenings/cssrs/" in body) is offered
 
 
 def test_every_need_is_used_or_reserved_for_future_instruments():
     used = {n for needs in routing.table().bands.values() for n in needs}
     used |= {n for flags in routing.table().flags.values() for _i, _a, ns in flags for n in ns}
-    reserved = {"housing", "money", "childcare", "moral_distress", "substance_use"}  # no instrument yet
+    reserved = {
+        "housing",
+        "money",
+        "childcare",
+        "moral_distress",
+        "substance_use",
+    }  # no instrument yet
     assert set(routing.table().needs) == used | reserved

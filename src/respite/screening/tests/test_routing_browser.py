@@ -11,7 +11,14 @@ from respite.peers.tests.factories import make_supporter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MODERATE = {"phq2__1": 2, "phq2__2": 2, "gad2__1": 1, "gad2__2": 1, "burnout__1": 3, "selfharm__9": 0}
+MODERATE = {
+    "phq2__1": 2,
+    "phq2__2": 2,
+    "gad2__1": 1,
+    "gad2__2": 1,
+    "burnout__1": 3,
+    "selfharm__9": 0,
+}
 PHQ9_REST = {"moderate": 1, "urgent": 2}
 
 
@@ -34,7 +41,9 @@ def test_own_people_within_the_first_screen_of_a_phone(phone, lang, level):
     page.wait_for_selector("section.own-people")
     tier = page.locator("section.result-summary").get_attribute("class")
     assert ("tier-urgent" if level == "urgent" else "tier-counseling") in tier
-    top = page.evaluate("() => document.querySelector('section.own-people h3').getBoundingClientRect().top"
-                        " + window.scrollY")
+    top = page.evaluate(
+        "() => document.querySelector('section.own-people h3').getBoundingClientRect().top"
+        " + window.scrollY"
+    )
     assert top < 844, f"own people start at {top}px"
     assert not page.problems, page.problems

@@ -17,13 +17,34 @@ from respite.screening.tests.test_worker_flow import checkin_data
 pytestmark = pytest.mark.django_db
 
 CSSRS = {  # answers that give each C-SSRS risk level
-    "high": {"cssrs__1": 1, "cssrs__2": 1, "cssrs__3": 1, "cssrs__4": 1, "cssrs__5": 0, "cssrs__6": 0},
-    "moderate": {"cssrs__1": 1, "cssrs__2": 1, "cssrs__3": 1, "cssrs__4": 0, "cssrs__5": 0, "cssrs__6": 0},
+    "high": {
+        "cssrs__1": 1,
+        "cssrs__2": 1,
+        "cssrs__3": 1,
+        "cssrs__4": 1,
+        "cssrs__5": 0,
+        "cssrs__6": 0,
+    },
+    "moderate": {
+        "cssrs__1": 1,
+        "cssrs__2": 1,
+        "cssrs__3": 1,
+        "cssrs__4": 0,
+        "cssrs__5": 0,
+        "cssrs__6": 0,
+    },
     "low": {"cssrs__1": 1, "cssrs__2": 0, "cssrs__6": 0},
     "none": {"cssrs__1": 0, "cssrs__2": 0, "cssrs__6": 0},
 }
-PLAN = {"warning_signs": "Not sleeping after nights", "coping": "Walk the dog", "distractions": "",
-        "helpers": "My sister", "professionals": "", "environment": "Medicines at my sister's", "reasons": "My kids"}
+PLAN = {
+    "warning_signs": "Not sleeping after nights",
+    "coping": "Walk the dog",
+    "distractions": "",
+    "helpers": "My sister",
+    "professionals": "",
+    "environment": "Medicines at my sister's",
+    "reasons": "My kids",
+}
 
 
 def test_every_worker_is_asked_the_self_harm_question(client, org):
@@ -33,7 +54,9 @@ def test_every_worker_is_asked_the_self_harm_question(client, org):
 
 
 def _checkin_to_cssrs(client, org, **kwargs) -> str:
-    body = client.post(f"/o/{org.slug}/check-in/", checkin_data(selfharm=1, **kwargs)).content.decode()
+    body = client.post(
+        f"/o/{org.slug}/check-in/", checkin_data(selfharm=1, **kwargs)
+    ).content.decode()
     assert "A few safety questions" in body
     return body
 
@@ -49,7 +72,9 @@ def test_a_risk_answer_leads_to_the_cssrs_with_crisis_options_first(client, org)
 def _finish_checkin(client, org, level: str) -> str:
     body = _checkin_to_cssrs(client, org)
     carry = re.search(r'name="carry" value="([^"]+)"', body).group(1)
-    response = client.post(f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **CSSRS[level]}, follow=True)
+    response = client.post(
+        f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **CSSRS[level]}, follow=True
+    )
     assert response.status_code == 200
     return response.content.decode()
 
@@ -60,11 +85,14 @@ def test_each_risk_level_has_its_own_page(client, org, level):
     assert Screening.objects.get().results.get(instrument="cssrs").band == level
     assert body.index("Help is available right now") < body.index("<h1>Your results")
     assert f'data-risk="{level}"' in body
-    heading = {"high": "Please reach out now", "moderate": "Talk with someone today",
-               "low": "Connect with someone this week"}[level]
+    heading = {
+        "high": "Please reach out now",
+        "moderate": "Talk with someone today",
+        "low": "Connect with someone this week",
+    }[level]
     assert heading in body
     assert ("Make my safety plan" in body) is (level in ("high", "moderate"))
-    assert ('href="tel:911"' in body)  # the crisis options always carry 911
+    assert 'href="tel:911"' in body  # the crisis options always carry 911
     assert "Answer the safety questions" not in body  # already graded
 
 
@@ -81,7 +109,9 @@ def test_item_nine_of_a_phq9_taken_alone_leads_on_to_the_cssrs(client, org):
 
 
 @pytest.mark.parametrize(("level", "urgent"), [("high", True), ("moderate", True), ("low", False)])
-def test_moderate_and_high_risk_reach_the_counselor_flagged_urgent(client, org, counselor, level, urgent):
+def test_moderate_and_high_risk_reach_the_counselor_flagged_urgent(
+    client, org, counselor, level, urgent
+):
     _finish_checkin(client, org, level)
     screening = Screening.objects.get()
     client.post(f"/o/{org.slug}/results/{screening.pk}/save/", {"then": "share"})
@@ -103,7 +133,13 @@ def test_a_plan_saved_without_a_code_gets_one_code_and_is_encrypted(client, org)
         raw = " ".join(cur.fetchone())
     assert "Walk the dog" not in raw and "My kids" not in raw
     page = client.get(f"/o/{org.slug}/my/safety-plan/").content.decode()
-    for text in ("Not sleeping after nights", "Walk the dog", "My sister", "Medicines at my sister", "My kids"):
+    for text in (
+        "Not sleeping after nights",
+        "Walk the dog",
+        "My sister",
+        "Medicines at my sister",
+        "My kids",
+    ):
         assert text in page
     assert "988" in page and "Print my plan" in page
     # changing it keeps the same code: no second code
@@ -132,8 +168,9 @@ def test_another_browser_cannot_read_the_plan(client, org):
 
 
 def test_an_empty_plan_is_refused_in_the_workers_language(client, org):
-    response = client.post(f"/o/{org.slug}/my/safety-plan/edit/", {k: " " for k in PLAN},
-                           HTTP_ACCEPT_LANGUAGE="es")
+    response = client.post(
+        f"/o/{org.slug}/my/safety-plan/edit/", {k: " " for k in PLAN}, HTTP_ACCEPT_LANGUAGE="es"
+    )
     assert response.status_code == 400 and not SafetyPlan.objects.exists()
     assert "Escriba al menos un paso de su plan." in response.content.decode()
 
@@ -160,4 +197,7 @@ def test_closing_my_space_clears_the_offline_copy(client, org):
     client.post(f"/o/{org.slug}/my/safety-plan/edit/", PLAN)
     response = client.post(f"/o/{org.slug}/my/sign-out/")
     assert '"cache"' in response["Clear-Site-Data"] and '"storage"' in response["Clear-Site-Data"]
-    assert "Walk the dog" not in client.get(f"/o/{org.slug}/my/safety-plan/", follow=True).content.decode()
+    assert (
+        "Walk the dog"
+        not in client.get(f"/o/{org.slug}/my/safety-plan/", follow=True).content.decode()
+    )
