@@ -212,16 +212,19 @@ def own_people_offers() -> dict[str, tuple[str, str]]:
 def own_people(organization, needs: list[Need], tier: str) -> list[dict[str, str]]:
     """The organization's people to offer, in the order the needs ask for them, only those it has.
 
-    With no particular need, a result above self-care still offers everyone the portal has; a calm
-    result offers peer support only.
+    With no particular need, everyone the portal has is offered (peer support first on a calm result).
     """
     if organization is None:
         return []
     wanted: list[str] = []
     for need in needs:
         wanted += [k for k in need.own if k not in wanted]
-    if not needs:
-        wanted = list(OWN_KINDS) if tier != "self_care" else ["peer_support"]
+    if not needs:  # a calm result: a colleague first, and the counselor is still there to talk to
+        wanted = (
+            ["peer_support", "counselor", "volunteer_therapists"]
+            if tier == "self_care"
+            else list(OWN_KINDS)
+        )
     offers = own_people_offers()
     chosen = []
     for kind in wanted:
