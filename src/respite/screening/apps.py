@@ -15,6 +15,8 @@ class ScreeningConfig(AppConfig):
         # Validate every instrument file at start-up: a broken file must stop the server, not a worker.
         from respite.screening.instruments import registry
         from respite.screening.routing import table
+        from respite.screening.selfcare import all_guides
 
         registry()
         table()  # every instrument, band and flag must have a route
+        all_guides("en")  # and every self-care guide must be valid

@@ -15,6 +15,8 @@ urlpatterns = [
     path("my/history/chart.svg", views.history_chart, name="chart"),
     path("my/safety-plan/", views.safety_plan, name="safety_plan"),
     path("my/safety-plan/edit/", views.safety_plan_edit, name="safety_plan_edit"),
+    path("self-care/", views.selfcare_list, name="selfcare"),
+    path("self-care/<slug:guide>/", views.selfcare_guide, name="selfcare_guide"),
     path("my/delete/", views.delete_all, name="delete_all"),
     path("my/sign-out/", views.code_logout, name="code_logout"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from respite.core import privacy
 from respite.core.portal import client_language, portal_view
 from respite.core.resources import crisis_options
-from respite.screening import charts, instruments, recommendations, routing
+from respite.screening import charts, instruments, recommendations, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
 from respite.screening.instruments import tr
 from respite.screening.models import SafetyPlan, Screening
@@ -262,6 +262,7 @@ def result(request: HttpRequest, pk) -> HttpResponse:
         "recommendations": recommendations.for_tier(
             screening.tier, screening.role_group, lang, own=routing.available_kinds(org)
         ),
+        "guides": selfcare.for_needs([n.id for n in needs], lang),
         "signed_in": bool(request.session.get(SESSION_CODE)),
     }
     return render(request, "screening/result.html", context)
@@ -467,3 +468,23 @@ def safety_plan_edit(request: HttpRequest) -> HttpResponse:
         {"form": form, "has_code": code is not None},
         status=400 if form.errors else 200,
     )
+
+
+# --- Self-care guides ------------------------------------------------------------------------------
+
+
+@portal_view
+def selfcare_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "screening/selfcare_list.html",
+        {"guides": selfcare.all_guides(client_language(request))},
+    )
+
+
+@portal_view
+def selfcare_guide(request: HttpRequest, guide: str) -> HttpResponse:
+    found = selfcare.guide(guide, client_language(request))
+    if found is None:
+        raise Http404
+    return render(request, "screening/selfcare_guide.html", {"guide": found})

@@ -205,9 +205,16 @@ def test_closing_my_space_clears_the_offline_copy(client, org):
 
 def test_spanish_crisis_options_carry_the_spanish_keywords_and_chat(client, org):
     answers = {f"phq9__{i}": 0 for i in range(1, 9)} | {"phq9__9": 1}
-    body = client.post(f"/o/{org.slug}/screenings/phq9/", answers, follow=True, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    body = client.post(
+        f"/o/{org.slug}/screenings/phq9/", answers, follow=True, HTTP_ACCEPT_LANGUAGE="es"
+    ).content.decode()
     crisis = body[: body.index("<h1>")]
-    assert 'href="sms:988?&amp;body=AYUDA"' in crisis and 'href="sms:741741?&amp;body=AYUDA"' in crisis
+    assert (
+        'href="sms:988?&amp;body=AYUDA"' in crisis and 'href="sms:741741?&amp;body=AYUDA"' in crisis
+    )
     assert 'href="https://988lineadevida.org/"' in crisis and "en inglés" not in crisis
     english = client.post(f"/o/{org.slug}/screenings/phq9/", answers, follow=True).content.decode()
-    assert 'href="sms:741741?&amp;body=SCRUBS"' in english and 'href="https://988lifeline.org/chat/"' in english
+    assert (
+        'href="sms:741741?&amp;body=SCRUBS"' in english
+        and 'href="https://988lifeline.org/chat/"' in english
+    )
