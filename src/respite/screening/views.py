@@ -22,7 +22,7 @@ from respite.core.resources import crisis_options
 from respite.screening import charts, instruments, recommendations, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
 from respite.screening.instruments import tr
-from respite.screening.models import SafetyPlan, Screening
+from respite.screening.models import UNSAVED_TTL, SafetyPlan, Screening
 
 CHECKIN = ("phq2", "gad2", "burnout", "selfharm")
 # Items a check-in instrument shares with a follow-up: answered once, carried into the follow-up
@@ -38,6 +38,7 @@ SAFETY_PLAN_LEVELS = ("high", "moderate")
 SESSION_SCREENINGS = "respite_screenings"
 SESSION_CODE = "respite_access_code"
 _CARRY_SALT = "respite.screening.checkin"
+_SAVE_SALT = "respite.screening.save"
 
 
 def _role_choices(request: HttpRequest):
@@ -263,6 +264,7 @@ def result(request: HttpRequest, pk) -> HttpResponse:
             screening.tier, screening.role_group, lang, own=routing.available_kinds(org)
         ),
         "guides": selfcare.for_needs([n.id for n in needs], lang),
+        "save_token": save_token(screening) if not screening.access_code_id else "",
         "signed_in": bool(request.session.get(SESSION_CODE)),
     }
     return render(request, "screening/result.html", context)
@@ -272,7 +274,7 @@ def result(request: HttpRequest, pk) -> HttpResponse:
 @portal_view
 def save(request: HttpRequest, pk) -> HttpResponse:
     """Save a screening under a new access code, shown once on this page and never again."""
-    screening = get_screening_for_worker(request, pk)
+    screening = _screening_to_save(request, pk)
     then_share = request.POST.get("then") == "share"
     if screening.access_code_id:
         return redirect("screening:my_space", org=request.organization.slug)
@@ -291,6 +293,35 @@ def save(request: HttpRequest, pk) -> HttpResponse:
         "screening/code_shown.html",
         {"code": words, "screening": screening, "then_share": then_share},
     )
+
+
+def save_token(screening: Screening) -> str:
+    """A short-lived signed proof, printed in the result page, that this browser was shown the result:
+    a session that expired before "Save" can still save it (nothing a worker did is lost to an expiry)."""
+    return signing.dumps(str(screening.pk), salt=_SAVE_SALT)
+
+
+def _screening_to_save(request: HttpRequest, pk) -> Screening:
+    try:
+        return get_screening_for_worker(request, pk)
+    except Http404:
+        try:
+            signed = signing.loads(
+                request.POST.get("token", ""), salt=_SAVE_SALT, max_age=UNSAVED_TTL.total_seconds()
+            )
+        except signing.BadSignature:
+            raise Http404 from None
+        # Only an unsaved result: a saved one is opened with its code, never with a token.
+        screening = get_object_or_404(
+            Screening, pk=pk, organization=request.organization, access_code__isnull=True
+        )
+        if signed != str(screening.pk):
+            raise Http404 from None
+        request.session[SESSION_SCREENINGS] = [
+            *request.session.get(SESSION_SCREENINGS, [])[-19:],
+            str(screening.pk),
+        ]
+        return screening
 
 
 def _session_code(request: HttpRequest) -> privacy.AccessCode | None:

@@ -218,3 +218,40 @@ def test_spanish_crisis_options_carry_the_spanish_keywords_and_chat(client, org)
         'href="sms:741741?&amp;body=SCRUBS"' in english
         and 'href="https://988lifeline.org/chat/"' in english
     )
+
+
+def test_a_result_whose_session_expired_can_still_be_saved_from_its_page(client, org):
+    client.post(f"/o/{org.slug}/check-in/", checkin_data(burnout=4))
+    screening = Screening.objects.get()
+    page = client.get(f"/o/{org.slug}/results/{screening.pk}/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    session_cookie = client.cookies.pop("sessionid")  # the session expired while the page was open
+    assert session_cookie
+    response = client.post(f"/o/{org.slug}/results/{screening.pk}/save/", {"token": token})
+    assert response.status_code == 200 and 'data-testid="access-code"' in response.content.decode()
+    assert Screening.objects.get().access_code_id is not None
+
+
+def test_a_save_token_opens_nothing_else(client, org):
+    client.post(f"/o/{org.slug}/check-in/", checkin_data())
+    first = Screening.objects.get()
+    page = client.get(f"/o/{org.slug}/results/{first.pk}/").content.decode()
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+    other = Client()
+    other.post(f"/o/{org.slug}/check-in/", checkin_data(burnout=3))
+    second = Screening.objects.exclude(pk=first.pk).get()
+    attacker = Client()
+    assert (
+        attacker.post(f"/o/{org.slug}/results/{second.pk}/save/", {"token": token}).status_code
+        == 404
+    )
+    assert (
+        attacker.post(f"/o/{org.slug}/results/{first.pk}/save/", {"token": "forged"}).status_code
+        == 404
+    )
+    # and a saved result is never re-saved with a token
+    client.post(f"/o/{org.slug}/results/{first.pk}/save/")
+    assert (
+        attacker.post(f"/o/{org.slug}/results/{first.pk}/save/", {"token": token}).status_code
+        == 404
+    )
