@@ -13,6 +13,7 @@ urlpatterns = [
     path("my/history/", views.history, name="history"),
     path("my/space/", views.history, name="my_space"),
     path("my/history/chart.svg", views.history_chart, name="chart"),
+    path("my/history/chart/<slug:instrument>.svg", views.instrument_chart, name="instrument_chart"),
     path("my/safety-plan/", views.safety_plan, name="safety_plan"),
     path("my/safety-plan/edit/", views.safety_plan_edit, name="safety_plan_edit"),
     path("self-care/", views.selfcare_list, name="selfcare"),

@@ -406,6 +406,9 @@ def history(request: HttpRequest) -> HttpResponse:
             "has_chart": charts.has_series(rows),
             "sections": sections,
             "has_plan": SafetyPlan.objects.filter(access_code=code).exists(),
+            "charts": [
+                (i, instruments.get(i).short_name) for i in charts.series_by_instrument(screenings)
+            ],
         },
     )
 
@@ -417,6 +420,19 @@ def history_chart(request: HttpRequest) -> HttpResponse:
         raise Http404
     series = charts.series(screenings.prefetch_related("results"))
     return HttpResponse(charts.trend_svg(series), content_type="image/svg+xml")
+
+
+@portal_view
+def instrument_chart(request: HttpRequest, instrument: str) -> HttpResponse:
+    """One instrument's scores with its severity bands, for the worker's code only."""
+    screenings = _code_screenings(request)
+    if screenings is None:
+        raise Http404
+    points = charts.series_by_instrument(screenings.prefetch_related("results")).get(instrument)
+    if not points:
+        raise Http404
+    svg = charts.instrument_svg(instrument, points, client_language(request))
+    return HttpResponse(svg, content_type="image/svg+xml")
 
 
 @require_POST
