@@ -371,9 +371,14 @@ def engagement(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 @portal_view
 def booking_cancel(request: HttpRequest, pk) -> HttpResponse:
+    """Cancel one session, after the worker confirmed: one tap never cancels, and the series with
+    this therapist continues unless the worker chooses to end it."""
     booking = _get_booking_for_worker(request, pk)
+    choice = request.POST.get("confirm", "")
+    if booking.status == BookingStatus.BOOKED and choice not in ("keep", "end"):
+        return render(request, "counseling/cancel_confirm.html", {"booking": booking})
     if booking.status == BookingStatus.BOOKED:
-        scheduling.do_cancel(booking)
+        scheduling.do_cancel(booking, keep_series=choice == "keep")
         messages.success(request, _("Session cancelled. The time is free for someone else."))
     return redirect(
         "counseling:engagement", org=request.organization.slug, pk=booking.engagement_id
