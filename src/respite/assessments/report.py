@@ -8,12 +8,12 @@ import csv
 import io
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from respite.assessments import charts, frameworks, links
 from respite.assessments.models import ActionItem, Assessment, Commitment
+from respite.core.pdf import render_pdf
 
 
 def chart_svg(assessment: Assessment, lang: str | None = None) -> bytes:
@@ -121,18 +121,16 @@ def _delta(now: int | None, before: int | None) -> int | None:
 
 
 def pdf(context: dict[str, Any], lang: str | None = None) -> bytes:
-    """Render the report as PDF. The chart is embedded as an SVG data URI, so no URL is fetched."""
-    from weasyprint import HTML
-
+    """Render the report as a tagged PDF. The chart is embedded as an SVG data URI, so no URL is fetched."""
     svg = chart_svg(context["assessment"], lang)
-    html = render_to_string(
+    return render_pdf(
         "assessments/report_pdf.html",
         {
             **context,
             "chart_uri": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
         },
+        lang=lang,
     )
-    return HTML(string=html, base_url=None).write_pdf()
 
 
 def _cell(value: Any) -> Any:

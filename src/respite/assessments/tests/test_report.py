@@ -12,6 +12,7 @@ import pytest
 from respite.assessments.models import ActionItem, Commitment
 from respite.assessments.tests.conftest import url
 from respite.core.models import AuditLog
+from respite.core.testing import assert_tagged_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,7 @@ def test_pdf_contains_the_scorecard_gaps_and_plan(admin_client, org, answered, f
     response = admin_client.get(url(org, "report_pdf", pk=answered.pk))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert 'attachment; filename="acme-all_in-' in response["Content-Disposition"]
+    assert_tagged_pdf(response.content, "en")
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.content)).pages)
     flat = " ".join(text.split())
     assert "Accessible and affordable mental health care 100%" in flat
@@ -66,6 +68,7 @@ def test_pdf_contains_the_scorecard_gaps_and_plan(admin_client, org, answered, f
 def test_pdf_is_spanish_for_a_spanish_reader(admin_client, org, answered):
     admin_client.cookies["django_language"] = "es"
     response = admin_client.get(url(org, "report_pdf", pk=answered.pk), HTTP_ACCEPT_LANGUAGE="es")
+    assert_tagged_pdf(response.content, "es")
     text = " ".join(
         " ".join(
             p.extract_text() for p in pypdf.PdfReader(io.BytesIO(response.content)).pages
