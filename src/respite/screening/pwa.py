@@ -45,6 +45,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
             "precache": json.dumps(precache),
             "offline": json.dumps(reverse("screening_pwa:offline")),
             "crisis": json.dumps(reverse("crisis")),
+            "push_script": json.dumps(static("respite/sw-push.js")),
         },
     ).content
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")

@@ -118,3 +118,10 @@ def test_on_a_phone_the_crisis_page_and_the_safety_plan_open_with_the_network_of
           for (const r of await c.keys()) out.push(new URL(r.url).pathname); } return out; }""")
     assert not any("safety-plan" in p for p in remaining)
     assert not page.problems, page.problems
+
+
+@pytest.mark.django_db
+def test_service_worker_carries_the_web_push_handlers(client):
+    body = client.get("/sw.js").content.decode()
+    assert 'importScripts("/static/respite/sw-push.js")' in body
+    assert client.get("/static/respite/sw-push.js").status_code == 200

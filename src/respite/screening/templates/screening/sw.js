@@ -1,6 +1,7 @@
 // Respite service worker {{ version }}. Caches only the crisis page, the offline page, their static
 // files and the worker's own safety plan; every other page goes to the network and is never stored.
 "use strict";
+importScripts({{ push_script|safe }});  // Web Push handlers (worker alerts); they cache nothing
 const CACHE = "respite-{{ version }}";
 const PLAN_CACHE = "respite-plan";
 const PRECACHE = {{ precache|safe }};
