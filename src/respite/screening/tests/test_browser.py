@@ -41,7 +41,10 @@ def test_checkin_save_and_return_with_code_on_a_phone(phone, lang):
         choose(page, f"phq9__{i}", 1)
     page.locator("form.screening button[type=submit]").click()
     expect(page.locator("h1")).to_have_text("Your results" if lang == "en" else "Sus resultados")
-    assert "PHQ-9" in page.content() and "10" in page.locator(".result-lines li.result").first.inner_text()
+    assert (
+        "PHQ-9" in page.content()
+        and "10" in page.locator(".result-lines li.result").first.inner_text()
+    )
     assert page.locator("section.crisis").count() == 0
 
     page.locator("section.save button").click()
