@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "respite.core.middleware.NoStoreMiddleware",
+    "respite.screening.errors.BrandedErrorMiddleware",
 ]
 
 ROOT_URLCONF = "respite.urls"
@@ -190,6 +191,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "respite.screening.errors.csrf_failure"  # branded, in the worker's language, with a retry
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # "same-origin": other sites never learn which page linked them. ("no-referrer" makes Chromium send
 # "Origin: null" on same-site form posts, which Django's CSRF check rightly refuses.)

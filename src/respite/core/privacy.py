@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,10 +21,23 @@ from mnemonic import Mnemonic
 from respite.core.models import AccessCode, Organization, ThrottleCounter
 
 # --- Access codes ---------------------------------------------------------------------------
-# 8 words from the 2048-word BIP-39 list: 88 bits, typeable on a phone, no ambiguous characters.
+# 8 words from a 2048-word BIP-39 list in the worker's language: 88 bits, typeable on a phone.
+# The Spanish list is unique without its accents, so a code is hashed and checked accent-free and a
+# worker may type "acido" for "ácido".
 CODE_WORDS = 8
-_WORDLIST: list[str] = Mnemonic("english").wordlist
-_WORDSET = frozenset(_WORDLIST)
+# The package ships the Spanish words decomposed (NFKD); show them composed, as a phone types them.
+_WORDLISTS: dict[str, list[str]] = {
+    lang: [unicodedata.normalize("NFC", w) for w in Mnemonic(name).wordlist]
+    for lang, name in (("en", "english"), ("es", "spanish"))
+}
+_WORDLIST: list[str] = _WORDLISTS["en"]
+
+
+def _fold(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+
+
+_WORDSET = frozenset(_fold(w) for words in _WORDLISTS.values() for w in words)
 CODE_BITS = CODE_WORDS * 11
 
 
@@ -38,19 +52,22 @@ def keyed_hash(value: str, purpose: str) -> str:
 
 def normalize_code(raw: str) -> str | None:
     """Lower-case words joined by '-', or None when it cannot be a code (wrong word or count)."""
-    words = [w for w in "".join(c if c.isalpha() else " " for c in (raw or "").lower()).split() if w]
+    words = [w for w in "".join(c if c.isalpha() else " " for c in _fold((raw or "").lower())).split() if w]
     if len(words) != CODE_WORDS or any(w not in _WORDSET for w in words):
         return None
     return "-".join(words)
 
 
-def new_access_code(organization: Organization | None = None) -> tuple[str, AccessCode]:
-    """Create a code and return it in word form with its row. The word form is never stored."""
+def new_access_code(organization: Organization | None = None, language: str = "en") -> tuple[str, AccessCode]:
+    """Create a code in the worker's language and return it in word form with its row. The word form
+    is never stored."""
+    wordlist = _WORDLISTS.get((language or "en")[:2], _WORDLIST)
     while True:
-        words = "-".join(secrets.choice(_WORDLIST) for _ in range(CODE_WORDS))
+        words = "-".join(secrets.choice(wordlist) for _ in range(CODE_WORDS))
         try:
             with transaction.atomic():
-                row = AccessCode.objects.create(digest=keyed_hash(words, "access-code"), organization=organization)
+                row = AccessCode.objects.create(digest=keyed_hash(_fold(words), "access-code"),
+                                                organization=organization)
             return words, row
         except IntegrityError:  # pragma: no cover - 2**-88
             continue

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from respite.core.datafiles import BILINGUAL_TEXT, load_yaml
 
 _TEXT = BILINGUAL_TEXT
+_HREF = {"type": "string", "pattern": "^(tel:|sms:|https://)"}
 CRISIS_SCHEMA = {
     "type": "array",
     "minItems": 1,
@@ -24,8 +25,10 @@ CRISIS_SCHEMA = {
                 "type": "array",
                 "items": {
                     "type": "object",
+                    # href: one address, or one per language (Spanish keywords and the Spanish chat).
                     "properties": {"kind": {"enum": ["call", "text", "chat", "web"]},
-                                   "href": {"type": "string", "pattern": "^(tel:|sms:|https://)"},
+                                   "href": {"oneOf": [_HREF, {"type": "object", "properties": {"en": _HREF, "es": _HREF},
+                                                              "required": ["en", "es"], "additionalProperties": False}]},
                                    "label": _TEXT},
                     "required": ["kind", "href", "label"],
                     "additionalProperties": False,
@@ -50,6 +53,7 @@ def crisis_options(lang: str | None = None) -> list[dict[str, Any]]:
     pick = lambda t: t.get(lang) or t["en"]  # noqa: E731
     return [
         {"id": c["id"], "name": pick(c["name"]), "text": pick(c["text"]),
-         "actions": [{"kind": a["kind"], "href": a["href"], "label": pick(a["label"])} for a in c["actions"]]}
+         "actions": [{"kind": a["kind"], "href": a["href"] if isinstance(a["href"], str) else pick(a["href"]),
+                      "label": pick(a["label"])} for a in c["actions"]]}
         for c in _crisis_data()
     ]

@@ -24,10 +24,27 @@ class CounselingConfig(AppConfig):
     ]
     respite_staff_global_nav = [
         ("volunteers:schedule", _("My volunteer schedule"), "respite.counseling.apps.is_volunteer"),
-        ("volunteers:review", _("Volunteer licence review"), "respite.core.models.is_platform_admin"),
+        (
+            "volunteers:review",
+            _("Volunteer licence review"),
+            "respite.core.models.is_platform_admin",
+        ),
     ]
-    # Shown on the screening result page (see screening.views.result).
-    respite_result_panels = ["counseling/share_panel.html"]
+    # The organization's own people on a screening result, when it has them (see screening.routing).
+    respite_own_people = [
+        (
+            "counselor",
+            "respite.counseling.offers.counselors_available",
+            "counseling/share_panel.html",
+        ),
+        (
+            "volunteer_therapists",
+            "respite.counseling.offers.therapists_available",
+            "counseling/_own_therapists.html",
+        ),
+    ]
+    # A section of the worker's My space page (see screening.views.my_space).
+    respite_my_space = "respite.counseling.views.my_space_section"
     respite_api = ("", "respite.counseling.api.router")
     respite_demo = "respite.counseling.demo.load"
     respite_periodic = [

@@ -264,12 +264,14 @@ def _end_if_nothing_booked(engagement: Engagement, reason: str) -> None:
 
 
 @transaction.atomic
-def do_cancel(booking: Booking) -> None:
-    """Free the slot. With no session left booked, the engagement ends and the contact is erased."""
+def do_cancel(booking: Booking, *, keep_series: bool = False) -> None:
+    """Free the slot. With no session left booked, the engagement ends and the contact is erased,
+    unless the worker chose to keep the series (to book another time with the same therapist)."""
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status"])
     notify.cancelled(booking)
-    _end_if_nothing_booked(booking.engagement, EndReason.CANCELLED)
+    if not keep_series:
+        _end_if_nothing_booked(booking.engagement, EndReason.CANCELLED)
 
 
 @transaction.atomic

@@ -127,9 +127,13 @@ def home(request: HttpRequest) -> HttpResponse:
 @portal_view
 def code_enter(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST)
-    status = sign_in_with_code(request, form, _("We could not find that code. Check the words and try again."))
+    status = sign_in_with_code(
+        request, form, _("We could not find that code. Check the words and try again.")
+    )
     if status is None:
-        return redirect(_safe_next(request, redirect("counseling:home", org=request.organization.slug).url))
+        return redirect(
+            _safe_next(request, redirect("counseling:home", org=request.organization.slug).url)
+        )
     return render(
         request,
         "counseling/code.html",
@@ -142,7 +146,12 @@ def code_enter(request: HttpRequest) -> HttpResponse:
 @portal_view
 def new_code(request: HttpRequest) -> HttpResponse:
     """A fresh access code for a worker who never screened but wants to book. Shown once."""
-    words, code = privacy.new_access_code(request.organization)
+    next_url = _safe_next(
+        request, redirect("counseling:therapists", org=request.organization.slug).url
+    )
+    if _worker_code(request) is not None:  # one worker, one code: a signed-in worker keeps theirs
+        return redirect(next_url)
+    words, code = privacy.new_access_code(request.organization, client_language(request))
     request.session.cycle_key()
     request.session[SESSION_CODE] = str(code.pk)
     return render(
@@ -155,6 +164,23 @@ def new_code(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
+    """This worker's counselor conversations and therapist sessions, for the My space page."""
+    cases = Case.objects.filter(organization=request.organization, access_code=code).order_by(
+        "-opened_at"
+    )
+    engagements = (
+        Engagement.objects.filter(organization=request.organization, access_code=code)
+        .select_related("clinician")
+        .prefetch_related("bookings__slot")
+    )
+    return {
+        "template": "counseling/_my_space.html",
+        "cases": list(cases),
+        "engagements": list(engagements),
+    }
 
 
 # --- Sharing and the conversation ------------------------------------------------------------------
@@ -182,6 +208,10 @@ def share(request: HttpRequest, pk) -> HttpResponse:
             access_code_id=screening.access_code_id,
             screening=screening,
             tier=screening.tier,
+            # Moderate or high C-SSRS risk reaches the counselor flagged urgent, top of the queue.
+            urgent=screening.results.filter(
+                instrument="cssrs", band__in=["moderate", "high"]
+            ).exists(),
             opened_at=now,
             awaiting_reply_since=now,
         )
@@ -341,9 +371,14 @@ def engagement(request: HttpRequest, pk) -> HttpResponse:
 @require_POST
 @portal_view
 def booking_cancel(request: HttpRequest, pk) -> HttpResponse:
+    """Cancel one session, after the worker confirmed: one tap never cancels, and the series with
+    this therapist continues unless the worker chooses to end it."""
     booking = _get_booking_for_worker(request, pk)
+    choice = request.POST.get("confirm", "")
+    if booking.status == BookingStatus.BOOKED and choice not in ("keep", "end"):
+        return render(request, "counseling/cancel_confirm.html", {"booking": booking})
     if booking.status == BookingStatus.BOOKED:
-        scheduling.do_cancel(booking)
+        scheduling.do_cancel(booking, keep_series=choice == "keep")
         messages.success(request, _("Session cancelled. The time is free for someone else."))
     return redirect(
         "counseling:engagement", org=request.organization.slug, pk=booking.engagement_id

@@ -395,7 +395,7 @@ class SupportRequest(models.Model):
         with transaction.atomic():
             words = None
             if not self.anonymous and self.rating_code_id is None:
-                words, self.rating_code = new_access_code(self.organization)
+                words, self.rating_code = new_access_code(self.organization, self.language)
             self.closed_at = now or timezone.now()
             self.contact = self.best_time = self.supporter_message = ""
             self.save(
@@ -468,13 +468,15 @@ def do_create_request(
     source: str,
     *,
     code_for: str | None = None,
+    code: AccessCode | None = None,
     now: datetime | None = None,
     **fields,
 ) -> tuple[SupportRequest, str | None]:
     """Create a request, offer it to the best suggested supporters and email them (after commit).
 
-    ``code_for`` is "requester" (anonymous self-referral) or "referrer" (someone else asked): a new
-    access code is made for them and returned in word form, once.
+    ``code_for`` is "requester" (anonymous self-referral) or "referrer" (someone else asked): the
+    worker's existing access ``code`` when they are signed in with one (one worker, one code), else a
+    new code in the request's language, returned in word form, once.
     """
     from respite.core.privacy import new_access_code
     from respite.peers import notify
@@ -485,7 +487,8 @@ def do_create_request(
         req = SupportRequest(organization=organization, source=source, created_at=now, **fields)
         words = None
         if code_for:
-            words, code = new_access_code(organization)
+            if code is None:
+                words, code = new_access_code(organization, fields.get("language", "en"))
             setattr(req, f"{code_for}_code", code)
         req.save()
         offered = req.suggestions(now)[: program.offer_to]

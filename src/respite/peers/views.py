@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respite.core import privacy
+from respite.core.models import AccessCode
 from respite.core.portal import portal_view
 from respite.peers.forms import (
     CodeForm,
@@ -24,8 +25,36 @@ from respite.peers.forms import (
     SelfRequestForm,
 )
 from respite.peers.models import PeerProgram, Source, SupportRequest, do_create_request
+from respite.screening.views import SESSION_CODE
 
 SESSION_KEY = "peers_requests"  # {request id: "requester" | "referrer" | "rater"}
+
+
+def _worker_code(request: HttpRequest) -> AccessCode | None:
+    """The access code this session is signed in with (the one worker identity), if any."""
+    code_id = request.session.get(SESSION_CODE)
+    if not code_id:
+        return None
+    return (
+        AccessCode.objects.filter(pk=code_id)
+        .filter(Q(organization=request.organization) | Q(organization__isnull=True))
+        .first()
+    )
+
+
+def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
+    """This worker's own peer-support requests, for the My space page (screening.views.my_space).
+
+    The session may then open each request's status page, as if the worker had typed the code there.
+    """
+    reqs = list(
+        SupportRequest.objects.filter(
+            organization=request.organization, requester_code=code
+        ).order_by("-created_at")
+    )
+    for req in reqs:
+        _remember(request, req, "requester")
+    return {"template": "peers/_my_space.html", "requests": reqs}
 
 
 def _remember(request: HttpRequest, req: SupportRequest, role: str) -> None:
@@ -80,12 +109,17 @@ def ask(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         anonymous = form.cleaned_data["mode"] == SelfRequestForm.MODE_CODE
+        signed_in = _worker_code(request) if anonymous else None
         req, words = do_create_request(
             org,
             Source.SELF_CODE if anonymous else Source.SELF_CONTACT,
             code_for="requester" if anonymous else None,
+            code=signed_in,  # one worker, one code: never a second one for a signed-in worker
             **_request_fields(form.cleaned_data),
         )
+        if anonymous and signed_in is None:
+            # The new code is now this worker's identity for screenings, counseling and bookings too.
+            request.session[SESSION_CODE] = str(req.requester_code_id)
         return _created(request, req, words, "requester")
     return render(
         request,

@@ -11,9 +11,9 @@ class ScreeningConfig(AppConfig):
     label = "screening"
     verbose_name = _("Screening")
     # Links this app adds to a portal's navigation: (url name, label). See core.context_processors.
-    respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My results"))]
+    respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My space"))]
     respite_api = ("", "respite.screening.api.router")
-    respite_urls = [("o/<slug:org>/", "respite.screening.urls")]
+    respite_urls = [("o/<slug:org>/", "respite.screening.urls"), ("", "respite.screening.pwa_urls")]
     respite_periodic = [
         PeriodicJob("purge_unsaved_screenings", timedelta(hours=1), "respite.screening.models.purge_unsaved", purge=True)
     ]
@@ -21,5 +21,9 @@ class ScreeningConfig(AppConfig):
     def ready(self) -> None:
         # Validate every instrument file at start-up: a broken file must stop the server, not a worker.
         from respite.screening.instruments import registry
+        from respite.screening.routing import table
+        from respite.screening.selfcare import all_guides
 
         registry()
+        table()  # every instrument, band and flag must have a route
+        all_guides("en")  # and every self-care guide must be valid

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from respite.core import privacy
 from respite.screening.instruments import AnswerError, Instrument, Item, tr
+from respite.screening.models import SafetyPlan
 
 
 def field_name(instrument: Instrument, item: Item) -> str:
@@ -18,7 +20,9 @@ class AnswersForm(forms.Form):
     ``Instrument.validate``, which also names the item of any error.
     """
 
-    def __init__(self, parts: list[tuple[Instrument, list[Item]]], *args, role_choices=None, **kwargs):
+    def __init__(
+        self, parts: list[tuple[Instrument, list[Item]]], *args, role_choices=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.parts = parts
         for instrument, items in parts:
@@ -37,9 +41,12 @@ class AnswersForm(forms.Form):
                 self.fields[field_name(instrument, item)] = field
         if role_choices:
             self.fields["role_group"] = forms.ChoiceField(
-                label=_("Your work (optional)"), required=False,
+                label=_("Your work (optional)"),
+                required=False,
                 choices=[("", _("Prefer not to say")), *role_choices],
-                help_text=_("Helps us suggest services open to you. Never shown with your answers."),
+                help_text=_(
+                    "Helps us suggest services open to you. Never shown with your answers."
+                ),
             )
 
     def answers_for(self, instrument: Instrument) -> dict[str, int]:
@@ -51,8 +58,10 @@ class AnswersForm(forms.Form):
 
     def add_answer_error(self, instrument: Instrument, error: AnswerError) -> None:
         name = f"{instrument.id}__{error.item}"
-        self.add_error(name if name in self.fields else None, _("Please choose an answer.")
-                       if "required" in error.message else error.message)
+        self.add_error(
+            name if name in self.fields else None,
+            _("Please choose an answer.") if "required" in error.message else error.message,
+        )
 
     def item_groups(self):
         """Fields grouped by instrument, for the template."""
@@ -62,13 +71,56 @@ class AnswersForm(forms.Form):
 
 class CodeForm(forms.Form):
     code = forms.CharField(
-        label=_("Your access code"), max_length=300,
-        help_text=_("The %(n)s words you were given, in order. Spaces or dashes are fine.") % {"n": privacy.CODE_WORDS},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+        label=_("Your access code"),
+        max_length=300,
+        help_text=_("The %(n)s words you were given, in order. Spaces or dashes are fine.")
+        % {"n": privacy.CODE_WORDS},
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
     )
 
 
 class DeleteForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("Yes, delete all my saved results and this code. This cannot be undone."), required=True
+        label=_("Yes, delete all my saved results and this code. This cannot be undone."),
+        required=True,
     )
+
+
+class SafetyPlanForm(forms.ModelForm):
+    """The Stanley-Brown safety plan, step by step, in the worker's own words."""
+
+    HELP = {
+        "warning_signs": _(
+            "Thoughts, feelings or situations that tell you a crisis may be starting."
+        ),
+        "coping": _("For example: a walk, music, a shower, breathing slowly, a game."),
+        "distractions": _("People to be with and places to go that take your mind off things."),
+        "helpers": _("Names and numbers of people you can tell that you are not OK."),
+        "professionals": _(
+            "Your doctor, a counselor, your employee assistance program. The crisis lines are always on your plan."
+        ),
+        "environment": _(
+            "How to keep yourself safe, for example putting medicines or other means out of reach or asking someone to hold them."
+        ),
+        "reasons": _("People, pets, plans, beliefs: whatever keeps you going."),
+    }
+
+    class Meta:
+        model = SafetyPlan
+        fields = list(SafetyPlan.SECTIONS)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget = forms.Textarea(attrs={"rows": 3, "maxlength": 2000})
+            field.max_length = 2000
+            field.validators.append(MaxLengthValidator(2000))
+            field.help_text = self.HELP[name]
+
+    def clean(self):
+        data = super().clean()
+        if not any((data.get(s) or "").strip() for s in self.Meta.fields):
+            raise forms.ValidationError(_("Write at least one step of your plan."))
+        return data

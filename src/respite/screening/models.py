@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.crypto import EncryptedTextField
 from respite.core.models import AccessCode, Organization
 from respite.screening import instruments
 
@@ -32,9 +33,15 @@ class Screening(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     access_code = models.ForeignKey(
-        AccessCode, null=True, blank=True, on_delete=models.CASCADE, related_name="screenings",
+        AccessCode,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="screenings",
         help_text=_("Set only when the worker chose to save under a code."),
     )
     role_group = models.CharField(max_length=40, blank=True)
@@ -59,15 +66,38 @@ class Screening(models.Model):
 
     @classmethod
     @transaction.atomic
-    def do_create(cls, results: list[instruments.Result], *, organization: Organization | None,
-                  role_group: str = "", language: str = "en") -> Screening:
+    def do_create(
+        cls,
+        results: list[instruments.Result],
+        *,
+        organization: Organization | None,
+        role_group: str = "",
+        language: str = "en",
+    ) -> Screening:
         crisis = any(r.crisis for r in results)
-        tier = "crisis" if crisis else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
-        screening = cls.objects.create(organization=organization, role_group=role_group, language=language[:5],
-                                       crisis=crisis, tier=tier)
+        tier = (
+            "crisis"
+            if crisis
+            else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
+        )
+        screening = cls.objects.create(
+            organization=organization,
+            role_group=role_group,
+            language=language[:5],
+            crisis=crisis,
+            tier=tier,
+        )
         ScreeningResult.objects.bulk_create(
-            ScreeningResult(screening=screening, position=n, instrument=r.instrument.id, answers=r.answers,
-                            score=r.headline.score, band=r.headline.band.id, tier=r.tier, crisis=r.crisis)
+            ScreeningResult(
+                screening=screening,
+                position=n,
+                instrument=r.instrument.id,
+                answers=r.answers,
+                score=r.headline.score,
+                band=r.headline.band.id,
+                tier=r.tier,
+                crisis=r.crisis,
+            )
             for n, r in enumerate(results)
         )
         return screening
@@ -97,3 +127,41 @@ class ScreeningResult(models.Model):
 
     def rescore(self) -> instruments.Result:
         return instruments.get(self.instrument).score(self.answers)
+
+
+class SafetyPlan(models.Model):
+    """A worker's safety plan, in the Stanley-Brown structure, kept under their access code.
+
+    Every section is the worker's own words, encrypted at rest; only the holder of the code reads it.
+    ``updated_on`` is the day only.
+    """
+
+    SECTIONS = (
+        "warning_signs",
+        "coping",
+        "distractions",
+        "helpers",
+        "professionals",
+        "environment",
+        "reasons",
+    )
+
+    access_code = models.OneToOneField(
+        AccessCode, on_delete=models.CASCADE, related_name="safety_plan"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    warning_signs = EncryptedTextField(_("My warning signs"), blank=True)
+    coping = EncryptedTextField(
+        _("Things I can do on my own to take my mind off my problems"), blank=True
+    )
+    distractions = EncryptedTextField(_("People and places that help me feel better"), blank=True)
+    helpers = EncryptedTextField(_("People I can ask for help"), blank=True)
+    professionals = EncryptedTextField(_("Professionals and services I can contact"), blank=True)
+    environment = EncryptedTextField(_("Making my surroundings safer"), blank=True)
+    reasons = EncryptedTextField(_("What matters most to me and is worth living for"), blank=True)
+    updated_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"safety plan {self.pk}"

@@ -11,7 +11,13 @@ urlpatterns = [
     path("results/<uuid:pk>/save/", views.save, name="save"),
     path("my/", views.code_login, name="code_login"),
     path("my/history/", views.history, name="history"),
+    path("my/space/", views.history, name="my_space"),
     path("my/history/chart.svg", views.history_chart, name="chart"),
+    path("my/history/chart/<slug:instrument>.svg", views.instrument_chart, name="instrument_chart"),
+    path("my/safety-plan/", views.safety_plan, name="safety_plan"),
+    path("my/safety-plan/edit/", views.safety_plan_edit, name="safety_plan_edit"),
+    path("self-care/", views.selfcare_list, name="selfcare"),
+    path("self-care/<slug:guide>/", views.selfcare_guide, name="selfcare_guide"),
     path("my/delete/", views.delete_all, name="delete_all"),
     path("my/sign-out/", views.code_logout, name="code_logout"),
 ]

@@ -72,7 +72,8 @@ def _all_text_in_database() -> str:
 def test_database_holds_no_ip_user_agent_or_name_for_a_screening(org):
     client = Client(REMOTE_ADDR=CANARY_IP, HTTP_USER_AGENT=CANARY_UA)
     response = client.post(f"/o/{org.slug}/check-in/", {"phq2__1": 3, "phq2__2": 3, "gad2__1": 0, "gad2__2": 0,
-                                                          "burnout__1": 4, "name": CANARY_TEXT})
+                                                          "burnout__1": 4, "selfharm__9": 0,
+                                                          "name": CANARY_TEXT})
     assert response.status_code == 200
     carry = response.content.decode().split('name="carry" value="')[1].split('"')[0]
     response = client.post(f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **{f"phq9__{i}": 1 for i in range(3, 10)}})
@@ -143,7 +144,8 @@ def test_csrf_enforced_on_saving_results(org):
     client.get(f"/o/{org.slug}/check-in/")
     token = client.cookies["csrftoken"].value
     response = client.post(f"/o/{org.slug}/check-in/", {"csrfmiddlewaretoken": token, "phq2__1": 0, "phq2__2": 0,
-                                                          "gad2__1": 0, "gad2__2": 0, "burnout__1": 1})
+                                                          "gad2__1": 0, "gad2__2": 0, "burnout__1": 1,
+                                                          "selfharm__9": 0})
     pk = response["Location"].rstrip("/").split("/")[-1]
     assert client.post(f"/o/{org.slug}/results/{pk}/save/").status_code == 403
     assert client.post(f"/o/{org.slug}/results/{pk}/save/", {"csrfmiddlewaretoken": token}).status_code == 200

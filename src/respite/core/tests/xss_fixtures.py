@@ -106,6 +106,8 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "screening.ScreeningResult.instrument": Hidden(CODE + " (instrument id from the YAML registry)"),
     "screening.ScreeningResult.band": Hidden(CODE + " (band id computed by the scorer)"),
     "screening.ScreeningResult.tier": Hidden(CODE + " (computed by the scorer)"),
+    **{f"screening.SafetyPlan.{f}": Shown(("safety_plan",), "encrypted; shown only to the code's holder")
+       for f in ("warning_signs", "coping", "distractions", "helpers", "professionals", "environment", "reasons")},
     # directory
     "directory.Provider.id": Hidden("HSDS identifier, never rendered"),
     "directory.Provider.name": Shown(("dir_service",)),
@@ -364,6 +366,7 @@ def build_world(with_pulse: bool) -> World:
 
     screening = _directory(w, code)
     _counseling(w, code, screening)
+    _safety_plan(w, code)
     _peers(w)
     _assessments(w)
     _credentialing(w)
@@ -371,6 +374,14 @@ def build_world(with_pulse: bool) -> World:
     if with_pulse:
         _pulse(w)
     return w
+
+
+def _safety_plan(w: World, code):
+    from respite.screening.models import SafetyPlan
+
+    SafetyPlan.objects.create(access_code=code, organization=w.org,
+                              **{f: value(f"screening.SafetyPlan.{f}") for f in SafetyPlan.SECTIONS})
+    w.page("safety_plan", "worker", f"/o/{w.org.slug}/my/safety-plan/")
 
 
 def _directory(w: World, code):

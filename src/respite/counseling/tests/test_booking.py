@@ -101,11 +101,28 @@ def test_cancel_frees_slot_and_cancelling_all_erases_contact(org, worker, other_
     slot = make_slot(clinician)
     _book(worker, org, slot)
     booking = Booking.objects.get()
-    worker.post(reverse("counseling:booking_cancel", kwargs={"org": org.slug, "pk": booking.pk}))
+    url = reverse("counseling:booking_cancel", kwargs={"org": org.slug, "pk": booking.pk})
+    asked = worker.post(url)  # one tap only asks
+    assert asked.status_code == 200 and "Cancel this session?" in asked.content.decode()
+    assert Booking.objects.get().status == "booked"
+    worker.post(url, {"confirm": "end"})
     engagement = Engagement.objects.get()
     assert engagement.status == "ended" and engagement.end_reason == "cancelled"
     assert engagement.contact == "" and _raw_contact(engagement) in ("", None)
     assert _book(worker_client(other_code), org, slot).status_code == 302  # the slot is free again
+
+
+def test_cancel_one_session_keeps_the_series(org, worker, other_code, clinician):
+    slot = make_slot(clinician)
+    _book(worker, org, slot)
+    booking = Booking.objects.get()
+    url = reverse("counseling:booking_cancel", kwargs={"org": org.slug, "pk": booking.pk})
+    worker.post(url, {"confirm": "keep"})
+    engagement = Engagement.objects.get()
+    assert Booking.objects.get().status == "cancelled" and engagement.status == "active"
+    assert (
+        _book(worker_client(other_code), org, slot).status_code == 302
+    )  # the time is free for others
 
 
 def test_last_session_done_erases_contact(org, worker, clinician):

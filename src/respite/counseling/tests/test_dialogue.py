@@ -23,7 +23,7 @@ def _share_url(org, screening):
     return reverse("counseling:share", kwargs={"org": org.slug, "pk": screening.pk})
 
 
-def test_result_page_offers_save_first_when_not_saved(org):
+def test_result_page_offers_save_first_when_not_saved(org, counselor):
     client = Client()
     screening = make_screening(org)
     session = client.session

@@ -205,7 +205,10 @@ def test_volunteer_gets_request_then_cancel_with_a_stable_uid_in_local_time(org,
     assert f"{local:%Y-%m-%d %H:%M}" in inbox.text(invite)  # New York time, not UTC
     assert CONTACT not in invite.as_string()
 
-    worker.post(reverse("counseling:booking_cancel", kwargs={"org": org.slug, "pk": booking.pk}))
+    worker.post(
+        reverse("counseling:booking_cancel", kwargs={"org": org.slug, "pk": booking.pk}),
+        {"confirm": "end"},
+    )
     run_tasks()
     cancel = [m for m in inbox.to("dr@volunteer.example") if m is not invite]
     assert len(cancel) == 1 and "cancelled" in cancel[0]["Subject"]

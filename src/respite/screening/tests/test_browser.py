@@ -26,16 +26,25 @@ def test_checkin_save_and_return_with_code_on_a_phone(phone, lang):
         expect(page.locator("html")).to_have_attribute("lang", "es")
     page.locator(f'a[href="/o/{org.slug}/check-in/"]').first.click()
     # PHQ-2 positive → follow-up to the PHQ-9; GAD-2 negative
-    for name, value in [("phq2__1", 2), ("phq2__2", 2), ("gad2__1", 0), ("gad2__2", 1), ("burnout__1", 3)]:
+    for name, value in [
+        ("phq2__1", 2),
+        ("phq2__2", 2),
+        ("gad2__1", 0),
+        ("gad2__2", 1),
+        ("burnout__1", 3),
+        ("selfharm__9", 0),
+    ]:
         choose(page, name, value)
     page.locator("form.screening button[type=submit]").click()
     expect(page.locator('input[name="phq9__3"]')).to_have_count(4)
     for i in range(3, 9):
         choose(page, f"phq9__{i}", 1)
-    choose(page, "phq9__9", 0)
     page.locator("form.screening button[type=submit]").click()
     expect(page.locator("h1")).to_have_text("Your results" if lang == "en" else "Sus resultados")
-    assert "PHQ-9" in page.content() and "10" in page.locator("article.result").first.inner_text()
+    assert (
+        "PHQ-9" in page.content()
+        and "10" in page.locator(".result-lines li.result").first.inner_text()
+    )
     assert page.locator("section.crisis").count() == 0
 
     page.locator("section.save button").click()
@@ -49,8 +58,11 @@ def test_checkin_save_and_return_with_code_on_a_phone(phone, lang):
     page.locator('input[name="code"]').fill(code.replace("-", " "))
     page.locator("form.stack button[type=submit]").click()
     expect(page.locator("table.history tbody tr")).to_have_count(3)  # PHQ-9, GAD-2 and burnout
-    page.wait_for_function("() => { const i = document.querySelector('figure.chart img');"
-                           " return i && i.complete && i.naturalWidth > 0; }", timeout=15000)
+    page.wait_for_function(
+        "() => { const i = document.querySelector('figure.chart img');"
+        " return i && i.complete && i.naturalWidth > 0; }",
+        timeout=15000,
+    )
     assert not page.problems, page.problems  # no CSP violations or script errors
 
 

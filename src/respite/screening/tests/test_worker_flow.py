@@ -13,8 +13,15 @@ from respite.screening.models import Screening
 pytestmark = pytest.mark.django_db
 
 
-def checkin_data(phq=(0, 0), gad=(0, 0), burnout=1, **extra):
-    data = {"phq2__1": phq[0], "phq2__2": phq[1], "gad2__1": gad[0], "gad2__2": gad[1], "burnout__1": burnout}
+def checkin_data(phq=(0, 0), gad=(0, 0), burnout=1, selfharm=0, **extra):
+    data = {
+        "phq2__1": phq[0],
+        "phq2__2": phq[1],
+        "gad2__1": gad[0],
+        "gad2__2": gad[1],
+        "burnout__1": burnout,
+        "selfharm__9": selfharm,
+    }
     data.update(extra)
     return data
 
@@ -33,15 +40,22 @@ def test_positive_phq2_follows_up_with_the_rest_of_phq9(client, org):
     response = client.post(f"/o/{org.slug}/check-in/", checkin_data(phq=(2, 2)))
     body = response.content.decode()
     assert "A few more questions" in body
-    assert 'name="phq9__3"' in body and 'name="phq9__9"' in body
+    assert 'name="phq9__3"' in body
     assert 'name="phq9__1"' not in body  # already answered in the PHQ-2
+    assert 'name="phq9__9"' not in body  # already answered as the check-in's self-harm question
     carry = re.search(r'name="carry" value="([^"]+)"', body).group(1)
-    answers = {f"phq9__{i}": 1 for i in range(3, 9)} | {"phq9__9": 0}
-    response = client.post(f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **answers}, follow=True)
+    answers = {f"phq9__{i}": 1 for i in range(3, 9)}
+    response = client.post(
+        f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **answers}, follow=True
+    )
     results = response.content.decode()
     assert "PHQ-9" in results and "GAD-2" in results
     result = Screening.objects.get().results.get(instrument="phq9")
     assert result.score == 2 + 2 + 6 and result.band == "moderate"
+    assert result.answers["9"] == 0  # carried from the self-harm question
+    assert (
+        not Screening.objects.get().results.filter(instrument="selfharm").exists()
+    )  # counted once
 
 
 def test_missing_answers_are_marked_and_given_answers_kept(client, org):
@@ -55,7 +69,9 @@ def test_missing_answers_are_marked_and_given_answers_kept(client, org):
 
 
 def test_tampered_follow_up_is_refused_without_500(client, org):
-    response = client.post(f"/o/{org.slug}/check-in/", {"step": "2", "carry": "forged", "phq9__3": 1}, follow=True)
+    response = client.post(
+        f"/o/{org.slug}/check-in/", {"step": "2", "carry": "forged", "phq9__3": 1}, follow=True
+    )
     assert response.status_code == 200 and "expired" in response.content.decode()
 
 
@@ -63,14 +79,17 @@ def test_crisis_answer_shows_crisis_options_before_any_score(client, org):
     answers = {f"phq9__{i}": 0 for i in range(1, 9)} | {"phq9__9": 1}
     body = client.post(f"/o/{org.slug}/screenings/phq9/", answers, follow=True).content.decode()
     crisis_at = body.index("Help is available right now")
-    assert crisis_at < body.index("Your scores") and crisis_at < body.index("<h1>Your results")
+    assert crisis_at < body.index("result-summary") and crisis_at < body.index("<h1>Your results")
     assert 'href="tel:988"' in body and 'href="sms:988"' in body and "741741" in body
 
 
 def test_cssrs_risk_answer_shows_crisis_first(client, org):
-    body = client.post(f"/o/{org.slug}/screenings/cssrs/", {"cssrs__1": 1, "cssrs__2": 0, "cssrs__6": 0},
-                       follow=True).content.decode()
-    assert body.index("Help is available right now") < body.index("Your scores")
+    body = client.post(
+        f"/o/{org.slug}/screenings/cssrs/",
+        {"cssrs__1": 1, "cssrs__2": 0, "cssrs__6": 0},
+        follow=True,
+    ).content.decode()
+    assert body.index("Help is available right now") < body.index("result-summary")
 
 
 def test_results_are_private_to_the_session_that_took_them(client, org):
@@ -96,11 +115,17 @@ def test_save_shows_code_once_and_stores_only_its_hash(client, org):
     assert Screening.objects.get().access_code == row
     # coming back with the code, from another device
     other = Client()
-    response = other.post(f"/o/{org.slug}/my/", {"code": code.replace("-", " ").upper()}, follow=True)
-    assert response.status_code == 200 and "Your history" in response.content.decode()
+    response = other.post(
+        f"/o/{org.slug}/my/", {"code": code.replace("-", " ").upper()}, follow=True
+    )
+    assert response.status_code == 200 and "My space" in response.content.decode()
     assert code not in response.content.decode()  # never shown again
     chart = other.get(f"/o/{org.slug}/my/history/chart.svg")
-    assert chart.status_code == 200 and chart["Content-Type"] == "image/svg+xml" and b"<svg" in chart.content
+    assert (
+        chart.status_code == 200
+        and chart["Content-Type"] == "image/svg+xml"
+        and b"<svg" in chart.content
+    )
 
 
 def test_saved_history_grows_when_taking_again_while_signed_in(client, org):
@@ -118,7 +143,9 @@ def _without_per_response_tokens(html: str) -> str:
 def test_wrong_and_unknown_codes_are_indistinguishable_and_throttled(client, org, settings):
     settings.RESPITE_CODE_FAILURES_PER_CODE = 3
     code = _save(client, org)
-    wrong = "-".join([*code.split("-")[:-1], "abandon" if not code.endswith("abandon") else "ability"])
+    wrong = "-".join(
+        [*code.split("-")[:-1], "abandon" if not code.endswith("abandon") else "ability"]
+    )
     unknown = "zoo zoo zoo zoo zoo zoo zoo zoo"
     malformed = "not a code"
     bodies = set()
@@ -138,10 +165,19 @@ def test_per_address_throttle_is_generous_but_bounded(client, org, settings):
     code = _save(client, org)
     c = Client(REMOTE_ADDR="198.51.100.7")
     for n in range(4):
-        assert c.post(f"/o/{org.slug}/my/", {"code": f"zoo zoo zoo zoo zoo zoo zoo {['zero','abandon','able','about'][n]}"}).status_code == 400
+        assert (
+            c.post(
+                f"/o/{org.slug}/my/",
+                {"code": f"zoo zoo zoo zoo zoo zoo zoo {['zero', 'abandon', 'able', 'about'][n]}"},
+            ).status_code
+            == 400
+        )
     assert c.post(f"/o/{org.slug}/my/", {"code": code}).status_code == 429
     # a colleague behind another address is not affected
-    assert Client(REMOTE_ADDR="198.51.100.8").post(f"/o/{org.slug}/my/", {"code": code}).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="198.51.100.8").post(f"/o/{org.slug}/my/", {"code": code}).status_code
+        == 302
+    )
 
 
 def test_delete_everything_removes_code_and_saved_screenings(client, org):

@@ -19,3 +19,35 @@
     });
   });
 })();
+
+// Copy and print buttons (hidden until JavaScript can make them work).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var source = document.getElementById(button.dataset.copy);
+      if (!source || !navigator.clipboard) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+          var status = document.querySelector(".copied");
+          if (status) { status.textContent = status.dataset.copiedText; }
+        });
+      });
+    });
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
+})();
+
+// Installable app: the service worker keeps the crisis page (and the worker's safety plan) offline.
+(function () {
+  "use strict";
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      navigator.serviceWorker.register("/sw.js", {scope: "/"}).catch(function () { /* offline support is optional */ });
+    });
+  }
+})();
