@@ -274,4 +274,12 @@ RESPITE_MIN_GROUP_SIZE_TEXT = max(10, envint("RESPITE_MIN_GROUP_SIZE_TEXT", 10))
 RESPITE_CODE_FAILURES_PER_CODE = envint("RESPITE_CODE_FAILURES_PER_CODE", 5)
 RESPITE_CODE_FAILURES_PER_ADDRESS = envint("RESPITE_CODE_FAILURES_PER_ADDRESS", 200)
 RESPITE_THROTTLE_WINDOW_SECONDS = envint("RESPITE_THROTTLE_WINDOW_SECONDS", 15 * 60)
+# Every access-code look-up answers after at least this many seconds, found or not, so the time a
+# look-up takes says nothing about whether the code exists (see core.privacy.lookup_code).
+RESPITE_CODE_LOOKUP_SECONDS = float(os.environ.get("RESPITE_CODE_LOOKUP_SECONDS", "0.1"))
+# Reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For is believed. Empty:
+# the connecting address is the client. See docs/deploy.md and core.privacy.client_address.
+RESPITE_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("RESPITE_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")

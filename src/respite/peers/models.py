@@ -492,3 +492,15 @@ def do_create_request(
         req.offers.set(offered)
         notify.offered(req, offered)  # queued in this transaction: no request without its notice
     return req, words
+
+
+def request_for_code(code, organization=None) -> tuple | None:
+    """``(code, request)`` for the request this access code belongs to (as requester, referrer or
+    rater), or None: the resolver every code look-up of peer support hands to ``privacy.lookup_code``."""
+    requests = SupportRequest.objects.filter(
+        Q(requester_code=code) | Q(referrer_code=code) | Q(rating_code=code)
+    )
+    if organization is not None:
+        requests = requests.filter(organization=organization)
+    req = requests.first()
+    return (code, req) if req is not None else None

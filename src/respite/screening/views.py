@@ -178,11 +178,16 @@ def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> i
     if not form.is_valid():
         return 400
     try:
-        code = privacy.find_access_code(request, form.cleaned_data["code"])
+        # A real code of another organization is a failure like any unknown code (charged, same time).
+        code = privacy.lookup_code(
+            request,
+            form.cleaned_data["code"],
+            lambda c: c if c.organization_id in (None, request.organization.pk) else None,
+        )
     except privacy.Throttled:
         form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
         return 429
-    if code is None or code.organization_id not in (None, request.organization.pk):
+    if code is None:
         form.add_error(None, not_found)
         return 400
     request.session.cycle_key()
