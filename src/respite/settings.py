@@ -279,6 +279,8 @@ RESPITE_THROTTLE_WINDOW_SECONDS = envint("RESPITE_THROTTLE_WINDOW_SECONDS", 15 *
 RESPITE_CODE_LOOKUP_SECONDS = float(os.environ.get("RESPITE_CODE_LOOKUP_SECONDS", "0.1"))
 # Reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For is believed. Empty:
 # the connecting address is the client. See docs/deploy.md and core.privacy.client_address.
+# Calls of the anonymous credentialing auditor API per client network and throttle window.
+RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS = envint("RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS", 60)
 RESPITE_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("RESPITE_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
