@@ -261,6 +261,20 @@ def find_access_code(request, raw: str) -> AccessCode | None:
     return lookup_code(request, raw, lambda code: code)
 
 
+def forget_deleted() -> None:
+    """Call after deleting a worker's data. On SQLite, once the deletion commits, copy the WAL into
+    the main file (where ``secure_delete`` zeroes freed space) and truncate the WAL, so the deleted
+    rows do not linger in either. PostgreSQL reclaims dead rows through autovacuum (docs/security.md)."""
+    if connection.vendor != "sqlite":
+        return
+
+    def checkpoint() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    transaction.on_commit(checkpoint)
+
+
 def purge_throttles(older_than: timedelta = timedelta(days=1)) -> int:
     return ThrottleCounter.objects.filter(window_start__lt=timezone.now() - older_than).delete()[0]
 

@@ -247,6 +247,7 @@ def delete_all(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the box to confirm you want to delete everything."))
         return redirect("screening:history", org=request.organization.slug)
     privacy.AccessCode.objects.filter(pk=code_id).delete()  # cascades to every saved screening
+    privacy.forget_deleted()
     request.session.flush()
     messages.success(request, _("Everything saved under your code has been deleted."))
     return redirect(reverse("portal", kwargs={"org": request.organization.slug}))
