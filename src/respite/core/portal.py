@@ -39,6 +39,7 @@ def staff_view(*roles: str) -> Callable:
                 raise Http404
             return view(request, *args, **kwargs)
 
+        wrapper.staff_roles = frozenset(roles)  # read by the role matrix (core/tests/test_role_matrix.py)
         return wrapper
 
     return decorator
