@@ -387,7 +387,9 @@ class SupportRequest(models.Model):
             rule |= Q(departments=self.department_id)
         if self.pk:
             rule |= Q(pk__in=self.excluded.values("pk"))
-        return Supporter.objects.filter(organization_id=self.organization_id).filter(rule).values("pk")
+        return (
+            Supporter.objects.filter(organization_id=self.organization_id).filter(rule).values("pk")
+        )
 
     def can_take(self, supporter: Supporter, now: datetime | None = None) -> bool:
         return any(s.pk == supporter.pk for s in self.suggestions(now))
