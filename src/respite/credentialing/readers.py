@@ -42,6 +42,8 @@ class InputError(ValueError):
 class Form:
     kind: str  # "text", "txt", "pdf", "docx"
     lines: list[Line]
+    # The uploaded .docx itself, kept so the redlined copy can be the organization's own document.
+    data: bytes = b""
 
     @property
     def text(self) -> str:
@@ -148,7 +150,9 @@ def _read_in_sandbox(kind: str, data: bytes) -> Form:
         Line(text, location, boundary=bool(boundary))
         for text, location, boundary in result["lines"]
     ]
-    return Form(kind, lines)
+    # A .docx is kept so the redlined copy can be the organization's own document (redline.py),
+    # which reads it only after the sandbox has found it safe.
+    return Form(kind, lines, data if kind == "docx" else b"")
 
 
 def _read_pdf(data: bytes) -> Form:
