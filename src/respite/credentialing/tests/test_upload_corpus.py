@@ -162,7 +162,11 @@ CORPUS = {
     "circular page tree": ("loop.pdf", circular_pdf, "could not be read|No text"),
     "200,000-deep nesting": ("deep.pdf", deep_pdf, "could not be read|No text"),
     "300 pages": ("long.pdf", lambda: _heavy_pdf(300), "more than 100 pages"),
-    "100 heavy pages": ("heavy.pdf", lambda: _heavy_pdf(100), "takes too long|too long"),
+    "100 heavy pages": (
+        "heavy.pdf",
+        lambda: _heavy_pdf(100),
+        "takes too long|too long|could not be read|too large",  # whichever limit trips first
+    ),
     "oversize": ("big.txt", lambda: b"Have you ever? " * (400 * 1024), "larger than 5 MB"),
 }
 
