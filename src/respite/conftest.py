@@ -25,6 +25,8 @@ def pytest_report_header(config) -> str:
 @pytest.fixture(autouse=True)
 def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The constant-time floor of code look-ups is measured by its own test (core/tests/test_code_limits.py).
+    settings.RESPITE_CODE_LOOKUP_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -56,6 +56,50 @@ RESPITE_ENCRYPTION_KEYS = [
 if not RESPITE_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("RESPITE_ENCRYPTION_KEY (or RESPITE_ENCRYPTION_KEY_FILE) must be set in production.")
 
+
+
+def _keys_in_repository(secrets: list[str]) -> list[str]:
+    """The secrets that appear in Respite's own files (code, docs, examples): public, so unusable.
+
+    Reads the package and, when running from a checkout, the repository's docs and examples.
+    Runs once at start-up in production only."""
+    roots = [BASE_DIR]
+    if (PROJECT_DIR / "pyproject.toml").exists():
+        roots += [PROJECT_DIR / name for name in ("docs", "bench", "deploy", "README.md", "CONTRIBUTING.md")]
+        roots += list(PROJECT_DIR.glob("*.example")) + list(PROJECT_DIR.glob("*compose*.y*ml"))
+        roots += list(PROJECT_DIR.glob(".env*"))
+    needles = [s for s in secrets if s]
+    found: set[str] = set()
+    for root in roots:
+        files = [root] if root.is_file() else (root.rglob("*") if root.is_dir() else [])
+        for path in files:
+            if not path.is_file() or path.suffix in {".mo", ".pyc", ".png", ".ico", ".woff2", ".safetensors"}:
+                continue
+            try:
+                if path.stat().st_size > 2_000_000:
+                    continue
+                text = path.read_text(errors="ignore")
+            except OSError:
+                continue
+            found.update(n for n in needles if n in text)
+    return [n for n in needles if n in found]
+
+
+if PRODUCTION:
+    # Fail closed: a key printed in this file or anywhere in the repository is known to everyone.
+    _public = {_DEV_SECRET, _DEV_ENCRYPTION_KEY}
+    _public.update(_keys_in_repository([SECRET_KEY, *RESPITE_ENCRYPTION_KEYS]))
+    if SECRET_KEY in _public or len(SECRET_KEY) < 40:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is a development key, appears in Respite's repository, or is shorter than 40 "
+            "characters. Generate one: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    if any(k in _public for k in RESPITE_ENCRYPTION_KEYS):
+        raise ImproperlyConfigured(
+            "RESPITE_ENCRYPTION_KEY is the development key or appears in Respite's repository. Generate "
+            "one: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "*").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -132,7 +176,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=20000; PRAGMA synchronous=FULL; "
-            "PRAGMA foreign_keys=ON;"
+            # secure_delete: deleted rows are overwritten with zeros, not left in free pages.
+            "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;"
         ),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -292,4 +337,14 @@ RESPITE_MIN_GROUP_SIZE_TEXT = max(10, envint("RESPITE_MIN_GROUP_SIZE_TEXT", 10))
 RESPITE_CODE_FAILURES_PER_CODE = envint("RESPITE_CODE_FAILURES_PER_CODE", 5)
 RESPITE_CODE_FAILURES_PER_ADDRESS = envint("RESPITE_CODE_FAILURES_PER_ADDRESS", 200)
 RESPITE_THROTTLE_WINDOW_SECONDS = envint("RESPITE_THROTTLE_WINDOW_SECONDS", 15 * 60)
+# Every access-code look-up answers after at least this many seconds, found or not, so the time a
+# look-up takes says nothing about whether the code exists (see core.privacy.lookup_code).
+RESPITE_CODE_LOOKUP_SECONDS = float(os.environ.get("RESPITE_CODE_LOOKUP_SECONDS", "0.1"))
+# Reverse proxies (addresses or networks, comma separated) whose X-Forwarded-For is believed. Empty:
+# the connecting address is the client. See docs/deploy.md and core.privacy.client_address.
+# Calls of the anonymous credentialing auditor API per client network and throttle window.
+RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS = envint("RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS", 60)
+RESPITE_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("RESPITE_TRUSTED_PROXIES", "").split(",") if p.strip()
+]
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")

@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import unicodedata
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from mnemonic import Mnemonic
 
@@ -39,6 +44,7 @@ def _fold(word: str) -> str:
 
 _WORDSET = frozenset(_fold(w) for words in _WORDLISTS.values() for w in words)
 CODE_BITS = CODE_WORDS * 11
+T = TypeVar("T")
 
 
 def _key(purpose: str) -> bytes:
@@ -77,6 +83,62 @@ class Throttled(Exception):
     """Too many failed attempts; the caller shows a 'wait and try again' message (HTTP 429)."""
 
 
+# --- Client address -------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _trusted_networks(
+    proxies: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _is_trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _trusted_networks(tuple(settings.RESPITE_TRUSTED_PROXIES)))
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The address of the client that sent this request, for rate limits only (never stored raw).
+
+    REMOTE_ADDR is the peer. Only when that peer is a configured trusted proxy
+    (RESPITE_TRUSTED_PROXIES) is X-Forwarded-For read, from the right: each trusted hop appended the
+    address of whoever connected to it, so the first address that is not a trusted proxy is the
+    client. Anything further left was written by the client and is ignored, so a client cannot
+    choose its own throttle key by sending the header itself.
+    """
+    if request is None:
+        return ""
+    address = request.META.get("REMOTE_ADDR", "")
+    if not settings.RESPITE_TRUSTED_PROXIES or not _is_trusted(address):
+        return address
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops):
+        try:
+            address = str(ipaddress.ip_address(hop))
+        except ValueError:
+            break  # a trusted proxy never writes this; keep the last hop it did write
+        if not _is_trusted(address):
+            break
+    return address
+
+
+def _network(address: str) -> str:
+    """The unit an address limit counts: one IPv4 address, or one IPv6 /64 (what one home or phone
+    gets, so hopping through its 2**64 addresses does not escape the limit)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:100]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+# --- Throttles ------------------------------------------------------------------------------
 def _window_start(now=None):
     now = now or timezone.now()
     window = settings.RESPITE_THROTTLE_WINDOW_SECONDS
@@ -85,62 +147,145 @@ def _window_start(now=None):
 
 def throttle_failures(key: str) -> int:
     return (
-        ThrottleCounter.objects.filter(key=key, window_start=_window_start()).values_list("count", flat=True).first()
+        ThrottleCounter.objects.filter(key=key, window_start=_window_start())
+        .values_list("count", flat=True)
+        .first()
         or 0
     )
 
 
-def throttle_record_failure(key: str) -> None:
-    start = _window_start()
-    updated = ThrottleCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
-    if not updated:
-        try:
-            with transaction.atomic():
-                ThrottleCounter.objects.create(key=key, window_start=start, count=1)
-        except IntegrityError:
-            ThrottleCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
+def _throttle_counts(keys: list[str]) -> dict[str, int]:
+    """The failures counted against each key in this window, in one query."""
+    rows = ThrottleCounter.objects.filter(key__in=keys, window_start=_window_start()).values_list(
+        "key", "count"
+    )
+    return dict(rows)
 
 
-def _client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+def throttle_record_failure(*keys: str) -> None:
+    """Count one failure against each key, in one statement (an upsert on both databases)."""
+    if not keys:
+        return
+    q = connection.ops.quote_name
+    table, key_col, start_col, count_col = (
+        q(n) for n in (ThrottleCounter._meta.db_table, "key", "window_start", "count")
+    )
+    start = connection.ops.adapt_datetimefield_value(_window_start())
+    unique = list(dict.fromkeys(keys))
+    params = [p for key in unique for p in (key, start)]
+    values = ", ".join(["(%s, %s, 1)"] * len(unique))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_col}, {start_col}, {count_col}) VALUES {values} "  # noqa: S608 - no user input
+            f"ON CONFLICT ({key_col}, {start_col}) DO UPDATE SET {count_col} = {table}.{count_col} + 1",
+            params,
+        )
 
 
-def check_credential(request, credential: str, *, kind: str, per_credential: int, per_address: int) -> list[str]:
-    """Raise Throttled when this credential or this network address has failed too often.
+def check_credential(
+    request, credential: str, *, kind: str, per_credential: int, per_address: int
+) -> list[str]:
+    """Raise Throttled when this credential or this client's network has failed too often.
 
     Returns the throttle keys to charge if the attempt fails. Per-address limits are generous
     because a hospital's staff share one public address; per-credential limits are strict.
     """
     keys = [
         (keyed_hash(f"{kind}:cred:{credential}", "throttle"), per_credential),
-        (keyed_hash(f"{kind}:addr:{_client_address(request)}", "throttle"), per_address),
+        (keyed_hash(f"{kind}:addr:{_network(client_address(request))}", "throttle"), per_address),
     ]
+    counts = _throttle_counts([k for k, _ in keys])
     for key, limit in keys:
-        if throttle_failures(key) >= limit:
+        if counts.get(key, 0) >= limit:
             raise Throttled
     return [k for k, _ in keys]
 
 
-def find_access_code(request, raw: str) -> AccessCode | None:
-    """Look up a code. Wrong, malformed and unknown codes all give None, charged alike.
+# --- Access-code look-ups -------------------------------------------------------------------
+# The one rule for every endpoint that takes a code (web and API, screening, counseling, peers):
+#
+# * A failure is any attempt that does not lead to something this endpoint serves: unknown,
+#   malformed, a real code of another organization, a real code with nothing here. All are charged
+#   alike and answered alike, after the same minimum time (RESPITE_CODE_LOOKUP_SECONDS), so neither
+#   the answer nor its timing tells a real code from a made-up one.
+# * Each failure is counted against the code itself, against each of its eight "one word blanked"
+#   neighbours, and against the client's network. Codes carry 88 bits, so guessing a whole code is
+#   hopeless; the danger is someone who saw most of a code. Their guesses all share a neighbour key,
+#   which stops them after a few tries from any number of addresses.
+# * The network limit stops only that network's *failures*. A valid code is let in even when the
+#   network it comes from is over its limit, so one client hammering wrong codes from a shared
+#   hospital address never locks out a colleague who types a real one. (Letting valid codes in
+#   cannot help a guesser: the code and neighbour limits still apply to every attempt.)
+CODE_NEIGHBOUR_FACTOR = 2  # a neighbour key collects the typos of 8 words: allow it twice as many
 
-    Raises Throttled after too many failures for this code or this address, even when the code is
-    right, so that guessing cannot tell the difference.
-    """
-    well_formed = normalize_code(raw)
-    normalized = well_formed or (raw or "").strip().lower()[:200]
-    keys = check_credential(
-        request, normalized, kind="code",
-        per_credential=settings.RESPITE_CODE_FAILURES_PER_CODE,
-        per_address=settings.RESPITE_CODE_FAILURES_PER_ADDRESS,
+
+def _code_keys(normalized: str, well_formed: bool) -> list[str]:
+    words = (
+        normalized.split("-")
+        if well_formed
+        else [normalized[i::CODE_WORDS] for i in range(CODE_WORDS)]
     )
-    # Hash even malformed input so the work done (and the time taken) does not reveal the format check.
-    digest = keyed_hash(normalized, "access-code")
-    row = AccessCode.objects.filter(digest=digest).first() if well_formed else None
-    if row is None:
-        for key in keys:
-            throttle_record_failure(key)
-    return row
+    # Malformed input gets its own namespace: a mistyped word must not count against the real code's neighbours.
+    kind = "code" if well_formed else "code-malformed"
+    keys = [keyed_hash(f"{kind}:cred:{normalized}", "throttle")]
+    for i in range(CODE_WORDS):
+        near = "-".join(w if j != i else "*" for j, w in enumerate(words))
+        keys.append(keyed_hash(f"{kind}:near:{near}", "throttle"))
+    return keys
+
+
+def lookup_code(
+    request: HttpRequest | None, raw: str, resolve: Callable[[AccessCode], T | None]
+) -> T | None:
+    """Find what ``raw`` opens at this endpoint: ``resolve(code)`` for a real code, None otherwise.
+
+    ``resolve`` applies the endpoint's own scope (organization, request kind) and returns None when
+    the code opens nothing here, which counts as a failure exactly like an unknown code. Raises
+    Throttled (HTTP 429) past the limits described above.
+    """
+    started = time.monotonic()
+    try:
+        well_formed = normalize_code(raw)
+        normalized = well_formed or (raw or "").strip().lower()[:200]
+        code_keys = _code_keys(normalized, bool(well_formed))
+        address_key = keyed_hash(f"code:addr:{_network(client_address(request))}", "throttle")
+        counts = _throttle_counts([*code_keys, address_key])
+        per_code = settings.RESPITE_CODE_FAILURES_PER_CODE
+        code_over = counts.get(code_keys[0], 0) >= per_code or any(
+            counts.get(k, 0) >= per_code * CODE_NEIGHBOUR_FACTOR for k in code_keys[1:]
+        )
+        address_over = counts.get(address_key, 0) >= settings.RESPITE_CODE_FAILURES_PER_ADDRESS
+        # Always hash and query, even for malformed input: the same work whatever was typed.
+        row = AccessCode.objects.filter(digest=keyed_hash(normalized, "access-code")).first()
+        found = resolve(row) if row is not None and well_formed else None
+        if code_over or (found is None and address_over):
+            raise Throttled
+        if found is None:
+            throttle_record_failure(*code_keys, address_key)
+        return found
+    finally:
+        remaining = settings.RESPITE_CODE_LOOKUP_SECONDS - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining)
+
+
+def find_access_code(request, raw: str) -> AccessCode | None:
+    """Look up a code that is valid wherever it was issued (see ``lookup_code`` for the rules)."""
+    return lookup_code(request, raw, lambda code: code)
+
+
+def forget_deleted() -> None:
+    """Call after deleting a worker's data. On SQLite, once the deletion commits, copy the WAL into
+    the main file (where ``secure_delete`` zeroes freed space) and truncate the WAL, so the deleted
+    rows do not linger in either. PostgreSQL reclaims dead rows through autovacuum (docs/security.md)."""
+    if connection.vendor != "sqlite":
+        return
+
+    def checkpoint() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    transaction.on_commit(checkpoint)
 
 
 def purge_throttles(older_than: timedelta = timedelta(days=1)) -> int:
@@ -192,5 +337,7 @@ def suppress_counts(counts: dict[str, int], k: int, total: int | None = None) ->
             if not visible:
                 break
             hidden.add(visible[0][1])
-    return {key: (Cell(None, None, True) if key in hidden else Cell(n, n, False)) for key, n in counts.items()}
-
+    return {
+        key: (Cell(None, None, True) if key in hidden else Cell(n, n, False))
+        for key, n in counts.items()
+    }

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from respite.core import privacy
 from respite.credentialing import auditor, readers
 
 router = Router(tags=["credentialing"])
@@ -17,8 +19,8 @@ class AuditIn(Schema):
     text: str = Field(
         ...,
         min_length=1,
-        max_length=readers.MAX_TEXT_CHARS,
-        description="The questions of a form, as plain text.",
+        max_length=readers.MAX_ANONYMOUS_TEXT_CHARS,
+        description="The questions of a form, as plain text (at most 50,000 characters).",
     )
     profession: str | None = Field(
         None, max_length=40, description="Override detection (e.g. nursing, pharmacy)."
@@ -50,9 +52,21 @@ class ErrorOut(Schema):
     detail: Any
 
 
-@router.post("/credentialing/audit", response={200: AuditOut, 422: ErrorOut})
+@router.post("/credentialing/audit", response={200: AuditOut, 422: ErrorOut, 429: ErrorOut})
 def audit(request: HttpRequest, payload: AuditIn):
     """Segment and classify the questions of a form, with reasons and suggested wording."""
+    # Anonymous and CPU-bound: every call counts against the client's network, not only failures.
+    try:
+        keys = privacy.check_credential(
+            request,
+            "audit",
+            kind="anonymous-audit",
+            per_credential=10**9,
+            per_address=settings.RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS,
+        )
+    except privacy.Throttled:
+        raise HttpError(429, "Too many audits from this network. Wait 15 minutes.") from None
+    privacy.throttle_record_failure(keys[1])
     professions = auditor.vocabulary().professions
     if payload.profession and payload.profession not in professions:
         raise HttpError(422, f"profession must be one of: {', '.join(professions)}")

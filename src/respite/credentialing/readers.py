@@ -1,24 +1,32 @@
 """Reading application forms: pasted text, .txt, .pdf (pypdf) and .docx (python-docx).
 
 Every failure becomes an ``InputError`` whose message can be shown to the person who uploaded the
-file as is; nothing here logs or keeps the file.
+file as is; nothing here logs or keeps the file. PDF and Word files are parsed in a separate,
+limited process (``sandbox.py``): a hostile file costs at most SANDBOX_SECONDS and the sandbox's
+memory, and answers with a message, never a server error.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
+import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from respite.credentialing import sandbox
 from respite.credentialing.auditor import Line, text_lines
 
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PAGES = 300
-MAX_TEXT_CHARS = 500_000
-# A .docx is a zip: refuse archives that would expand past this (zip bombs).
-MAX_DOCX_UNZIPPED = 60 * 1024 * 1024
+# .pdf and .docx are read in a separate process (``sandbox``) under these limits.
+MAX_PAGES = sandbox.MAX_PAGES
+MAX_TEXT_CHARS = sandbox.MAX_TEXT_CHARS
+MAX_DOCX_UNZIPPED = sandbox.MAX_DOCX_UNZIPPED
+SANDBOX_SECONDS = 20  # wall clock, on top of the sandbox's CPU limit (a busy machine is slower)
+# Text pasted into the public, anonymous auditor API: a form's questions fit many times over.
+MAX_ANONYMOUS_TEXT_CHARS = 50_000
 KINDS = {
     "txt": "text/plain",
     "pdf": "application/pdf",
@@ -86,99 +94,70 @@ def _read_txt(data: bytes) -> Form:
     return Form("txt", form.lines)
 
 
-def _read_pdf(data: bytes) -> Form:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
+def _messages() -> dict[str, str]:
+    """What each refusal of the sandbox means to the uploader (built per call: translated)."""
+    return {
+        "not_pdf": _("This file is not a PDF, or it is damaged."),
+        "encrypted": _("This PDF is password-protected. Remove the password and try again."),
+        "pages": _("The PDF has more than %(n)s pages.") % {"n": sandbox.MAX_PAGES},
+        "no_text_pdf": _(
+            "No text was found in this PDF. If it is a scan, paste the questions as text instead."
+        ),
+        "damaged_pdf": _("This PDF could not be read; it may be damaged."),
+        "damaged_docx": _(
+            "This .docx file could not be read; it may be damaged or not a Word document."
+        ),
+        "unsafe_docx": _(
+            "This .docx file contains XML definitions that Word never writes, so it was not "
+            "opened. Open it in Word and save it again, or paste the questions as text."
+        ),
+        "no_text_docx": _("No text was found in this document."),
+        "too_big": _("This document is too large once unpacked."),
+        "too_long": _("The text is too long (more than %(n)s characters).")
+        % {"n": f"{MAX_TEXT_CHARS:,}"},
+        "too_heavy": _(
+            "This file takes too long to read. Split it into smaller files, or paste the "
+            "questions as text."
+        ),
+    }
 
-    if not data.startswith(b"%PDF"):
-        raise InputError(_("This file is not a PDF, or it is damaged."))
-    lines: list[Line] = []
+
+def _read_in_sandbox(kind: str, data: bytes) -> Form:
+    """Parse in ``respite.credentialing.sandbox``: its own process, with memory, CPU and page
+    limits set by the kernel, and a wall-clock limit here. Any way it ends is a clear InputError."""
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise InputError(
-                _("This PDF is password-protected. Remove the password and try again.")
-            )
-        if len(reader.pages) > MAX_PAGES:
-            raise InputError(_("The PDF has more than %(n)s pages.") % {"n": MAX_PAGES})
-        for page_no, page in enumerate(reader.pages, start=1):
-            text = page.extract_text() or ""
-            blank = True
-            for line_no, raw in enumerate(text.splitlines(), start=1):
-                if not raw.strip():
-                    blank = True
-                    continue
-                lines.append(Line(raw, {"page": page_no, "line": line_no}, boundary=blank))
-                blank = False
-    except InputError:
-        raise
-    except (
-        PyPdfError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        RecursionError,
-    ) as exc:
-        raise InputError(_("This PDF could not be read; it may be damaged.")) from exc
-    if not lines:
-        raise InputError(
-            _(
-                "No text was found in this PDF. If it is a scan, paste the questions as text instead."
-            )
+        done = subprocess.run(  # noqa: S603 - our own module, a fixed argument list
+            [sys.executable, "-I", "-m", "respite.credentialing.sandbox", kind],
+            input=data,
+            capture_output=True,
+            timeout=SANDBOX_SECONDS,
+            env={"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8"},
+            check=False,
         )
-    return Form("pdf", lines)
+    except subprocess.TimeoutExpired:
+        raise InputError(_messages()["too_heavy"]) from None
+    try:
+        result = json.loads(done.stdout) if done.returncode == 0 else None
+    except ValueError:
+        result = None
+    if not isinstance(result, dict):
+        # Killed by the CPU limit (SIGXCPU/SIGKILL) or out of memory before it could answer.
+        raise InputError(_messages()["too_heavy"])
+    if "error" in result:
+        messages = _messages()
+        raise InputError(messages.get(result["error"], messages[f"damaged_{kind}"]))
+    lines = [
+        Line(text, location, boundary=bool(boundary))
+        for text, location, boundary in result["lines"]
+    ]
+    # A .docx is kept so the redlined copy can be the organization's own document (redline.py),
+    # which reads it only after the sandbox has found it safe.
+    return Form(kind, lines, data if kind == "docx" else b"")
+
+
+def _read_pdf(data: bytes) -> Form:
+    return _read_in_sandbox("pdf", data)
 
 
 def _read_docx(data: bytes) -> Form:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNZIPPED:
-                raise InputError(_("This document is too large once unpacked."))
-        document = docx.Document(io.BytesIO(data))
-    except InputError:
-        raise
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        raise InputError(
-            _("This .docx file could not be read; it may be damaged or not a Word document.")
-        ) from exc
-
-    lines: list[Line] = []
-    counters = {"paragraph": 0, "table": 0}
-
-    def add_table(table: Table, prefix: dict[str, int]) -> None:
-        counters["table"] += 1
-        table_no = counters["table"]
-        seen: set = set()  # the cell elements themselves: ids of short-lived proxies get reused
-        for row_no, row in enumerate(table.rows, start=1):
-            for cell_no, cell in enumerate(row.cells, start=1):
-                if cell._tc in seen:  # a merged cell appears once per grid column it spans
-                    continue
-                seen.add(cell._tc)
-                loc = {**prefix, "table": table_no, "row": row_no, "cell": cell_no}
-                first = True
-                for para in cell.paragraphs:
-                    if para.text.strip():
-                        lines.append(Line(para.text, loc, boundary=first))
-                        first = False
-                for inner in cell.tables:
-                    add_table(inner, prefix)
-
-    try:
-        for block in document.iter_inner_content():
-            if isinstance(block, Table):
-                add_table(block, {})
-            else:
-                counters["paragraph"] += 1
-                if block.text.strip():
-                    lines.append(Line(block.text, {"paragraph": counters["paragraph"]}))
-    except (KeyError, ValueError, AttributeError, IndexError) as exc:
-        raise InputError(_("This .docx file could not be read; it may be damaged.")) from exc
-    if not lines:
-        raise InputError(_("No text was found in this document."))
-    return Form("docx", lines, data)
+    return _read_in_sandbox("docx", data)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -24,6 +23,7 @@ from respite.peers.models import (
     SupportRequest,
     do_create_request,
     is_lead,
+    request_for_code,
 )
 
 router = Router(tags=["peer support"])
@@ -154,16 +154,13 @@ def create_request(request: HttpRequest, payload: RequestIn):
 
 def _by_code(request: HttpRequest, raw: str) -> tuple[SupportRequest, str]:
     try:
-        code = privacy.find_access_code(request, raw)
+        # A real code that opens no request (a screening's, say) counts as a failure too.
+        found = privacy.lookup_code(request, raw, request_for_code)
     except privacy.Throttled:
         raise HttpError(429, "Too many attempts. Wait 15 minutes and try again.") from None
-    req = None
-    if code is not None:
-        req = SupportRequest.objects.filter(
-            Q(requester_code=code) | Q(referrer_code=code) | Q(rating_code=code)
-        ).first()
-    if req is None:
+    if found is None:
         raise HttpError(404, "No request for that code.")
+    code, req = found
     role = (
         "requester"
         if req.requester_code_id == code.pk

@@ -287,7 +287,13 @@ class SupporterForm(forms.ModelForm):
             del self.fields["user"]
         else:
             taken = Supporter.objects.filter(organization=organization).values("user")
-            self.fields["user"].queryset = _peer_staff(organization).exclude(pk__in=taken)
+            # Program leads route requests, so they never join the roster that takes them.
+            leads = PeerProgram.leads.through.objects.filter(
+                peerprogram__organization=organization
+            ).values("user")
+            self.fields["user"].queryset = (
+                _peer_staff(organization).exclude(pk__in=taken).exclude(pk__in=leads)
+            )
             self.fields["user"].label = _("Staff account (peer supporter role)")
 
 

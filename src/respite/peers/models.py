@@ -272,6 +272,14 @@ class SupportRequest(models.Model):
     )
 
     offers = models.ManyToManyField(Supporter, blank=True, related_name="offered_requests")
+    # Separation of duties: everyone in the requester's department when the request was made stays
+    # ineligible for it, so taking a supporter out of that department later never opens it to them.
+    excluded = models.ManyToManyField(
+        Supporter,
+        blank=True,
+        related_name="+",
+        verbose_name=_("supporters from the requester's department when it was made"),
+    )
     assigned = models.ForeignKey(
         Supporter,
         null=True,
@@ -352,8 +360,7 @@ class SupportRequest(models.Model):
             .with_load()
             .prefetch_related("shifts")
         )
-        if self.department_id:
-            candidates = candidates.exclude(departments=self.department_id)
+        candidates = candidates.exclude(pk__in=self.ineligible_supporters())
         chosen = []
         for s in candidates:
             if s.open_count < s.max_open and self.language in (s.languages or ["en"]):
@@ -368,6 +375,22 @@ class SupportRequest(models.Model):
         )
         return chosen
 
+    def ineligible_supporters(self) -> models.QuerySet:
+        """Supporters who may never take this request, whatever else changes: anyone in the
+        requester's department now or when it was made, and the program's leads (who route
+        requests, and so never support one or see its contact details)."""
+        leads = PeerProgram.leads.through.objects.filter(
+            peerprogram__organization_id=self.organization_id
+        ).values("user")
+        rule = Q(user__in=leads)
+        if self.department_id:
+            rule |= Q(departments=self.department_id)
+        if self.pk:
+            rule |= Q(pk__in=self.excluded.values("pk"))
+        return (
+            Supporter.objects.filter(organization_id=self.organization_id).filter(rule).values("pk")
+        )
+
     def can_take(self, supporter: Supporter, now: datetime | None = None) -> bool:
         return any(s.pk == supporter.pk for s in self.suggestions(now))
 
@@ -375,7 +398,7 @@ class SupportRequest(models.Model):
     def do_accept(self, supporter: Supporter, now: datetime | None = None) -> bool:
         """Assign to the supporter if nobody took it first. False when someone else did."""
         now = now or timezone.now()
-        if self.department_id and supporter.departments.filter(pk=self.department_id).exists():
+        if self.ineligible_supporters().filter(pk=supporter.pk).exists():
             return False
         taken = SupportRequest.objects.filter(
             pk=self.pk, assigned__isnull=True, closed_at__isnull=True
@@ -491,7 +514,21 @@ def do_create_request(
                 words, code = new_access_code(organization, fields.get("language", "en"))
             setattr(req, f"{code_for}_code", code)
         req.save()
+        if req.department_id:
+            req.excluded.set(Supporter.objects.filter(departments=req.department_id))
         offered = req.suggestions(now)[: program.offer_to]
         req.offers.set(offered)
         notify.offered(req, offered)  # queued in this transaction: no request without its notice
     return req, words
+
+
+def request_for_code(code, organization=None) -> tuple | None:
+    """``(code, request)`` for the request this access code belongs to (as requester, referrer or
+    rater), or None: the resolver every code look-up of peer support hands to ``privacy.lookup_code``."""
+    requests = SupportRequest.objects.filter(
+        Q(requester_code=code) | Q(referrer_code=code) | Q(rating_code=code)
+    )
+    if organization is not None:
+        requests = requests.filter(organization=organization)
+    req = requests.first()
+    return (code, req) if req is not None else None

@@ -62,6 +62,7 @@ def lead_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             raise Http404
         return view(request, *args, **kwargs)
 
+    wrapper.staff_roles = frozenset({"peer_lead"})  # see core/tests/test_role_matrix.py
     return wrapper
 
 
@@ -74,7 +75,10 @@ def _get_request_for_supporter(
     request: HttpRequest, pk, *, assigned_only: bool = True
 ) -> tuple[SupportRequest, Supporter]:
     """The request if this supporter accepted it (or, when ``assigned_only`` is False, was offered it
-    and nobody has accepted yet). 404 for anyone else, lead included."""
+    and nobody has accepted yet). 404 for anyone else, lead included: a program lead never sees a
+    request's contact details, even one accepted before they became lead."""
+    if is_lead(request.user, request.organization):
+        raise Http404
     me = _get_supporter_for_user(request)
     req = get_object_or_404(SupportRequest, pk=pk, organization=request.organization)
     if req.assigned_id == me.pk:
@@ -409,10 +413,23 @@ def supporter_edit(request: HttpRequest, supporter_id: int | None = None) -> Htt
         else None
     )
     form = SupporterForm(request.organization, request.POST or None, instance=instance)
+    before = set(instance.departments.values_list("pk", flat=True)) if instance else set()
     if request.method == "POST" and form.is_valid():
-        AuditLog.save_form(
-            form, request.user, "peers.supporter_saved", organization=request.organization
-        )
+        with transaction.atomic():
+            supporter = AuditLog.save_form(
+                form, request.user, "peers.supporter_saved", organization=request.organization
+            )
+            after = set(supporter.departments.values_list("pk", flat=True))
+            if before != after:
+                # Ids only: which departments a supporter left or joined, and who changed it.
+                AuditLog.record(
+                    request.user,
+                    "peers.supporter_departments_changed",
+                    supporter,
+                    organization=request.organization,
+                    added=sorted(after - before),
+                    removed=sorted(before - after),
+                )
         messages.success(request, _("Roster saved."))
         return redirect("peers_staff:roster", org=request.organization.slug)
     return render(

@@ -8,7 +8,6 @@ a referrer sees only whether a supporter has reached out.
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,7 +23,13 @@ from respite.peers.forms import (
     ReferralForm,
     SelfRequestForm,
 )
-from respite.peers.models import PeerProgram, Source, SupportRequest, do_create_request
+from respite.peers.models import (
+    PeerProgram,
+    Source,
+    SupportRequest,
+    do_create_request,
+    request_for_code,
+)
 from respite.screening.views import SESSION_CODE
 
 SESSION_KEY = "peers_requests"  # {request id: "requester" | "referrer" | "rater"}
@@ -180,18 +185,16 @@ def check(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            code = privacy.find_access_code(request, form.cleaned_data["code"])
+            found = privacy.lookup_code(
+                request,
+                form.cleaned_data["code"],
+                lambda c: request_for_code(c, request.organization),
+            )
         except privacy.Throttled:
             form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
             status = 429
         else:
-            req = None
-            if code is not None:
-                req = (
-                    SupportRequest.objects.filter(organization=request.organization)
-                    .filter(Q(requester_code=code) | Q(referrer_code=code) | Q(rating_code=code))
-                    .first()
-                )
+            code, req = found or (None, None)
             if req is not None:
                 role = (
                     "requester"

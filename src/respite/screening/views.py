@@ -342,11 +342,16 @@ def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> i
     if not form.is_valid():
         return 400
     try:
-        code = privacy.find_access_code(request, form.cleaned_data["code"])
+        # A real code of another organization is a failure like any unknown code (charged, same time).
+        code = privacy.lookup_code(
+            request,
+            form.cleaned_data["code"],
+            lambda c: c if c.organization_id in (None, request.organization.pk) else None,
+        )
     except privacy.Throttled:
         form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
         return 429
-    if code is None or code.organization_id not in (None, request.organization.pk):
+    if code is None:
         form.add_error(None, not_found)
         return 400
     request.session.cycle_key()
@@ -446,6 +451,7 @@ def delete_all(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the box to confirm you want to delete everything."))
         return redirect("screening:history", org=request.organization.slug)
     privacy.AccessCode.objects.filter(pk=code_id).delete()  # cascades to every saved screening
+    privacy.forget_deleted()
     request.session.flush()
     messages.success(request, _("Everything saved under your code has been deleted."))
     return _forget_device(redirect(reverse("portal", kwargs={"org": request.organization.slug})))

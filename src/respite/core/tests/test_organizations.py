@@ -116,9 +116,12 @@ def test_passwords_are_hashed_with_argon2_in_production_settings():
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    from cryptography.fernet import Fernet
+
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for browser tests only
     env = {**env, "RESPITE_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-for-check",
-           "RESPITE_ENCRYPTION_KEY": "ZGV2LW9ubHktaW5zZWN1cmUtZW5jcnlwdGlvbi1rZXk=", "ALLOWED_HOSTS": "respite.example.org",
+           # a fresh key: production refuses the development key (core/tests/test_production_keys.py)
+           "RESPITE_ENCRYPTION_KEY": Fernet.generate_key().decode(), "ALLOWED_HOSTS": "respite.example.org",
            "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "STATIC_ROOT": str(tmp_path / "static")}
     root = Path(__file__).resolve().parents[4]
     result = subprocess.run([sys.executable, str(root / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],

@@ -145,8 +145,10 @@ def test_malformed_and_oversized_bodies_get_4xx(kind, org):
 
 def _production_settings(**extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    from cryptography.fernet import Fernet
+
     env.update(RESPITE_ENV="production", SECRET_KEY="p" * 64, DATABASE_URL="sqlite:////tmp/respite-prod-check.sqlite3",
-               RESPITE_ENCRYPTION_KEY="ZGV2LW9ubHktaW5zZWN1cmUtZW5jcnlwdGlvbi1rZXk=", ALLOWED_HOSTS="x.example",
+               RESPITE_ENCRYPTION_KEY=Fernet.generate_key().decode(), ALLOWED_HOSTS="x.example",
                STATIC_ROOT="/tmp/respite-prod-static", PYTHONPATH=str(ROOT / "src"), **extra)
     code = ("import json, django; from django.conf import settings; django.setup(); print(json.dumps({k: getattr(settings, k) for k in "
             "['SESSION_COOKIE_SECURE','SESSION_COOKIE_HTTPONLY','SESSION_COOKIE_SAMESITE','CSRF_COOKIE_SECURE',"

@@ -1,0 +1,78 @@
+"""A worker deletes everything; someone later copies the SQLite files (a backup, a stolen disk).
+
+The deleted rows must be in neither the database file nor its write-ahead log: ``secure_delete``
+zeroes freed space and the delete view checkpoints and truncates the WAL once the deletion commits.
+Runs a real file database in a child process (the test database is in memory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[4]
+
+JOURNEY = textwrap.dedent(
+    """
+    import json, re, sys
+    import django
+    django.setup()
+    from django.core.management import call_command
+    call_command("migrate", verbosity=0)
+    from django.db import connection
+    from django.test import Client
+    from respite.core.models import AccessCode
+    from respite.core.testing import make_org
+    from respite.screening.models import Screening
+
+    org = make_org("acme")
+    worker = Client()
+    answers = {"phq2__1": 1, "phq2__2": 1, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1}
+    pk = worker.post(f"/o/{org.slug}/check-in/", answers)["Location"].rstrip("/").split("/")[-1]
+    worker.post(f"/o/{org.slug}/results/{pk}/save/")
+    digest = AccessCode.objects.get().digest
+    screening_hex = Screening.objects.get().pk.hex
+    response = worker.post(f"/o/{org.slug}/my/delete/", {"confirm": "on"})
+    assert response.status_code == 302, response.status_code
+    assert not Screening.objects.exists()
+    # Copy the files now, while the server still has the database open (a live backup or snapshot).
+    path = connection.settings_dict["NAME"]
+    on_disk = b"".join(open(p, "rb").read() for p in (path, path + "-wal") if __import__("os").path.exists(p))
+    print(json.dumps({name: value in on_disk.decode("latin-1") for name, value in
+                      {"digest": digest, "screening": screening_hex}.items()}))
+    """
+)
+
+
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="SQLite files only"
+)
+def test_deleted_screening_is_in_neither_the_database_file_nor_its_wal(tmp_path):
+    db = tmp_path / "respite.sqlite3"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        PYTHONPATH=str(ROOT / "src"),
+        DJANGO_SETTINGS_MODULE="respite.settings",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", JOURNEY],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    still_on_disk = json.loads(done.stdout.strip().splitlines()[-1])
+    assert still_on_disk == {"digest": False, "screening": False}
