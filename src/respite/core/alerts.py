@@ -27,12 +27,11 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from respite.core.models import AccessCode, WorkerAlert
+from respite.core.privacy import SESSION_CODE
 from respite.core.tasks import queue_email
 
 log = logging.getLogger(__name__)
 
-# The worker's access code in the session (set when a worker saves a result or enters a code).
-SESSION_CODE = "respite_access_code"
 
 CHECKIN_CHOICES = (0, 7, 14, 30)
 

@@ -9,8 +9,8 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
-import unicodedata
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -341,3 +341,16 @@ def suppress_counts(counts: dict[str, int], k: int, total: int | None = None) ->
         key: (Cell(None, None, True) if key in hidden else Cell(n, n, False))
         for key, n in counts.items()
     }
+
+
+# --- The access-code session -------------------------------------------------------------------
+# The worker's one access code, remembered by this browser's session (see screening, counseling, peers).
+SESSION_CODE = "respite_access_code"
+
+
+def attach_code(request: HttpRequest, code_id: object) -> None:
+    """Remember a code in this browser's session. The session id changes when a code is attached, so
+    a session id planted or seen before (a shared kiosk, a fixation attempt) never opens the code."""
+    if request.session.get(SESSION_CODE) != str(code_id):
+        request.session.cycle_key()
+    request.session[SESSION_CODE] = str(code_id)

@@ -153,7 +153,7 @@ def new_code(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     words, code = privacy.new_access_code(request.organization, client_language(request))
     request.session.cycle_key()
-    request.session[SESSION_CODE] = str(code.pk)
+    privacy.attach_code(request, code.pk)
     return render(
         request,
         "counseling/code_shown.html",
@@ -220,7 +220,7 @@ def share(request: HttpRequest, pk) -> HttpResponse:
                 case=case, author=Author.WORKER, body=form.cleaned_data["message"], created_at=now
             )
     # Reading replies needs the code in this session; sharing from a saved result implies it.
-    request.session[SESSION_CODE] = str(screening.access_code_id)
+    privacy.attach_code(request, screening.access_code_id)
     messages.success(request, _("Shared. A counselor will reply here."))
     return redirect("counseling:case", org=request.organization.slug, pk=case.pk)
 

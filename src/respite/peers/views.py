@@ -8,6 +8,7 @@ a referrer sees only whether a supporter has reached out.
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -124,7 +125,7 @@ def ask(request: HttpRequest) -> HttpResponse:
         )
         if anonymous and signed_in is None:
             # The new code is now this worker's identity for screenings, counseling and bookings too.
-            request.session[SESSION_CODE] = str(req.requester_code_id)
+            privacy.attach_code(request, req.requester_code_id)
         return _created(request, req, words, "requester")
     return render(
         request,

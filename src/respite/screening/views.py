@@ -36,7 +36,7 @@ RISK_LEVELS = (
 )  # C-SSRS bands with their own next steps on the result page
 SAFETY_PLAN_LEVELS = ("high", "moderate")
 SESSION_SCREENINGS = "respite_screenings"
-SESSION_CODE = "respite_access_code"
+SESSION_CODE = privacy.SESSION_CODE  # kept here for the apps that import it from screening
 _CARRY_SALT = "respite.screening.checkin"
 _SAVE_SALT = "respite.screening.save"
 
@@ -286,7 +286,7 @@ def save(request: HttpRequest, pk) -> HttpResponse:
     with transaction.atomic():
         words, code = privacy.new_access_code(request.organization, client_language(request))
         screening.save_under(code)
-    request.session[SESSION_CODE] = str(code.pk)
+    privacy.attach_code(request, code.pk)
     # "Save first, then share": the code page carries the share form, so the worker goes straight on.
     return render(
         request,
@@ -355,7 +355,7 @@ def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> i
         form.add_error(None, not_found)
         return 400
     request.session.cycle_key()
-    request.session[SESSION_CODE] = str(code.pk)
+    privacy.attach_code(request, code.pk)
     return None
 
 
@@ -511,7 +511,7 @@ def safety_plan_edit(request: HttpRequest) -> HttpResponse:
             plan.save()
         if words is not None:
             request.session.cycle_key()
-            request.session[SESSION_CODE] = str(code.pk)
+            privacy.attach_code(request, code.pk)
             return render(request, "screening/safety_plan_saved.html", {"code": words})
         messages.success(request, _("Your safety plan is saved."))
         return redirect("screening:safety_plan", org=request.organization.slug)
