@@ -76,9 +76,12 @@ INSTALLED_APPS = [
     "respite.assessments",
     "respite.credentialing",
     "respite.community",
+    "respite.ops",
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz, /readyz and /metrics, and times every other request.
+    "respite.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,13 +222,20 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging: never IP addresses, user agents, answers or free text ----------------------------
+# LOG_FORMAT=json writes one JSON object per line (for journald/Loki/ELK); both formats are scrubbed.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"privacy": {"()": "respite.core.logging.PrivacyFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "respite.ops.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["privacy"], "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "filters": ["privacy"], "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -260,3 +270,7 @@ RESPITE_CODE_FAILURES_PER_CODE = envint("RESPITE_CODE_FAILURES_PER_CODE", 5)
 RESPITE_CODE_FAILURES_PER_ADDRESS = envint("RESPITE_CODE_FAILURES_PER_ADDRESS", 200)
 RESPITE_THROTTLE_WINDOW_SECONDS = envint("RESPITE_THROTTLE_WINDOW_SECONDS", 15 * 60)
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")
+
+# --- Operations (respite.ops): /metrics is off unless a bearer token or an allow list is set ----
+RESPITE_METRICS_TOKEN = envsecret("RESPITE_METRICS_TOKEN", "") or ""
+RESPITE_METRICS_ALLOW = [a.strip() for a in os.environ.get("RESPITE_METRICS_ALLOW", "").split(",") if a.strip()]

@@ -15,6 +15,7 @@ _IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b|::1\b")
 _UA = re.compile(r"(Mozilla|Opera|AppleWebKit|Chrome|Safari|HeadlessChrome)/[^\s\"']+(?:[^\"'\n]*)")
 
 _DROP = ("request", "server_time")
+_TRACEBACKS = logging.Formatter()
 
 
 def scrub(text: str) -> str:
@@ -34,6 +35,12 @@ class PrivacyFilter(logging.Filter):
             message = str(record.msg)
         record.msg = scrub(message)
         record.args = None
+        # Formatters only render a traceback after the filters ran; render it here so it is scrubbed
+        # too (formatters reuse exc_text when it is set). An exception's text can quote an address.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True

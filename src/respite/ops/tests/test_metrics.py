@@ -1,0 +1,155 @@
+"""/metrics: who may read it, and what its labels may carry (an attacker's view over HTTP)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from respite.core.roles import StaffRole
+from respite.core.testing import make_staff
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "t0ken-" + "x" * 40
+
+
+@pytest.fixture
+def metrics_on(settings):
+    settings.RESPITE_METRICS_TOKEN = TOKEN
+    settings.RESPITE_METRICS_ALLOW = ["10.20.0.0/16"]
+
+
+def scrape() -> str:
+    response = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain; version=")
+    return response.content.decode()
+
+
+def test_metrics_do_not_exist_until_an_operator_turns_them_on(settings):
+    settings.RESPITE_METRICS_TOKEN, settings.RESPITE_METRICS_ALLOW = "", []
+    assert Client().get("/metrics").status_code == 404
+    assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer anything").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"HTTP_AUTHORIZATION": "Bearer wrong"},
+        {"HTTP_AUTHORIZATION": f"Bearer {TOKEN[:-1]}"},
+        {"HTTP_AUTHORIZATION": f"Basic {TOKEN}"},
+        {"HTTP_AUTHORIZATION": TOKEN},
+        {"HTTP_AUTHORIZATION": "Bearer"},
+        {"HTTP_AUTHORIZATION": "Bearer é-not-ascii"},
+        # Forwarding headers are not trusted: only the connection's address counts.
+        {"HTTP_X_FORWARDED_FOR": "10.20.1.1", "HTTP_X_REAL_IP": "10.20.1.1"},
+    ],
+)
+def test_outsiders_without_the_token_are_refused(metrics_on, headers):
+    response = Client(REMOTE_ADDR="203.0.113.9").get("/metrics", **headers)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert b"respite_" not in response.content
+
+
+def test_the_token_or_an_allowed_network_opens_metrics(metrics_on):
+    assert Client(REMOTE_ADDR="203.0.113.9").get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+    assert Client(REMOTE_ADDR="10.20.3.4").get("/metrics").status_code == 200
+    assert Client(REMOTE_ADDR="::ffff:10.20.3.4").get("/metrics").status_code == 200
+    assert Client(REMOTE_ADDR="10.21.3.4").get("/metrics").status_code == 401
+
+
+def test_metrics_refuse_writes(metrics_on):
+    response = Client(REMOTE_ADDR="10.20.3.4").post("/metrics")
+    assert response.status_code == 405
+
+
+def _url_names(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= _url_names(entry, inner)
+        elif isinstance(entry, URLPattern):
+            if entry.name:
+                names.add(f"{namespace}{entry.name}")
+            else:
+                names.add(entry.lookup_str)
+    return names
+
+
+def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org):
+    """Walk a worker's and a staff member's paths with ids, codes and typed text in URLs, bodies and
+    methods, then read the whole exposition: none of it may appear; every route label is a URL name."""
+    secrets_sent: list[str] = []
+
+    # A worker takes a check-in (result page under a uuid), saves it and gets an access code.
+    response = client.post(
+        f"/o/{org.slug}/check-in/", {"phq2__1": 0, "phq2__2": 0, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1}
+    )
+    result_url = response["Location"]
+    result_id = re.search(r"/results/([0-9a-f-]{36})/", result_url).group(1)
+    secrets_sent.append(result_id)
+    assert client.get(result_url).status_code == 200
+    body = client.post(f"/o/{org.slug}/results/{result_id}/save/").content.decode()
+    code = re.search(r'data-testid="access-code">([^<]+)<', body).group(1).strip()
+    secrets_sent += [code, *code.split("-")]
+    # ...signs in with it from another device, and someone tries a wrong code.
+    other = Client()
+    assert other.post(f"/o/{org.slug}/my/", {"code": code}, follow=True).status_code == 200
+    Client().post(f"/o/{org.slug}/my/", {"code": "typed-wrong-code-zebra"})
+    secrets_sent.append("typed-wrong-code-zebra")
+    # Someone else's result id, a made-up uuid, a management token, search text and a stray path.
+    stranger_id = str(uuid.uuid4())
+    token = "mgmt" + uuid.uuid4().hex
+    typed = "nightshiftdespair"
+    secrets_sent += [stranger_id, token, typed]
+    Client().get(f"/o/{org.slug}/results/{stranger_id}/")
+    Client().get(f"/o/{org.slug}/community/manage/{token}/")
+    Client().get(f"/o/{org.slug}/directory/?q={typed}")
+    Client().get(f"/o/{org.slug}/{typed}/")
+    Client().get(f"/{typed}-page")
+    Client().generic("SNOOPMETHOD", f"/o/{org.slug}/")
+    secrets_sent.append("SNOOPMETHOD")
+    Client().get(f"/api/v1/instruments/{typed}")
+    # A staff member opens pages carrying the organization and their own ids.
+    staff = make_staff(org, StaffRole.ORG_ADMIN, "opsadmin")
+    staff_client = Client()
+    staff_client.force_login(staff)
+    staff_client.get(f"/staff/o/{org.slug}/audit/")
+    secrets_sent.append(str(staff.pk) + "/")
+
+    exposition = scrape()
+    for secret in secrets_sent:
+        assert secret not in exposition, f"{secret!r} reached /metrics"
+    assert org.slug not in exposition and "opsadmin" not in exposition
+
+    routes = set(re.findall(r'route="([^"]*)"', exposition))
+    known = _url_names(get_resolver()) | {"unmatched", "ops:healthz", "ops:readyz", "ops:metrics"}
+    assert routes and routes <= known, routes - known
+    assert {"screening:result", "screening:save", "screening:code_login", "directory:search", "community:manage", "unmatched"} <= routes
+    methods = set(re.findall(r'method="([^"]*)"', exposition))
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
+    assert "other" in methods
+
+
+def test_requests_and_database_time_are_counted_by_route(metrics_on, client, org):
+    def count(text: str) -> float:
+        match = re.search(
+            r'^respite_http_requests_total\{method="GET",route="screening:checkin",status="200"\} (\S+)$', text, re.M
+        )
+        return float(match.group(1)) if match else 0.0
+
+    before = count(scrape())
+    for _ in range(3):
+        assert client.get(f"/o/{org.slug}/check-in/").status_code == 200
+    after = scrape()
+    assert count(after) == before + 3
+    assert re.search(r'^respite_http_request_duration_seconds_count\{route="screening:checkin"\} [1-9]', after, re.M)
+    assert re.search(r'^respite_db_queries_total\{route="screening:checkin"\} [1-9]', after, re.M)
+    assert re.search(r'^respite_db_query_duration_seconds_total\{route="screening:checkin"\} ', after, re.M)
