@@ -27,7 +27,11 @@ def check_metrics_access(app_configs: Any = None, **kwargs: Any) -> list[Error |
         try:
             network = ipaddress.ip_network(item, strict=False)
         except ValueError:
-            problems.append(Error(f"RESPITE_METRICS_ALLOW: {item!r} is not an address or network.", id="ops.E002"))
+            problems.append(
+                Error(
+                    f"RESPITE_METRICS_ALLOW: {item!r} is not an address or network.", id="ops.E002"
+                )
+            )
             continue
         if network.is_loopback or network.prefixlen == 0:
             problems.append(

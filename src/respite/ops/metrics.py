@@ -14,19 +14,32 @@ from __future__ import annotations
 import os
 
 from django.http import HttpRequest
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 REQUESTS = Counter(
-    "respite_http_requests", "HTTP requests answered, by route name, method and status.", ["route", "method", "status"]
+    "respite_http_requests",
+    "HTTP requests answered, by route name, method and status.",
+    ["route", "method", "status"],
 )
 LATENCY = Histogram(
-    "respite_http_request_duration_seconds", "Time to answer a request, by route name.", ["route"], buckets=_BUCKETS
+    "respite_http_request_duration_seconds",
+    "Time to answer a request, by route name.",
+    ["route"],
+    buckets=_BUCKETS,
 )
-DB_TIME = Counter("respite_db_query_duration_seconds", "Time spent in database queries, by route name.", ["route"])
+DB_TIME = Counter(
+    "respite_db_query_duration_seconds", "Time spent in database queries, by route name.", ["route"]
+)
 DB_QUERIES = Counter("respite_db_queries", "Database queries run, by route name.", ["route"])
 
 # Collectors computed at scrape time from the database (task queue); see respite.ops.tasks.

@@ -28,7 +28,9 @@ class _QueryTimer:
         self.seconds = 0.0
         self.count = 0
 
-    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+    def __call__(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
@@ -55,7 +57,9 @@ class OpsMiddleware:
                 response = self.get_response(request)
                 route = metrics.route_label(request)
         elapsed = time.perf_counter() - started
-        metrics.REQUESTS.labels(route, metrics.method_label(request), str(response.status_code)).inc()
+        metrics.REQUESTS.labels(
+            route, metrics.method_label(request), str(response.status_code)
+        ).inc()
         metrics.LATENCY.labels(route).observe(elapsed)
         if timer.count:
             metrics.DB_TIME.labels(route).inc(timer.seconds)

@@ -58,7 +58,12 @@ def test_outsiders_without_the_token_are_refused(metrics_on, headers):
 
 
 def test_the_token_or_an_allowed_network_opens_metrics(metrics_on):
-    assert Client(REMOTE_ADDR="203.0.113.9").get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+    assert (
+        Client(REMOTE_ADDR="203.0.113.9")
+        .get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        .status_code
+        == 200
+    )
     assert Client(REMOTE_ADDR="10.20.3.4").get("/metrics").status_code == 200
     assert Client(REMOTE_ADDR="::ffff:10.20.3.4").get("/metrics").status_code == 200
     assert Client(REMOTE_ADDR="10.21.3.4").get("/metrics").status_code == 401
@@ -90,7 +95,8 @@ def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org
 
     # A worker takes a check-in (result page under a uuid), saves it and gets an access code.
     response = client.post(
-        f"/o/{org.slug}/check-in/", {"phq2__1": 0, "phq2__2": 0, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1}
+        f"/o/{org.slug}/check-in/",
+        {"phq2__1": 0, "phq2__2": 0, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1},
     )
     result_url = response["Location"]
     result_id = re.search(r"/results/([0-9a-f-]{36})/", result_url).group(1)
@@ -134,7 +140,14 @@ def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org
     routes = set(re.findall(r'route="([^"]*)"', exposition))
     known = _url_names(get_resolver()) | {"unmatched", "ops:healthz", "ops:readyz", "ops:metrics"}
     assert routes and routes <= known, routes - known
-    assert {"screening:result", "screening:save", "screening:code_login", "directory:search", "community:manage", "unmatched"} <= routes
+    assert {
+        "screening:result",
+        "screening:save",
+        "screening:code_login",
+        "directory:search",
+        "community:manage",
+        "unmatched",
+    } <= routes
     methods = set(re.findall(r'method="([^"]*)"', exposition))
     assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}
     assert "other" in methods
@@ -151,13 +164,18 @@ def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org
         elif name == "generation":  # prometheus_client's garbage-collector metrics
             assert value in {"0", "1", "2"}
         else:  # python_info
-            assert name in {"version", "implementation", "major", "minor", "patchlevel"}, (name, value)
+            assert name in {"version", "implementation", "major", "minor", "patchlevel"}, (
+                name,
+                value,
+            )
 
 
 def test_requests_and_database_time_are_counted_by_route(metrics_on, client, org):
     def count(text: str) -> float:
         match = re.search(
-            r'^respite_http_requests_total\{method="GET",route="screening:checkin",status="200"\} (\S+)$', text, re.M
+            r'^respite_http_requests_total\{method="GET",route="screening:checkin",status="200"\} (\S+)$',
+            text,
+            re.M,
         )
         return float(match.group(1)) if match else 0.0
 
@@ -166,6 +184,12 @@ def test_requests_and_database_time_are_counted_by_route(metrics_on, client, org
         assert client.get(f"/o/{org.slug}/check-in/").status_code == 200
     after = scrape()
     assert count(after) == before + 3
-    assert re.search(r'^respite_http_request_duration_seconds_count\{route="screening:checkin"\} [1-9]', after, re.M)
+    assert re.search(
+        r'^respite_http_request_duration_seconds_count\{route="screening:checkin"\} [1-9]',
+        after,
+        re.M,
+    )
     assert re.search(r'^respite_db_queries_total\{route="screening:checkin"\} [1-9]', after, re.M)
-    assert re.search(r'^respite_db_query_duration_seconds_total\{route="screening:checkin"\} ', after, re.M)
+    assert re.search(
+        r'^respite_db_query_duration_seconds_total\{route="screening:checkin"\} ', after, re.M
+    )
