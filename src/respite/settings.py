@@ -235,7 +235,11 @@ LOGGING = {
         "json": {"()": "respite.ops.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["privacy"], "formatter": LOG_FORMAT},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["privacy"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -273,4 +277,6 @@ RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")
 
 # --- Operations (respite.ops): /metrics is off unless a bearer token or an allow list is set ----
 RESPITE_METRICS_TOKEN = envsecret("RESPITE_METRICS_TOKEN", "") or ""
-RESPITE_METRICS_ALLOW = [a.strip() for a in os.environ.get("RESPITE_METRICS_ALLOW", "").split(",") if a.strip()]
+RESPITE_METRICS_ALLOW = [
+    a.strip() for a in os.environ.get("RESPITE_METRICS_ALLOW", "").split(",") if a.strip()
+]

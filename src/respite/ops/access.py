@@ -17,7 +17,13 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 @lru_cache(maxsize=8)
 def _networks(spec: tuple[str, ...]) -> tuple[Network, ...]:
-    return tuple(ipaddress.ip_network(item, strict=False) for item in spec)
+    networks = []
+    for item in spec:
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            continue  # reported by the ops.E002 system check; a typo must not open or break /metrics
+    return tuple(networks)
 
 
 def allowed_networks() -> tuple[Network, ...]:

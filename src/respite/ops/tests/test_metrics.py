@@ -193,3 +193,14 @@ def test_requests_and_database_time_are_counted_by_route(metrics_on, client, org
     assert re.search(
         r'^respite_db_query_duration_seconds_total\{route="screening:checkin"\} ', after, re.M
     )
+
+
+def test_weak_or_wide_open_metrics_settings_are_reported_by_check(settings):
+    from django.core.checks import run_checks
+
+    settings.RESPITE_METRICS_TOKEN = "short"
+    settings.RESPITE_METRICS_ALLOW = ["127.0.0.1", "not-a-network", "0.0.0.0/0", "10.0.0.0/8"]
+    ids = sorted(message.id for message in run_checks() if message.id.startswith("ops."))
+    assert ids == ["ops.E001", "ops.E002", "ops.W001", "ops.W001"]
+    settings.RESPITE_METRICS_TOKEN, settings.RESPITE_METRICS_ALLOW = TOKEN, ["10.0.0.0/8"]
+    assert not [message for message in run_checks() if message.id.startswith("ops.")]
