@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "respite.core",
     "respite.screening",
     "respite.directory",
@@ -263,6 +265,19 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD", "") or ""
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Respite <respite@localhost>")
+# Mail is sent by `respite worker`, never in a request; a hung server must not hold a worker forever.
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+
+# --- Background work (`respite worker`) -----------------------------------------------------------
+# The queue is a table in Respite's own database: enqueued in the request's transaction, shared by
+# every worker process on every machine.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds before each new try of an email that could not be sent (about a day in all).
+RESPITE_TASK_RETRY_DELAYS = [
+    int(s) for s in os.environ.get("RESPITE_TASK_RETRY_DELAYS", "30,120,600,1800,3600,10800,21600,43200").split(",")
+]
+# How often `respite worker` looks for periodic jobs that are due.
+RESPITE_SCHEDULER_INTERVAL = envint("RESPITE_SCHEDULER_INTERVAL", 30)
 
 # --- Respite ---------------------------------------------------------------------------------
 # Public address of the portal, for links in emails sent from scheduled jobs (no request to ask).

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from respite.core.periodic import PeriodicJob
 
 
 class AssessmentsConfig(AppConfig):
@@ -14,6 +18,12 @@ class AssessmentsConfig(AppConfig):
     ]
     respite_api = ("", "respite.assessments.api.router")
     respite_demo = "respite.assessments.demo.load"
+    respite_periodic = [
+        PeriodicJob(
+            "assessment_reminders", timedelta(days=1),
+            "respite.assessments.management.commands.assessment_reminders.send_due_reminders",
+        )
+    ]
 
     def ready(self) -> None:
         # Validate every framework file at start-up: a broken file must stop the server, not an admin.

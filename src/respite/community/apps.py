@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from respite.core.periodic import PeriodicJob
 
 
 class CommunityConfig(AppConfig):
@@ -16,6 +20,10 @@ class CommunityConfig(AppConfig):
     respite_staff_nav = [("community_staff:events", _("Community gatherings"), ("org_admin",))]
     respite_api = ("", "respite.community.api.router")
     respite_demo = "respite.community.demo.load"
+    # Hourly, so a reminder goes out during the day before a gathering and an address never outlives it.
+    respite_periodic = [
+        PeriodicJob("community_tidy", timedelta(hours=1), "respite.community.management.commands.community_tidy.tidy")
+    ]
 
     def ready(self) -> None:
         # Validate the toolkit and composer data files at start-up: a broken edit stops the server.

@@ -10,7 +10,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.crypto import EncryptedTextField
 from respite.core.roles import DEFAULT_ROLE_GROUPS, RoleGroup, StaffRole
+
+
+def validate_time_zone(value: str) -> None:
+    if value and value not in available_time_zones():
+        raise ValidationError(_("Unknown time zone: %(zone)s") % {"zone": value})
+
+
+def available_time_zones() -> set[str]:
+    import zoneinfo
+
+    return zoneinfo.available_timezones()
 
 
 def _default_role_groups() -> list[str]:
@@ -38,6 +50,10 @@ class Organization(models.Model):
         help_text=_("Smallest group any aggregate may describe. Never below 5."),
     )
     is_listed = models.BooleanField(default=True, help_text=_("Listed on the deployment's front page."))
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone],
+        help_text=_("Staff pages and emails show times in this zone unless a person picks their own."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -209,3 +225,79 @@ class ThrottleCounter(models.Model):
 
     def __str__(self) -> str:
         return f"throttle {self.key[:8]}… {self.count}"
+
+
+class StaffProfile(models.Model):
+    """What a staff account needs to be reached: the language and time zone its email and pages use,
+    and how often it wants notifications. The address itself is the account's ``email``."""
+
+    class Frequency(models.TextChoices):
+        IMMEDIATELY = "immediately", _("Right away")
+        DIGEST = "digest", _("One email a day")
+        OFF = "off", _("Off")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
+        help_text=_("Leave empty to use your organization's time zone."),
+    )
+    frequency = models.CharField(
+        _("notification emails"), max_length=12, choices=Frequency.choices, default=Frequency.IMMEDIATELY
+    )
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+
+class OutboundEmail(models.Model):
+    """One email on its way. Sending happens in a task, never in the request that asked for it, so a
+    mail outage never costs a worker a response. The address and body are encrypted at rest and erased
+    once the message is sent: the product forgets who it wrote to (a pulse invitation's address, a
+    worker's reply-notice address)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    # Callers that might ask twice (a reminder job re-run, a retried request) pass a key; the second
+    # ask finds the first row and sends nothing.
+    key = models.CharField(max_length=160, unique=True, null=True, blank=True)
+    to = EncryptedTextField()
+    subject = models.CharField(max_length=200)
+    body = EncryptedTextField()
+    calendar = EncryptedTextField(blank=True, help_text="An iCalendar object attached as invite.ics.")
+    kind = models.CharField(max_length=60, help_text="What sort of notice (for operators); never content.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"{self.kind} email #{self.pk} ({self.status})"
+
+
+class PendingDigest(models.Model):
+    """A notification held for a staff member's daily digest (their chosen frequency)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    line = EncryptedTextField()
+    created_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"digest line #{self.pk}"
+
+
+class PeriodicRun(models.Model):
+    """One row per periodic job and period: the worker that inserts it enqueues that run, so several
+    workers sharing a database never enqueue the same run twice."""
+
+    job = models.CharField(max_length=60)
+    period = models.BigIntegerField(help_text="Seconds since the epoch divided by the job's interval.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "period"], name="unique_periodic_run")]
+
+    def __str__(self) -> str:
+        return f"{self.job} #{self.period}"

@@ -29,3 +29,25 @@ def make_staff(org: Organization | None, role: str, username: str | None = None)
     user = make_user(username)
     Membership.objects.create(user=user, organization=None if role == StaffRole.PLATFORM_ADMIN else org, role=role)
     return user
+
+
+def run_tasks(max_tasks: int = 500) -> int:
+    """Run every task that is due, as `respite worker` would, in this process and this test's
+    transaction (the worker's own loop closes connections between tasks, which would end a test's
+    transaction). Tasks that enqueue more due tasks are followed. Returns how many ran."""
+    from django.db import transaction
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+    )
+    for ran in range(max_tasks):
+        with transaction.atomic():
+            result = DBTaskResult.objects.ready().get_locked()
+            if result is None:
+                return ran
+            result.claim(worker.worker_id)
+        worker.run_task(result)
+    raise AssertionError(f"more than {max_tasks} tasks: a task keeps enqueuing itself?")

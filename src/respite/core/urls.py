@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.staff_home, name="staff_home"),
     path("o/<slug:org>/settings/", views.organization_settings, name="organization_settings"),
     path("o/<slug:org>/audit/", views.audit_log, name="audit_log"),
+    path("tasks/", views.background_tasks, name="background_tasks"),
 ]

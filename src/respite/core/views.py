@@ -4,16 +4,23 @@ from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from respite.core.forms import OrganizationSettingsForm, ThrottledLoginForm
-from respite.core.models import AuditLog, Membership, Organization, organizations_for
+from respite.core.models import (
+    AuditLog,
+    Membership,
+    Organization,
+    is_platform_admin,
+    organizations_for,
+)
 from respite.core.portal import portal_view, staff_view
 from respite.core.resources import crisis_options
 from respite.core.roles import StaffRole
+from respite.core.tasks import queue_health, retry_failed
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -69,7 +76,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         if import_string(predicate)(request.user)
     ]
     return render(request, "core/staff_home.html",
-                  {"memberships": memberships, "orgs": orgs, "global_links": global_links})
+                  {"memberships": memberships, "orgs": orgs, "global_links": global_links,
+                   "is_platform_admin": is_platform_admin(request.user)})
 
 
 @staff_view(StaffRole.ORG_ADMIN)
@@ -87,3 +95,18 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     entries = AuditLog.objects.filter(organization=request.organization).select_related("actor")[:200]
     return render(request, "core/audit_log.html", {"entries": entries})
+
+
+@login_required
+def background_tasks(request: HttpRequest) -> HttpResponse:
+    """Platform admins: the queue's backlog, failed tasks and undelivered email, with a retry button.
+    Shows task names, error classes, kinds and days only: never arguments, addresses or content."""
+    if not is_platform_admin(request.user):
+        raise Http404
+    if request.method == "POST":
+        tasks, emails = retry_failed()
+        AuditLog.record(request.user, "core.tasks_retried", tasks=tasks, emails=emails)
+        messages.success(request, _("Trying %(tasks)s task(s) and %(emails)s email(s) again.")
+                         % {"tasks": tasks, "emails": emails})
+        return redirect("core:background_tasks")
+    return render(request, "core/background_tasks.html", {"health": queue_health()})

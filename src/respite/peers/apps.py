@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from respite.core.periodic import PeriodicJob
 
 
 class PeersConfig(AppConfig):
@@ -19,3 +23,4 @@ class PeersConfig(AppConfig):
     ]
     respite_api = ("", "respite.peers.api.router")
     respite_demo = "respite.peers.demo.load"
+    respite_periodic = [PeriodicJob("peer_reminders", timedelta(minutes=15), "respite.peers.reminders.run")]

@@ -490,5 +490,5 @@ def do_create_request(
         req.save()
         offered = req.suggestions(now)[: program.offer_to]
         req.offers.set(offered)
-        transaction.on_commit(lambda: notify.offered(req, offered))
+        notify.offered(req, offered)  # queued in this transaction: no request without its notice
     return req, words

@@ -377,7 +377,7 @@ def lead_offer(request: HttpRequest, pk) -> HttpResponse:
             organization=request.organization,
             supporter=supporter.pk,
         )
-    transaction.on_commit(lambda: notify.offered(req, [supporter]))
+        notify.offered(req, [supporter])
     messages.success(request, _("Offered to %s.") % supporter.display_name)
     return redirect("peers_staff:lead_request", org=request.organization.slug, pk=req.pk)
 

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from respite.core.periodic import PeriodicJob
 
 
 class ScreeningConfig(AppConfig):
@@ -10,6 +14,9 @@ class ScreeningConfig(AppConfig):
     respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My results"))]
     respite_api = ("", "respite.screening.api.router")
     respite_urls = [("o/<slug:org>/", "respite.screening.urls")]
+    respite_periodic = [
+        PeriodicJob("purge_unsaved_screenings", timedelta(hours=1), "respite.screening.models.purge_unsaved", purge=True)
+    ]
 
     def ready(self) -> None:
         # Validate every instrument file at start-up: a broken file must stop the server, not a worker.

@@ -19,6 +19,11 @@ class ScreeningQuerySet(models.QuerySet):
         return self.filter(access_code__isnull=True, created_at__lt=timezone.now() - UNSAVED_TTL)
 
 
+def purge_unsaved() -> int:
+    """Delete unsaved screenings past their time to live (a periodic job)."""
+    return Screening.objects.unsaved_expired().delete()[0]
+
+
 class Screening(models.Model):
     """One sitting of one or more instruments by an anonymous worker.
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from respite.assessments.models import ActionItem
-from respite.core.testing import make_staff
+from respite.core.testing import make_staff, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +71,7 @@ def items(org, other_org, org_admin):
 def run(*args) -> str:
     out = io.StringIO()
     call_command("assessment_reminders", *args, stdout=out)
+    run_tasks()  # mail goes out from the task queue
     return out.getvalue()
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from respite.community.management.commands.community_tidy import erase_past_emails, send_reminders
 from respite.community.models import Event, Note, Rsvp
 from respite.community.tests.helpers import make_event
+from respite.core.testing import run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,7 @@ def test_reminders_sent_once_in_attendee_language(org):
     Rsvp.objects.create(event=later, reminder_email="b@example.org")
     assert send_reminders() == 1
     assert send_reminders() == 0
+    run_tasks()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["a@example.org"]
     assert "Soon" in mail.outbox[0].subject and "Recordatorio" in mail.outbox[0].subject
 

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test import Client
 
 from respite.core.privacy import CODE_WORDS
+from respite.core.testing import run_tasks
 from respite.peers.models import Source, SupportRequest
 
 CODE_RE = re.compile(r'data-testid="(?:access|rating)-code">([a-z-]+)<')
@@ -188,6 +189,7 @@ def test_contact_never_reaches_logs(
     caplog.set_level(logging.DEBUG)
     with django_capture_on_commit_callbacks(execute=True):
         _refer(client, org, er, contact="secret-555-0142")
+    run_tasks()
     assert "secret-555-0142" not in caplog.text
     assert mailoutbox and all(
         "secret-555-0142" not in m.body and "Emergency" not in m.body for m in mailoutbox

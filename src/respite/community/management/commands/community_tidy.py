@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.mail import send_mail
 from django.core.management.base import BaseCommand
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from respite.community.models import Event, Rsvp
+from respite.core.tasks import queue_email
 
 
 def send_reminders(now=None) -> int:
@@ -34,9 +35,11 @@ def send_reminders(now=None) -> int:
         with translation.override(rsvp.language or "en"):
             body = render_to_string("community/reminder_email.txt", {"event": rsvp.event})
             subject = translation.gettext("Reminder: %(title)s") % {"title": rsvp.event.title}
-        send_mail(subject, body, None, [rsvp.reminder_email])
-        rsvp.reminder_sent = True
-        rsvp.save(update_fields=["reminder_sent"])
+        # Queued, not sent: the outbox keeps the address (encrypted) only until the message is out.
+        with transaction.atomic():
+            queue_email(rsvp.reminder_email, subject, body, kind="community.reminder", key=f"community-rsvp:{rsvp.pk}")
+            rsvp.reminder_sent = True
+            rsvp.save(update_fields=["reminder_sent"])
         sent += 1
     return sent
 
@@ -54,13 +57,16 @@ def purge_old_events(now=None) -> int:
     return Event.objects.expired(now).delete()[0]
 
 
+def tidy() -> dict[str, int]:
+    """The hourly job (see CommunityConfig.respite_periodic)."""
+    return {"reminders": send_reminders(), "erased": erase_past_emails(), "purged": purge_old_events()}
+
+
 class Command(BaseCommand):
     help = "Send due RSVP reminders, erase reminder emails after events, delete old gatherings."
 
     def handle(self, *args, **options):
-        sent = send_reminders()
-        erased = erase_past_emails()
-        purged = purge_old_events()
+        counts = tidy()
         self.stdout.write(
-            f"community: {sent} reminders sent, {erased} emails erased, {purged} rows purged"
+            "community: {reminders} reminders queued, {erased} emails erased, {purged} rows purged".format(**counts)
         )

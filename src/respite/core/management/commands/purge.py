@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand
 
-from respite.core.privacy import purge_throttles
-from respite.screening.models import Screening
+from respite.core.periodic import periodic_jobs
 
 
 class Command(BaseCommand):
-    help = "Delete data kept only for a while: unsaved screenings older than a day, old throttle counters."
+    help = (
+        "Delete data kept only for a while, now: every purge job `respite worker` also runs on its own "
+        "schedule (unsaved screenings, expired sessions, throttle counters, finished tasks...)."
+    )
 
     def handle(self, *args, **options):
-        screenings = Screening.objects.unsaved_expired().delete()[0]
-        throttles = purge_throttles()
-        self.stdout.write(f"purged {screenings} unsaved screening rows and {throttles} throttle counters")
+        for job in periodic_jobs().values():
+            if job.purge:
+                self.stdout.write(f"{job.name}: {job.run()}")
