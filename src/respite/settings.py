@@ -278,6 +278,8 @@ RESPITE_TASK_RETRY_DELAYS = [
 ]
 # How often `respite worker` looks for periodic jobs that are due.
 RESPITE_SCHEDULER_INTERVAL = envint("RESPITE_SCHEDULER_INTERVAL", 30)
+# /readyz answers 503 once a due task has waited this long for a worker (no worker running?).
+RESPITE_TASK_BACKLOG_MAX_AGE = envint("RESPITE_TASK_BACKLOG_MAX_AGE", 15 * 60)
 
 # --- Respite ---------------------------------------------------------------------------------
 # Public address of the portal, for links in emails sent from scheduled jobs (no request to ask).

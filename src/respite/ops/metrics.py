@@ -23,6 +23,8 @@ from prometheus_client import (
     multiprocess,
 )
 
+from respite.ops.queue import QueueCollector
+
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -42,8 +44,9 @@ DB_TIME = Counter(
 )
 DB_QUERIES = Counter("respite_db_queries", "Database queries run, by route name.", ["route"])
 
-# Collectors computed at scrape time from the database (task queue); see respite.ops.tasks.
+# Figures read from the database at scrape time (the task queue), the same from every process.
 LIVE_REGISTRY = CollectorRegistry(auto_describe=True)
+LIVE_REGISTRY.register(QueueCollector())
 
 
 def route_label(request: HttpRequest) -> str:

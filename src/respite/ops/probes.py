@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import caches
@@ -58,10 +57,15 @@ def cache_ready() -> bool:
     return True
 
 
-PROBES: list[Callable[[], bool]] = [database_ready, cache_ready]
+def queue_ready() -> bool:
+    from respite.ops.queue import queue_ready as ready
+
+    return ready()
 
 
 def ready() -> bool:
-    # Run every probe (not all() with short-circuit) so the log names each failing dependency.
-    results = [probe() for probe in PROBES]
-    return all(results)
+    # Every dependency is probed (no short-circuit) so the log names each one that fails; the queue
+    # lives in the database, so it is only probed when the database answers.
+    database = database_ready()
+    cache = cache_ready()
+    return database and cache and queue_ready()

@@ -133,3 +133,34 @@ def test_readyz_follows_the_database_going_down_and_coming_back(tmp_path):
     finally:
         server.stop()
         relay.cut()
+
+
+@pytest.mark.django_db
+def test_a_task_left_waiting_too_long_makes_readyz_unavailable(settings, caplog):
+    """No worker is running: mail and reminders pile up. /readyz says so; /healthz does not."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from respite.ops.tests.test_metrics import harmless
+
+    settings.RESPITE_TASK_BACKLOG_MAX_AGE = 15 * 60
+    harmless.using(run_after=timezone.now() + timedelta(hours=2)).enqueue(
+        "later"
+    )  # a retry, not due
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() - timedelta(minutes=5)
+    ):
+        harmless.enqueue("recent")
+    assert Client().get("/readyz").status_code == 200
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() - timedelta(minutes=20)
+    ):
+        harmless.enqueue("stale")
+    response = Client().get("/readyz")
+    assert (response.status_code, response.content) == (503, b"unavailable\n")
+    assert "is `respite worker` running?" in caplog.text
+    assert Client().get("/healthz").status_code == 200
+    settings.RESPITE_TASK_BACKLOG_MAX_AGE = 30 * 60
+    assert Client().get("/readyz").status_code == 200

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
 
 from respite.core.roles import StaffRole
-from respite.core.testing import make_staff
+from respite.core.testing import make_staff, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +27,14 @@ TOKEN = "t0ken-" + "x" * 40
 def metrics_on(settings):
     settings.RESPITE_METRICS_TOKEN = TOKEN
     settings.RESPITE_METRICS_ALLOW = ["10.20.0.0/16"]
+
+
+@contextlib.contextmanager
+def freeze_enqueue_minutes_ago(minutes: int):
+    """Enqueue as if it happened some minutes ago (enqueued_at is set by the database row's auto_now_add)."""
+    then = timezone.now() - timedelta(minutes=minutes)
+    with mock.patch("django.utils.timezone.now", return_value=then):
+        yield
 
 
 def scrape() -> str:
@@ -161,6 +175,10 @@ def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org
             assert re.fullmatch(r"[1-5][0-9][0-9]", value)
         elif name == "le":
             assert re.fullmatch(r"[0-9.e+-]+|\+Inf", value)
+        elif name == "state":  # undelivered email
+            assert value in {"pending", "failed"}
+        elif name == "task":  # a task's dotted path: code
+            assert import_string(value)
         elif name == "generation":  # prometheus_client's garbage-collector metrics
             assert value in {"0", "1", "2"}
         else:  # python_info
@@ -204,3 +222,39 @@ def test_weak_or_wide_open_metrics_settings_are_reported_by_check(settings):
     assert ids == ["ops.E001", "ops.E002", "ops.W001", "ops.W001"]
     settings.RESPITE_METRICS_TOKEN, settings.RESPITE_METRICS_ALLOW = TOKEN, ["10.0.0.0/8"]
     assert not [message for message in run_checks() if message.id.startswith("ops.")]
+
+
+@task()
+def explode(case_id: str) -> None:
+    """A task that always fails; its argument is an id that must not reach /metrics."""
+    raise RuntimeError(f"case {case_id} could not be processed")
+
+
+@task()
+def harmless(case_id: str) -> str:
+    return case_id
+
+
+def _sample(text: str, name: str) -> float:
+    match = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    assert match, f"{name} missing"
+    return float(match.group(1))
+
+
+def test_task_queue_depth_age_and_failures_are_exposed_without_arguments(metrics_on, settings):
+    case_id = str(uuid.uuid4())
+    base = scrape()
+    assert _sample(base, "respite_tasks_waiting") == 0
+    with freeze_enqueue_minutes_ago(7):
+        harmless.enqueue(case_id)
+    explode.enqueue(case_id)
+    harmless.using(run_after=timezone.now() + timedelta(hours=1)).enqueue(case_id)  # not due yet
+    text = scrape()
+    assert _sample(text, "respite_tasks_waiting") == 2
+    assert 7 * 60 - 5 <= _sample(text, "respite_tasks_oldest_wait_seconds") <= 7 * 60 + 60
+    run_tasks()
+    text = scrape()
+    assert _sample(text, "respite_tasks_waiting") == 0
+    assert _sample(text, "respite_tasks_oldest_wait_seconds") == 0
+    assert _sample(text, 'respite_tasks_failed{task="respite.ops.tests.test_metrics.explode"}') == 1
+    assert case_id not in text and "could not be processed" not in text
