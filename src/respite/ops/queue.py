@@ -46,7 +46,11 @@ def oldest_wait_seconds(now: datetime | None = None) -> float:
 def queue_ready() -> bool:
     if not queue_enabled():
         return True
-    waited = oldest_wait_seconds()
+    try:
+        waited = oldest_wait_seconds()
+    except Exception as exc:  # no queue table yet (migrations not applied) counts as not ready
+        logger.warning("readyz: task queue unavailable (%s)", type(exc).__name__)
+        return False
     if waited > settings.RESPITE_TASK_BACKLOG_MAX_AGE:
         logger.warning(
             "readyz: a task has waited %d s for a worker; is `respite worker` running?", waited

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import uuid
+
 import pytest
 from django.core.cache.backends.base import BaseCache
 from django.test import Client
 
 from respite.ops.tests.helpers import (
+    ROOT,
     Gunicorn,
     Relay,
     free_port,
@@ -119,11 +124,23 @@ def test_database_down_readyz_503_healthz_200(tmp_path, database):
 @pytest.mark.slow
 @pytest.mark.skipif(not postgres_reachable(), reason="needs PostgreSQL on 127.0.0.1:5432")
 def test_readyz_follows_the_database_going_down_and_coming_back(tmp_path):
+    name = f"respite_readyz_{uuid.uuid4().hex[:12]}"
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True, timeout=60)
     relay = Relay(("127.0.0.1", 5432))
-    # readyz only runs SELECT 1, so any existing database will do; no schema is needed.
-    env = server_env(DATABASE_URL=f"postgres://postgres@127.0.0.1:{relay.port}/postgres")
-    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=1)
+    env = server_env(DATABASE_URL=f"postgres://postgres@127.0.0.1:{relay.port}/{name}")
+    server = None
     try:
+        # Before migrations the queue table is missing: not ready.
+        server = Gunicorn(env, tmp_path / "gunicorn.log", workers=1, threads=1)
+        assert get(f"{server.url}/readyz") == (503, b"unavailable\n")
+        subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput", "-v", "0"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
         assert get(f"{server.url}/readyz") == (200, b"ok\n")
         relay.cut()
         assert get(f"{server.url}/readyz") == (503, b"unavailable\n")
@@ -131,8 +148,13 @@ def test_readyz_follows_the_database_going_down_and_coming_back(tmp_path):
         relay.restore()
         assert get(f"{server.url}/readyz") == (200, b"ok\n")
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         relay.cut()
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--force", "--if-exists", name],
+            timeout=60,
+        )
 
 
 @pytest.mark.django_db
