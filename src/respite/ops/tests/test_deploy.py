@@ -17,8 +17,14 @@ import pytest
 from respite.ops.tests.helpers import ROOT, postgres_reachable, server_env
 
 DEPLOY = ROOT / "deploy"
-UNITS = ["respite-web.service", "respite-worker@.service"]
+UNITS = [
+    "respite-web.service",
+    "respite-worker@.service",
+    "respite-backup.service",
+    "respite-backup.timer",
+]
 INSTALLED_VENV = "/opt/respite/venv/bin/"
+INSTALLED_SOURCE = "/opt/respite/src/"
 
 
 @pytest.mark.skipif(
@@ -26,14 +32,14 @@ INSTALLED_VENV = "/opt/respite/venv/bin/"
     reason="systemd-analyze not installed (apt-get install systemd)",
 )
 def test_systemd_units_verify(tmp_path):
-    # verify checks that ExecStart's program exists: point the units at this checkout's virtualenv,
-    # which has the same `gunicorn` and `respite` programs an install has under /opt/respite/venv.
+    # verify checks that ExecStart's program exists: point the units at this checkout and its
+    # virtualenv, which hold the same programs an install has under /opt/respite/src and /opt/respite/venv.
     venv_bin = Path(sys.executable).parent
     assert (venv_bin / "gunicorn").exists() and (venv_bin / "respite").exists()
     for unit in UNITS:
         text = (DEPLOY / unit).read_text()
-        assert INSTALLED_VENV in text
-        (tmp_path / unit).write_text(text.replace(INSTALLED_VENV, f"{venv_bin}/"))
+        text = text.replace(INSTALLED_VENV, f"{venv_bin}/").replace(INSTALLED_SOURCE, f"{ROOT}/")
+        (tmp_path / unit).write_text(text)
     result = subprocess.run(
         ["systemd-analyze", "verify", *(str(tmp_path / unit) for unit in UNITS)],
         capture_output=True,
