@@ -45,7 +45,7 @@ DB_TIME = Counter(
 DB_QUERIES = Counter("respite_db_queries", "Database queries run, by route name.", ["route"])
 
 # Figures read from the database at scrape time (the task queue), the same from every process.
-LIVE_REGISTRY = CollectorRegistry(auto_describe=True)
+LIVE_REGISTRY = CollectorRegistry()  # no auto_describe: that would query the database at import
 LIVE_REGISTRY.register(QueueCollector())
 
 

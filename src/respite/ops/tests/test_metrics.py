@@ -258,3 +258,40 @@ def test_task_queue_depth_age_and_failures_are_exposed_without_arguments(metrics
     assert _sample(text, "respite_tasks_oldest_wait_seconds") == 0
     assert _sample(text, 'respite_tasks_failed{task="respite.ops.tests.test_metrics.explode"}') == 1
     assert case_id not in text and "could not be processed" not in text
+
+
+@pytest.mark.slow
+def test_gunicorn_workers_counts_are_summed_in_one_scrape(tmp_path):
+    """Each gunicorn worker process counts its own requests; with PROMETHEUS_MULTIPROC_DIR (as the
+    systemd unit sets) every scrape, whichever worker answers it, reports the total."""
+    from respite.ops.tests.helpers import Gunicorn, get, server_env
+
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = server_env(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        RESPITE_METRICS_TOKEN=TOKEN,
+    )
+    server = Gunicorn(env, tmp_path / "gunicorn.log", workers=3, threads=1)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+
+    def healthz_count() -> float:
+        status, body = get(f"{server.url}/metrics", headers=auth)
+        assert status == 200
+        match = re.search(
+            rb'^respite_http_requests_total\{method="GET",route="ops:healthz",status="200"\} (\S+)$',
+            body,
+            re.M,
+        )
+        return float(match.group(1)) if match else 0.0
+
+    try:
+        before = healthz_count()
+        for _ in range(30):
+            assert get(f"{server.url}/healthz")[0] == 200
+        counts = {healthz_count() for _ in range(6)}
+    finally:
+        server.stop()
+    assert counts == {before + 30}
+    assert len(list(metrics_dir.glob("counter_*.db"))) >= 2  # more than one process did count
