@@ -12,7 +12,13 @@ from respite.ops import access, metrics, probes
 
 def _status(word: str, status: int = 200) -> HttpResponse:
     response = HttpResponse(f"{word}\n", status=status, content_type="text/plain; charset=utf-8")
+    return _headers(response)
+
+
+def _headers(response: HttpResponse) -> HttpResponse:
+    # These responses skip SecurityMiddleware (see OpsMiddleware), so set its one relevant header here.
     response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -47,6 +53,4 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
         response = _status("unauthorized", 401)
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response
-    response = HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST)
-    response["Cache-Control"] = "no-store"
-    return response
+    return _headers(HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST))

@@ -60,7 +60,10 @@ def test_both_answer_ok_with_nothing_but_the_status():
         assert response.status_code == 200
         assert response.content == b"ok\n"
         assert response["Content-Type"] == "text/plain; charset=utf-8"
-        assert response["Cache-Control"] == "no-store"
+        assert (
+            response["Cache-Control"] == "no-store"
+            and response["X-Content-Type-Options"] == "nosniff"
+        )
         assert "Set-Cookie" not in response and "Vary" not in response
         head = Client().head(path)
         assert head.status_code == 200
