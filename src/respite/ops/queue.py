@@ -71,7 +71,10 @@ class QueueCollector(Collector):
         try:
             waiting = DBTaskResult.objects.ready().count()
             oldest = oldest_wait_seconds()
-            running = DBTaskResult.objects.running().count()
+            running_since = DBTaskResult.objects.running().aggregate(
+                n=Count("pk"), oldest=Min("started_at")
+            )
+            running = running_since["n"]
             failed = list(
                 DBTaskResult.objects.filter(status=TaskResultStatus.FAILED)
                 .values("task_path")
@@ -97,6 +100,14 @@ class QueueCollector(Collector):
         )
         yield GaugeMetricFamily(
             "respite_tasks_running", "Tasks claimed by a worker and not finished.", value=running
+        )
+        # django-tasks-db never takes back a task whose worker died (SIGKILL, power loss): it stays
+        # RUNNING for good. This age is how an operator notices one.
+        started = running_since["oldest"]
+        yield GaugeMetricFamily(
+            "respite_tasks_oldest_running_seconds",
+            "How long the longest-running claimed task has been running (a dead worker's task grows forever).",
+            value=max(0.0, (timezone.now() - started).total_seconds()) if started else 0.0,
         )
         failures = GaugeMetricFamily(
             "respite_tasks_failed",

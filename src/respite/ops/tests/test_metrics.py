@@ -252,6 +252,8 @@ def test_task_queue_depth_age_and_failures_are_exposed_without_arguments(metrics
     text = scrape()
     assert _sample(text, "respite_tasks_waiting") == 2
     assert 7 * 60 - 5 <= _sample(text, "respite_tasks_oldest_wait_seconds") <= 7 * 60 + 60
+    assert _sample(text, "respite_tasks_running") == 0
+    assert _sample(text, "respite_tasks_oldest_running_seconds") == 0
     run_tasks()
     text = scrape()
     assert _sample(text, "respite_tasks_waiting") == 0
@@ -295,3 +297,19 @@ def test_gunicorn_workers_counts_are_summed_in_one_scrape(tmp_path):
         server.stop()
     assert counts == {before + 30}
     assert len(list(metrics_dir.glob("counter_*.db"))) >= 2  # more than one process did count
+
+
+def test_a_task_held_by_a_dead_worker_shows_as_a_growing_running_age(metrics_on):
+    """A worker SIGKILLed mid-task leaves its row RUNNING; nothing else reports it."""
+    from django_tasks_db.models import DBTaskResult
+
+    harmless.enqueue("held")
+    result = DBTaskResult.objects.get()
+    with mock.patch(
+        "django.utils.timezone.now", return_value=timezone.now() - timedelta(minutes=42)
+    ):
+        result.claim("worker-that-died")
+    text = scrape()
+    assert _sample(text, "respite_tasks_running") == 1
+    assert 42 * 60 - 5 <= _sample(text, "respite_tasks_oldest_running_seconds") <= 42 * 60 + 60
+    assert "worker-that-died" not in text
