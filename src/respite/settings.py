@@ -276,6 +276,20 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 RESPITE_TASK_RETRY_DELAYS = [
     int(s) for s in os.environ.get("RESPITE_TASK_RETRY_DELAYS", "30,120,600,1800,3600,10800,21600,43200").split(",")
 ]
+# Web Push for workers who opt in (RFC 8030/8291/8292). Without a key in production, push is not offered.
+RESPITE_VAPID_PRIVATE_KEY = envsecret("RESPITE_VAPID_PRIVATE_KEY", "") or ""
+RESPITE_VAPID_DEV_KEY_PATH = PROJECT_DIR / "var" / "vapid-dev.pem"
+RESPITE_VAPID_SUBJECT = os.environ.get("RESPITE_VAPID_SUBJECT", "mailto:respite@localhost")
+# The browsers' push services: the server posts to these hosts only (an endpoint comes from a browser).
+RESPITE_PUSH_HOSTS = [
+    h.strip().lower()
+    for h in os.environ.get(
+        "RESPITE_PUSH_HOSTS",
+        "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+    ).split(",")
+    if h.strip()
+]
+RESPITE_PUSH_INSECURE_HOSTS: list[str] = []  # tests only: a local push service over http
 # How often `respite worker` looks for periodic jobs that are due.
 RESPITE_SCHEDULER_INTERVAL = envint("RESPITE_SCHEDULER_INTERVAL", 30)
 # /readyz answers 503 once a due task has waited this long for a worker (no worker running?).

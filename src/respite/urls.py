@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("respite.core.urls")),
     path("o/<slug:org>/", core_views.portal, name="portal"),
+    path("o/<slug:org>/alerts/", core_views.worker_alerts, name="worker_alerts"),
+    path("o/<slug:org>/alerts/push/", core_views.worker_alerts_push, name="worker_alerts_push"),
 ]
 
 for _config in apps.get_app_configs():

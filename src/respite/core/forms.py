@@ -44,3 +44,13 @@ class OrganizationSettingsForm(forms.ModelForm):
 
     def clean_state(self) -> str:
         return (self.cleaned_data.get("state") or "").upper()
+
+
+class ReplyEmailForm(forms.Form):
+    """An address a worker chooses for "you have a reply" only (encrypted; deleted when the
+    conversation closes). Empty turns it off."""
+
+    email = forms.EmailField(
+        label=_("Email address for reply notices"), required=False, max_length=254,
+        help_text=_("Optional. Use a personal address, not your work one."),
+    )

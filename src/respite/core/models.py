@@ -301,3 +301,25 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} #{self.period}"
+
+
+class WorkerAlert(models.Model):
+    """A way to tell an anonymous worker that something waits for them, chosen by the worker: a
+    browser push subscription or an email address. Tied only to the access code and deleted with it;
+    the target is encrypted at rest. Texts sent are neutral ("You have a new message in Respite")."""
+
+    class Channel(models.TextChoices):
+        PUSH = "push", _("Browser notification")
+        EMAIL = "email", _("Email")
+
+    access_code = models.ForeignKey(AccessCode, on_delete=models.CASCADE, related_name="alerts")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    target = EncryptedTextField(help_text="Push subscription (JSON) or email address; encrypted.")
+    language = models.CharField(max_length=8, default="en")
+    # Check-in reminders (push only): every N days, the next on a day (never a time of day).
+    checkin_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_checkin_on = models.DateField(null=True, blank=True)
+    created_on = models.DateField(default=timezone.localdate)
+
+    def __str__(self) -> str:
+        return f"{self.channel} alert #{self.pk}"

@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import json
+
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from respite.core.forms import OrganizationSettingsForm, ThrottledLoginForm
+from respite.core import alerts
+from respite.core.forms import OrganizationSettingsForm, ReplyEmailForm, ThrottledLoginForm
 from respite.core.models import (
     AuditLog,
     Membership,
@@ -17,7 +21,7 @@ from respite.core.models import (
     is_platform_admin,
     organizations_for,
 )
-from respite.core.portal import portal_view, staff_view
+from respite.core.portal import client_language, portal_view, staff_view
 from respite.core.resources import crisis_options
 from respite.core.roles import StaffRole
 from respite.core.tasks import queue_health, retry_failed
@@ -110,3 +114,66 @@ def background_tasks(request: HttpRequest) -> HttpResponse:
                          % {"tasks": tasks, "emails": emails})
         return redirect("core:background_tasks")
     return render(request, "core/background_tasks.html", {"health": queue_health()})
+
+
+@portal_view
+def worker_alerts(request: HttpRequest) -> HttpResponse:
+    """A worker chooses how to hear of replies and check-ins, under their access code. No code in
+    this browser: the page says how to get one and changes nothing."""
+    code = alerts.session_code(request)
+    lang = client_language(request)
+    if code is not None and request.method == "POST":
+        action = request.POST.get("action", "")
+        if action == "email":
+            form = ReplyEmailForm(request.POST)
+            if not form.is_valid():
+                return _render_alerts(request, code, email_form=form, status=400)
+            alerts.set_reply_email(code, form.cleaned_data["email"], lang)
+            messages.success(request, _("We will email you only to say you have a reply."))
+        elif action == "checkin":
+            try:
+                days = int(request.POST.get("days", "0"))
+            except ValueError:
+                days = 0
+            alerts.set_checkin(code, days)
+            messages.success(request, _("Check-in reminders updated."))
+        elif action == "off":
+            alerts.forget(code)
+            messages.success(request, _("All alerts are off, and what you gave for them is deleted."))
+        return redirect("worker_alerts", org=request.organization.slug)
+    return _render_alerts(request, code)
+
+
+def _render_alerts(request: HttpRequest, code, *, email_form=None, status: int = 200) -> HttpResponse:
+    from respite.core.models import WorkerAlert
+
+    chosen = list(WorkerAlert.objects.filter(access_code=code)) if code else []
+    push = [a for a in chosen if a.channel == WorkerAlert.Channel.PUSH]
+    context = {
+        "code": code,
+        "push_key": alerts.vapid_public_key() if code else "",
+        "push_count": len(push),
+        "checkin_days": next((a.checkin_days for a in push if a.checkin_days), 0),
+        "checkin_choices": alerts.CHECKIN_CHOICES,
+        "has_email": any(a.channel == WorkerAlert.Channel.EMAIL for a in chosen),
+        "email_form": email_form or ReplyEmailForm(),
+    }
+    return render(request, "core/alerts.html", context, status=status)
+
+
+@require_POST
+@portal_view
+def worker_alerts_push(request: HttpRequest) -> HttpResponse:
+    """The page's script posts the browser's PushSubscription here (JSON)."""
+    code = alerts.session_code(request)
+    if code is None:
+        return JsonResponse({"detail": _("Enter your access code first.")}, status=403)
+    if len(request.body) > 4096:
+        return JsonResponse({"detail": _("This browser sent a subscription we cannot use.")}, status=400)
+    try:
+        data = json.loads(request.body or b"{}")
+        alerts.subscribe_push(code, data.get("subscription"), client_language(request), int(data.get("days") or 0))
+    except (ValueError, AttributeError, TypeError, alerts.AlertError) as exc:
+        message = str(exc) if isinstance(exc, alerts.AlertError) else _("This browser sent a subscription we cannot use.")
+        return JsonResponse({"detail": message}, status=400)
+    return JsonResponse({"detail": _("Notifications are on for this device.")}, status=201)

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from respite.core.periodic import PeriodicJob
 
 
 class CounselingConfig(AppConfig):
@@ -26,6 +30,19 @@ class CounselingConfig(AppConfig):
     respite_result_panels = ["counseling/share_panel.html"]
     respite_api = ("", "respite.counseling.api.router")
     respite_demo = "respite.counseling.demo.load"
+    respite_periodic = [
+        PeriodicJob("counseling_overdue", timedelta(minutes=15), "respite.counseling.notify.notify_overdue_cases")
+    ]
+
+    def ready(self) -> None:
+        # Counselors hear of new cases and messages however they were created (page, API, demo).
+        from django.db.models.signals import post_save
+
+        from respite.counseling import notify
+        from respite.counseling.models import Case, Message
+
+        post_save.connect(notify.on_case_saved, sender=Case, dispatch_uid="counseling.case_notice")
+        post_save.connect(notify.on_message_saved, sender=Message, dispatch_uid="counseling.message_notice")
 
 
 def is_volunteer(user) -> bool:

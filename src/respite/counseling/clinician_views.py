@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respite.core.models import AuditLog, is_platform_admin
-from respite.counseling import ics, scheduling
+from respite.counseling import ics, notify, scheduling
 from respite.counseling.forms import AvailabilityForm, ClinicianForm, CompleteForm, ExceptionForm
 from respite.counseling.models import (
     AvailabilityException,
@@ -235,3 +236,34 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
         _("Verification removed.") if revoke else _("Licence verified. The clinician is listed."),
     )
     return redirect("volunteers:review")
+
+
+# --- Private calendar feed -------------------------------------------------------------------------
+@clinician_object_view
+def calendar_feed_manage(request: HttpRequest) -> HttpResponse:
+    """Create (or replace) the private feed link, or revoke it. The link is shown once."""
+    clinician = request.clinician
+    link = None
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke":
+            notify.revoke_feed(clinician)
+            AuditLog.record(request.user, "counseling.calendar_feed_revoked", clinician)
+            messages.success(request, _("The calendar link no longer works."))
+            return redirect("volunteers:calendar_feed_manage")
+        token = notify.new_feed_token(clinician)
+        AuditLog.record(request.user, "counseling.calendar_feed_created", clinician)
+        link = request.build_absolute_uri(reverse("volunteers:calendar_feed", kwargs={"token": token}))
+    return render(
+        request, "counseling/volunteer/calendar_feed.html", {"clinician": clinician, "link": link}
+    )
+
+
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """What a calendar app fetches: no session, the unguessable link is the key. Unknown and revoked
+    links get the same 404."""
+    clinician = notify.clinician_for_feed(token)
+    if clinician is None:
+        raise Http404
+    response = HttpResponse(notify.feed_calendar(clinician), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="respite-sessions.ics"'
+    return response

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from respite.counseling.models import Booking
+from respite.counseling.notify import booking_uid
 
 
 def _calendar(booking: Booking, summary: str, description: str) -> bytes:
@@ -16,7 +17,9 @@ def _calendar(booking: Booking, summary: str, description: str) -> bytes:
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     event = Event()
-    event.add("uid", f"{booking.pk}@respite")
+    # The same UID and SEQUENCE as the emailed invitations, so calendars update one event, not two.
+    event.add("uid", booking_uid(booking))
+    event.add("sequence", booking.sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", booking.slot.starts_at)
     event.add("dtend", booking.slot.ends_at)

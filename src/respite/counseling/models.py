@@ -242,6 +242,9 @@ class Clinician(models.Model):
     )
     bio = models.TextField(blank=True, max_length=1000)
     accepting = models.BooleanField(_("taking new workers"), default=True)
+    # A calendar app subscribes to /staff/volunteers/calendar/<token>.ics; only a hash is kept, so the
+    # link is shown once and revoked by replacing or clearing it.
+    feed_digest = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ClinicianQuerySet.as_manager()
@@ -425,6 +428,8 @@ class Booking(models.Model):
         max_length=10, choices=BookingStatus.choices, default=BookingStatus.BOOKED
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # RFC 5545 SEQUENCE: raised on every change the therapist's calendar must apply (a new time, a cancel).
+    sequence = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["slot__starts_at"]

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from respite.core.models import AccessCode, Organization
+from respite.counseling import notify
 from respite.counseling.models import (
     HOLDING,
     Booking,
@@ -248,7 +249,9 @@ def do_book(
                     _("You have used all %(n)s sessions with this therapist.")
                     % {"n": clinician.session_cap}
                 )
-            return Booking.objects.create(engagement=engagement, slot=slot)
+            booking = Booking.objects.create(engagement=engagement, slot=slot)
+            notify.booked(booking)  # queued with the booking: both commit or neither
+            return booking
     except IntegrityError as exc:
         raise SlotTaken(
             _("Someone else has just booked that time. Please choose another.")
@@ -265,6 +268,7 @@ def do_cancel(booking: Booking) -> None:
     """Free the slot. With no session left booked, the engagement ends and the contact is erased."""
     booking.status = BookingStatus.CANCELLED
     booking.save(update_fields=["status"])
+    notify.cancelled(booking)
     _end_if_nothing_booked(booking.engagement, EndReason.CANCELLED)
 
 
@@ -285,17 +289,23 @@ def do_complete(booking: Booking, *, last: bool = False) -> None:
     engagement = booking.engagement
     cap_reached = engagement.sessions_used() >= engagement.clinician.session_cap
     if last or cap_reached:
-        engagement.bookings.filter(status=BookingStatus.BOOKED).update(
-            status=BookingStatus.CANCELLED
-        )
+        _cancel_all(engagement)
         engagement.end(EndReason.CAP if cap_reached and not last else EndReason.COMPLETED)
 
 
 @transaction.atomic
 def do_end(engagement: Engagement, reason: str) -> None:
     """Worker ends the engagement (or asks for a rematch): future sessions are cancelled."""
-    engagement.bookings.filter(status=BookingStatus.BOOKED).update(status=BookingStatus.CANCELLED)
+    _cancel_all(engagement)
     engagement.end(reason)
+
+
+def _cancel_all(engagement: Engagement) -> None:
+    """Cancel every booked session, telling the therapist's calendar about each."""
+    for booking in engagement.bookings.filter(status=BookingStatus.BOOKED).select_related("slot__clinician__user"):
+        booking.status = BookingStatus.CANCELLED
+        booking.save(update_fields=["status"])
+        notify.cancelled(booking)
 
 
 US_TIME_ZONES = (

@@ -15,6 +15,8 @@ urlpatterns = [
     path("bookings/<uuid:pk>/decline/", views.booking_decline, name="booking_decline"),
     path("bookings/<uuid:pk>/done/", views.booking_complete, name="booking_complete"),
     path("bookings/<uuid:pk>/invite.ics", views.booking_ics, name="booking_ics"),
+    path("calendar/", views.calendar_feed_manage, name="calendar_feed_manage"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("review/", views.review, name="review"),
     path("review/<int:pk>/verify/", views.verify, name="verify"),
 ]

@@ -16,10 +16,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from respite.core import alerts
 from respite.core.models import AuditLog
 from respite.core.portal import portal_view, staff_view
 from respite.core.roles import StaffRole
@@ -189,6 +191,10 @@ def record_contact(request: HttpRequest, pk) -> HttpResponse:
             organization=request.organization,
             fields=fields,
         )
+        if req.anonymous and req.supporter_message:
+            home = reverse("peers:index", kwargs={"org": request.organization.slug})
+            for code_id in {req.requester_code_id, req.referrer_code_id} - {None}:
+                alerts.alert_worker(code_id, "message", home)
     messages.success(request, _("Contact recorded."))
     return redirect("peers_staff:request", org=request.organization.slug, pk=req.pk)
 

@@ -97,6 +97,8 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "core.OutboundEmail.last_error": Hidden("exception class name set by the worker; autoescaped on the tasks page"),
     "core.PendingDigest.line": Hidden("plain-text digest line built from a notice subject; email only"),
     "core.PeriodicRun.job": Hidden(CODE + " (periodic job name declared in code)"),
+    "core.WorkerAlert.target": Hidden("push subscription or email address, encrypted; never rendered"),
+    "core.WorkerAlert.language": Hidden(CODE + " (en/es, trimmed from the request's language)"),
     # screening
     "screening.Screening.role_group": Hidden(CODE + " (organization role group)"),
     "screening.Screening.language": Hidden(CODE + " (en/es)"),
