@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    # django-ninja as an app only so /api/v1/docs uses its bundled Swagger UI files, not a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "respite.core",

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from respite.assessments import frameworks
+from respite.core.pagination import paginated
 
 router = Router(tags=["assessments"])
 Lang = Literal["en", "es"]
@@ -76,6 +77,7 @@ def _summary(f: frameworks.Framework, lang: str) -> dict:
 
 
 @router.get("/assessments/frameworks", response=list[FrameworkOut])
+@paginated
 def list_frameworks(request: HttpRequest, lang: Lang = "en"):
     return [_summary(f, lang) for f in frameworks.registry().values()]
 

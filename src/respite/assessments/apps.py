@@ -15,12 +15,14 @@ class AssessmentsConfig(AppConfig):
     respite_staff_nav = [
         ("assessments:index", _("Self-assessments"), ("org_admin",)),
         ("assessments:plan", _("Action plan"), ("org_admin",)),
+        ("assessments:rate_index", _("Assessments to rate"), ("assessment_rater",)),
     ]
     respite_api = ("", "respite.assessments.api.router")
     respite_demo = "respite.assessments.demo.load"
     respite_periodic = [
         PeriodicJob(
-            "assessment_reminders", timedelta(days=1),
+            "assessment_reminders",
+            timedelta(days=1),
             "respite.assessments.management.commands.assessment_reminders.send_due_reminders",
         )
     ]

@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from respite.assessments import frameworks, links
-from respite.assessments.models import ActionItem, Assessment, Commitment
+from respite.assessments.models import ActionItem, Assessment, Commitment, Rater
 from respite.core.models import Organization
+from respite.core.roles import StaffRole
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -34,10 +35,18 @@ class AnswersForm(forms.Form):
     actually changed are saved, so two admins answering at once do not overwrite each other.
     """
 
-    def __init__(self, assessment: Assessment, *args, lang: str | None = None, **kwargs):
+    def __init__(
+        self,
+        assessment: Assessment,
+        *args,
+        lang: str | None = None,
+        suggested: dict[str, int | None] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.spec = assessment.spec
         self.current = assessment.answer_map()
+        suggested = suggested or {}
         choices = [(str(lv.value), frameworks.tr(lv.label, lang)) for lv in self.spec.scale]
         self.groups = []
         for area in self.spec.areas:
@@ -46,12 +55,17 @@ class AnswersForm(forms.Form):
                 answer = self.current.get(c.id)
                 seen_value = "" if answer is None else str(answer.value)
                 seen_note = "" if answer is None else answer.note
+                # In the consensus view an unanswered criterion starts at the raters' median; it is
+                # saved only when the form is saved (seen stays empty, so it counts as a change).
+                start = seen_value
+                if answer is None and suggested.get(c.id) is not None:
+                    start = str(suggested[c.id])
                 self.fields[f"v_{c.id}"] = forms.ChoiceField(
                     label=frameworks.tr(c.text, lang),
                     choices=choices,
                     required=False,
                     widget=forms.RadioSelect,
-                    initial=seen_value,
+                    initial=start,
                 )
                 self.fields[f"n_{c.id}"] = forms.CharField(
                     label=_("Evidence note"),
@@ -119,6 +133,90 @@ class AnswersForm(forms.Form):
                 )  # a cleared rating keeps the old one; only the note changed
             out[c.id] = (int(value), note.strip())
         return out
+
+
+class RatingsForm(forms.Form):
+    """A rater's own rating and evidence note for each criterion, grouped by area."""
+
+    def __init__(self, rater: Rater, *args, lang: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = rater.assessment.spec
+        self.own = {r.criterion: r for r in rater.ratings.all()}
+        choices = [(str(lv.value), frameworks.tr(lv.label, lang)) for lv in self.spec.scale]
+        self.groups = []
+        for area in self.spec.areas:
+            rows = []
+            for c in area.criteria:
+                mine = self.own.get(c.id)
+                self.fields[f"v_{c.id}"] = forms.ChoiceField(
+                    label=frameworks.tr(c.text, lang),
+                    choices=choices,
+                    required=False,
+                    widget=forms.RadioSelect,
+                    initial="" if mine is None else str(mine.value),
+                )
+                self.fields[f"n_{c.id}"] = forms.CharField(
+                    label=_("Evidence note"),
+                    required=False,
+                    max_length=2000,
+                    initial="" if mine is None else mine.note,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                    help_text=frameworks.tr(c.evidence, lang),
+                )
+                rows.append({"criterion": c, "value": self[f"v_{c.id}"], "note": self[f"n_{c.id}"]})
+            self.groups.append({"area": area, "name": frameworks.tr(area.name, lang), "rows": rows})
+
+    def clean(self):
+        cleaned = super().clean()
+        for c in self.spec.criteria:
+            note = (cleaned.get(f"n_{c.id}") or "").strip()
+            if note and not cleaned.get(f"v_{c.id}") and c.id not in self.own:
+                self.add_error(f"n_{c.id}", _("Choose a rating to save this note."))
+        return cleaned
+
+    def ratings(self) -> dict[str, tuple[int, str]]:
+        """{criterion: (value, note)} for every criterion this rater rated."""
+        out = {}
+        for c in self.spec.criteria:
+            value = self.cleaned_data.get(f"v_{c.id}") or ""
+            note = (self.cleaned_data.get(f"n_{c.id}") or "").strip()
+            if value == "":
+                if c.id not in self.own:
+                    continue
+                value = str(self.own[c.id].value)
+            out[c.id] = (int(value), note)
+        return out
+
+
+def eligible_raters(organization: Organization):
+    """Staff who may be invited to rate: assessment raters and admins of this organization."""
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization=organization,
+            memberships__role__in=[StaffRole.ASSESSMENT_RATER, StaffRole.ORG_ADMIN],
+            is_active=True,
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+class InviteRatersForm(forms.Form):
+    users = forms.ModelMultipleChoiceField(
+        label=_("Invite raters"),
+        queryset=get_user_model().objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each rater rates on their own and sees only their own ratings."),
+    )
+
+    def __init__(self, assessment: Assessment, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        invited = assessment.raters.values_list("user_id", flat=True)
+        self.fields["users"].queryset = eligible_raters(assessment.organization).exclude(
+            pk__in=invited
+        )
+        self.fields["users"].label_from_instance = lambda u: u.get_username()
 
 
 def staff_accounts(organization: Organization):
@@ -212,8 +310,17 @@ class GapPlanForm(forms.Form):
         required=False,
         help_text=_("Role or name, e.g. Chief Wellness Officer. You can change it per item later."),
     )
+    owner_account = forms.ModelChoiceField(
+        label=_("Owner's staff account"),
+        queryset=get_user_model().objects.none(),
+        required=False,
+        help_text=_("Receives reminders of due items by email."),
+    )
     due_date = forms.DateField(label=_("Due date"), widget=DATE)
 
-    def __init__(self, *args, gaps=(), **kwargs):
+    def __init__(self, *args, gaps=(), organization: Organization | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["areas"].choices = [(g.area.id, f"{g.name} ({g.percent}%)") for g in gaps]
+        if organization is not None:
+            self.fields["owner_account"].queryset = staff_accounts(organization)
+        self.fields["owner_account"].label_from_instance = lambda u: u.get_username()

@@ -159,6 +159,139 @@ class Answer(models.Model):
         return f"{self.criterion}={self.value}"
 
 
+class Rater(models.Model):
+    """A staff member invited to rate an assessment on their own, before the team meets.
+
+    Raters see and change only their own ratings; the spread and the consensus view are for the
+    organization's admins, so no rater is anchored by another's answers."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="raters")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    invited_on = models.DateField(default=timezone.localdate)
+    submitted_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["invited_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "user"], name="one_invitation_per_rater")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.assessment}"
+
+
+class Rating(models.Model):
+    """One rater's own rating of one criterion, with the evidence they rest it on."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="ratings")
+    rater = models.ForeignKey(Rater, on_delete=models.CASCADE, related_name="ratings")
+    criterion = models.CharField(max_length=40)
+    value = models.PositiveSmallIntegerField()
+    note = models.TextField(_("evidence note"), blank=True, max_length=2000)
+    rated_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rater", "criterion"], name="one_rating_per_rater_and_criterion"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion}={self.value}"
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The raters' ratings of one criterion: how many, the median, the range, and each level's count."""
+
+    values: tuple[int, ...]
+    max_value: int
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def median(self) -> float | None:
+        if not self.values:
+            return None
+        ordered = sorted(self.values)
+        mid = len(ordered) // 2
+        return float(ordered[mid]) if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+    @property
+    def low(self) -> int | None:
+        return min(self.values) if self.values else None
+
+    @property
+    def high(self) -> int | None:
+        return max(self.values) if self.values else None
+
+    @property
+    def range(self) -> int | None:
+        return self.high - self.low if self.values else None
+
+    @property
+    def disagree(self) -> bool:
+        """Raters two or more levels apart: talk about this one first."""
+        return bool(self.values) and self.range >= 2
+
+    @property
+    def suggested(self) -> int | None:
+        """The median as a level; a half-way median goes to the lower level (claim less, not more)."""
+        return None if self.median is None else int(self.median)
+
+    def counts(self) -> list[int]:
+        return [self.values.count(v) for v in range(self.max_value + 1)]
+
+
+def spreads(assessment: Assessment) -> dict[str, Spread]:
+    """{criterion: Spread} over every rating given to this assessment (one query)."""
+    values: dict[str, list[int]] = {}
+    for criterion, value in assessment.ratings.values_list("criterion", "value"):
+        values.setdefault(criterion, []).append(value)
+    top = assessment.spec.max_value
+    return {c.id: Spread(tuple(values.get(c.id, ())), top) for c in assessment.spec.criteria}
+
+
+@transaction.atomic
+def do_record_ratings(rater: Rater, values: dict[str, tuple[int, str]], submit: bool) -> list[str]:
+    """Save a rater's own ratings ({criterion: (value, note)}); ``submit`` marks them done.
+
+    Returns the ids of criteria that changed, for the audit log."""
+    spec = rater.assessment.spec
+    existing = {r.criterion: r for r in rater.ratings.all()}
+    changed = []
+    today = timezone.localdate()
+    for criterion_id, (value, note) in values.items():
+        if spec.criterion(criterion_id) is None or spec.level(value) is None:
+            raise ValueError(f"invalid rating for {criterion_id!r}")
+        rating = existing.get(criterion_id)
+        if rating is None:
+            Rating.objects.create(
+                assessment=rater.assessment,
+                rater=rater,
+                criterion=criterion_id,
+                value=value,
+                note=note,
+                rated_on=today,
+            )
+        elif (rating.value, rating.note) != (value, note):
+            rating.value, rating.note, rating.rated_on = value, note, today
+            rating.save(update_fields=["value", "note", "rated_on"])
+        else:
+            continue
+        changed.append(criterion_id)
+    if submit and rater.submitted_on is None:
+        rater.submitted_on = today
+        rater.save(update_fields=["submitted_on"])
+    return changed
+
+
 @dataclass
 class AreaScore:
     area: frameworks.Area
@@ -317,6 +450,13 @@ class ActionItem(models.Model):
     @property
     def spec(self) -> frameworks.Framework | None:
         return frameworks.get(self.framework)
+
+    @property
+    def owner_display(self) -> str:
+        """The owner as written, or the owner's account name when only the account is set."""
+        if self.owner:
+            return self.owner
+        return self.owner_account.get_username() if self.owner_account_id else ""
 
     def area_name(self, lang: str | None = None) -> str:
         area = self.spec.area(self.area) if self.spec else None

@@ -6,14 +6,15 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import unicodedata
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from respite.assessments import charts, frameworks, links
 from respite.assessments.models import ActionItem, Assessment, Commitment
+from respite.core.pdf import render_pdf
 
 
 def chart_svg(assessment: Assessment, lang: str | None = None) -> bytes:
@@ -67,6 +68,7 @@ def build(
     ]
     items = list(
         ActionItem.objects.filter(organization=assessment.organization, framework=spec.id)
+        .select_related("owner_account")
         .exclude(status=ActionItem.Status.DROPPED)
         .order_by("due_date", "pk")
     )
@@ -87,6 +89,20 @@ def build(
                 "measure": measure,
             }
         )
+    # What each rating rests on, in the framework's order: boards read the evidence beside the score.
+    answers = assessment.answer_map()
+    evidence = [
+        {
+            "area": frameworks.tr(area.name, lang),
+            "criterion": frameworks.tr(c.text, lang),
+            "level": frameworks.tr(spec.level(answers[c.id].value).label, lang),
+            "note": printable(answers[c.id].note),
+            "on": answers[c.id].answered_at.date(),
+        }
+        for area in spec.areas
+        for c in area.criteria
+        if c.id in answers and answers[c.id].note.strip()
+    ]
     # Commitments are the organization's pledges whichever framework suggested them.
     commitments = list(
         Commitment.objects.filter(organization=assessment.organization).exclude(
@@ -112,8 +128,18 @@ def build(
         "directory": directory,
         "plan": plan,
         "commitments": commitments,
+        "evidence": evidence,
         "generated_at": timezone.now(),
     }
+
+
+def printable(text: str) -> str:
+    """Text as a board should read it: line and paragraph separators become new lines, invisible
+    format characters (zero-width joiners, bidi overrides that can reverse what a reader sees) go,
+    and compatibility forms (full-width "＜") become their plain letters (NFKC), which also keeps the
+    PDF's text extractable."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2028", "\n").replace("\u2029", "\n")
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) not in ("Cf", "Cc"))
 
 
 def _delta(now: int | None, before: int | None) -> int | None:
@@ -121,18 +147,16 @@ def _delta(now: int | None, before: int | None) -> int | None:
 
 
 def pdf(context: dict[str, Any], lang: str | None = None) -> bytes:
-    """Render the report as PDF. The chart is embedded as an SVG data URI, so no URL is fetched."""
-    from weasyprint import HTML
-
+    """Render the report as a tagged PDF. The chart is embedded as an SVG data URI, so no URL is fetched."""
     svg = chart_svg(context["assessment"], lang)
-    html = render_to_string(
+    return render_pdf(
         "assessments/report_pdf.html",
         {
             **context,
             "chart_uri": "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii"),
         },
+        lang=lang,
     )
-    return HTML(string=html, base_url=None).write_pdf()
 
 
 def _cell(value: Any) -> Any:
@@ -235,13 +259,21 @@ def csv_text(context: dict[str, Any]) -> str:
                 item.title,
                 row["area"],
                 row["goal"],
-                item.owner,
+                item.owner_display,
                 item.due_date.isoformat() if item.due_date else "",
                 item.get_status_display(),
                 (m or {}).get("label", item.measure_key),
                 _side_text(m["before"]) if m else "",
                 _side_text(m["after"]) if m else "",
             ]
+        )
+    w.writerow([])
+    w.writerow(
+        [_("Evidence notes"), _("Area"), _("Criterion"), _("Rating"), _("Evidence"), _("Date")]
+    )
+    for e in context["evidence"]:
+        w.writerow(
+            ["evidence", e["area"], e["criterion"], e["level"], e["note"], e["on"].isoformat()]
         )
     w.writerow([])
     w.writerow([_("Commitments"), _("Commitment"), _("Target date"), _("Status")])

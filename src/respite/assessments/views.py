@@ -6,9 +6,11 @@ Every change is written to the audit log with ids and field names only.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,14 +23,25 @@ from respite.assessments.forms import (
     AnswersForm,
     CommitmentForm,
     GapPlanForm,
+    InviteRatersForm,
+    RatingsForm,
     StartForm,
 )
-from respite.assessments.models import ActionItem, Assessment, Commitment
+from respite.assessments.models import (
+    ActionItem,
+    Assessment,
+    Commitment,
+    Rater,
+    do_record_ratings,
+    spreads,
+)
 from respite.core.models import AuditLog
+from respite.core.notify import notify_staff, site_link
 from respite.core.portal import client_language, staff_view
 from respite.core.roles import StaffRole
 
 admin_view = staff_view(StaffRole.ORG_ADMIN)
+rater_view = staff_view(StaffRole.ASSESSMENT_RATER, StaffRole.ORG_ADMIN)
 
 
 def _get_assessment_for_admin(request: HttpRequest, pk) -> Assessment:
@@ -36,6 +49,19 @@ def _get_assessment_for_admin(request: HttpRequest, pk) -> Assessment:
     if frameworks.get(assessment.framework) is None:
         raise Http404
     return assessment
+
+
+def _get_rater_for_user(request: HttpRequest, pk) -> Rater:
+    """The caller's own invitation to rate this assessment (404 for anyone not invited)."""
+    rater = get_object_or_404(
+        Rater.objects.select_related("assessment"),
+        assessment__pk=pk,
+        assessment__organization=request.organization,
+        user=request.user,
+    )
+    if frameworks.get(rater.assessment.framework) is None:
+        raise Http404
+    return rater
 
 
 def _get_item_for_admin(request: HttpRequest, pk: int) -> ActionItem:
@@ -189,6 +215,7 @@ def scorecard(request: HttpRequest, pk) -> HttpResponse:
     gaps = [g["score"] for g in context["gaps"]]
     plan_form = GapPlanForm(
         gaps=gaps,
+        organization=request.organization,
         initial={
             "areas": [g.area.id for g in gaps[:3]],
             "due_date": timezone.localdate() + timedelta(days=90),
@@ -214,7 +241,7 @@ def plan_from_gaps(request: HttpRequest, pk) -> HttpResponse:
     lang = client_language(request)
     card = assessment.scorecard(lang)
     gaps = {g.area.id: g for g in card.gaps()}
-    form = GapPlanForm(request.POST, gaps=list(gaps.values()))
+    form = GapPlanForm(request.POST, gaps=list(gaps.values()), organization=request.organization)
     if not form.is_valid():
         messages.error(request, _("Choose at least one gap and a due date."))
         return redirect("assessments:scorecard", org=request.organization.slug, pk=assessment.pk)
@@ -232,6 +259,7 @@ def plan_from_gaps(request: HttpRequest, pk) -> HttpResponse:
                 goal=(weakest.goal_id or "") if weakest else "",
                 title=title[:200],
                 owner=form.cleaned_data["owner"],
+                owner_account=form.cleaned_data["owner_account"],
                 due_date=form.cleaned_data["due_date"],
                 created_by=request.user,
             )
@@ -498,7 +526,9 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = _get_commitment_for_admin(request, pk)
     form = CommitmentForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
-        AuditLog.save_form(form, request.user, "commitment.updated", organization=request.organization)
+        AuditLog.save_form(
+            form, request.user, "commitment.updated", organization=request.organization
+        )
         messages.success(request, _("Commitment saved."))
         return redirect("assessments:plan", org=request.organization.slug)
     return render(
@@ -506,4 +536,177 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "assessments/commitment_form.html",
         {"form": form, "commitment": commitment},
         status=400 if form.errors else 200,
+    )
+
+
+# --- Several raters ---------------------------------------------------------------------------
+
+
+@admin_view
+def raters(request: HttpRequest, pk) -> HttpResponse:
+    """Who is invited to rate, how far each has got, and the invitation form."""
+    assessment = _get_assessment_for_admin(request, pk)
+    form = InviteRatersForm(assessment, request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(
+                request,
+                "assessments/raters.html",
+                _raters_context(request, assessment, form),
+                status=400,
+            )
+        with transaction.atomic():
+            for user in form.cleaned_data["users"]:
+                rater = Rater.objects.create(
+                    assessment=assessment, user=user, invited_by=request.user
+                )
+                AuditLog.record(
+                    request.user,
+                    "assessment.rater_invited",
+                    assessment,
+                    organization=request.organization,
+                    rater=rater.pk,
+                )
+                # Queued in the same transaction (respite.core.tasks): no mail leaves from a request.
+                notify_staff(
+                    [user],
+                    "assessments.rater_invited",
+                    partial(_invitation, assessment=assessment),
+                    key=f"rater-invitation:{rater.pk}",
+                )
+        messages.success(
+            request, _("Invited %(n)d rater(s).") % {"n": len(form.cleaned_data["users"])}
+        )
+        return redirect("assessments:raters", org=request.organization.slug, pk=assessment.pk)
+    return render(request, "assessments/raters.html", _raters_context(request, assessment, form))
+
+
+def _invitation(_user, *, assessment: Assessment) -> tuple[str, str]:
+    """The invitation email: which assessment and where to rate it; nothing else."""
+    subject = _("Respite: you are invited to rate a self-assessment")
+    body = _(
+        "%(org)s invites you to rate “%(title)s” on your own before the team meets. "
+        "Nobody sees your ratings until then.\n\nRate it here: %(link)s"
+    ) % {
+        "org": assessment.organization.name,
+        "title": assessment.title,
+        "link": site_link("assessments:rate", org=assessment.organization.slug, pk=assessment.pk),
+    }
+    return subject, body
+
+
+def _raters_context(request: HttpRequest, assessment: Assessment, form) -> dict:
+    rows = [
+        {"rater": r, "rated": r.n_rated}
+        for r in assessment.raters.select_related("user").annotate(n_rated=Count("ratings"))
+    ]
+    return {
+        "assessment": assessment,
+        "spec_name": frameworks.tr(assessment.spec.name, client_language(request)),
+        "rows": rows,
+        "total": len(assessment.spec.criteria),
+        "form": form,
+    }
+
+
+@require_GET
+@rater_view
+def rate_index(request: HttpRequest) -> HttpResponse:
+    """The assessments the signed-in staff member is invited to rate in this organization."""
+    lang = client_language(request)
+    invitations = [
+        {"rater": r, "name": frameworks.tr(r.assessment.spec.name, lang)}
+        for r in Rater.objects.filter(
+            user=request.user, assessment__organization=request.organization
+        ).select_related("assessment")
+        if frameworks.get(r.assessment.framework)
+    ]
+    return render(request, "assessments/rate_index.html", {"invitations": invitations})
+
+
+@rater_view
+def rate(request: HttpRequest, pk) -> HttpResponse:
+    """One rater's own ratings. Nobody else's ratings are shown here, so each rates independently."""
+    rater = _get_rater_for_user(request, pk)
+    lang = client_language(request)
+    form = RatingsForm(rater, request.POST or None, lang=lang)
+    context = {
+        "rater": rater,
+        "assessment": rater.assessment,
+        "form": form,
+        "spec_name": frameworks.tr(rater.assessment.spec.name, lang),
+    }
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "assessments/rate.html", context, status=400)
+        submit = "submit" in request.POST
+        changed = do_record_ratings(rater, form.ratings(), submit=submit)
+        AuditLog.record(
+            request.user,
+            "assessment.rated",
+            rater.assessment,
+            organization=request.organization,
+            criteria=changed,
+            submitted=submit,
+        )
+        if submit:
+            messages.success(request, _("Thank you: your ratings are submitted."))
+        else:
+            messages.success(request, _("Saved %(n)d rating(s).") % {"n": len(changed)})
+        return redirect("assessments:rate", org=request.organization.slug, pk=rater.assessment.pk)
+    return render(request, "assessments/rate.html", context)
+
+
+@admin_view
+def consensus(request: HttpRequest, pk) -> HttpResponse:
+    """For the team's meeting: each criterion's median and spread, the raters' evidence notes
+    (without names), and the agreed rating, which becomes the assessment's answer."""
+    assessment = _get_assessment_for_admin(request, pk)
+    lang = client_language(request)
+    by_criterion = spreads(assessment)
+    form = AnswersForm(
+        assessment,
+        request.POST or None,
+        lang=lang,
+        suggested={cid: sp.suggested for cid, sp in by_criterion.items()},
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            changed = assessment.do_record_answers(request.user, form.changed_answers())
+            if changed:
+                AuditLog.record(
+                    request.user,
+                    "assessment.answered",
+                    assessment,
+                    organization=request.organization,
+                    criteria=changed,
+                    consensus=True,
+                )
+        messages.success(request, _("Saved %(n)d agreed rating(s).") % {"n": len(changed)})
+        return redirect("assessments:consensus", org=request.organization.slug, pk=assessment.pk)
+    notes: dict[str, list[str]] = {}
+    # Notes ordered by text, not by rater: the meeting discusses evidence, not who wrote it.
+    for criterion, note in assessment.ratings.exclude(note="").values_list("criterion", "note"):
+        notes.setdefault(criterion, []).append(note)
+    levels = [frameworks.tr(lv.label, lang) for lv in assessment.spec.scale]
+    for group in form.groups:
+        for row in group["rows"]:
+            spread = by_criterion[row["criterion"].id]
+            row["spread"] = spread
+            row["distribution"] = list(zip(levels, spread.counts(), strict=True))
+            row["notes"] = sorted(notes.get(row["criterion"].id, []))
+    raters_total = assessment.raters.count()
+    submitted = assessment.raters.filter(submitted_on__isnull=False).count()
+    return render(
+        request,
+        "assessments/consensus.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "spec_name": frameworks.tr(assessment.spec.name, lang),
+            "raters_total": raters_total,
+            "submitted": submitted,
+            "disagreements": sum(1 for sp in by_criterion.values() if sp.disagree),
+        },
+        status=400 if request.method == "POST" else 200,
     )

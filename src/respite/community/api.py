@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from respite.community import social, toolkit
 from respite.community.models import Event
+from respite.core.pagination import paginated
 
 router = Router(tags=["community"])
 Lang = Literal["en", "es"]
@@ -73,12 +74,14 @@ class TallyOut(Schema):
 
 
 @router.get("/community/posts", response=list[PostOut])
+@paginated
 def suggested_posts(request: HttpRequest, lang: Lang = "en"):
     """The toolkit's suggested social posts."""
     return toolkit.social(lang)["posts"]
 
 
 @router.get("/community/tiers", response=list[TierOut])
+@paginated
 def tiers(request: HttpRequest, lang: Lang = "en"):
     """The toolkit's suggested fundraising tiers (US dollars)."""
     return toolkit.fundraising(lang)["tiers"]

@@ -21,10 +21,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from respite.community import actions, pdf, social, toolkit
+from respite.community import actions, social, toolkit
 from respite.community.forms import ComposerForm, EventForm, NoteForm, PledgeForm, RsvpForm
 from respite.community.models import Event, Note, NoteStatus
-from respite.core import privacy
+from respite.core import pdf, privacy
 from respite.core.portal import client_language, portal_view
 from respite.core.resources import crisis_options
 

@@ -9,6 +9,8 @@ class StaffRole(models.TextChoices):
     ORG_ADMIN = "org_admin", _("Organization admin")
     COUNSELOR = "counselor", _("Counselor")
     PEER_SUPPORTER = "peer_supporter", _("Peer supporter")
+    # Rates an organizational self-assessment independently when invited; sees nothing else.
+    ASSESSMENT_RATER = "assessment_rater", _("Assessment rater")
 
 
 class RoleGroup(models.TextChoices):

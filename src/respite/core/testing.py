@@ -31,6 +31,45 @@ def make_staff(org: Organization | None, role: str, username: str | None = None)
     return user
 
 
+def assert_tagged_pdf(data: bytes, lang: str) -> dict:
+    """Fail unless ``data`` is a tagged PDF/UA document: structure tree, MarkInfo, language and title.
+
+    Returns the structure-element roles found (e.g. {"H1": 1, "P": 12}) for further checks.
+    """
+    import io
+    from collections import Counter
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root, "no structure tree: the PDF is untagged"
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert str(root["/Lang"]).lower().startswith(lang), (
+        f"document language {root.get('/Lang')!r}, wanted {lang}"
+    )
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert (reader.metadata or {}).get("/Title"), "no document title"
+    assert b"pdfuaid" in root["/Metadata"].get_object().get_data(), (
+        "no PDF/UA identification in XMP"
+    )
+    roles: Counter[str] = Counter()
+    stack = [root["/StructTreeRoot"].get_object()]
+    while stack:
+        node = stack.pop()
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if isinstance(kid, dict) and "/S" in kid:
+                role = str(kid["/S"]).lstrip("/")
+                roles[role] += 1
+                if role == "Figure":  # PDF/UA: a picture needs a text alternative
+                    assert str(kid.get("/Alt", "")).strip(), "a figure has no alt text"
+                stack.append(kid)
+    assert roles, "the structure tree is empty"
+    return dict(roles)
+
+
 def run_tasks(max_tasks: int = 500) -> int:
     """Run every task that is due, as `respite worker` would, in this process and this test's
     transaction (the worker's own loop closes connections between tasks, which would end a test's

@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from respite.core.pagination import paginated
 from respite.counseling import scheduling
 from respite.counseling.states import STATE_CODES
 
@@ -36,6 +37,7 @@ class TherapistOut(Schema):
 
 
 @router.get("/counseling/therapists", response=list[TherapistOut])
+@paginated
 def therapists(request, q: Query[TherapistQuery]):
     """Verified therapists licensed in the state, best match first, with their next open times (UTC)."""
     found = scheduling.match(

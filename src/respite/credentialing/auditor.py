@@ -217,8 +217,9 @@ _NOT_TREATED = _rx(
 )
 _NOT_SUBSTANCE = _rx(
     r"\b(?:controlled substances?|drugs?|dea|narcotics?|opioids?)\s+(?:registrations?|certificates?|permits?|licen[cs]es?"
-    r"|schedules?|prescri\w+|authority|number|inventor\w+|records?|laws?|act|regulations?|screens?|screening|tests?|testing)\b"
-    r"|\bdrug enforcement administration\b|\bfood and drug administration\b"
+    r"|schedules?|prescri\w+|authori\w+|number|inventor\w+|records?|laws?|act|regulations?|screens?|screening|tests?|testing)\b"
+    r"|\bdrug enforcement (?:administration|agency)\b|\bfood and drug administration\b"
+    r"|\b(?:legitimate|therapeutic|medical) purposes?\b|\bprescrib\w* for (?:use|yourself|themselves)\b"
     r"|\b(?:prescrib|dispens|administer|distribut|divert)(?:e|es|ing|ion|ed by you) (?:of |any )?(?:\w+ )?(?:controlled substances?|drugs?|narcotics?|opioids?|medications?)\b"
     r"|\b(?:medication|drug) (?:errors?|administration|diversion)\b"
     r"|\b(?:theft|thefts|diversion|diverting|steal\w*|stole|possession|possessing|sale|sell\w*|distribution|trafficking"
@@ -290,13 +291,25 @@ _PAST = _rx(
     r"|professional|pharmacy|graduate) school|your (?:last|previous|initial|most recent|prior)|\d{4}|you (?:were|last|first))"
     r"|have you (?:had|been|received|used|sought|taken|consulted|experienced|undergone|required|participated|entered"
     r"|abused|suffered|engaged|needed|gone|attended|stayed|stopped|discontinued|relapsed)|has there been|had you"
-    r"|were you|was there|did you|have there been|has an?y?\s?(?:physician|doctor|provider|health|court|board)"
+    r"|you have (?:ever |previously )?(?:had|been|received|used|sought|taken|consulted|experienced|undergone|required"
+    r"|participated|entered|suffered|seen)|were you|was there|did you|have there been|has an?y?\s?(?:physician|doctor|provider|health|court|board)"
     r"|since you|i have (?:ever |never )?(?:been|had|received|used|sought|taken|suffered))\b"
 )
+# Predicting the future: "could", "may", "will affect", "in the next two years". "Likely to impair"
+# is not on this list: "a condition that is likely to impair your ability" describes a present state
+# (Minnesota's 2021 question); "is it likely that ... will affect" is caught by "will".
 _FUTURE = _rx(
-    r"\b(?:could|may|might|likely|unlikely|potential(?:ly)?|in the future|future|would be expected|expected to|possibility"
-    r"|possibly|risk of|is it possible|predispos\w*|reasonably (?:likely|expected|foreseeable)|at risk|foreseeable)\b"
+    r"\b(?:could|may|might|will|going to|in the future|future|would be expected|expected to|possibility"
+    r"|possibly|potential(?:ly)?|risk of|is it possible|predispos\w*|reasonably (?:expected|foreseeable)|at risk|foreseeable"
+    r"|(?:in|during|over|within) the (?:next|coming)|is it (?:un)?likely|be (?:un)?likely)\b"
 )
+# A new question joined to the first: "..., or are you receiving counseling?". A diagnosis or treatment
+# mentioned across such a join is not limited by the impairment clause of the other half.
+_NEW_CLAUSE = _rx(
+    r"[;?]|\b(?:or|and)\s+(?:do|does|are|have|has|is|did|were|was|will|would)\s+(?:you|there|any|your|it)\b"
+)
+# A physical or medical peer named beside mental health: the question does not single it out.
+_PHYSICAL_PEER = _rx(r"\b(?:physical(?:ly)?|medical|somatic)\b")
 _ANY_CAUSE = _rx(
     r"\b(?:any (?:condition|cause|reason|illness|impairment|health condition|medical condition|disorder|limitation)s?"
     r"|physical(?:ly)?,? (?:or|and|and/or) (?:mental|emotional|psycholog\w*|behavio\w*)"
@@ -395,25 +408,53 @@ def classify(text: str, notes: Sequence[str] = ()) -> Verdict:
     if not cue:
         return Verdict("other", ("not_about_health",))
 
-    reasons: list[str] = []
     past = bool(_PAST.search(t_no_negated))
+    future = bool(_FUTURE.search(t_no_negated))
+    # The principle (FSMB 2018, Lorna Breen Foundation): a question may name a diagnosis or a
+    # treatment as long as it is limited to a CURRENT impairment of practice. "Limited" means the
+    # impairment clause governs the diagnosis/treatment words (same clause, present tense, no
+    # prediction), so "are you receiving treatment for any condition that currently impairs..." passes
+    # and "are you receiving counseling?" or "..., or have you been treated for..." does not.
+    limited = impair_frame and not past and not future and _limited_to_impairment(t_sub)
+
+    reasons: list[str] = []
     if past:
         reasons.append("asks_past")
-    if diagnosis or strong_treatment or (weak_treatment and past):
+    if (diagnosis or strong_treatment or (weak_treatment and past)) and not limited:
         reasons.append("diagnosis_or_treatment")
-    if (mental or substance) and not _ANY_CAUSE.search(t):
+    if (mental or substance) and not (_ANY_CAUSE.search(t) or _PHYSICAL_PEER.search(t_sub)):
         reasons.append("singles_out_mental_health")
-    if _FUTURE.search(t_no_negated):
+    if future:
         reasons.append("predicts_future")
     if _FINE_PRINT_REF.search(raw) or any(_health_note(n) for n in notes):
         reasons.append("fine_print")
-    if substance and (past or strong_treatment):
+    if substance and past:
         reasons.append("substance_use_history")
+    elif substance and not limited:
+        # The reason follows the question's tense: a present-tense question gets no "past use" reason.
+        reasons.append("substance_use_current")
     if reasons:
         return Verdict("intrusive", tuple(reasons))
     if impair_frame:
         return Verdict("acceptable", ("current_impairment_any_cause",))
     return Verdict("intrusive", ("condition_not_impairment",))
+
+
+def _limited_to_impairment(text: str) -> bool:
+    """True when every diagnosis, treatment or substance word sits in the same clause as the
+    impairment wording, so the question only reaches conditions that impair practice now."""
+    impairment = _IMPAIR_FRAME.search(text)
+    if impairment is None:
+        return False
+    for rx in (_TREAT_STRONG, _DIAGNOSIS, _TREAT_WEAK, _SUBSTANCE, _MENTAL):
+        for m in rx.finditer(text):
+            if m.start() < impairment.start():
+                between = text[m.end() : impairment.start()]
+            else:
+                between = text[impairment.end() : m.start()]
+            if _NEW_CLAUSE.search(between):
+                return False
+    return True
 
 
 # --- Segmentation ----------------------------------------------------------------------------
@@ -453,16 +494,38 @@ _NOTE = re.compile(
     r"^\s*(?:[*†‡]+|(?:note|nb|n\.b\.)\s*[:.-]|for (?:the )?purposes? of th(?:is|ese))",
     re.IGNORECASE,
 )
+# Follow-ups refer back to the answer just given ("If yes, explain", "Please explain below"); an
+# imperative about the applicant's own facts ("Explain any history of...") is a question of its own.
 _FOLLOW_UP = re.compile(
-    r"^\s*(?:if (?:yes|so|you answered|the answer|any|applicable|'yes'|\"yes\")|please explain|explain\b|attach|provide "
-    r"(?:details|an explanation|a detailed|a written)|give details)",
+    r"^\s*(?:if (?:yes|so|you answered|the answer|any|applicable|'yes'|\"yes\")|attach|give details"
+    r"|provide (?:details|an explanation|a detailed|a written|documentation|supporting)"
+    r"|(?:please )?(?:explain|describe)(?:\s+(?:the circumstances|in detail|fully|below|why|on a separate\b.*"
+    r"|your (?:answer|response)s?\b.*|(?:each|any|all) (?:yes|'yes'|\"yes\"|affirmative)\b.*))?\s*[.:]?\s*$)",
     re.IGNORECASE,
 )
 _LEAD = re.compile(
     r"^\s*[\"'(¿]?(?:are|have|has|had|do|does|did|is|was|were|will|would|could|can|should|may|might|in the (?:past|last)"
-    r"|within the|during the|since|at any time|list|please (?:list|describe|indicate|provide|state|identify|answer)"
-    r"|describe|indicate|identify|state whether|provide (?:the|a|all|any)|name (?:all|any|the)|to your knowledge|in the"
-    r" \w+ (?:years?|months?)|currently)\b",
+    r"|within the|during the|since|at any time|to your knowledge|in the \w+ (?:years?|months?)|currently)\b",
+    re.IGNORECASE,
+)
+# Questions written as instructions: "Please disclose all medications you take", "List all hospitals".
+_IMPERATIVE = re.compile(
+    r"^\s*(?:please\s+)?(?:disclose|list|describe|provide|explain|identify|indicate|give|specify|enumerate"
+    r"|(?:state|name|report|detail|document) (?:whether|if|your|the|any|all|each|every))\b",
+    re.IGNORECASE,
+)
+# Instructions about filling in the form are not questions: "Please answer each question.",
+# "Please indicate yes or no for each item below.", "Print or type."
+_INSTRUCTION = re.compile(
+    r"^\s*(?:please\s+)?(?:answer|complete|read|sign|print|type|attach|return|submit|mail|use|mark|check|tick|initial"
+    r"|date|contact|call|refer|see|note|continue|proceed|fill|keep|enclose|include|make|write|do not|don't|be sure"
+    r"|remember|review|select|choose|circle|allow)\b",
+    re.IGNORECASE,
+)
+_FORM_OBJECT = re.compile(
+    r"\b(?:each|every|all|the following|these|this|all of the|any of the) (?:questions?|items?|sections?|boxes|fields"
+    r"|pages?)\b|\b(?:this|the) (?:form|application|page|section|questionnaire)\b|\binformation (?:requested|below|above)\b"
+    r"|\bin (?:black|blue) ink\b|\b(?:yes|no) (?:or|and|/) (?:yes|no)\b|\bbelow\s*[.:]?\s*$",
     re.IGNORECASE,
 )
 # The attestation model ("I attest that I am not currently impaired...") counts when it is about health.
@@ -520,6 +583,8 @@ def _units(lines: Iterable[Line]) -> list[Segment]:
             or bool(_ENUM.match(text))
             or bool(_NOTE.match(text))
             or bool(_FOLLOW_UP.match(text))
+            # "Print or type." after an unpunctuated line starts a new block, not the question's tail.
+            or (bool(_INSTRUCTION.match(text)) and text[:1].isupper())
         )
         if not new and cur is not None:
             prev = cur.text
@@ -555,6 +620,11 @@ def _is_question(sentence: str) -> bool:
     body = sentence.rstrip(" *†‡")
     if _ATTEST.match(sentence):
         return classify(sentence).label != "other"
+    if _INSTRUCTION.match(sentence):
+        return False
+    if _IMPERATIVE.match(sentence):
+        # A heading ("STATE BOARD OF PHARMACY", "List of Hospitals") is not an instruction to answer.
+        return not (_FORM_OBJECT.search(sentence) or _looks_like_heading(sentence))
     return body.endswith("?") or bool(_LEAD.match(sentence))
 
 

@@ -61,6 +61,10 @@ class Audit(models.Model):
     supportive_language = models.BooleanField(_("supportive language added"), default=False)
     safe_haven = models.BooleanField(_("safe haven in place"), default=False)
     communicated = models.BooleanField(_("communicated to staff"), default=False)
+    # The form itself, for the redlined copy: the .docx as uploaded, or the lines read from any
+    # other source. An institutional document (no worker data); capped at readers.MAX_BYTES.
+    source_docx = models.BinaryField(null=True, blank=True, editable=False)
+    source_lines = models.JSONField(default=list, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
 
@@ -131,6 +135,10 @@ class Audit(models.Model):
                 created_by=user,
                 hint_supportive_language=hints.supportive_language,
                 hint_safe_haven=hints.safe_haven,
+                source_docx=form.data or None,
+                source_lines=[]
+                if form.data
+                else [{"text": line.text, "location": line.location} for line in form.lines],
             )
             AuditQuestion.objects.bulk_create(
                 [

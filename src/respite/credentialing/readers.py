@@ -34,6 +34,8 @@ class InputError(ValueError):
 class Form:
     kind: str  # "text", "txt", "pdf", "docx"
     lines: list[Line]
+    # The uploaded .docx itself, kept so the redlined copy can be the organization's own document.
+    data: bytes = b""
 
     @property
     def text(self) -> str:
@@ -179,4 +181,4 @@ def _read_docx(data: bytes) -> Form:
         raise InputError(_("This .docx file could not be read; it may be damaged.")) from exc
     if not lines:
         raise InputError(_("No text was found in this document."))
-    return Form("docx", lines)
+    return Form("docx", lines, data)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from respite.core.models import AuditLog
 from respite.core.portal import client_language, staff_view
 from respite.core.roles import StaffRole
-from respite.credentialing import auditor, report
+from respite.credentialing import auditor, readers, redline, report
 from respite.credentialing.forms import AuditForm, ChecklistForm
 from respite.credentialing.models import CHECKLIST, Audit, Label
 
@@ -136,4 +136,89 @@ def audit_report(request: HttpRequest, pk: int) -> HttpResponse:
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="credentialing-audit-{audit.pk}.pdf"'
+    return response
+
+
+def _redline(request: HttpRequest, audit: Audit) -> redline.Redline:
+    return redline.build(
+        kind=audit.source_kind,
+        data=bytes(audit.source_docx) if audit.source_docx else None,
+        lines=audit.source_lines,
+        questions=list(audit.questions.all()),
+        lang=client_language(request),
+        location_text=location_text,
+    )
+
+
+def _redline_or_gone(request: HttpRequest, audit: Audit) -> redline.Redline | HttpResponse:
+    if not (audit.source_docx or audit.source_lines):
+        # Audits saved before the form itself was kept: nothing to redline.
+        return render(
+            request,
+            "credentialing/redline_unavailable.html",
+            {"audit": audit},
+            status=410,
+        )
+    try:
+        return _redline(request, audit)
+    except readers.InputError as err:
+        return render(
+            request,
+            "credentialing/redline_unavailable.html",
+            {"audit": audit, "error": str(err)},
+            status=422,
+        )
+
+
+@require_GET
+@staff_view(StaffRole.ORG_ADMIN)
+def audit_redline_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form with each intrusive question struck through and the suggested wording inserted."""
+    audit = _get_audit_for_admin(request, pk)
+    result = _redline_or_gone(request, audit)
+    if isinstance(result, HttpResponse):
+        return result
+    AuditLog.record(
+        request.user,
+        "credentialing.redline_downloaded",
+        audit,
+        organization=request.organization,
+        format="docx",
+    )
+    response = HttpResponse(
+        result.docx,
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="credentialing-redline-{audit.pk}.docx"'
+    )
+    return response
+
+
+@require_GET
+@staff_view(StaffRole.ORG_ADMIN)
+def audit_redline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = _get_audit_for_admin(request, pk)
+    result = _redline_or_gone(request, audit)
+    if isinstance(result, HttpResponse):
+        return result
+    pdf = redline.render_pdf(
+        {
+            "audit": audit,
+            "blocks": result.blocks,
+            "changes": result.changes,
+            "generated": timezone.now(),
+            "profession": auditor.profession_name(audit.profession, client_language(request)),
+        },
+        request,
+    )
+    AuditLog.record(
+        request.user,
+        "credentialing.redline_downloaded",
+        audit,
+        organization=request.organization,
+        format="pdf",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="credentialing-redline-{audit.pk}.pdf"'
     return response

@@ -7,13 +7,13 @@ portal's curation: its hidden services are left out and its local services inclu
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
+from respite.core import pagination
 from respite.core.models import Organization
 from respite.core.roles import RoleGroup
 from respite.directory import search as directory_search
@@ -72,18 +72,7 @@ def _portal(slug: str) -> Organization | None:
 
 
 def _page(items: list, total: int, page: int, per_page: int, **extra) -> dict[str, Any]:
-    pages = max(1, math.ceil(total / per_page))
-    return {
-        "total_items": total,
-        "total_pages": pages,
-        "page_number": page,
-        "size": len(items),
-        "first_page": page == 1,
-        "last_page": page >= pages,
-        "empty": not items,
-        "contents": items,
-        **extra,
-    }
+    return pagination.page(items, total, page, per_page, **extra)
 
 
 @router.get("/services", response={200: PageOut, 404: Error})

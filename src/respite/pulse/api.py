@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from respite.core.models import AuditLog, Organization, has_role
+from respite.core.pagination import paginated
 from respite.core.roles import StaffRole
 from respite.pulse import reporting
 from respite.pulse.models import Survey
@@ -115,6 +116,7 @@ def _dashboard(survey: Survey, q: DashboardQuery) -> reporting.Dashboard:
 
 
 @router.get("/pulse/{org}/surveys", response={200: list[SurveyOut], 404: ErrorOut})
+@paginated
 def surveys(request: HttpRequest, org: str):
     organization = _org_for_admin(request, org)
     out = []
@@ -146,6 +148,7 @@ def export_csv(request: HttpRequest, org: str, pk: int, q: Query[DashboardQuery]
 
 
 @router.get("/pulse/{org}/measures", response={200: list[tuple[str, str]], 404: ErrorOut})
+@paginated
 def measures(request: HttpRequest, org: str):
     return reporting.measure_choices(_org_for_admin(request, org))
 

@@ -12,11 +12,11 @@ from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.models import AuditLog
+from respite.core.pdf import render_pdf
 from respite.core.portal import portal_view, staff_view
 from respite.core.roles import StaffRole
 from respite.pulse import charts, dp, reporting
@@ -276,17 +276,14 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_view(ADMIN)
 @require_GET
 def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    from weasyprint import HTML
-
     try:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
         return _bad(exc)
-    html = render_to_string("pulse/dashboard_pdf.html", {
+    pdf = render_pdf("pulse/dashboard_pdf.html", {
         "survey": survey, "dash": dash, "organization": request.organization,
         "trend_uri": charts.data_uri(charts.trend_svg(dash)), "heatmap_uri": charts.data_uri(charts.heatmap_svg(dash)),
-    }, request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    }, request)
     AuditLog.record(request.user, "pulse.exported", survey, organization=request.organization, format="pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="pulse-{survey.pk}.pdf"'

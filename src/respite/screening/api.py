@@ -10,6 +10,7 @@ from pydantic import StrictInt
 
 from respite.core import privacy
 from respite.core.models import Organization
+from respite.core.pagination import paginated
 from respite.screening import fhir, instruments
 from respite.screening.models import Screening
 
@@ -130,6 +131,7 @@ def _payload(results: list[instruments.Result], lang: str) -> dict[str, Any]:
 
 
 @router.get("/instruments", response=list[InstrumentOut])
+@paginated
 def list_instruments(request: HttpRequest, lang: Lang = "en"):
     return [{"id": i.id, "short_name": i.short_name, "name": instruments.tr(i.name, lang),
              "description": instruments.tr(i.description, lang), "minutes": i.minutes}
@@ -152,12 +154,23 @@ def get_instrument(request: HttpRequest, instrument_id: str, lang: Lang = "en"):
     }
 
 
+def _origin(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 @router.get("/instruments/{instrument_id}/fhir", response={200: dict, 404: ErrorOut})
 def get_instrument_fhir(request: HttpRequest, instrument_id: str):
+    """The instrument as a FHIR R4 SDC Questionnaire (LOINC-coded where LOINC has codes)."""
     inst = instruments.registry().get(instrument_id)
     if inst is None:
         return Status(404, {"detail": f"unknown instrument '{instrument_id}'"})
-    return fhir.questionnaire(inst).model_dump(mode="json", exclude_none=True)
+    return fhir.questionnaire(inst, _origin(request)).model_dump(mode="json", exclude_none=True)
+
+
+@router.get("/fhir/Questionnaire/{instrument_id}", response={200: dict, 404: ErrorOut})
+def get_questionnaire_by_canonical(request: HttpRequest, instrument_id: str):
+    """The Questionnaire at its canonical URL (the ``url`` inside it resolves here)."""
+    return get_instrument_fhir(request, instrument_id)
 
 
 @router.post("/score", response={200: ScoreOut, 422: ErrorOut})
@@ -202,7 +215,18 @@ def lookup(request: HttpRequest, payload: LookupIn):
              "results": [r.as_dict(payload.lang) for r in s.scored()]} for s in _lookup(request, payload.access_code)]
 
 
-@router.post("/screenings/lookup/fhir", response={200: dict, 404: ErrorOut, 429: ErrorOut})
-def lookup_fhir(request: HttpRequest, payload: LookupIn):
+class LookupFhirIn(LookupIn):
+    subject: str | None = Field(
+        None,
+        max_length=130,
+        pattern=r"^[A-Z][A-Za-z]{1,63}/[A-Za-z0-9.-]{1,64}$",
+        description="Optional FHIR reference (e.g. 'Patient/123') the EHR wants as each response's subject. "
+        "Used only in this answer; Respite stores nothing about it.",
+    )
+
+
+@router.post("/screenings/lookup/fhir", response={200: dict, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut})
+def lookup_fhir(request: HttpRequest, payload: LookupFhirIn):
     """The worker's saved screenings as a FHIR R4 Bundle of QuestionnaireResponses."""
-    return fhir.bundle(list(_lookup(request, payload.access_code))).model_dump(mode="json", exclude_none=True)
+    screenings = list(_lookup(request, payload.access_code))
+    return fhir.bundle(screenings, _origin(request), payload.subject).model_dump(mode="json", exclude_none=True)

@@ -6,7 +6,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_framework_list_and_detail(client):
-    listing = client.get("/api/v1/assessments/frameworks").json()
+    listing = client.get("/api/v1/assessments/frameworks").json()["contents"]
     assert {f["id"] for f in listing} >= {"all_in", "ihi_heal", "sts_pillars", "national_plan"}
     detail = client.get("/api/v1/assessments/frameworks/sts_pillars?lang=es").json()
     assert detail["areas"][0]["name"] == "Liderazgo"

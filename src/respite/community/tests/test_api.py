@@ -52,11 +52,11 @@ def test_compose_bad_input_is_422_with_detail(client, payload):
 
 
 def test_toolkit_lists(client):
-    tiers = client.get("/api/v1/community/tiers?lang=es").json()
+    tiers = client.get("/api/v1/community/tiers?lang=es").json()["contents"]
     assert [t["amount"] for t in tiers] == [22, 220, 2200] and tiers[0][
         "name"
     ] == "Frena el estigma"
-    posts = client.get("/api/v1/community/posts").json()
+    posts = client.get("/api/v1/community/posts").json()["contents"]
     assert len(posts) == 3 and "bit.ly/ALLINforMentalHealth" in posts[0]["text"]
 
 

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from respite.community import actions
 from respite.community.tests.helpers import make_event, manage_url
+from respite.core.testing import assert_tagged_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,7 @@ def _pdf(response) -> tuple[PdfReader, str]:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
+    assert_tagged_pdf(response.content, response.get("Content-Language", "en"))
     reader = PdfReader(io.BytesIO(response.content))
     text = "\n".join(page.extract_text() for page in reader.pages)
     return reader, " ".join(text.split())

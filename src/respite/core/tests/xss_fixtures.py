@@ -179,6 +179,8 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "assessments.Answer.criterion": Hidden(CODE + " (criterion id from the framework)"),
     "assessments.Answer.note": Shown(("assess_answer",)),
     "assessments.Answer.answered_by_label": Shown(("assess_answer",)),
+    "assessments.Rating.criterion": Hidden(CODE + " (criterion id from the framework)"),
+    "assessments.Rating.note": Shown(("assess_rate", "assess_consensus")),
     "assessments.ActionItem.framework": Hidden(CODE + " (framework id)"),
     "assessments.ActionItem.area": Hidden(CODE + " (area id of the framework)"),
     "assessments.ActionItem.goal": Hidden(CODE + " (goal id of the framework)"),
@@ -499,7 +501,7 @@ def _peers(w: World):
 
 
 def _assessments(w: World):
-    from respite.assessments.models import ActionItem, Answer, Assessment, Commitment
+    from respite.assessments.models import ActionItem, Answer, Assessment, Commitment, Rater, Rating
 
     v, org, admin = value, w.org, w.users["admin"]
     assessment = Assessment.objects.create(organization=org, framework="all_in",
@@ -515,8 +517,13 @@ def _assessments(w: World):
     commitment = Commitment.objects.create(organization=org, title=v("assessments.Commitment.title"),
                                            description=v("assessments.Commitment.description"),
                                            target_date=timezone.localdate() + timedelta(days=90))
+    rater = Rater.objects.create(assessment=assessment, user=admin, invited_by=admin)
+    Rating.objects.create(assessment=assessment, rater=rater, criterion="access_off_hours", value=2,
+                          note=v("assessments.Rating.note"))
     s = f"/staff/o/{org.slug}/assessments"
     w.page("assess_index", "admin", f"{s}/")
+    w.page("assess_rate", "admin", f"{s}/{assessment.pk}/rate/")
+    w.page("assess_consensus", "admin", f"{s}/{assessment.pk}/consensus/")
     w.page("assess_answer", "admin", f"{s}/{assessment.pk}/")
     w.page("assess_scorecard", "admin", f"{s}/{assessment.pk}/scorecard/")
     w.page("assess_plan", "admin", f"{s}/plan/")

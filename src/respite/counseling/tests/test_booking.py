@@ -265,7 +265,7 @@ def test_new_code_for_booking_without_screening(org, clinician):
 def test_therapists_api_lists_verified_only_with_validation(client, clinician):
     make_slot(clinician)
     make_slot(make_clinician("hidden", verified=False))
-    data = client.get("/api/v1/counseling/therapists?state=CA").json()
+    data = client.get("/api/v1/counseling/therapists?state=CA").json()["contents"]
     assert [d["id"] for d in data] == [clinician.pk] and "licence_number" not in data[0]
     bad = client.get("/api/v1/counseling/therapists?state=ZZ")
     assert bad.status_code == 422 and "detail" in bad.json()

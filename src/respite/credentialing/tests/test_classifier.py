@@ -1,8 +1,10 @@
-"""Accuracy of the auditor on the shared sample and on our own labeled set, plus paraphrase checks.
+"""Accuracy of the auditor on the shared sample and on our labeled evaluation set, plus paraphrase checks.
 
-The metrics are written to bench/results/credentialing_accuracy.json (``make test`` runs this file)
-and the thresholds are asserted: no intrusive question labeled acceptable, intrusive recall 1.0 on
-both sets, overall accuracy at least 0.9.
+The evaluation set (data/labeled_questions.tsv) carries a source on every line and says whether the
+wording is quoted from that source (``verbatim``) or written for the set after a pattern the source
+documents (``constructed``). The metrics are written to bench/results/credentialing_accuracy.json and
+printed by ``make test``; the thresholds are asserted: no intrusive question labeled acceptable,
+intrusive recall 1.0, acceptable recall at least 0.9 and accuracy at least 0.95.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ def _metrics(rows: list[dict[str, str]]) -> dict:
     predicted = [auditor.classify(r["question"]).label for r in rows]
     gold = [r["label"] for r in rows]
     intrusive = [p for p, g in zip(predicted, gold, strict=True) if g == "intrusive"]
+    acceptable = [p for p, g in zip(predicted, gold, strict=True) if g == "acceptable"]
     return {
         "questions": len(rows),
         "accuracy": round(sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(rows), 4),
         "intrusive_recall": round(sum(p == "intrusive" for p in intrusive) / len(intrusive), 4),
+        "acceptable_recall": round(sum(p == "acceptable" for p in acceptable) / len(acceptable), 4),
         "intrusive_labeled_acceptable": sum(p == "acceptable" for p in intrusive),
         "errors": [
             {"question": r["question"], "gold": g, "predicted": p}
@@ -56,6 +60,7 @@ def test_accuracy_on_sample_and_labeled_set(capsys):
             "\ncredentialing auditor: "
             + " ".join(
                 f"{name}: n={m['questions']} accuracy={m['accuracy']} intrusive_recall={m['intrusive_recall']}"
+                f" acceptable_recall={m['acceptable_recall']}"
                 for name, m in results.items()
             )
         )
@@ -63,11 +68,23 @@ def test_accuracy_on_sample_and_labeled_set(capsys):
         assert m["intrusive_labeled_acceptable"] == 0, (name, m["errors"])
         assert m["intrusive_recall"] == 1.0, (name, m["errors"])
         assert m["accuracy"] >= 0.9, (name, m["errors"])
+    labeled = results["labeled"]
+    assert labeled["accuracy"] >= 0.95, labeled["errors"]
+    assert labeled["acceptable_recall"] >= 0.9, labeled["errors"]
+
+
+def test_every_line_of_the_evaluation_set_has_a_source():
+    rows = _rows(LABELED)
+    for row in rows:
+        assert row["source"].strip(), row
+        assert row["provenance"] in {"verbatim", "constructed"}, row
+    assert sum(r["provenance"] == "verbatim" for r in rows) >= 20
+    assert sum(r["label"] == "acceptable" for r in rows) >= 30
 
 
 def test_labeled_set_is_broad_and_separate_from_the_sample():
     rows = _rows(LABELED)
-    assert len(rows) >= 60
+    assert len(rows) >= 150
     assert {r["label"] for r in rows} == {"intrusive", "acceptable", "other"}
     professions = {r["profession"] for r in rows}
     assert {
@@ -110,6 +127,7 @@ def test_every_verdict_carries_checkable_reasons():
             "fine_print",
         ),
         ("In the past three years, have you used illegal drugs?", "substance_use_history"),
+        ("Do you currently drink alcohol?", "substance_use_current"),
         ("Do you have any physical or mental condition?", "condition_not_impairment"),
     ],
 )
@@ -223,3 +241,82 @@ def test_paraphrases_of_current_impairment_questions_are_acceptable(now, cause, 
 def test_classify_and_segment_never_crash(text):
     auditor.classify(text)
     auditor.audit_text(text)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # Reformed wordings that name a diagnosis or treatment but stop at a current impairment.
+        "Are you currently diagnosed with, or being treated for, any condition that currently impairs "
+        "your ability to practice nursing safely?",
+        "Are you being treated for any physical or mental condition, including a substance use "
+        "disorder, that presently impairs your judgment or ability to practice?",
+        "Do you have any condition that is not being appropriately treated which is likely to impair "
+        "your ability to practice pharmacy with reasonable skill and safety?",
+    ],
+)
+def test_reformed_questions_limited_to_current_impairment_are_acceptable(question):
+    assert auditor.classify(question).label == "acceptable", auditor.classify(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The same words, no longer limited: a join, a window in the past, a prediction.
+        "Are you currently being treated for any condition, or does any condition currently impair "
+        "your ability to practice nursing?",
+        "In the past two years, have you been treated for any condition that impaired your ability "
+        "to practice nursing?",
+        "Are you being treated for any condition that may impair your ability to practice in the future?",
+        "Are you currently receiving counseling or taking medication of any kind?",
+    ],
+)
+def test_treatment_questions_not_limited_to_current_impairment_are_intrusive(question):
+    assert auditor.classify(question).label == "intrusive"
+
+
+@given(
+    st.sampled_from(["Are you currently", "Are you now", "Are you at present"]),
+    st.sampled_from(["receiving treatment for", "being treated for", "in treatment for"]),
+    st.sampled_from(["alcohol use", "a substance use disorder", "drug dependence"]),
+)
+def test_reasons_follow_the_tense_of_the_question(now, treated, topic):
+    present = auditor.classify(f"{now} {treated} {topic}?")
+    assert present.label == "intrusive"
+    assert "asks_past" not in present.reasons
+    assert "substance_use_history" not in present.reasons
+    assert "substance_use_current" in present.reasons
+    past = auditor.classify(f"Have you ever been treated for {topic}?")
+    assert {"asks_past", "substance_use_history"} <= set(past.reasons)
+    assert "substance_use_current" not in past.reasons
+
+
+def test_questions_without_a_question_mark_are_found_and_instructions_are_skipped():
+    form = (
+        "Section 5. Health\n"
+        "Please answer each question. Please indicate yes or no for each item below.\n"
+        "1. Please disclose all medications you currently take for anxiety, depression or sleep.\n"
+        "2. Have you ever been treated for a mental illness?   Yes / No\n"
+        "If yes, please explain.\n"
+        "3. List all hospitals where you have held clinical privileges.\n"
+        "4. Explain any history of alcohol or drug dependence.\n"
+        "5. Describe any counseling you have received for stress\n"
+        "Print or type. Sign and date the application.\n"
+    )
+    findings = auditor.audit_text(form)
+    texts = [f.text for f in findings]
+    assert texts == [
+        "Please disclose all medications you currently take for anxiety, depression or sleep.",
+        "Have you ever been treated for a mental illness? If yes, please explain.",
+        "List all hospitals where you have held clinical privileges.",
+        "Explain any history of alcohol or drug dependence.",
+        "Describe any counseling you have received for stress",
+    ]
+    assert [f.label for f in findings] == [
+        "intrusive",
+        "intrusive",
+        "other",
+        "intrusive",
+        "intrusive",
+    ]
+    assert "asks_past" in findings[4].reasons  # "you have received" is the past, whatever the form

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 
 from respite.core.models import AuditLog
 from respite.core.roles import StaffRole
-from respite.core.testing import make_staff
+from respite.core.testing import assert_tagged_pdf, make_staff
 from respite.credentialing import readers
 from respite.credentialing.models import Audit
 from respite.credentialing.tests.factories import make_docx
@@ -126,6 +126,7 @@ def test_checklist_is_ticked_logged_and_progress_shown_over_time(
 def test_pdf_report_contains_the_verdicts_and_checklist(admin_client, org, audit):
     response = admin_client.get(_url("audit_report", org, pk=audit.pk))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert_tagged_pdf(response.content, "en")
     assert "attachment" in response["Content-Disposition"]
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     text = " ".join(text.split())

@@ -49,7 +49,7 @@ def test_differencing_attacker_cannot_isolate_anyone(org, org_admin):
     survey, units = build_org(org)
     c = Client()
     c.login(username=org_admin.username, password=PASSWORD)
-    meta = c.get(f"/api/v1/pulse/{org.slug}/surveys").json()[0]
+    meta = c.get(f"/api/v1/pulse/{org.slug}/surveys").json()["contents"][0]
     rounds = meta["rounds"]
     k = meta["min_group_size"]
     by_label = {r["label"]: r["id"] for r in rounds}

@@ -120,7 +120,7 @@ def test_api_csv_and_pdf_show_the_accuracy(org, admin_client):
     assert shown and all(row["accuracy"] > 0 for row in shown)
     assert all(row["accuracy"] is None for row in body["rows"] if row["suppressed"])
     assert admin_client.get(f"{base}/dashboard?measure=burnout_rate").json()["rows"] == body["rows"]
-    listed = admin_client.get(f"/api/v1/pulse/{org.slug}/surveys").json()
+    listed = admin_client.get(f"/api/v1/pulse/{org.slug}/surveys").json()["contents"]
     assert listed[0]["dp_epsilon"] == 1.0
     kw = {"org": org.slug, "pk": survey.pk}
     csv_text = admin_client.get(reverse("pulse_staff:export_csv", kwargs=kw)).content.decode()

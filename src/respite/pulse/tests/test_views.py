@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from respite.core.roles import StaffRole
-from respite.core.testing import PASSWORD, make_staff
+from respite.core.testing import PASSWORD, assert_tagged_pdf, make_staff
 from respite.pulse.models import Comment, Response, Rollup, Survey, SurveyLink, SurveyToken, Unit
 from respite.pulse.tests.factories import answer, make_survey, make_units, populate
 
@@ -169,6 +169,7 @@ def test_dashboard_hides_small_groups_in_page_csv_and_pdf(org, admin_client, set
     assert er_rows and all(",True," in line for line in er_rows)
     pdf = admin_client.get(reverse("pulse_staff:export_pdf", kwargs={"org": org.slug, "pk": survey.pk}))
     assert pdf.status_code == 200 and pdf.content[:4] == b"%PDF"
+    assert_tagged_pdf(pdf.content, "en")
     svg = admin_client.get(reverse("pulse_staff:chart", kwargs={"org": org.slug, "pk": survey.pk, "kind": "heatmap"}))
     assert svg["Content-Type"] == "image/svg+xml" and b"hidden" in svg.content
 
