@@ -140,7 +140,7 @@ def _drill(source: str, backup_dir: Path, **extra: str) -> subprocess.CompletedP
 def test_backup_restores_and_matches_while_the_site_keeps_writing(source_database, tmp_path):
     import psycopg
 
-    stop = threading.Event()
+    stop, started = threading.Event(), threading.Event()
     written = []
 
     def keep_writing() -> None:
@@ -155,17 +155,20 @@ def test_backup_restores_and_matches_while_the_site_keeps_writing(source_databas
                     [key],
                 )
                 written.append(key)
+                started.set()
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
+        assert started.wait(timeout=60)
         result = _drill(source_database, tmp_path / "backups")
+        during = len(written)
     finally:
         stop.set()
         writer.join(timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("OK: ") and "tables" in result.stdout
-    assert len(written) > 0
+    assert during > 1, "the writer must keep writing while the drill runs"
     dumps = list((tmp_path / "backups").glob(f"{source_database}-*.dump"))
     assert len(dumps) == 1 and dumps[0].stat().st_mode & 0o077 == 0  # readable by its owner only
     # The scratch database is gone.
