@@ -43,17 +43,21 @@ SQL
 # Hold a repeatable-read transaction open, export its snapshot, dump from that snapshot and take the
 # source digests in the same transaction.
 coproc SNAPSHOT { psql "${psql_opts[@]}" -d "$source_db"; }
-echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"${SNAPSHOT[1]}"
-read -r snapshot <&"${SNAPSHOT[0]}"
+# Bash unsets SNAPSHOT and SNAPSHOT_PID as soon as psql exits: keep our own copies.
+snapshot_pid=$SNAPSHOT_PID
+exec {to_snapshot}>&"${SNAPSHOT[1]}" {from_snapshot}<&"${SNAPSHOT[0]}"
+echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT pg_export_snapshot();" >&"$to_snapshot"
+read -r snapshot <&"$from_snapshot"
 pg_dump --format=custom --snapshot="$snapshot" --file="$dump" "$source_db"
-printf '%s;\nSELECT %s;\n' "$digest_sql" "'-- end --'" >&"${SNAPSHOT[1]}"
+printf '%s;\nSELECT %s;\n' "$digest_sql" "'-- end --'" >&"$to_snapshot"
 source_digests=""
-while read -r line <&"${SNAPSHOT[0]}"; do
+while read -r line <&"$from_snapshot"; do
     [[ $line == "-- end --" ]] && break
     source_digests+="$line"$'\n'
 done
-printf 'COMMIT;\n\\q\n' >&"${SNAPSHOT[1]}"
-wait "$SNAPSHOT_PID" || true
+printf 'COMMIT;\n\\q\n' >&"$to_snapshot"
+exec {to_snapshot}>&- {from_snapshot}<&-
+wait "$snapshot_pid" 2>/dev/null || true
 
 # createdb refuses a name that exists, so the drill never restores over (or drops) a real database.
 createdb "$scratch_db"
