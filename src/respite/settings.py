@@ -124,9 +124,12 @@ INSTALLED_APPS = [
     "respite.assessments",
     "respite.credentialing",
     "respite.community",
+    "respite.ops",
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz, /readyz and /metrics, and times every other request.
+    "respite.ops.middleware.OpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -270,13 +273,24 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Logging: never IP addresses, user agents, answers or free text ----------------------------
+# LOG_FORMAT=json writes one JSON object per line (for journald/Loki/ELK); both formats are scrubbed.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'plain' or 'json'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"privacy": {"()": "respite.core.logging.PrivacyFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "respite.ops.logs.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["privacy"], "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["privacy"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -327,6 +341,8 @@ RESPITE_PUSH_HOSTS = [
 RESPITE_PUSH_INSECURE_HOSTS: list[str] = []  # tests only: a local push service over http
 # How often `respite worker` looks for periodic jobs that are due.
 RESPITE_SCHEDULER_INTERVAL = envint("RESPITE_SCHEDULER_INTERVAL", 30)
+# /readyz answers 503 once a due task has waited this long for a worker (no worker running?).
+RESPITE_TASK_BACKLOG_MAX_AGE = envint("RESPITE_TASK_BACKLOG_MAX_AGE", 15 * 60)
 
 # --- Respite ---------------------------------------------------------------------------------
 # Public address of the portal, for links in emails sent from scheduled jobs (no request to ask).
@@ -348,3 +364,9 @@ RESPITE_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("RESPITE_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")
+
+# --- Operations (respite.ops): /metrics is off unless a bearer token or an allow list is set ----
+RESPITE_METRICS_TOKEN = envsecret("RESPITE_METRICS_TOKEN", "") or ""
+RESPITE_METRICS_ALLOW = [
+    a.strip() for a in os.environ.get("RESPITE_METRICS_ALLOW", "").split(",") if a.strip()
+]

@@ -7,19 +7,33 @@ filter drops those attributes and scrubs IP addresses and user-agent strings fro
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 
 _IPV4 = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b")
-_IPV6 = re.compile(r"\b(?:[0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b|::1\b")
+# Any run of hex digits, colons and dots with two or more colons is a candidate; ipaddress decides.
+# (A pattern alone misses compressed forms such as 2001:db8::7 and IPv4-mapped ::ffff:192.0.2.1.)
+_IPV6_CANDIDATE = re.compile(r"(?<![\w:.])[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:%\w+)?")
 _UA = re.compile(r"(Mozilla|Opera|AppleWebKit|Chrome|Safari|HeadlessChrome)/[^\s\"']+(?:[^\"'\n]*)")
 
 _DROP = ("request", "server_time")
+_TRACEBACKS = logging.Formatter()
+
+
+def _ipv6(match: re.Match[str]) -> str:
+    token = match.group(0)
+    core = token.rstrip(":.")  # "refused by 2001:db8::7:" ends a sentence with a colon
+    try:
+        ipaddress.IPv6Address(core)
+    except ValueError:
+        return token  # a time (18:33:39), a port list, a URL scheme...
+    return "[ip]" + token[len(core) :]
 
 
 def scrub(text: str) -> str:
+    text = _IPV6_CANDIDATE.sub(_ipv6, text)
     text = _IPV4.sub("[ip]", text)
-    text = _IPV6.sub("[ip]", text)
     return _UA.sub("[user-agent]", text)
 
 
@@ -34,6 +48,12 @@ class PrivacyFilter(logging.Filter):
             message = str(record.msg)
         record.msg = scrub(message)
         record.args = None
+        # Formatters only render a traceback after the filters ran; render it here so it is scrubbed
+        # too (formatters reuse exc_text when it is set). An exception's text can quote an address.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = scrub(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub(record.stack_info)
         return True
