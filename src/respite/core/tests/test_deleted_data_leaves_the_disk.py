@@ -33,7 +33,7 @@ JOURNEY = textwrap.dedent(
 
     org = make_org("acme")
     worker = Client()
-    answers = {"phq2__1": 1, "phq2__2": 1, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1}
+    answers = {"phq2__1": 1, "phq2__2": 1, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1, "selfharm__9": 0}
     pk = worker.post(f"/o/{org.slug}/check-in/", answers)["Location"].rstrip("/").split("/")[-1]
     worker.post(f"/o/{org.slug}/results/{pk}/save/")
     digest = AccessCode.objects.get().digest

@@ -111,7 +111,7 @@ def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org
     # A worker takes a check-in (result page under a uuid), saves it and gets an access code.
     response = client.post(
         f"/o/{org.slug}/check-in/",
-        {"phq2__1": 0, "phq2__2": 0, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1},
+        {"phq2__1": 0, "phq2__2": 0, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1, "selfharm__9": 0},
     )
     result_url = response["Location"]
     result_id = re.search(r"/results/([0-9a-f-]{36})/", result_url).group(1)
