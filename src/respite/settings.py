@@ -339,6 +339,8 @@ RESPITE_PUSH_HOSTS = [
     if h.strip()
 ]
 RESPITE_PUSH_INSECURE_HOSTS: list[str] = []  # tests only: a local push service over http
+# A task still RUNNING after this many seconds belonged to a worker that died; it is queued again.
+RESPITE_TASK_STALE_AFTER = envint("RESPITE_TASK_STALE_AFTER", 30 * 60)
 # How often `respite worker` looks for periodic jobs that are due.
 RESPITE_SCHEDULER_INTERVAL = envint("RESPITE_SCHEDULER_INTERVAL", 30)
 # /readyz answers 503 once a due task has waited this long for a worker (no worker running?).

@@ -213,6 +213,21 @@ def prune_task_results() -> int:
     return done.delete()[0] + failed.delete()[0] + sent.delete()[0]
 
 
+def requeue_stale_tasks(now=None) -> int:
+    """A worker killed mid-task (SIGKILL, a lost machine) leaves its task RUNNING for ever: django-tasks-db
+    never takes a claim back. Put tasks running longer than RESPITE_TASK_STALE_AFTER back on the queue;
+    every Respite task is idempotent, so running one again is safe."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.RESPITE_TASK_STALE_AFTER)
+    stale = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, started_at__lt=cutoff)
+    count = stale.update(status=TaskResultStatus.READY, started_at=None)
+    if count:
+        log.warning("put %s task(s) left running by a dead worker back on the queue", count)
+    return count
+
+
 def purge_throttles() -> int:
     from respite.core.privacy import purge_throttles as purge
 

@@ -362,3 +362,20 @@ def test_serve_starts_web_and_worker_and_ctrl_c_stops_both(tmp_path, settings):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_a_task_left_running_by_a_killed_worker_runs_again(mailoutbox, settings):
+    """SIGKILL between claiming and finishing leaves the row RUNNING; the periodic job takes it back."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from respite.core.tasks import requeue_stale_tasks
+
+    queue_email("a@example.org", "S", "B", kind="k")
+    result = DBTaskResult.objects.get()
+    result.claim("worker-that-died")  # what a worker does just before it runs the task
+    assert run_tasks() == 0 and not mailoutbox  # nobody else touches a claimed task
+    assert requeue_stale_tasks() == 0  # not stale yet
+    assert requeue_stale_tasks(now=timezone.now() + timedelta(seconds=settings.RESPITE_TASK_STALE_AFTER + 1)) == 1
+    assert DBTaskResult.objects.get().status == TaskResultStatus.READY
+    assert run_tasks() == 1 and len(mailoutbox) == 1
