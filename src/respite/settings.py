@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "respite.core.middleware.StaffTimeZoneMiddleware",
+    "respite.core.middleware.DjangoAdminGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -110,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "respite.core.context_processors.portal",
+                "respite.core.context_processors.staff",
             ],
         },
     }
@@ -274,4 +277,7 @@ RESPITE_MIN_GROUP_SIZE_TEXT = max(10, envint("RESPITE_MIN_GROUP_SIZE_TEXT", 10))
 RESPITE_CODE_FAILURES_PER_CODE = envint("RESPITE_CODE_FAILURES_PER_CODE", 5)
 RESPITE_CODE_FAILURES_PER_ADDRESS = envint("RESPITE_CODE_FAILURES_PER_ADDRESS", 200)
 RESPITE_THROTTLE_WINDOW_SECONDS = envint("RESPITE_THROTTLE_WINDOW_SECONDS", 15 * 60)
+# Django admin is off in production unless an operator turns it on (its sign-in is throttled like
+# the staff sign-in); every staff task has a console page.
+RESPITE_DJANGO_ADMIN = envbool("RESPITE_DJANGO_ADMIN", not PRODUCTION)
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")

@@ -15,3 +15,13 @@ def portal(request: HttpRequest) -> dict:
     for config in apps.get_app_configs():
         nav.extend(getattr(config, "respite_nav", []))
     return {"organization": org, "portal_nav": nav}
+
+
+def staff(request: HttpRequest) -> dict:
+    """The staff header's navigation on staff pages (``/staff/``) for a signed-in person."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
+        return {}
+    from respite.core.navigation import staff_navigation
+
+    return {"staff_nav": staff_navigation(user, getattr(request, "organization", None))}

@@ -1,0 +1,38 @@
+"""Sign-ins and failed sign-ins go to the audit log of each organization the account works in.
+
+A failure for a name that matches no account is logged without the name: people sometimes type a
+password into the username box."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from respite.core.models import AuditLog, Membership
+
+
+def _org_ids(user: Any) -> list:
+    ids = list(
+        Membership.objects.filter(user=user, organization__isnull=False)
+        .values_list("organization", flat=True)
+        .distinct()
+    )
+    return ids or [None]
+
+
+def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    for org_id in _org_ids(user):
+        AuditLog.objects.create(actor=user, actor_label=user.get_username(), organization_id=org_id,
+                                action="auth.signed_in", target_type="auth.user", target_id=str(user.pk))
+
+
+def on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+    username = (credentials or {}).get("username") or ""
+    user = get_user_model().objects.filter(username__iexact=username).first() if username else None
+    if user is None:
+        AuditLog.objects.create(actor=None, actor_label="", action="auth.sign_in_failed")
+        return
+    for org_id in _org_ids(user):
+        AuditLog.objects.create(actor=None, actor_label=user.get_username(), organization_id=org_id,
+                                action="auth.sign_in_failed", target_type="auth.user", target_id=str(user.pk))
