@@ -272,7 +272,7 @@ def do_grant_role(
         raise StaffError(_("Unknown role."))
     with transaction.atomic():
         if role in SENSITIVE_ROLES and _self_grant(actor, user):
-            _, created = RoleGrantRequest.objects.get_or_create(
+            _grant, created = RoleGrantRequest.objects.get_or_create(
                 organization=organization, user=user, role=role, decided_at__isnull=True,
                 defaults={"requested_by": actor},
             )

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from respite.core import privacy
+from respite.core import audit, privacy
 from respite.core.forms import (
     AcceptInvitationForm,
     InviteForm,
@@ -104,8 +105,32 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
 
 @staff_view(StaffRole.ORG_ADMIN)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditLog.objects.filter(organization=request.organization).select_related("actor")[:200]
-    return render(request, "core/audit_log.html", {"entries": entries})
+    """Who did what and when, in sentences; per-worker events only as suppressed counts."""
+    org = request.organization
+    actions = sorted(
+        a for a in AuditLog.objects.filter(organization=org).values_list("action", flat=True).distinct()
+        if not audit.is_worker_event(a)
+    )
+    form = audit.AuditFilterForm(request.GET or None, actions=actions)
+    if form.is_bound and not form.is_valid():
+        return render(request, "core/audit_log.html", {"form": form, "page": None}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    matched = audit.filtered(org, data)
+    counts = audit.worker_event_counts(matched, org)
+    entries = audit.listed(matched)
+    if request.GET.get("format") == "csv":
+        AuditLog.record(request.user, "audit.exported", organization=org)
+        response = HttpResponse(audit.as_csv(entries, counts), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="audit-{org.slug}.csv"'
+        return response
+    page = Paginator(entries, audit.PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "core/audit_log.html", {
+        "form": form, "page": page, "rows": audit.rows(list(page.object_list)), "counts": counts,
+        "query": query.urlencode(), "who_choices": sorted(set(
+            AuditLog.objects.filter(organization=org).exclude(actor_label="").values_list("actor_label", flat=True))),
+    })
 
 
 @login_required
@@ -157,15 +182,14 @@ def _get_invitation_for_admin(request: HttpRequest, pk: int) -> Invitation:
 def staff_list(request: HttpRequest) -> HttpResponse:
     org = request.organization
     form = InviteForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                do_invite(request.user, org, form.cleaned_data["email"], form.cleaned_data["roles"])
-            except StaffError as exc:
-                form.add_error(None, exc.message)
-            else:
-                messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-                return redirect("core:staff_list", org=org.slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_invite(request.user, org, form.cleaned_data["email"], form.cleaned_data["roles"])
+        except StaffError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("core:staff_list", org=org.slug)
     invitations = Invitation.objects.filter(organization=org, accepted_at__isnull=True, revoked_at__isnull=True)
     grants = RoleGrantRequest.objects.filter(organization=org, decided_at__isnull=True).select_related(
         "user", "requested_by"
