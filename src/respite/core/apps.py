@@ -32,9 +32,8 @@ class CoreConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in, user_login_failed
+        from django.contrib.auth.signals import user_login_failed
 
         from respite.core import signals
 
-        user_logged_in.connect(signals.on_login, dispatch_uid="core.audit_sign_in")
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="core.audit_sign_in_failed")

@@ -26,14 +26,21 @@ from respite.core.roles import StaffRole
 
 # Events about one worker's case or request: counted, never listed.
 WORKER_EVENT_PREFIXES = ("counseling.case_", "peers.request_", "peers.contact_", "peers.follow_up_")
-WORKER_TARGET_TYPES = ("counseling.case", "counseling.message", "counseling.booking", "counseling.engagement",
-                       "peers.supportrequest")
+WORKER_TARGET_TYPES = (
+    "counseling.case",
+    "counseling.message",
+    "counseling.booking",
+    "counseling.engagement",
+    "peers.supportrequest",
+)
 
 SENTENCES: dict[str, Any] = {
     "auth.signed_in": gettext_lazy("%(actor)s signed in."),
     "auth.sign_in_failed": gettext_lazy("A sign-in as %(actor)s failed."),
     "organization.created": gettext_lazy("%(actor)s created the organization."),
-    "organization.settings_changed": gettext_lazy("%(actor)s changed the organization's settings (%(fields)s)."),
+    "organization.settings_changed": gettext_lazy(
+        "%(actor)s changed the organization's settings (%(fields)s)."
+    ),
     "staff.invited": gettext_lazy("%(actor)s invited someone as %(roles)s."),
     "staff.invitation_resent": gettext_lazy("%(actor)s sent an invitation again."),
     "staff.invitation_withdrawn": gettext_lazy("%(actor)s withdrew an invitation."),
@@ -41,12 +48,16 @@ SENTENCES: dict[str, Any] = {
     "staff.account_created": gettext_lazy("The account %(actor)s was created from an invitation."),
     "staff.role_granted": gettext_lazy("%(actor)s gave %(target)s the role %(role)s."),
     "staff.role_removed": gettext_lazy("%(actor)s removed the role %(role)s from %(target)s."),
-    "staff.role_requested": gettext_lazy("%(actor)s asked for the role %(role)s for their own account."),
+    "staff.role_requested": gettext_lazy(
+        "%(actor)s asked for the role %(role)s for their own account."
+    ),
     "staff.role_approved": gettext_lazy("%(actor)s approved the role %(role)s for %(target)s."),
     "staff.role_refused": gettext_lazy("%(actor)s refused the role %(role)s for %(target)s."),
     "staff.deactivated": gettext_lazy("%(actor)s deactivated %(target)s here."),
     "staff.volunteer_applied": gettext_lazy("A volunteer therapist applied."),
-    "staff.volunteer_approved": gettext_lazy("%(actor)s approved a volunteer therapist's application."),
+    "staff.volunteer_approved": gettext_lazy(
+        "%(actor)s approved a volunteer therapist's application."
+    ),
     "staff.profile_changed": gettext_lazy("%(actor)s changed their profile."),
     "staff.password_changed": gettext_lazy("%(actor)s changed their password."),
     "staff.password_reset": gettext_lazy("%(actor)s set a new password with an emailed link."),
@@ -79,18 +90,30 @@ def _worker_event_q() -> Q:
 
 
 class AuditFilterForm(forms.Form):
-    who = forms.CharField(label=gettext_lazy("Who"), required=False, max_length=150,
-                          widget=forms.TextInput(attrs={"list": "who-list"}),
-                          help_text=gettext_lazy("An account name, exactly."))
+    who = forms.CharField(
+        label=gettext_lazy("Who"),
+        required=False,
+        max_length=150,
+        widget=forms.TextInput(attrs={"list": "who-list"}),
+        help_text=gettext_lazy("An account name, exactly."),
+    )
     what = forms.ChoiceField(label=gettext_lazy("What"), required=False)
-    start = forms.DateField(label=gettext_lazy("From (day)"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To (day)"), required=False,
-                          widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=gettext_lazy("From (day)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = forms.DateField(
+        label=gettext_lazy("To (day)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
     def __init__(self, *args: Any, actions: list[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["what"].choices = [("", _("Everything"))] + [(a, action_label(a)) for a in actions]
+        self.fields["what"].choices = [("", _("Everything"))] + [
+            (a, action_label(a)) for a in actions
+        ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -141,7 +164,9 @@ def listed(qs: QuerySet[AuditLog]) -> QuerySet[AuditLog]:
     return qs.exclude(_worker_event_q()).order_by("-at", "-pk")
 
 
-def worker_event_counts(qs: QuerySet[AuditLog], organization: Organization) -> list[tuple[str, privacy.Cell]]:
+def worker_event_counts(
+    qs: QuerySet[AuditLog], organization: Organization
+) -> list[tuple[str, privacy.Cell]]:
     """How many per-worker events the filter matched, per app, small counts hidden."""
     counts = {key: 0 for key in WORKER_EVENT_LABELS}
     for row in qs.filter(_worker_event_q()).values("action").annotate(n=Count("pk")):
@@ -153,7 +178,9 @@ def worker_event_counts(qs: QuerySet[AuditLog], organization: Organization) -> l
 
 def rows(entries: list[AuditLog]) -> list[Row]:
     """Sentences for a page of entries, in the active language and time zone."""
-    user_ids = [int(e.target_id) for e in entries if e.target_type == "auth.user" and e.target_id.isdigit()]
+    user_ids = [
+        int(e.target_id) for e in entries if e.target_type == "auth.user" and e.target_id.isdigit()
+    ]
     names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
     roles = dict(StaffRole.choices)
     out = []
@@ -161,15 +188,19 @@ def rows(entries: list[AuditLog]) -> list[Row]:
         detail = e.detail if isinstance(e.detail, dict) else {}
         values = {
             "actor": e.actor_label or _("someone"),
-            "target": names.get(int(e.target_id), _("an account")) if e.target_id.isdigit()
-            and e.target_type == "auth.user" else _("an account"),
+            "target": names.get(int(e.target_id), _("an account"))
+            if e.target_id.isdigit() and e.target_type == "auth.user"
+            else _("an account"),
             "role": str(roles.get(detail.get("role", ""), detail.get("role", ""))),
             "roles": ", ".join(str(roles.get(r, r)) for r in detail.get("roles", [])),
             "fields": ", ".join(str(f) for f in detail.get("fields", [])) or "—",
         }
         sentence = SENTENCES.get(e.action)
-        text = str(sentence) % values if sentence else _("%(actor)s: %(action)s") % {
-            "actor": values["actor"], "action": e.action}
+        text = (
+            str(sentence) % values
+            if sentence
+            else _("%(actor)s: %(action)s") % {"actor": values["actor"], "action": e.action}
+        )
         out.append(Row(timezone.localtime(e.at), e.actor_label, text, e.action))
     return out
 
@@ -180,10 +211,19 @@ def as_csv(entries: QuerySet[AuditLog], counts: list[tuple[str, privacy.Cell]]) 
     writer.writerow([_("When"), _("Who"), _("What happened"), _("Event code")])
     for chunk_start in range(0, entries.count(), 500):
         for row in rows(list(entries[chunk_start : chunk_start + 500])):
-            writer.writerow([row.at.isoformat(timespec="minutes"), _csv_safe(row.who), _csv_safe(row.sentence), row.action])
+            writer.writerow(
+                [
+                    row.at.isoformat(timespec="minutes"),
+                    _csv_safe(row.who),
+                    _csv_safe(row.sentence),
+                    row.action,
+                ]
+            )
     writer.writerow([])
     for label, cell in counts:
-        writer.writerow([label, _("fewer than the minimum group size") if cell.suppressed else cell.value])
+        writer.writerow(
+            [label, _("fewer than the minimum group size") if cell.suppressed else cell.value]
+        )
     return buffer.getvalue()
 
 

@@ -14,7 +14,14 @@ def portal(request: HttpRequest) -> dict:
     nav = []
     for config in apps.get_app_configs():
         nav.extend(getattr(config, "respite_nav", []))
-    return {"organization": org, "portal_nav": nav}
+    if org is None:
+        return {"organization": org, "portal_nav": nav}
+    # Offer only help that exists: no counselor, no "talk to someone" (respite.core.services).
+    from respite.core.services import available_services, offered
+
+    services = available_services(org)
+    nav = [(name, label) for name, label in nav if offered(name, services)]
+    return {"organization": org, "portal_nav": nav, "services": services}
 
 
 def staff(request: HttpRequest) -> dict:

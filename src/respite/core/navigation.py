@@ -48,11 +48,16 @@ def _link(name: str, org: Organization) -> str:
 def user_organizations(user: Any) -> list[Organization]:
     orgs = {
         m.organization
-        for m in Membership.objects.for_user(user).filter(organization__isnull=False).select_related("organization")
+        for m in Membership.objects.for_user(user)
+        .filter(organization__isnull=False)
+        .select_related("organization")
     }
     from respite.peers.models import PeerProgram
 
-    orgs |= {p.organization for p in PeerProgram.objects.filter(leads=user).select_related("organization")}
+    orgs |= {
+        p.organization
+        for p in PeerProgram.objects.filter(leads=user).select_related("organization")
+    }
     if is_platform_admin(user):
         orgs |= set(organizations_for(user, StaffRole.ORG_ADMIN))
     return sorted(orgs, key=lambda o: o.name)
@@ -61,7 +66,11 @@ def user_organizations(user: Any) -> list[Organization]:
 def staff_navigation(user: Any, organization: Organization | None = None) -> StaffNav:
     from respite.core.staff import roles_in
 
-    declared = [entry for config in apps.get_app_configs() for entry in getattr(config, "respite_staff_nav", [])]
+    declared = [
+        entry
+        for config in apps.get_app_configs()
+        for entry in getattr(config, "respite_staff_nav", [])
+    ]
     orgs = []
     for org in user_organizations(user):
         roles = roles_in(user, org)

@@ -1,4 +1,4 @@
-"""Sign-ins and failed sign-ins go to the audit log of each organization the account works in.
+"""Sign-ins and failed sign-ins (with a password) go to the audit log of each organization the account works in.
 
 A failure for a name that matches no account is logged without the name: people sometimes type a
 password into the username box."""
@@ -21,10 +21,19 @@ def _org_ids(user: Any) -> list:
     return ids or [None]
 
 
-def on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+def record_sign_in(user: Any) -> None:
+    """Called by the sign-in forms (staff and Django admin) once the password checked out. Not a
+    ``user_logged_in`` receiver: accounts logged in by code (tests, an accepted invitation) did not
+    sign in with a password."""
     for org_id in _org_ids(user):
-        AuditLog.objects.create(actor=user, actor_label=user.get_username(), organization_id=org_id,
-                                action="auth.signed_in", target_type="auth.user", target_id=str(user.pk))
+        AuditLog.objects.create(
+            actor=user,
+            actor_label=user.get_username(),
+            organization_id=org_id,
+            action="auth.signed_in",
+            target_type="auth.user",
+            target_id=str(user.pk),
+        )
 
 
 def on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
@@ -34,5 +43,11 @@ def on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwarg
         AuditLog.objects.create(actor=None, actor_label="", action="auth.sign_in_failed")
         return
     for org_id in _org_ids(user):
-        AuditLog.objects.create(actor=None, actor_label=user.get_username(), organization_id=org_id,
-                                action="auth.sign_in_failed", target_type="auth.user", target_id=str(user.pk))
+        AuditLog.objects.create(
+            actor=None,
+            actor_label=user.get_username(),
+            organization_id=org_id,
+            action="auth.sign_in_failed",
+            target_type="auth.user",
+            target_id=str(user.pk),
+        )

@@ -50,7 +50,9 @@ def roles_in(user: Any, organization: Organization) -> set[str]:
     if not user.is_authenticated or not user.is_active:
         return set()
     roles = set(
-        Membership.objects.for_user(user).filter(organization=organization).values_list("role", flat=True)
+        Membership.objects.for_user(user)
+        .filter(organization=organization)
+        .values_list("role", flat=True)
     )
     if is_platform_admin(user):
         roles.add(StaffRole.ORG_ADMIN)
@@ -65,41 +67,21 @@ def org_admins(organization: Organization) -> list[Any]:
     return list(
         get_user_model()
         .objects.filter(
-            is_active=True, memberships__organization=organization, memberships__role=StaffRole.ORG_ADMIN
+            is_active=True,
+            memberships__organization=organization,
+            memberships__role=StaffRole.ORG_ADMIN,
         )
         .distinct()
     )
-
-
-def available_services(organization: Organization) -> dict[str, bool]:
-    """Which kinds of human help this organization can offer workers right now.
-
-    ``counseling``: an active account holds the counselor role; ``peer_support``: an active peer
-    supporter is on the roster; ``therapists``: a verified volunteer therapist is taking workers.
-    Portal navigation and pages use this so nobody is offered help that does not exist.
-    """
-    from respite.counseling.models import Clinician
-    from respite.peers.models import Supporter
-
-    active = Membership.objects.filter(organization=organization, user__is_active=True)
-    return {
-        "counseling": active.filter(role=StaffRole.COUNSELOR).exists(),
-        "peer_support": Supporter.objects.filter(
-            organization=organization,
-            active=True,
-            user__is_active=True,
-            user__memberships__organization=organization,
-            user__memberships__role=StaffRole.PEER_SUPPORTER,
-        ).exists(),
-        "therapists": Clinician.objects.listed().exists(),
-    }
 
 
 # --- Invitations ------------------------------------------------------------------------------------
 
 
 def _digest(token: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), f"invitation:{token}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"invitation:{token}".encode(), hashlib.sha256
+    ).hexdigest()
 
 
 def _clean_roles(roles: list[str]) -> list[str]:
@@ -121,7 +103,12 @@ def _send_invitation(invitation: Invitation) -> None:
         "You are invited to work in Respite for %(org)s as: %(roles)s.\n\n"
         "Open this link within %(days)s days to set your password and sign in. It works once.\n\n"
         "%(link)s\n\nIf you did not expect this, ignore this email."
-    ) % {"org": org.name, "roles": ", ".join(invitation.role_labels()), "days": INVITATION_DAYS, "link": link}
+    ) % {
+        "org": org.name,
+        "roles": ", ".join(invitation.role_labels()),
+        "days": INVITATION_DAYS,
+        "link": link,
+    }
     queue_email(invitation.email, _("Your invitation to Respite"), body, kind="staff_invitation")
 
 
@@ -142,7 +129,9 @@ def do_resend(actor: Any, invitation: Invitation) -> None:
         raise StaffError(_("This invitation was already used or withdrawn."))
     with transaction.atomic():
         _send_invitation(invitation)
-        AuditLog.record(actor, "staff.invitation_resent", invitation, organization=invitation.organization)
+        AuditLog.record(
+            actor, "staff.invitation_resent", invitation, organization=invitation.organization
+        )
 
 
 def do_withdraw(actor: Any, invitation: Invitation) -> None:
@@ -151,7 +140,9 @@ def do_withdraw(actor: Any, invitation: Invitation) -> None:
     with transaction.atomic():
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        AuditLog.record(actor, "staff.invitation_withdrawn", invitation, organization=invitation.organization)
+        AuditLog.record(
+            actor, "staff.invitation_withdrawn", invitation, organization=invitation.organization
+        )
 
 
 def invitation_for_token(token: str) -> Invitation | None:
@@ -159,7 +150,12 @@ def invitation_for_token(token: str) -> Invitation | None:
     all look the same)."""
     if not token or len(token) > 100:
         return None
-    return Invitation.objects.open().select_related("organization").filter(digest=_digest(token)).first()
+    return (
+        Invitation.objects.open()
+        .select_related("organization")
+        .filter(digest=_digest(token))
+        .first()
+    )
 
 
 def do_accept_invitation(invitation: Invitation, *, user: Any = None, password: str = "") -> Any:
@@ -172,8 +168,12 @@ def do_accept_invitation(invitation: Invitation, *, user: Any = None, password: 
             raise StaffError(_("This invitation link has expired or was already used."))
         if user is None:
             if User.objects.filter(username__iexact=locked.email).exists():
-                raise StaffError(_("An account with this email exists: sign in first, then open the link again."))
-            user = User.objects.create_user(username=locked.email, email=locked.email, password=password)
+                raise StaffError(
+                    _("An account with this email exists: sign in first, then open the link again.")
+                )
+            user = User.objects.create_user(
+                username=locked.email, email=locked.email, password=password
+            )
             AuditLog.record(user, "staff.account_created", user, organization=locked.organization)
         locked.accepted_at = timezone.now()
         locked.accepted_by = user
@@ -193,20 +193,30 @@ def do_apply_as_volunteer(organization: Organization, email: str, display_name: 
     email = email.strip().lower()
     with transaction.atomic():
         existing = Invitation.objects.filter(
-            organization=organization, email=email, is_application=True, digest="", revoked_at__isnull=True
+            organization=organization,
+            email=email,
+            is_application=True,
+            digest="",
+            revoked_at__isnull=True,
         ).first()
         if existing:
             return existing
         application = Invitation.objects.create(
-            organization=organization, email=email, display_name=display_name[:120],
-            roles=[StaffRole.VOLUNTEER_THERAPIST], is_application=True,
+            organization=organization,
+            email=email,
+            display_name=display_name[:120],
+            roles=[StaffRole.VOLUNTEER_THERAPIST],
+            is_application=True,
         )
         AuditLog.record(None, "staff.volunteer_applied", application, organization=organization)
     notify_staff_admins(
-        organization, "volunteer_application",
+        organization,
+        "volunteer_application",
         lambda _u: (
             _("Respite: a volunteer therapist applied"),
-            _("A therapist applied to volunteer with %(org)s. Review it in the staff console: %(link)s")
+            _(
+                "A therapist applied to volunteer with %(org)s. Review it in the staff console: %(link)s"
+            )
             % {"org": organization.name, "link": _console_link(organization)},
         ),
     )
@@ -220,7 +230,9 @@ def do_approve_application(actor: Any, application: Invitation) -> None:
         application.invited_by = actor
         application.save(update_fields=["invited_by"])
         _send_invitation(application)
-        AuditLog.record(actor, "staff.volunteer_approved", application, organization=application.organization)
+        AuditLog.record(
+            actor, "staff.volunteer_approved", application, organization=application.organization
+        )
 
 
 # --- Roles ------------------------------------------------------------------------------------------
@@ -228,7 +240,9 @@ def do_approve_application(actor: Any, application: Invitation) -> None:
 
 ROLE_NOTICE = {
     "granted": gettext_lazy("%(user)s now holds the role %(role)s in %(org)s (by %(actor)s)."),
-    "removed": gettext_lazy("%(user)s no longer holds the role %(role)s in %(org)s (by %(actor)s)."),
+    "removed": gettext_lazy(
+        "%(user)s no longer holds the role %(role)s in %(org)s (by %(actor)s)."
+    ),
     "requested": gettext_lazy(
         "%(actor)s asked for the role %(role)s for their own account in %(org)s. "
         "A second admin must approve it in the staff console."
@@ -251,7 +265,9 @@ def _announce(what: str, actor: Any, organization: Organization, user: Any, role
 
     def render(_recipient: Any) -> tuple[str, str]:
         text = str(ROLE_NOTICE[what]) % {
-            "user": user.get_username(), "role": str(label), "org": organization.name,
+            "user": user.get_username(),
+            "role": str(label),
+            "org": organization.name,
             "actor": actor.get_username() if actor else _("an invitation"),
         }
         return _("Respite: staff roles changed"), f"{text}\n\n{_console_link(organization)}"
@@ -273,21 +289,32 @@ def do_grant_role(
     with transaction.atomic():
         if role in SENSITIVE_ROLES and _self_grant(actor, user):
             _grant, created = RoleGrantRequest.objects.get_or_create(
-                organization=organization, user=user, role=role, decided_at__isnull=True,
+                organization=organization,
+                user=user,
+                role=role,
+                decided_at__isnull=True,
                 defaults={"requested_by": actor},
             )
             if created:
-                AuditLog.record(actor, "staff.role_requested", user, organization=organization, role=role)
+                AuditLog.record(
+                    actor, "staff.role_requested", user, organization=organization, role=role
+                )
                 _announce("requested", actor, organization, user, role)
             return False
-        _membership, created = Membership.objects.get_or_create(user=user, organization=organization, role=role)
+        _membership, created = Membership.objects.get_or_create(
+            user=user, organization=organization, role=role
+        )
         if role == StaffRole.PEER_LEAD:
             from respite.peers.models import PeerProgram
 
             PeerProgram.for_org(organization).leads.add(user)
         if created:
             AuditLog.record(
-                actor or user, "staff.role_granted", user, organization=organization, role=role,
+                actor or user,
+                "staff.role_granted",
+                user,
+                organization=organization,
+                role=role,
                 via="invitation" if via_invitation else "console",
             )
             _announce("granted", actor, organization, user, role)
@@ -305,8 +332,11 @@ def do_decide_grant(actor: Any, grant: RoleGrantRequest, approve: bool) -> None:
         grant.approved = approve
         grant.save(update_fields=["decided_at", "decided_by", "approved"])
         AuditLog.record(
-            actor, "staff.role_approved" if approve else "staff.role_refused", grant.user,
-            organization=grant.organization, role=grant.role,
+            actor,
+            "staff.role_approved" if approve else "staff.role_refused",
+            grant.user,
+            organization=grant.organization,
+            role=grant.role,
         )
         if approve:
             do_grant_role(actor, grant.organization, grant.user, grant.role)
@@ -316,9 +346,14 @@ def do_revoke_role(actor: Any, organization: Organization, user: Any, role: str)
     with transaction.atomic():
         if role == StaffRole.ORG_ADMIN and _self_grant(actor, user):
             raise StaffError(_("Ask another admin to remove your own admin role."))
-        if role == StaffRole.ORG_ADMIN and len([a for a in org_admins(organization) if a.pk != user.pk]) == 0:
+        if (
+            role == StaffRole.ORG_ADMIN
+            and len([a for a in org_admins(organization) if a.pk != user.pk]) == 0
+        ):
             raise StaffError(_("An organization needs at least one admin."))
-        deleted, _rows = Membership.objects.filter(user=user, organization=organization, role=role).delete()
+        deleted, _rows = Membership.objects.filter(
+            user=user, organization=organization, role=role
+        ).delete()
         if role == StaffRole.PEER_LEAD:
             from respite.peers.models import PeerProgram
 

@@ -108,7 +108,10 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     """Who did what and when, in sentences; per-worker events only as suppressed counts."""
     org = request.organization
     actions = sorted(
-        a for a in AuditLog.objects.filter(organization=org).values_list("action", flat=True).distinct()
+        a
+        for a in AuditLog.objects.filter(organization=org)
+        .values_list("action", flat=True)
+        .distinct()
         if not audit.is_worker_event(a)
     )
     form = audit.AuditFilterForm(request.GET or None, actions=actions)
@@ -120,17 +123,32 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     entries = audit.listed(matched)
     if request.GET.get("format") == "csv":
         AuditLog.record(request.user, "audit.exported", organization=org)
-        response = HttpResponse(audit.as_csv(entries, counts), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(
+            audit.as_csv(entries, counts), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = f'attachment; filename="audit-{org.slug}.csv"'
         return response
     page = Paginator(entries, audit.PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "core/audit_log.html", {
-        "form": form, "page": page, "rows": audit.rows(list(page.object_list)), "counts": counts,
-        "query": query.urlencode(), "who_choices": sorted(set(
-            AuditLog.objects.filter(organization=org).exclude(actor_label="").values_list("actor_label", flat=True))),
-    })
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": audit.rows(list(page.object_list)),
+            "counts": counts,
+            "query": query.urlencode(),
+            "who_choices": sorted(
+                set(
+                    AuditLog.objects.filter(organization=org)
+                    .exclude(actor_label="")
+                    .values_list("actor_label", flat=True)
+                )
+            ),
+        },
+    )
 
 
 @login_required
@@ -142,8 +160,11 @@ def background_tasks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         tasks, emails = retry_failed()
         AuditLog.record(request.user, "core.tasks_retried", tasks=tasks, emails=emails)
-        messages.success(request, _("Trying %(tasks)s task(s) and %(emails)s email(s) again.")
-                         % {"tasks": tasks, "emails": emails})
+        messages.success(
+            request,
+            _("Trying %(tasks)s task(s) and %(emails)s email(s) again.")
+            % {"tasks": tasks, "emails": emails},
+        )
         return redirect("core:background_tasks")
     return render(request, "core/background_tasks.html", {"health": queue_health()})
 
@@ -157,7 +178,9 @@ def _members(org: Organization) -> list:
 
     User = get_user_model()
     ids = set(Membership.objects.filter(organization=org).values_list("user_id", flat=True))
-    ids |= set(PeerProgram.objects.filter(organization=org).values_list("leads", flat=True)) - {None}
+    ids |= set(PeerProgram.objects.filter(organization=org).values_list("leads", flat=True)) - {
+        None
+    }
     members = []
     for user in User.objects.filter(pk__in=ids).order_by("username"):
         roles = roles_in(user, org) if user.is_active else set()
@@ -188,12 +211,16 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         except StaffError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("core:staff_list", org=org.slug)
-    invitations = Invitation.objects.filter(organization=org, accepted_at__isnull=True, revoked_at__isnull=True)
-    grants = RoleGrantRequest.objects.filter(organization=org, decided_at__isnull=True).select_related(
-        "user", "requested_by"
+    invitations = Invitation.objects.filter(
+        organization=org, accepted_at__isnull=True, revoked_at__isnull=True
     )
+    grants = RoleGrantRequest.objects.filter(
+        organization=org, decided_at__isnull=True
+    ).select_related("user", "requested_by")
     return render(
         request,
         "core/staff_list.html",
@@ -203,7 +230,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "invitations": [i for i in invitations if not i.is_application or i.digest],
             "applications": [i for i in invitations if i.is_application and not i.digest],
             "grants": grants,
-            "apply_link": request.build_absolute_uri(reverse("core:volunteer_apply", kwargs={"org": org.slug})),
+            "apply_link": request.build_absolute_uri(
+                reverse("core:volunteer_apply", kwargs={"org": org.slug})
+            ),
         },
         status=400 if form.errors else 200,
     )
@@ -222,13 +251,22 @@ def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             if waiting:
-                messages.info(request, _("Roles saved. A role for your own account that reads or routes "
-                                         "worker content waits for a second admin's approval."))
+                messages.info(
+                    request,
+                    _(
+                        "Roles saved. A role for your own account that reads or routes "
+                        "worker content waits for a second admin's approval."
+                    ),
+                )
             else:
                 messages.success(request, _("Roles saved."))
             return redirect("core:staff_list", org=org.slug)
-    return render(request, "core/staff_member.html", {"form": form, "member": member},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "core/staff_member.html",
+        {"form": form, "member": member},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_POST
@@ -240,7 +278,9 @@ def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
     except StaffError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(name)s no longer has any role here.") % {"name": member.get_username()})
+        messages.success(
+            request, _("%(name)s no longer has any role here.") % {"name": member.get_username()}
+        )
     return redirect("core:staff_list", org=request.organization.slug)
 
 
@@ -280,12 +320,22 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "core/invitation_invalid.html", status=404)
     User = get_user_model()
-    existing = User.objects.filter(username__iexact=invitation.email).first() or User.objects.filter(
-        email__iexact=invitation.email, is_active=True).first()
+    existing = (
+        User.objects.filter(username__iexact=invitation.email).first()
+        or User.objects.filter(email__iexact=invitation.email, is_active=True).first()
+    )
     if existing is not None and request.user != existing:
-        return render(request, "core/invitation_sign_in.html", {"invitation": invitation}, status=403
-                      if request.user.is_authenticated else 200)
-    form = AcceptInvitationForm(request.POST or None, email=invitation.email) if existing is None else None
+        return render(
+            request,
+            "core/invitation_sign_in.html",
+            {"invitation": invitation},
+            status=403 if request.user.is_authenticated else 200,
+        )
+    form = (
+        AcceptInvitationForm(request.POST or None, email=invitation.email)
+        if existing is None
+        else None
+    )
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             user = do_accept_invitation(
@@ -296,10 +346,16 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("core:staff_home")
         if existing is None:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome to Respite. Check your profile: email, language and time zone."))
+        messages.success(
+            request, _("Welcome to Respite. Check your profile: email, language and time zone.")
+        )
         return redirect("core:staff_home")
-    return render(request, "core/invitation_accept.html", {"invitation": invitation, "form": form},
-                  status=400 if form is not None and form.errors else 200)
+    return render(
+        request,
+        "core/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 @portal_view
@@ -311,16 +367,25 @@ def volunteer_apply(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Applications are counted like failures: a few per address, so nobody floods an admin's list.
         try:
-            keys = privacy.check_credential(request, form.cleaned_data["email"].lower(), kind="volunteer_apply",
-                                            per_credential=3, per_address=30)
+            keys = privacy.check_credential(
+                request,
+                form.cleaned_data["email"].lower(),
+                kind="volunteer_apply",
+                per_credential=3,
+                per_address=30,
+            )
         except privacy.Throttled:
             form.add_error(None, _("Too many applications from here. Please try again later."))
         else:
             for key in keys:
                 privacy.throttle_record_failure(key)
-            do_apply_as_volunteer(org, form.cleaned_data["email"], form.cleaned_data["display_name"])
+            do_apply_as_volunteer(
+                org, form.cleaned_data["email"], form.cleaned_data["display_name"]
+            )
             return render(request, "core/volunteer_applied.html")
-    return render(request, "core/volunteer_apply.html", {"form": form}, status=400 if form.errors else 200)
+    return render(
+        request, "core/volunteer_apply.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 # --- Platform console ------------------------------------------------------------------------------
@@ -333,11 +398,17 @@ def platform_organizations(request: HttpRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         org = do_create_organization(request.user, form, form.cleaned_data["admin_email"])
-        messages.success(request, _("%(name)s created; its admin's invitation is on its way.") % {"name": org.name})
+        messages.success(
+            request,
+            _("%(name)s created; its admin's invitation is on its way.") % {"name": org.name},
+        )
         return redirect("core:staff_list", org=org.slug)
-    return render(request, "core/platform_organizations.html",
-                  {"form": form, "organizations": Organization.objects.all()},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "core/platform_organizations.html",
+        {"form": form, "organizations": Organization.objects.all()},
+        status=400 if form.errors else 200,
+    )
 
 
 # --- Staff profile and passwords -------------------------------------------------------------------
@@ -347,25 +418,42 @@ def platform_organizations(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     prof = profile_for(user)
-    initial = {"email": user.email, "language": prof.language, "time_zone": prof.time_zone,
-               "frequency": prof.frequency}
+    initial = {
+        "email": user.email,
+        "language": prof.language,
+        "time_zone": prof.time_zone,
+        "frequency": prof.frequency,
+    }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         with transaction.atomic():
             user.email = data["email"].strip().lower()
             user.save(update_fields=["email"])
-            prof.language, prof.time_zone, prof.frequency = data["language"], data["time_zone"], data["frequency"]
+            prof.language, prof.time_zone, prof.frequency = (
+                data["language"],
+                data["time_zone"],
+                data["frequency"],
+            )
             prof.save(update_fields=["language", "time_zone", "frequency"])
             AuditLog.record(user, "staff.profile_changed", user, fields=sorted(form.changed_data))
         translation.activate(prof.language)
         response = redirect("core:profile")
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, prof.language, samesite="Lax",
-                            secure=settings.SESSION_COOKIE_SECURE, httponly=True)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            prof.language,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
         messages.success(request, _("Profile saved."))
         return response
-    return render(request, "core/profile.html", {"form": form, "zone": staff_time_zone(user)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "core/profile.html",
+        {"form": form, "zone": staff_time_zone(user)},
+        status=400 if form.errors else 200,
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -382,8 +470,15 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 class QueuedPasswordResetForm(PasswordResetForm):
     """Django's reset form, but the email goes through the task queue (never sent in the request)."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
-                  html_email_template_name=None) -> None:
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
         subject = "".join(render_to_string(subject_template_name, context).splitlines())
         body = render_to_string(email_template_name, context)
         queue_email(to_email, subject, body, kind="password_reset")
@@ -404,7 +499,11 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "core/password_message.html"
-    extra_context = {"message": gettext_lazy("If an account uses that address, an email with a link is on its way.")}
+    extra_context = {
+        "message": gettext_lazy(
+            "If an account uses that address, an email with a link is on its way."
+        )
+    }
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
