@@ -32,8 +32,21 @@ class CoreConfig(AppConfig):
     ]
 
     def ready(self) -> None:
+        from django.conf import settings
         from django.contrib.auth.signals import user_login_failed
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from respite.core import signals
+        from respite.core.navigation import invalidate
 
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="core.audit_sign_in_failed")
+        # The staff header's cached navigation and time zone follow roles, profiles and accounts.
+        for model in ("core.Membership", "core.StaffProfile", "core.Organization", settings.AUTH_USER_MODEL,
+                      "counseling.Clinician"):
+            post_save.connect(invalidate, sender=model, dispatch_uid=f"core.nav.save.{model}")
+            post_delete.connect(invalidate, sender=model, dispatch_uid=f"core.nav.delete.{model}")
+        m2m_changed.connect(invalidate, sender="peers.PeerProgram_leads", dispatch_uid="core.nav.leads")
+        # Computed at sign-in, so the first staff page after it costs no queries for the header.
+        from django.contrib.auth.signals import user_logged_in
+
+        user_logged_in.connect(signals.warm_staff_navigation, dispatch_uid="core.nav.warm")

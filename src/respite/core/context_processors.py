@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django.apps import apps
 from django.http import HttpRequest
 
@@ -17,11 +19,17 @@ def portal(request: HttpRequest) -> dict:
     if org is None:
         return {"organization": org, "portal_nav": nav}
     # Offer only help that exists: no counselor, no "talk to someone" (respite.core.services).
+    # Callables, so only pages that show the worker menu (not staff pages) pay for the look-up.
     from respite.core.services import available_services, offered
 
-    services = available_services(org)
-    nav = [(name, label) for name, label in nav if offered(name, services)]
-    return {"organization": org, "portal_nav": nav, "services": services}
+    @functools.cache
+    def services() -> dict[str, bool]:
+        return available_services(org)
+
+    def portal_nav() -> list:
+        return [(name, label) for name, label in nav if offered(name, services())]
+
+    return {"organization": org, "portal_nav": portal_nav, "respite_services": services}
 
 
 def staff(request: HttpRequest) -> dict:

@@ -32,9 +32,11 @@ class StaffTimeZoneMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return self.get_response(request)
-        from respite.core.notify import staff_time_zone
+        import zoneinfo
 
-        with timezone.override(staff_time_zone(user)):
+        from respite.core.navigation import staff_data
+
+        with timezone.override(zoneinfo.ZoneInfo(staff_data(user)["time_zone"])):
             return self.get_response(request)
 
 

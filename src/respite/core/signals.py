@@ -51,3 +51,9 @@ def on_login_failed(sender: Any, credentials: dict, request: Any = None, **kwarg
             target_type="auth.user",
             target_id=str(user.pk),
         )
+
+
+def warm_staff_navigation(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    from respite.core.navigation import staff_data
+
+    staff_data(user)
