@@ -46,6 +46,9 @@ SENTENCES: dict[str, Any] = {
     "staff.invitation_withdrawn": gettext_lazy("%(actor)s withdrew an invitation."),
     "staff.invitation_accepted": gettext_lazy("%(actor)s accepted an invitation."),
     "staff.account_created": gettext_lazy("The account %(actor)s was created from an invitation."),
+    "staff.account_reactivated": gettext_lazy(
+        "The account %(actor)s was switched on again by an invitation."
+    ),
     "staff.role_granted": gettext_lazy("%(actor)s gave %(target)s the role %(role)s."),
     "staff.role_removed": gettext_lazy("%(actor)s removed the role %(role)s from %(target)s."),
     "staff.role_requested": gettext_lazy(

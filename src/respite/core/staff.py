@@ -167,14 +167,27 @@ def do_accept_invitation(invitation: Invitation, *, user: Any = None, password: 
         if locked is None:
             raise StaffError(_("This invitation link has expired or was already used."))
         if user is None:
-            if User.objects.filter(username__iexact=locked.email).exists():
+            existing = User.objects.filter(username__iexact=locked.email).first()
+            if existing is not None and existing.is_active:
                 raise StaffError(
                     _("An account with this email exists: sign in first, then open the link again.")
                 )
-            user = User.objects.create_user(
-                username=locked.email, email=locked.email, password=password
-            )
-            AuditLog.record(user, "staff.account_created", user, organization=locked.organization)
+            if existing is not None:
+                # A deactivated person invited again: the link proves the address; they pick a new password.
+                user = existing
+                user.is_active = True
+                user.set_password(password)
+                user.save(update_fields=["is_active", "password"])
+                AuditLog.record(
+                    user, "staff.account_reactivated", user, organization=locked.organization
+                )
+            else:
+                user = User.objects.create_user(
+                    username=locked.email, email=locked.email, password=password
+                )
+                AuditLog.record(
+                    user, "staff.account_created", user, organization=locked.organization
+                )
         locked.accepted_at = timezone.now()
         locked.accepted_by = user
         locked.save(update_fields=["accepted_at", "accepted_by"])

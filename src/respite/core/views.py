@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -173,20 +174,25 @@ def background_tasks(request: HttpRequest) -> HttpResponse:
 
 
 def _members(org: Organization) -> list:
-    """Everyone holding a role here (peer-program leads included), with their roles."""
+    """Everyone holding a role here (peer-program leads included), with their roles: three queries."""
     from respite.peers.models import PeerProgram
 
-    User = get_user_model()
-    ids = set(Membership.objects.filter(organization=org).values_list("user_id", flat=True))
-    ids |= set(PeerProgram.objects.filter(organization=org).values_list("leads", flat=True)) - {
-        None
-    }
-    members = []
-    for user in User.objects.filter(pk__in=ids).order_by("username"):
-        roles = roles_in(user, org) if user.is_active else set()
-        labels = dict(StaffRole.choices)
-        members.append({"user": user, "roles": [labels[r] for r in ORG_ROLES if r in roles]})
-    return members
+    roles: dict[int, set[str]] = {}
+    for user_id, role in Membership.objects.filter(organization=org).values_list("user_id", "role"):
+        roles.setdefault(user_id, set()).add(role)
+    for user_id in PeerProgram.objects.filter(organization=org).values_list("leads", flat=True):
+        if user_id is not None:
+            roles.setdefault(user_id, set()).add(StaffRole.PEER_LEAD)
+    labels = dict(StaffRole.choices)
+    return [
+        {
+            "user": user,
+            "roles": [labels[r] for r in ORG_ROLES if r in roles[user.pk]]
+            if user.is_active
+            else [],
+        }
+        for user in get_user_model().objects.filter(pk__in=roles).order_by("username")
+    ]
 
 
 def _get_member_for_admin(request: HttpRequest, user_id: int):
@@ -320,10 +326,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
     if invitation is None:
         return render(request, "core/invitation_invalid.html", status=404)
     User = get_user_model()
-    existing = (
-        User.objects.filter(username__iexact=invitation.email).first()
-        or User.objects.filter(email__iexact=invitation.email, is_active=True).first()
-    )
+    # An active account with this address signs in first; a deactivated one is reactivated by the link.
+    existing = User.objects.filter(
+        Q(username__iexact=invitation.email) | Q(email__iexact=invitation.email), is_active=True
+    ).first()
     if existing is not None and request.user != existing:
         return render(
             request,

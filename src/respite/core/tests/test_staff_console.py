@@ -17,6 +17,8 @@ from respite.core.testing import PASSWORD, make_staff, run_tasks
 
 pytestmark = pytest.mark.django_db
 
+PASSPHRASE = "a long enough passphrase 42"
+
 
 def login(user) -> Client:
     client = Client()
@@ -552,3 +554,42 @@ def test_invitation_email_respects_nothing_but_the_address(org, org_admin, mailo
     token = link.rstrip("/").rsplit("/", 1)[-1]
     invitation = Invitation.objects.get()
     assert token not in invitation.digest and len(invitation.digest) == 64
+
+
+def test_a_deactivated_person_invited_again_is_switched_back_on(org, org_admin, mailoutbox):
+    client = login(org_admin)
+    client.post(
+        f"/staff/o/{org.slug}/staff/", {"email": "back@example.org", "roles": ["counselor"]}
+    )
+    first = Client()
+    first.post(invite_link(), {"password1": PASSPHRASE, "password2": PASSPHRASE})
+    person = Membership.objects.get(role="counselor").user
+    client.post(f"/staff/o/{org.slug}/staff/{person.pk}/deactivate/")
+    person.refresh_from_db()
+    assert not person.is_active
+    client.post(
+        f"/staff/o/{org.slug}/staff/", {"email": "back@example.org", "roles": ["peer_supporter"]}
+    )
+    again = Client()
+    response = again.post(
+        invite_link(),
+        {"password1": "a brand new passphrase 8", "password2": "a brand new passphrase 8"},
+    )
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert (
+        person.is_active and Membership.objects.filter(user=person, role="peer_supporter").exists()
+    )
+    assert not Client().login(username="back@example.org", password=PASSPHRASE)
+    assert AuditLog.objects.filter(
+        action="staff.account_reactivated", target_id=str(person.pk)
+    ).exists()
+
+
+def test_staff_list_queries_do_not_grow_with_people(org, org_admin, django_assert_max_num_queries):
+    for i in range(8):
+        make_staff(org, StaffRole.COUNSELOR, f"c{i}")
+    client = login(org_admin)
+    client.get(f"/staff/o/{org.slug}/staff/")
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/staff/o/{org.slug}/staff/").status_code == 200
