@@ -42,7 +42,7 @@ class CoreConfig(AppConfig):
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="core.audit_sign_in_failed")
         # The staff header's cached navigation and time zone follow roles, profiles and accounts.
         for model in ("core.Membership", "core.StaffProfile", "core.Organization", settings.AUTH_USER_MODEL,
-                      "counseling.Clinician"):
+                      "counseling.Clinician", "peers.Supporter"):
             post_save.connect(invalidate, sender=model, dispatch_uid=f"core.nav.save.{model}")
             post_delete.connect(invalidate, sender=model, dispatch_uid=f"core.nav.delete.{model}")
         m2m_changed.connect(invalidate, sender="peers.PeerProgram_leads", dispatch_uid="core.nav.leads")

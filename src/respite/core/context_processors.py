@@ -20,11 +20,11 @@ def portal(request: HttpRequest) -> dict:
         return {"organization": org, "portal_nav": nav}
     # Offer only help that exists: no counselor, no "talk to someone" (respite.core.services).
     # Callables, so only pages that show the worker menu (not staff pages) pay for the look-up.
-    from respite.core.services import available_services, offered
+    from respite.core.services import cached_available_services, offered
 
     @functools.cache
     def services() -> dict[str, bool]:
-        return available_services(org)
+        return cached_available_services(org)
 
     def portal_nav() -> list:
         return [(name, label) for name, label in nav if offered(name, services())]

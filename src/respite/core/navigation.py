@@ -28,7 +28,7 @@ from django.utils.module_loading import import_string
 from respite.core.roles import StaffRole
 
 VERSION_KEY = "respite:staff-nav-version"
-TTL = 600
+TTL = 60  # bounds staleness in other processes when the cache is per-process (no Redis)
 
 
 @dataclass(frozen=True)

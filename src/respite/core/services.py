@@ -46,3 +46,21 @@ def available_services(organization: Organization) -> dict[str, bool]:
 def offered(url_name: str, services: dict[str, bool]) -> bool:
     needs = NAV_SERVICES.get(url_name)
     return needs is None or any(services.get(s) for s in needs)
+
+
+def cached_available_services(organization: Organization) -> dict[str, bool]:
+    """``available_services`` for the worker menu on every portal page: cached, and recomputed after
+    any change to roles, rosters or therapists (``navigation.invalidate``)."""
+    from django.core.cache import cache
+
+    from respite.core.navigation import VERSION_KEY
+
+    def key() -> str:
+        version = cache.get(VERSION_KEY) or 0
+        return f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{version}"
+
+    services = cache.get(key())
+    if services is None:
+        services = available_services(organization)
+        cache.set(key(), services, 60)
+    return services
