@@ -135,7 +135,9 @@ def _link(name: str, slug: str) -> str:
 def staff_navigation(user: Any, organization: Any = None) -> StaffNav:
     data = staff_data(user)
     declared = [
-        entry for config in apps.get_app_configs() for entry in getattr(config, "respite_staff_nav", [])
+        entry
+        for config in apps.get_app_configs()
+        for entry in getattr(config, "respite_staff_nav", [])
     ]
     labels = {
         name: label
