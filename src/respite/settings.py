@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "respite.core.middleware.StaffTimeZoneMiddleware",
+    "respite.core.middleware.DjangoAdminGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -160,6 +162,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "respite.core.context_processors.portal",
+                "respite.core.context_processors.staff",
             ],
         },
     }
@@ -365,6 +368,9 @@ RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS = envint("RESPITE_ANONYMOUS_AUDITS_PER_ADDR
 RESPITE_TRUSTED_PROXIES = [
     p.strip() for p in os.environ.get("RESPITE_TRUSTED_PROXIES", "").split(",") if p.strip()
 ]
+# Django admin is off in production unless an operator turns it on (its sign-in is throttled like
+# the staff sign-in); every staff task has a console page.
+RESPITE_DJANGO_ADMIN = envbool("RESPITE_DJANGO_ADMIN", not PRODUCTION)
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")
 
 # --- Operations (respite.ops): /metrics is off unless a bearer token or an allow list is set ----

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 
+from respite.core.forms import ThrottledSignInMixin
 from respite.core.models import AuditLog, Membership, Organization
 
 
@@ -29,3 +31,10 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ThrottledAdminLoginForm(ThrottledSignInMixin, AdminAuthenticationForm):
+    """The admin's sign-in, throttled exactly like the staff sign-in."""
+
+
+admin.site.login_form = ThrottledAdminLoginForm

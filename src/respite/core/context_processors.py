@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django.apps import apps
 from django.http import HttpRequest
 
@@ -14,4 +16,27 @@ def portal(request: HttpRequest) -> dict:
     nav = []
     for config in apps.get_app_configs():
         nav.extend(getattr(config, "respite_nav", []))
-    return {"organization": org, "portal_nav": nav}
+    if org is None:
+        return {"organization": org, "portal_nav": nav}
+    # Offer only help that exists: no counselor, no "talk to someone" (respite.core.services).
+    # Callables, so only pages that show the worker menu (not staff pages) pay for the look-up.
+    from respite.core.services import cached_available_services, offered
+
+    @functools.cache
+    def services() -> dict[str, bool]:
+        return cached_available_services(org)
+
+    def portal_nav() -> list:
+        return [(name, label) for name, label in nav if offered(name, services())]
+
+    return {"organization": org, "portal_nav": portal_nav, "respite_services": services}
+
+
+def staff(request: HttpRequest) -> dict:
+    """The staff header's navigation on staff pages (``/staff/``) for a signed-in person."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
+        return {}
+    from respite.core.navigation import staff_navigation
+
+    return {"staff_nav": staff_navigation(user, getattr(request, "organization", None))}

@@ -1,39 +1,51 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from respite.core import privacy
-from respite.core.models import Organization
-from respite.core.roles import RoleGroup
+from respite.core.models import Organization, StaffProfile
+from respite.core.roles import DEFAULT_ROLE_GROUPS, ORG_ROLES, RoleGroup, StaffRole
+
+THROTTLED = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
 
 
-class ThrottledLoginForm(AuthenticationForm):
-    """Staff login, rate-limited strictly per username and generously per network address."""
-
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _("Too many failed sign-in attempts. Please wait 15 minutes and try again."),
-    }
+class ThrottledSignInMixin:
+    """Rate-limit a Django sign-in form strictly per username and generously per network address, and
+    put the sign-in in the audit log (failures are logged by ``signals.on_login_failed``)."""
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip().lower()
         try:
-            keys = privacy.check_credential(self.request, username, kind="login", per_credential=5, per_address=300)
+            keys = privacy.check_credential(
+                self.request, username, kind="login", per_credential=5, per_address=300
+            )
         except privacy.Throttled:
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled") from None
+            raise forms.ValidationError(THROTTLED, code="throttled") from None
         try:
-            return super().clean()
+            data = super().clean()
         except forms.ValidationError:
             for key in keys:
                 privacy.throttle_record_failure(key)
             raise
+        from respite.core.signals import record_sign_in
+
+        record_sign_in(self.get_user())
+        return data
+
+
+class ThrottledLoginForm(ThrottledSignInMixin, AuthenticationForm):
+    """Staff sign-in."""
 
 
 class OrganizationSettingsForm(forms.ModelForm):
     role_groups = forms.MultipleChoiceField(
-        choices=RoleGroup.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        choices=RoleGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         label=_("Role groups workers may choose from"),
         help_text=_("Keep groups broad: a group of a few people can identify them."),
     )
@@ -54,3 +66,151 @@ class ReplyEmailForm(forms.Form):
         label=_("Email address for reply notices"), required=False, max_length=254,
         help_text=_("Optional. Use a personal address, not your work one."),
     )
+def _role_choices() -> list[tuple[str, str]]:
+    labels = dict(StaffRole.choices)
+    return [(str(r), labels[r]) for r in ORG_ROLES]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=_role_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Counselors and peer supporters read what workers write; give these roles with care."
+        ),
+    )
+
+
+class RolesForm(forms.Form):
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=_role_choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new account's password (the username is the invited email address)."""
+
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 12 characters."),
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self) -> dict:
+        data = super().clean()
+        p1, p2 = data.get("password1"), data.get("password2")
+        if p1 and p2 and p1 != p2:
+            raise forms.ValidationError(_("The two passwords differ."))
+        if p1:
+            from django.contrib.auth import get_user_model
+
+            password_validation.validate_password(
+                p1, get_user_model()(username=self.email, email=self.email)
+            )
+        return data
+
+
+class VolunteerApplicationForm(forms.Form):
+    display_name = forms.CharField(label=_("Your name"), max_length=120)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+
+
+class OrganizationCreateForm(forms.ModelForm):
+    """Platform console: a new organization. The first admin is invited by email in the same step."""
+
+    role_groups = forms.MultipleChoiceField(
+        choices=RoleGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=[str(r) for r in DEFAULT_ROLE_GROUPS],
+        label=_("Role groups workers may choose from"),
+        help_text=_("Keep groups broad: a group of a few people can identify them."),
+    )
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=(), initial="America/Los_Angeles")
+    admin_email = forms.EmailField(
+        label=_("First admin's email address"),
+        max_length=254,
+        help_text=_("They get a single-use link to set a password."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = [
+            "slug",
+            "name",
+            "welcome",
+            "accent_color",
+            "state",
+            "role_groups",
+            "time_zone",
+            "min_group_size",
+        ]
+        labels = {"slug": _("Web address name"), "name": _("Name")}
+        help_texts = {
+            "slug": _("Lowercase letters, digits and hyphens; the portal is at /o/<name>/.")
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
+    def clean_state(self) -> str:
+        return (self.cleaned_data.get("state") or "").upper()
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    from respite.core.models import available_time_zones
+
+    common = [
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "America/Puerto_Rico",
+        "UTC",
+    ]
+    rest = sorted(
+        z
+        for z in available_time_zones()
+        if z not in common and "/" in z and not z.startswith("Etc/")
+    )
+    return [(z, z.replace("_", " ")) for z in common + rest]
+
+
+class ProfileForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        help_text=_("Notices about waiting work go here. They never contain what a worker wrote."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Leave empty to use your organization's time zone."),
+    )
+    frequency = forms.ChoiceField(
+        label=_("Notification emails"), choices=StaffProfile.Frequency.choices
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [
+            ("", _("My organization's time zone")),
+            *time_zone_choices(),
+        ]

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 
 class NoStoreMiddleware:
@@ -17,3 +19,35 @@ class NoStoreMiddleware:
             response.setdefault("Cache-Control", "no-store")
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
         return response
+
+
+class StaffTimeZoneMiddleware:
+    """Signed-in staff see times in their own time zone (or their organization's). Workers have no
+    account, so their pages keep the deployment's zone and show dates only."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        import zoneinfo
+
+        from respite.core.navigation import staff_data
+
+        with timezone.override(zoneinfo.ZoneInfo(staff_data(user)["time_zone"])):
+            return self.get_response(request)
+
+
+class DjangoAdminGateMiddleware:
+    """Django admin answers 404 unless the operator turned it on (``RESPITE_DJANGO_ADMIN``; off by
+    default in production). Everything staff do has a console page; the admin is for emergencies."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/admin/") and not settings.RESPITE_DJANGO_ADMIN:
+            raise Http404
+        return self.get_response(request)

@@ -323,3 +323,81 @@ class WorkerAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} alert #{self.pk}"
+class InvitationQuerySet(models.QuerySet):
+    def open(self) -> InvitationQuerySet:
+        """Sent, not yet used, not withdrawn, not expired."""
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        ).exclude(digest="")
+
+
+class Invitation(models.Model):
+    """A single-use, expiring link that makes (or extends) a staff account with roles in one
+    organization. Only a keyed hash of the link's token is kept; a resend replaces it, so an older
+    link stops working. A volunteer therapist's own application is an invitation nobody has sent yet
+    (``digest`` empty) until an admin approves it."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    roles = models.JSONField(default=list)
+    display_name = models.CharField(_("name"), max_length=120, blank=True)
+    digest = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    is_application = models.BooleanField(default=False)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"invitation #{self.pk} to {self.organization}"
+
+    def role_labels(self) -> list[str]:
+        labels = dict(StaffRole.choices)
+        return [str(labels.get(r, r)) for r in self.roles]
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "withdrawn"
+        if not self.digest:
+            return "applied"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+
+class RoleGrantRequest(models.Model):
+    """An admin asked for a role that reads or routes worker content for their own account: it waits
+    for a second admin of the organization."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(max_length=20, choices=StaffRole.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved = models.BooleanField(null=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} asks for {self.role} in {self.organization}"

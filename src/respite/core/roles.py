@@ -9,8 +9,28 @@ class StaffRole(models.TextChoices):
     ORG_ADMIN = "org_admin", _("Organization admin")
     COUNSELOR = "counselor", _("Counselor")
     PEER_SUPPORTER = "peer_supporter", _("Peer supporter")
-    # Rates an organizational self-assessment independently when invited; sees nothing else.
+    # Granted in the organization console; the peer program's own list of leads
+    # (peers.PeerProgram.leads) is kept in step, so the peers app needs no change.
+    PEER_LEAD = "peer_lead", _("Peer-program lead")
+    # A licensed volunteer therapist working with this organization; the licence itself is verified
+    # by a platform admin on the therapist's profile (counseling.Clinician).
+    VOLUNTEER_THERAPIST = "volunteer_therapist", _("Volunteer therapist")
     ASSESSMENT_RATER = "assessment_rater", _("Assessment rater")
+
+
+# Roles an organization admin may grant in the console (platform admin is never granted there).
+ORG_ROLES = [
+    StaffRole.ORG_ADMIN,
+    StaffRole.COUNSELOR,
+    StaffRole.PEER_SUPPORTER,
+    StaffRole.PEER_LEAD,
+    StaffRole.VOLUNTEER_THERAPIST,
+    StaffRole.ASSESSMENT_RATER,
+]
+
+# Roles that read worker content or route it: nobody grants one of these to themselves without a
+# second admin's approval.
+SENSITIVE_ROLES = frozenset({StaffRole.COUNSELOR, StaffRole.PEER_SUPPORTER, StaffRole.PEER_LEAD})
 
 
 class RoleGroup(models.TextChoices):

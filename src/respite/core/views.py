@@ -2,29 +2,65 @@ from __future__ import annotations
 
 import json
 
-from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
-from django.utils.module_loading import import_string
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from respite.core import alerts
-from respite.core.forms import OrganizationSettingsForm, ReplyEmailForm, ThrottledLoginForm
+from respite.core import alerts, audit, privacy
+from respite.core.forms import (
+    AcceptInvitationForm,
+    InviteForm,
+    OrganizationCreateForm,
+    OrganizationSettingsForm,
+    ProfileForm,
+    ReplyEmailForm,
+    RolesForm,
+    ThrottledLoginForm,
+    VolunteerApplicationForm,
+)
 from respite.core.models import (
     AuditLog,
+    Invitation,
     Membership,
     Organization,
+    RoleGrantRequest,
     is_platform_admin,
-    organizations_for,
 )
+from respite.core.navigation import staff_navigation
+from respite.core.notify import profile_for, staff_time_zone
 from respite.core.portal import client_language, portal_view, staff_view
 from respite.core.resources import crisis_options
-from respite.core.roles import StaffRole
-from respite.core.tasks import queue_health, retry_failed
+from respite.core.roles import ORG_ROLES, StaffRole
+from respite.core.staff import (
+    StaffError,
+    do_accept_invitation,
+    do_apply_as_volunteer,
+    do_approve_application,
+    do_create_organization,
+    do_deactivate,
+    do_decide_grant,
+    do_invite,
+    do_resend,
+    do_set_roles,
+    do_withdraw,
+    invitation_for_token,
+    roles_in,
+)
+from respite.core.tasks import queue_email, queue_health, retry_failed
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -53,35 +89,11 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """Each organization the user works in, with the staff pages their roles open.
-
-    Apps add pages with ``respite_staff_nav = [(url_name, label, (roles...)), ...]``; the url takes
-    the organization slug as ``org``.
-    """
+    """Each organization the person works in, with the pages their roles open there (the same links
+    as the staff header: respite.core.navigation)."""
+    nav = staff_navigation(request.user)
     memberships = list(Membership.objects.for_user(request.user).select_related("organization"))
-    roles_by_org: dict[Organization, set[str]] = {}
-    for org in organizations_for(request.user, StaffRole.ORG_ADMIN):
-        roles_by_org.setdefault(org, set()).add(StaffRole.ORG_ADMIN)
-    for m in memberships:
-        if m.organization is not None:
-            roles_by_org.setdefault(m.organization, set()).add(m.role)
-    links = [entry for config in apps.get_app_configs() for entry in getattr(config, "respite_staff_nav", [])]
-    orgs = [
-        {"org": org, "links": [(url, label) for url, label, roles in links if roles_by_org[org] & set(roles)],
-         "is_admin": StaffRole.ORG_ADMIN in roles_by_org[org]}
-        for org in sorted(roles_by_org, key=lambda o: o.name)
-    ]
-    # Pages that belong to no organization (e.g. volunteer therapists'): (url name, label, "dotted.predicate")
-    # where the predicate takes the user.
-    global_links = [
-        (url, label)
-        for config in apps.get_app_configs()
-        for url, label, predicate in getattr(config, "respite_staff_global_nav", [])
-        if import_string(predicate)(request.user)
-    ]
-    return render(request, "core/staff_home.html",
-                  {"memberships": memberships, "orgs": orgs, "global_links": global_links,
-                   "is_platform_admin": is_platform_admin(request.user)})
+    return render(request, "core/staff_home.html", {"memberships": memberships, "nav": nav})
 
 
 @staff_view(StaffRole.ORG_ADMIN)
@@ -97,8 +109,50 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
 
 @staff_view(StaffRole.ORG_ADMIN)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditLog.objects.filter(organization=request.organization).select_related("actor")[:200]
-    return render(request, "core/audit_log.html", {"entries": entries})
+    """Who did what and when, in sentences; per-worker events only as suppressed counts."""
+    org = request.organization
+    actions = sorted(
+        a
+        for a in AuditLog.objects.filter(organization=org)
+        .values_list("action", flat=True)
+        .distinct()
+        if not audit.is_worker_event(a)
+    )
+    form = audit.AuditFilterForm(request.GET or None, actions=actions)
+    if form.is_bound and not form.is_valid():
+        return render(request, "core/audit_log.html", {"form": form, "page": None}, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    matched = audit.filtered(org, data)
+    counts = audit.worker_event_counts(matched, org)
+    entries = audit.listed(matched)
+    if request.GET.get("format") == "csv":
+        AuditLog.record(request.user, "audit.exported", organization=org)
+        response = HttpResponse(
+            audit.as_csv(entries, counts), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-{org.slug}.csv"'
+        return response
+    page = Paginator(entries, audit.PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": audit.rows(list(page.object_list)),
+            "counts": counts,
+            "query": query.urlencode(),
+            "who_choices": sorted(
+                set(
+                    AuditLog.objects.filter(organization=org)
+                    .exclude(actor_label="")
+                    .values_list("actor_label", flat=True)
+                )
+            ),
+        },
+    )
 
 
 @login_required
@@ -110,8 +164,11 @@ def background_tasks(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         tasks, emails = retry_failed()
         AuditLog.record(request.user, "core.tasks_retried", tasks=tasks, emails=emails)
-        messages.success(request, _("Trying %(tasks)s task(s) and %(emails)s email(s) again.")
-                         % {"tasks": tasks, "emails": emails})
+        messages.success(
+            request,
+            _("Trying %(tasks)s task(s) and %(emails)s email(s) again.")
+            % {"tasks": tasks, "emails": emails},
+        )
         return redirect("core:background_tasks")
     return render(request, "core/background_tasks.html", {"health": queue_health()})
 
@@ -177,3 +234,358 @@ def worker_alerts_push(request: HttpRequest) -> HttpResponse:
         message = str(exc) if isinstance(exc, alerts.AlertError) else _("This browser sent a subscription we cannot use.")
         return JsonResponse({"detail": message}, status=400)
     return JsonResponse({"detail": _("Notifications are on for this device.")}, status=201)
+# --- Organization console: staff and roles --------------------------------------------------------
+
+
+def _members(org: Organization) -> list:
+    """Everyone holding a role here (peer-program leads included), with their roles: three queries."""
+    from respite.peers.models import PeerProgram
+
+    roles: dict[int, set[str]] = {}
+    for user_id, role in Membership.objects.filter(organization=org).values_list("user_id", "role"):
+        roles.setdefault(user_id, set()).add(role)
+    for user_id in PeerProgram.objects.filter(organization=org).values_list("leads", flat=True):
+        if user_id is not None:
+            roles.setdefault(user_id, set()).add(StaffRole.PEER_LEAD)
+    labels = dict(StaffRole.choices)
+    return [
+        {
+            "user": user,
+            "roles": [labels[r] for r in ORG_ROLES if r in roles[user.pk]]
+            if user.is_active
+            else [],
+        }
+        for user in get_user_model().objects.filter(pk__in=roles).order_by("username")
+    ]
+
+
+def _get_member_for_admin(request: HttpRequest, user_id: int):
+    """A person holding a role in the admin's organization; 404 for anyone else."""
+    for entry in _members(request.organization):
+        if entry["user"].pk == user_id:
+            return entry["user"]
+    raise Http404
+
+
+def _get_invitation_for_admin(request: HttpRequest, pk: int) -> Invitation:
+    return get_object_or_404(Invitation, pk=pk, organization=request.organization)
+
+
+@staff_view(StaffRole.ORG_ADMIN)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    org = request.organization
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_invite(request.user, org, form.cleaned_data["email"], form.cleaned_data["roles"])
+        except StaffError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("core:staff_list", org=org.slug)
+    invitations = Invitation.objects.filter(
+        organization=org, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    grants = RoleGrantRequest.objects.filter(
+        organization=org, decided_at__isnull=True
+    ).select_related("user", "requested_by")
+    return render(
+        request,
+        "core/staff_list.html",
+        {
+            "form": form,
+            "members": _members(org),
+            "invitations": [i for i in invitations if not i.is_application or i.digest],
+            "applications": [i for i in invitations if i.is_application and not i.digest],
+            "grants": grants,
+            "apply_link": request.build_absolute_uri(
+                reverse("core:volunteer_apply", kwargs={"org": org.slug})
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(StaffRole.ORG_ADMIN)
+def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
+    org = request.organization
+    member = _get_member_for_admin(request, user_id)
+    current = sorted(roles_in(member, org) & set(ORG_ROLES))
+    form = RolesForm(request.POST if request.method == "POST" else None, initial={"roles": current})
+    if request.method == "POST" and form.is_valid():
+        try:
+            waiting = do_set_roles(request.user, org, member, form.cleaned_data["roles"])
+        except StaffError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if waiting:
+                messages.info(
+                    request,
+                    _(
+                        "Roles saved. A role for your own account that reads or routes "
+                        "worker content waits for a second admin's approval."
+                    ),
+                )
+            else:
+                messages.success(request, _("Roles saved."))
+            return redirect("core:staff_list", org=org.slug)
+    return render(
+        request,
+        "core/staff_member.html",
+        {"form": form, "member": member},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_POST
+@staff_view(StaffRole.ORG_ADMIN)
+def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    member = _get_member_for_admin(request, user_id)
+    try:
+        do_deactivate(request.user, request.organization, member)
+    except StaffError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("%(name)s no longer has any role here.") % {"name": member.get_username()}
+        )
+    return redirect("core:staff_list", org=request.organization.slug)
+
+
+@require_POST
+@staff_view(StaffRole.ORG_ADMIN)
+def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    invitation = _get_invitation_for_admin(request, pk)
+    actions = {"resend": do_resend, "withdraw": do_withdraw, "approve": do_approve_application}
+    if action not in actions:
+        raise Http404
+    try:
+        actions[action](request.user, invitation)
+    except StaffError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("core:staff_list", org=request.organization.slug)
+
+
+@require_POST
+@staff_view(StaffRole.ORG_ADMIN)
+def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    grant = get_object_or_404(RoleGrantRequest, pk=pk, organization=request.organization)
+    try:
+        do_decide_grant(request.user, grant, approve=request.POST.get("decision") == "approve")
+    except StaffError as exc:
+        messages.error(request, exc.message)
+        return redirect("core:staff_list", org=request.organization.slug)
+    messages.success(request, _("Done."))
+    return redirect("core:staff_list", org=request.organization.slug)
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an invitation email. A new address sets a password; an existing account signs in
+    first. Unknown, used, withdrawn and expired links get the same page."""
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        return render(request, "core/invitation_invalid.html", status=404)
+    User = get_user_model()
+    # An active account with this address signs in first; a deactivated one is reactivated by the link.
+    existing = User.objects.filter(
+        Q(username__iexact=invitation.email) | Q(email__iexact=invitation.email), is_active=True
+    ).first()
+    if existing is not None and request.user != existing:
+        return render(
+            request,
+            "core/invitation_sign_in.html",
+            {"invitation": invitation},
+            status=403 if request.user.is_authenticated else 200,
+        )
+    form = (
+        AcceptInvitationForm(request.POST or None, email=invitation.email)
+        if existing is None
+        else None
+    )
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            user = do_accept_invitation(
+                invitation, user=existing, password=form.cleaned_data["password1"] if form else ""
+            )
+        except StaffError as exc:
+            messages.error(request, exc.message)
+            return redirect("core:staff_home")
+        if existing is None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request, _("Welcome to Respite. Check your profile: email, language and time zone.")
+        )
+        return redirect("core:staff_home")
+    return render(
+        request,
+        "core/invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@portal_view
+def volunteer_apply(request: HttpRequest) -> HttpResponse:
+    """Licensed therapists ask to volunteer with this organization; an admin approves and the
+    invitation follows. The licence is then verified by a platform admin on the therapist's profile."""
+    org = request.organization
+    form = VolunteerApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Applications are counted like failures: a few per address, so nobody floods an admin's list.
+        try:
+            keys = privacy.check_credential(
+                request,
+                form.cleaned_data["email"].lower(),
+                kind="volunteer_apply",
+                per_credential=3,
+                per_address=30,
+            )
+        except privacy.Throttled:
+            form.add_error(None, _("Too many applications from here. Please try again later."))
+        else:
+            for key in keys:
+                privacy.throttle_record_failure(key)
+            do_apply_as_volunteer(
+                org, form.cleaned_data["email"], form.cleaned_data["display_name"]
+            )
+            return render(request, "core/volunteer_applied.html")
+    return render(
+        request, "core/volunteer_apply.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+# --- Platform console ------------------------------------------------------------------------------
+
+
+@login_required
+def platform_organizations(request: HttpRequest) -> HttpResponse:
+    if not is_platform_admin(request.user):
+        raise Http404
+    form = OrganizationCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        org = do_create_organization(request.user, form, form.cleaned_data["admin_email"])
+        messages.success(
+            request,
+            _("%(name)s created; its admin's invitation is on its way.") % {"name": org.name},
+        )
+        return redirect("core:staff_list", org=org.slug)
+    return render(
+        request,
+        "core/platform_organizations.html",
+        {"form": form, "organizations": Organization.objects.all()},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Staff profile and passwords -------------------------------------------------------------------
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    prof = profile_for(user)
+    initial = {
+        "email": user.email,
+        "language": prof.language,
+        "time_zone": prof.time_zone,
+        "frequency": prof.frequency,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            user.email = data["email"].strip().lower()
+            user.save(update_fields=["email"])
+            prof.language, prof.time_zone, prof.frequency = (
+                data["language"],
+                data["time_zone"],
+                data["frequency"],
+            )
+            prof.save(update_fields=["language", "time_zone", "frequency"])
+            AuditLog.record(user, "staff.profile_changed", user, fields=sorted(form.changed_data))
+        translation.activate(prof.language)
+        response = redirect("core:profile")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            prof.language,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+        )
+        messages.success(request, _("Profile saved."))
+        return response
+    return render(
+        request,
+        "core/profile.html",
+        {"form": form, "zone": staff_time_zone(user)},
+        status=400 if form.errors else 200,
+    )
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "core/password_form.html"
+    success_url = reverse_lazy("core:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        AuditLog.record(self.request.user, "staff.password_changed", self.request.user)
+        messages.success(self.request, _("Password changed."))
+        return response
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email goes through the task queue (never sent in the request)."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        body = render_to_string(email_template_name, context)
+        queue_email(to_email, subject, body, kind="password_reset")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+    template_name = "core/password_form.html"
+    email_template_name = "core/password_reset_email.txt"
+    subject_template_name = "core/password_reset_subject.txt"
+    success_url = reverse_lazy("core:password_reset_done")
+
+    def form_valid(self, form):
+        # Same answer whether or not the address has an account (no account enumeration).
+        self.extra_email_context = {"site_url": settings.RESPITE_SITE_URL}
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "core/password_message.html"
+    extra_context = {
+        "message": gettext_lazy(
+            "If an account uses that address, an email with a link is on its way."
+        )
+    }
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "core/password_form.html"
+    success_url = reverse_lazy("core:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        AuditLog.record(form.user, "staff.password_reset", form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "core/password_message.html"
+    extra_context = {"message": gettext_lazy("Your password is set. You can sign in now.")}

@@ -83,8 +83,10 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "core.Organization.state": Hidden("two-letter US state code (upper-cased by the settings form); a filter key"),
     "core.AuditLog.actor_label": Shown(("audit_log",)),
     "core.AuditLog.action": Shown(("audit_log",)),
-    "core.AuditLog.target_type": Shown(("audit_log",)),
-    "core.AuditLog.target_id": Shown(("audit_log",)),
+    "core.AuditLog.target_type": Hidden(CODE + " (model label; the audit viewer names targets by account name)"),
+    "core.AuditLog.target_id": Hidden("primary key; the audit viewer never prints it (it names accounts by username)"),
+    "core.Invitation.email": Shown(("staff_list",)),
+    "core.Invitation.display_name": Shown(("staff_list",)),
     "core.ThrottleCounter.key": Hidden("hashed throttle key, never rendered"),
     "core.Organization.time_zone": Hidden("IANA zone name validated against zoneinfo on every input path"),
     "core.StaffProfile.time_zone": Hidden("IANA zone name validated against zoneinfo on every input path"),
@@ -363,6 +365,11 @@ def build_world(with_pulse: bool) -> World:
                             action=v("core.AuditLog.action"), target_type=v("core.AuditLog.target_type"),
                             target_id=v("core.AuditLog.target_id"))
     w.page("audit_log", "admin", f"{s}/audit/")
+    from respite.core.models import Invitation
+
+    Invitation.objects.create(organization=org, email=v("core.Invitation.email"), is_application=True,
+                              display_name=v("core.Invitation.display_name"), roles=["volunteer_therapist"])
+    w.page("staff_list", "admin", f"{s}/staff/")
 
     screening = _directory(w, code)
     _counseling(w, code, screening)

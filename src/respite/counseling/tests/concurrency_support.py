@@ -157,7 +157,8 @@ def _prepare_sqlite(n: int) -> None:
     from django.core.management import call_command
 
     django.setup()
-    for app in ("contenttypes", "auth", "sessions", "core", "screening", "counseling"):
+    # peers too: every portal page asks core.services whether peer support exists.
+    for app in ("contenttypes", "auth", "sessions", "core", "screening", "counseling", "peers"):
         call_command("migrate", app, verbosity=0)
     print(json.dumps(seed(n)))
 

@@ -1,0 +1,66 @@
+"""Offer only help that exists: which kinds of human help an organization can give workers now.
+
+``available_services(org)`` is the one place that decides. The portal menu hides a link whose service
+is missing (``NAV_SERVICES`` below), the portal home says what is offered instead, and apps call it on
+their own pages (e.g. before promising that a peer supporter will reach out).
+"""
+
+from __future__ import annotations
+
+from respite.core.models import Membership, Organization
+from respite.core.roles import StaffRole
+
+COUNSELING = "counseling"
+PEER_SUPPORT = "peer_support"
+THERAPISTS = "therapists"
+
+# Portal menu links that lead only to human help: shown when any one of their services exists.
+NAV_SERVICES: dict[str, tuple[str, ...]] = {
+    "counseling:home": (COUNSELING, THERAPISTS),
+    "peers:index": (PEER_SUPPORT,),
+}
+
+
+def available_services(organization: Organization) -> dict[str, bool]:
+    """``counseling``: an active account holds the counselor role here. ``peer_support``: an active
+    peer supporter (role and roster entry) is on this organization's roster. ``therapists``: a volunteer
+    therapist whose licence a platform admin verified is taking new workers (they serve every
+    organization)."""
+    from respite.counseling.models import Clinician
+    from respite.peers.models import Supporter
+
+    active = Membership.objects.filter(organization=organization, user__is_active=True)
+    return {
+        COUNSELING: active.filter(role=StaffRole.COUNSELOR).exists(),
+        PEER_SUPPORT: Supporter.objects.filter(
+            organization=organization,
+            active=True,
+            user__is_active=True,
+            user__memberships__organization=organization,
+            user__memberships__role=StaffRole.PEER_SUPPORTER,
+        ).exists(),
+        THERAPISTS: Clinician.objects.listed().exists(),
+    }
+
+
+def offered(url_name: str, services: dict[str, bool]) -> bool:
+    needs = NAV_SERVICES.get(url_name)
+    return needs is None or any(services.get(s) for s in needs)
+
+
+def cached_available_services(organization: Organization) -> dict[str, bool]:
+    """``available_services`` for the worker menu on every portal page: cached, and recomputed after
+    any change to roles, rosters or therapists (``navigation.invalidate``)."""
+    from django.core.cache import cache
+
+    from respite.core.navigation import VERSION_KEY
+
+    def key() -> str:
+        version = cache.get(VERSION_KEY) or 0
+        return f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{version}"
+
+    services = cache.get(key())
+    if services is None:
+        services = available_services(organization)
+        cache.set(key(), services, 60)
+    return services

@@ -1,0 +1,145 @@
+"""In Chromium, on a desktop in English and on a phone in Spanish: a platform admin creates an
+organization and invites its admin; the admin invites a counselor; each accepts by the emailed link and
+sees exactly their navigation. No step touches Django admin. The worker portal offers counseling only
+once the counselor exists."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+
+from respite.conftest import PHONE
+from respite.core.roles import StaffRole
+from respite.core.testing import PASSWORD, make_staff, run_tasks
+
+PASSPHRASE = "a long enough passphrase 42"
+
+TEXT = {
+    "en": {
+        "orgs": "Organizations",
+        "staff": "Staff and roles",
+        "home": "Staff home",
+        "queue": "Counseling queue",
+        "signed_in": "Signed in as",
+        "sign_out": "Sign out",
+        "audit": "Audit log",
+    },
+    "es": {
+        "orgs": "Organizaciones",
+        "staff": "Personal y roles",
+        "home": "Inicio del personal",
+        "queue": "Cola de consejería",
+        "signed_in": "Sesión iniciada como",
+        "sign_out": "Cerrar sesión",
+        "audit": "Registro de auditoría",
+    },
+}
+
+
+def _link_from_outbox() -> str:
+    run_tasks()
+    return re.search(r"https?://[^/\s]+(/staff/invitation/[^/\s]+/)", mail.outbox[-1].body).group(1)
+
+
+def _nav(page) -> list[str]:
+    return [t.strip() for t in page.locator("header.staff nav a").all_inner_texts()]
+
+
+def _new_page(browser, live_server, lang: str, device: str):
+    options = {"locale": "es-ES" if lang == "es" else "en-US"}
+    if device == "phone":
+        options.update(viewport=PHONE, is_mobile=True, has_touch=True)
+    else:
+        options.update(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.problems = []
+    page.on("console", lambda msg: page.problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.on(
+        "request",
+        lambda req: page.problems.append("admin: " + req.url) if "/admin/" in req.url else None,
+    )
+    return context, page
+
+
+def _accept(browser, live_server, lang, device, link):
+    context, page = _new_page(browser, live_server, lang, device)
+    page.goto(live_server.url + link)
+    page.fill("input[name=password1]", PASSPHRASE)
+    page.fill("input[name=password2]", PASSPHRASE)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/staff/$"))
+    return context, page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("lang", "device"), [("en", "desktop"), ("es", "phone")])
+def test_platform_admin_to_org_admin_to_counselor(browser, live_server, lang, device):
+    t = TEXT[lang]
+    platform = make_staff(None, StaffRole.PLATFORM_ADMIN, "platform")
+    base = live_server.url
+
+    # 1. The platform admin signs in and creates the organization from the console.
+    ctx, page = _new_page(browser, live_server, lang, device)
+    page.goto(base + "/staff/login/")
+    page.fill("input[name=username]", platform.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/staff/$"))
+    assert t["signed_in"] in page.locator("header.staff").inner_text()
+    page.locator("header.staff nav").get_by_role("link", name=t["orgs"]).click()
+    page.fill("input[name=slug]", "sunrise")
+    page.fill("input[name=name]", "Sunrise Clinic")
+    page.fill("input[name=state]", "CA")
+    page.select_option("select[name=time_zone]", "America/Los_Angeles")
+    page.fill("input[name=admin_email]", "boss@sunrise.example")
+    page.locator("main button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/staff/o/sunrise/staff/$"))
+    assert page.problems == []
+    ctx.close()
+
+    # The worker portal offers no counselor yet.
+    ctx, worker = _new_page(browser, live_server, lang, device)
+    worker.goto(base + "/o/sunrise/")
+    assert worker.locator('a[href="/o/sunrise/counseling/"]').count() == 0
+
+    # 2. The admin accepts and sees the admin's navigation, then invites a counselor.
+    admin_ctx, admin = _accept(browser, live_server, lang, device, _link_from_outbox())
+    nav = _nav(admin)
+    assert nav[0] == t["home"] and t["staff"] in nav and t["audit"] in nav and t["queue"] not in nav
+    assert t["orgs"] not in nav  # platform pages are not theirs
+    for href in admin.locator("header.staff nav a").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    ):
+        assert admin.request.get(base + href).status == 200, href
+    admin.locator("header.staff nav").get_by_role("link", name=t["staff"]).click()
+    admin.fill("input[name=email]", "cora@sunrise.example")
+    admin.check("input[name=roles][value=counselor]")
+    admin.locator("main form.stack button[type=submit]").click()
+    admin.wait_for_url(re.compile(r"/staff/o/sunrise/staff/$"))
+    assert "cora@sunrise.example" in admin.locator("main").inner_text()
+
+    # 3. The counselor accepts and sees exactly: staff home and the counseling queue.
+    counselor_ctx, counselor = _accept(browser, live_server, lang, device, _link_from_outbox())
+    assert _nav(counselor) == [t["home"], t["queue"]]
+    header = counselor.locator("header.staff").inner_text()
+    assert t["signed_in"] in header and "cora@sunrise.example" in header
+    counselor.locator("header.staff nav").get_by_role("link", name=t["queue"]).click()
+    assert counselor.url.endswith("/staff/o/sunrise/counseling/")
+
+    # 4. Now the portal offers counseling.
+    worker.goto(base + "/o/sunrise/")
+    assert worker.locator('a[href="/o/sunrise/counseling/"]').count() == 1
+
+    # 5. Sign out.
+    counselor.get_by_role("button", name=t["sign_out"]).click()
+    counselor.goto(base + "/staff/")
+    assert "/staff/login/" in counselor.url
+    for p in (admin, counselor, worker):
+        assert p.problems == [], p.problems
+    for c in (ctx, admin_ctx, counselor_ctx):
+        c.close()
