@@ -32,7 +32,12 @@ def main(names: list[str]) -> int:
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2))
         summary.append(result)
         print(f"{name}: done in {result['seconds']} s")
-    lines = ["# Benchmark results", "", f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs.", ""]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs.",
+        "",
+    ]
     for result in summary:
         lines.append(f"## {result['benchmark']}")
         lines.append("")

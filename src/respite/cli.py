@@ -9,8 +9,13 @@ import os
 import sys
 
 # Django command names cannot contain '-'; these spellings are accepted too.
-ALIASES = {"audit-questions": "audit_questions", "rotate-keys": "rotate_keys", "import-hsds": "import_hsds",
-           "export-hsds": "export_hsds", "peer-reminders": "peer_reminders"}
+ALIASES = {
+    "audit-questions": "audit_questions",
+    "rotate-keys": "rotate_keys",
+    "import-hsds": "import_hsds",
+    "export-hsds": "export_hsds",
+    "peer-reminders": "peer_reminders",
+}
 
 
 def main(argv: list[str] | None = None) -> None:

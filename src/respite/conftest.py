@@ -77,8 +77,15 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=settings.RESPITE_CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()
@@ -87,7 +94,9 @@ def browser():
 @pytest.fixture
 def phone(browser, live_server):
     """A phone-sized page; console errors and CSP violations fail the test."""
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, accept_downloads=True)
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, accept_downloads=True
+    )
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)

@@ -50,12 +50,15 @@ if not SECRET_KEY:
 _DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUtZW5jcnlwdGlvbi1rZXk="  # noqa: S105
 RESPITE_ENCRYPTION_KEYS = [
     k.strip()
-    for k in (envsecret("RESPITE_ENCRYPTION_KEY", None if PRODUCTION else _DEV_ENCRYPTION_KEY) or "").split(",")
+    for k in (
+        envsecret("RESPITE_ENCRYPTION_KEY", None if PRODUCTION else _DEV_ENCRYPTION_KEY) or ""
+    ).split(",")
     if k.strip()
 ]
 if not RESPITE_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured("RESPITE_ENCRYPTION_KEY (or RESPITE_ENCRYPTION_KEY_FILE) must be set in production.")
-
+    raise ImproperlyConfigured(
+        "RESPITE_ENCRYPTION_KEY (or RESPITE_ENCRYPTION_KEY_FILE) must be set in production."
+    )
 
 
 def _keys_in_repository(secrets: list[str]) -> list[str]:
@@ -65,7 +68,10 @@ def _keys_in_repository(secrets: list[str]) -> list[str]:
     Runs once at start-up in production only."""
     roots = [BASE_DIR]
     if (PROJECT_DIR / "pyproject.toml").exists():
-        roots += [PROJECT_DIR / name for name in ("docs", "bench", "deploy", "README.md", "CONTRIBUTING.md")]
+        roots += [
+            PROJECT_DIR / name
+            for name in ("docs", "bench", "deploy", "README.md", "CONTRIBUTING.md")
+        ]
         roots += list(PROJECT_DIR.glob("*.example")) + list(PROJECT_DIR.glob("*compose*.y*ml"))
         roots += list(PROJECT_DIR.glob(".env*"))
     needles = [s for s in secrets if s]
@@ -73,7 +79,14 @@ def _keys_in_repository(secrets: list[str]) -> list[str]:
     for root in roots:
         files = [root] if root.is_file() else (root.rglob("*") if root.is_dir() else [])
         for path in files:
-            if not path.is_file() or path.suffix in {".mo", ".pyc", ".png", ".ico", ".woff2", ".safetensors"}:
+            if not path.is_file() or path.suffix in {
+                ".mo",
+                ".pyc",
+                ".png",
+                ".ico",
+                ".woff2",
+                ".safetensors",
+            }:
                 continue
             try:
                 if path.stat().st_size > 2_000_000:
@@ -100,8 +113,14 @@ if PRODUCTION:
             "one: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         )
 
-ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "*").split(",") if h.strip()]
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "" if PRODUCTION else "*").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -172,7 +191,9 @@ TEMPLATES = [
 # SQLite by default (embedded, zero setup); PostgreSQL through DATABASE_URL.
 _default_sqlite = PROJECT_DIR / "var" / "respite.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{_default_sqlite}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["OPTIONS"] = {
@@ -204,7 +225,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "core:login"
@@ -242,7 +266,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "respite.screening.errors.csrf_failure"  # branded, in the worker's language, with a retry
+CSRF_FAILURE_VIEW = (
+    "respite.screening.errors.csrf_failure"  # branded, in the worker's language, with a retry
+)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # "same-origin": other sites never learn which page linked them. ("no-referrer" makes Chromium send
 # "Origin: null" on same-site form posts, which Django's CSRF check rightly refuses.)
@@ -309,7 +335,9 @@ LOGGING = {
 # --- Email (staff reminders and escalations only; workers are never emailed) ----------------
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 587)
@@ -326,7 +354,10 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Seconds before each new try of an email that could not be sent (about a day in all).
 RESPITE_TASK_RETRY_DELAYS = [
-    int(s) for s in os.environ.get("RESPITE_TASK_RETRY_DELAYS", "30,120,600,1800,3600,10800,21600,43200").split(",")
+    int(s)
+    for s in os.environ.get(
+        "RESPITE_TASK_RETRY_DELAYS", "30,120,600,1800,3600,10800,21600,43200"
+    ).split(",")
 ]
 # Web Push for workers who opt in (RFC 8030/8291/8292). Without a key in production, push is not offered.
 RESPITE_VAPID_PRIVATE_KEY = envsecret("RESPITE_VAPID_PRIVATE_KEY", "") or ""

@@ -22,7 +22,11 @@ class CommunityConfig(AppConfig):
     respite_demo = "respite.community.demo.load"
     # Hourly, so a reminder goes out during the day before a gathering and an address never outlives it.
     respite_periodic = [
-        PeriodicJob("community_tidy", timedelta(hours=1), "respite.community.management.commands.community_tidy.tidy")
+        PeriodicJob(
+            "community_tidy",
+            timedelta(hours=1),
+            "respite.community.management.commands.community_tidy.tidy",
+        )
     ]
 
     def ready(self) -> None:

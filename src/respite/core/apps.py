@@ -20,17 +20,37 @@ class CoreConfig(AppConfig):
         ("volunteers:profile", _("My volunteer profile"), ("volunteer_therapist",)),
     ]
     respite_staff_global_nav = [
-        ("core:platform_organizations", _("Organizations"), "respite.core.models.is_platform_admin"),
+        (
+            "core:platform_organizations",
+            _("Organizations"),
+            "respite.core.models.is_platform_admin",
+        ),
         ("core:background_tasks", _("Background tasks"), "respite.core.models.is_platform_admin"),
     ]
     # Scheduled by `respite worker` (see respite.core.tasks).
     respite_periodic = [
-        PeriodicJob("purge_throttles", timedelta(hours=1), "respite.core.tasks.purge_throttles", purge=True),
-        PeriodicJob("clear_sessions", timedelta(hours=1), "respite.core.tasks.clear_expired_sessions", purge=True),
-        PeriodicJob("prune_task_results", timedelta(hours=1), "respite.core.tasks.prune_task_results", purge=True),
+        PeriodicJob(
+            "purge_throttles", timedelta(hours=1), "respite.core.tasks.purge_throttles", purge=True
+        ),
+        PeriodicJob(
+            "clear_sessions",
+            timedelta(hours=1),
+            "respite.core.tasks.clear_expired_sessions",
+            purge=True,
+        ),
+        PeriodicJob(
+            "prune_task_results",
+            timedelta(hours=1),
+            "respite.core.tasks.prune_task_results",
+            purge=True,
+        ),
         PeriodicJob("staff_digests", timedelta(days=1), "respite.core.tasks.send_digests"),
-        PeriodicJob("requeue_stale_tasks", timedelta(minutes=5), "respite.core.tasks.requeue_stale_tasks"),
-        PeriodicJob("checkin_reminders", timedelta(days=1), "respite.core.alerts.send_checkin_reminders"),
+        PeriodicJob(
+            "requeue_stale_tasks", timedelta(minutes=5), "respite.core.tasks.requeue_stale_tasks"
+        ),
+        PeriodicJob(
+            "checkin_reminders", timedelta(days=1), "respite.core.alerts.send_checkin_reminders"
+        ),
     ]
 
     def ready(self) -> None:
@@ -43,11 +63,19 @@ class CoreConfig(AppConfig):
 
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="core.audit_sign_in_failed")
         # The staff header's cached navigation and time zone follow roles, profiles and accounts.
-        for model in ("core.Membership", "core.StaffProfile", "core.Organization", settings.AUTH_USER_MODEL,
-                      "counseling.Clinician", "peers.Supporter"):
+        for model in (
+            "core.Membership",
+            "core.StaffProfile",
+            "core.Organization",
+            settings.AUTH_USER_MODEL,
+            "counseling.Clinician",
+            "peers.Supporter",
+        ):
             post_save.connect(invalidate, sender=model, dispatch_uid=f"core.nav.save.{model}")
             post_delete.connect(invalidate, sender=model, dispatch_uid=f"core.nav.delete.{model}")
-        m2m_changed.connect(invalidate, sender="peers.PeerProgram_leads", dispatch_uid="core.nav.leads")
+        m2m_changed.connect(
+            invalidate, sender="peers.PeerProgram_leads", dispatch_uid="core.nav.leads"
+        )
         # Computed at sign-in, so the first staff page after it costs no queries for the header.
         from django.contrib.auth.signals import user_logged_in
 

@@ -30,7 +30,9 @@ def decrypt(token: str) -> str:
     try:
         return fernet().decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken as exc:  # a wrong or retired key must be loud, never silently empty
-        raise ValueError("cannot decrypt: the key that encrypted this value is not configured") from exc
+        raise ValueError(
+            "cannot decrypt: the key that encrypted this value is not configured"
+        ) from exc
 
 
 def rotate(token: str) -> str:
@@ -85,9 +87,14 @@ def rotate_all() -> int:
         from django.db import connection
 
         with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} <> ''")  # noqa: S608
+            # Names come from the model registry, never from input.
+            select = (
+                f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} <> ''"  # noqa: S608
+            )
+            cur.execute(select)
             rows = cur.fetchall()
             for row_pk, token in rows:
-                cur.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", [rotate(token), row_pk])  # noqa: S608
+                update = f"UPDATE {table} SET {column} = %s WHERE {pk} = %s"  # noqa: S608
+                cur.execute(update, [rotate(token), row_pk])
                 touched += 1
     return touched

@@ -15,7 +15,10 @@ import yaml
 # Every user-facing text in a data file comes in English and Spanish.
 BILINGUAL_TEXT: dict[str, Any] = {
     "type": "object",
-    "properties": {"en": {"type": "string", "minLength": 1}, "es": {"type": "string", "minLength": 1}},
+    "properties": {
+        "en": {"type": "string", "minLength": 1},
+        "es": {"type": "string", "minLength": 1},
+    },
     "required": ["en", "es"],
     "additionalProperties": False,
 }
@@ -48,7 +51,9 @@ def _line_for(index: dict[tuple, int], path: tuple) -> int | None:
     return index.get(path)
 
 
-def load_yaml(path: Path | str, schema: dict[str, Any] | None = None) -> tuple[Any, dict[tuple, int]]:
+def load_yaml(
+    path: Path | str, schema: dict[str, Any] | None = None
+) -> tuple[Any, dict[tuple, int]]:
     """Parse a YAML file, validate it against a JSON schema and return (data, line index).
 
     The line index maps a path of keys/indexes to its line, for errors found after the schema check.
@@ -89,7 +94,9 @@ def validate(data: Any, schema: dict[str, Any], path: Path | str, index: dict[tu
     if errors:
         err = jsonschema.exceptions.best_match(errors)
         where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise DataFileError(path, _line_for(index, tuple(err.absolute_path)), f"{where}: {err.message}")
+        raise DataFileError(
+            path, _line_for(index, tuple(err.absolute_path)), f"{where}: {err.message}"
+        )
 
 
 def line_of(index: dict[tuple, int], *path: Any) -> int | None:

@@ -63,9 +63,13 @@ class ReplyEmailForm(forms.Form):
     conversation closes). Empty turns it off."""
 
     email = forms.EmailField(
-        label=_("Email address for reply notices"), required=False, max_length=254,
+        label=_("Email address for reply notices"),
+        required=False,
+        max_length=254,
         help_text=_("Optional. Use a personal address, not your work one."),
     )
+
+
 def _role_choices() -> list[tuple[str, str]]:
     labels = dict(StaffRole.choices)
     return [(str(r), labels[r]) for r in ORG_ROLES]

@@ -35,24 +35,37 @@ class Organization(models.Model):
     slug = models.SlugField(unique=True, max_length=60)
     name = models.CharField(max_length=200)
     welcome = models.TextField(
-        _("welcome message"), blank=True, max_length=2000,
+        _("welcome message"),
+        blank=True,
+        max_length=2000,
         help_text=_("Shown on the portal's front page. Plain text."),
     )
     accent_color = models.CharField(
-        max_length=7, default="#1d5c63",
+        max_length=7,
+        default="#1d5c63",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1d5c63."))],
         help_text=_("Dark enough for white text (contrast is checked)."),
     )
-    state = models.CharField(_("US state"), max_length=2, blank=True, help_text=_("Two-letter code, e.g. CA."))
+    state = models.CharField(
+        _("US state"), max_length=2, blank=True, help_text=_("Two-letter code, e.g. CA.")
+    )
     role_groups = models.JSONField(default=_default_role_groups, blank=True)
     min_group_size = models.PositiveSmallIntegerField(
-        default=5, validators=[MinValueValidator(5)],
+        default=5,
+        validators=[MinValueValidator(5)],
         help_text=_("Smallest group any aggregate may describe. Never below 5."),
     )
-    is_listed = models.BooleanField(default=True, help_text=_("Listed on the deployment's front page."))
+    is_listed = models.BooleanField(
+        default=True, help_text=_("Listed on the deployment's front page.")
+    )
     time_zone = models.CharField(
-        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone],
-        help_text=_("Staff pages and emails show times in this zone unless a person picks their own."),
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_(
+            "Staff pages and emails show times in this zone unless a person picks their own."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -68,7 +81,9 @@ class Organization(models.Model):
     def clean(self) -> None:
         unknown = set(self.role_groups or []) - set(RoleGroup.values)
         if unknown:
-            raise ValidationError({"role_groups": _("Unknown role groups: %s") % ", ".join(sorted(unknown))})
+            raise ValidationError(
+                {"role_groups": _("Unknown role groups: %s") % ", ".join(sorted(unknown))}
+            )
         if not _contrast_ok(self.accent_color):
             raise ValidationError({"accent_color": _("This colour is too light for white text.")})
 
@@ -96,7 +111,9 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A staff account's role, in one organization (or platform-wide for platform admins)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
@@ -107,7 +124,9 @@ class Membership(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "organization", "role"], name="unique_membership"),
+            models.UniqueConstraint(
+                fields=["user", "organization", "role"], name="unique_membership"
+            ),
             models.CheckConstraint(
                 condition=models.Q(role="platform_admin", organization__isnull=True)
                 | (~models.Q(role="platform_admin") & models.Q(organization__isnull=False)),
@@ -122,7 +141,10 @@ class Membership(models.Model):
 def is_platform_admin(user) -> bool:
     if not user.is_authenticated:
         return False
-    return user.is_superuser or Membership.objects.for_user(user).filter(role=StaffRole.PLATFORM_ADMIN).exists()
+    return (
+        user.is_superuser
+        or Membership.objects.for_user(user).filter(role=StaffRole.PLATFORM_ADMIN).exists()
+    )
 
 
 def has_role(user, organization: Organization | None, *roles: str) -> bool:
@@ -132,13 +154,17 @@ def has_role(user, organization: Organization | None, *roles: str) -> bool:
         return False
     if StaffRole.ORG_ADMIN in roles and is_platform_admin(user):
         return True
-    return Membership.objects.for_user(user).filter(organization=organization, role__in=roles).exists()
+    return (
+        Membership.objects.for_user(user).filter(organization=organization, role__in=roles).exists()
+    )
 
 
 def organizations_for(user, *roles: str) -> models.QuerySet[Organization]:
     if StaffRole.ORG_ADMIN in roles and is_platform_admin(user):
         return Organization.objects.all()
-    return Organization.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+    return Organization.objects.filter(
+        memberships__user=user, memberships__role__in=roles
+    ).distinct()
 
 
 class AuditLogQuerySet(models.QuerySet):
@@ -154,9 +180,15 @@ class AuditLog(models.Model):
     answers or free text: ``detail`` holds field names and ids only."""
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    actor_label = models.CharField(max_length=150, help_text=_("Username at the time, kept if the account goes."))
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=150, help_text=_("Username at the time, kept if the account goes.")
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=80)
     target_type = models.CharField(max_length=80, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
@@ -179,16 +211,27 @@ class AuditLog(models.Model):
         raise PermissionError("The audit log is append-only.")
 
     @classmethod
-    def save_form(cls, form, actor, action: str, *, organization: Organization | None = None) -> models.Model:
+    def save_form(
+        cls, form, actor, action: str, *, organization: Organization | None = None
+    ) -> models.Model:
         """Save a ModelForm and log which fields changed (names only), in one transaction."""
         with transaction.atomic():
             obj = form.save()
-            cls.record(actor, action, obj, organization=organization, fields=sorted(form.changed_data))
+            cls.record(
+                actor, action, obj, organization=organization, fields=sorted(form.changed_data)
+            )
         return obj
 
     @classmethod
-    def record(cls, actor, action: str, target: models.Model | None = None, *,
-               organization: Organization | None = None, **detail) -> AuditLog:
+    def record(
+        cls,
+        actor,
+        action: str,
+        target: models.Model | None = None,
+        *,
+        organization: Organization | None = None,
+        **detail,
+    ) -> AuditLog:
         """Log a staff action. ``detail`` must hold names and ids only (never content)."""
         return cls.objects.create(
             actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -206,8 +249,12 @@ class AccessCode(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     digest = models.CharField(max_length=64, unique=True)
-    organization = models.ForeignKey(Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    created_on = models.DateField(default=timezone.localdate, help_text=_("Day only: no exact time is kept."))
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_on = models.DateField(
+        default=timezone.localdate, help_text=_("Day only: no exact time is kept.")
+    )
 
     def __str__(self) -> str:
         return f"access code {self.digest[:8]}…"
@@ -221,7 +268,9 @@ class ThrottleCounter(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="unique_throttle_window")]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="unique_throttle_window")
+        ]
 
     def __str__(self) -> str:
         return f"throttle {self.key[:8]}… {self.count}"
@@ -236,14 +285,24 @@ class StaffProfile(models.Model):
         DIGEST = "digest", _("One email a day")
         OFF = "off", _("Off")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile")
-    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
     time_zone = models.CharField(
-        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone],
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
         help_text=_("Leave empty to use your organization's time zone."),
     )
     frequency = models.CharField(
-        _("notification emails"), max_length=12, choices=Frequency.choices, default=Frequency.IMMEDIATELY
+        _("notification emails"),
+        max_length=12,
+        choices=Frequency.choices,
+        default=Frequency.IMMEDIATELY,
     )
 
     def __str__(self) -> str:
@@ -267,9 +326,15 @@ class OutboundEmail(models.Model):
     to = EncryptedTextField()
     subject = models.CharField(max_length=200)
     body = EncryptedTextField()
-    calendar = EncryptedTextField(blank=True, help_text="An iCalendar object attached as invite.ics.")
-    kind = models.CharField(max_length=60, help_text="What sort of notice (for operators); never content.")
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    calendar = EncryptedTextField(
+        blank=True, help_text="An iCalendar object attached as invite.ics."
+    )
+    kind = models.CharField(
+        max_length=60, help_text="What sort of notice (for operators); never content."
+    )
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
     created_on = models.DateField(default=timezone.localdate)
@@ -294,10 +359,14 @@ class PeriodicRun(models.Model):
     workers sharing a database never enqueue the same run twice."""
 
     job = models.CharField(max_length=60)
-    period = models.BigIntegerField(help_text="Seconds since the epoch divided by the job's interval.")
+    period = models.BigIntegerField(
+        help_text="Seconds since the epoch divided by the job's interval."
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["job", "period"], name="unique_periodic_run")]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period"], name="unique_periodic_run")
+        ]
 
     def __str__(self) -> str:
         return f"{self.job} #{self.period}"
@@ -323,6 +392,8 @@ class WorkerAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} alert #{self.pk}"
+
+
 class InvitationQuerySet(models.QuerySet):
     def open(self) -> InvitationQuerySet:
         """Sent, not yet used, not withdrawn, not expired."""
@@ -337,7 +408,9 @@ class Invitation(models.Model):
     link stops working. A volunteer therapist's own application is an invitation nobody has sent yet
     (``digest`` empty) until an admin approves it."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="invitations"
+    )
     email = models.EmailField(_("email"))
     roles = models.JSONField(default=list)
     display_name = models.CharField(_("name"), max_length=120, blank=True)

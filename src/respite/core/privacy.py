@@ -58,13 +58,19 @@ def keyed_hash(value: str, purpose: str) -> str:
 
 def normalize_code(raw: str) -> str | None:
     """Lower-case words joined by '-', or None when it cannot be a code (wrong word or count)."""
-    words = [w for w in "".join(c if c.isalpha() else " " for c in _fold((raw or "").lower())).split() if w]
+    words = [
+        w
+        for w in "".join(c if c.isalpha() else " " for c in _fold((raw or "").lower())).split()
+        if w
+    ]
     if len(words) != CODE_WORDS or any(w not in _WORDSET for w in words):
         return None
     return "-".join(words)
 
 
-def new_access_code(organization: Organization | None = None, language: str = "en") -> tuple[str, AccessCode]:
+def new_access_code(
+    organization: Organization | None = None, language: str = "en"
+) -> tuple[str, AccessCode]:
     """Create a code in the worker's language and return it in word form with its row. The word form
     is never stored."""
     wordlist = _WORDLISTS.get((language or "en")[:2], _WORDLIST)
@@ -72,8 +78,9 @@ def new_access_code(organization: Organization | None = None, language: str = "e
         words = "-".join(secrets.choice(wordlist) for _ in range(CODE_WORDS))
         try:
             with transaction.atomic():
-                row = AccessCode.objects.create(digest=keyed_hash(_fold(words), "access-code"),
-                                                organization=organization)
+                row = AccessCode.objects.create(
+                    digest=keyed_hash(_fold(words), "access-code"), organization=organization
+                )
             return words, row
         except IntegrityError:  # pragma: no cover - 2**-88
             continue

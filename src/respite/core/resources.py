@@ -26,10 +26,21 @@ CRISIS_SCHEMA = {
                 "items": {
                     "type": "object",
                     # href: one address, or one per language (Spanish keywords and the Spanish chat).
-                    "properties": {"kind": {"enum": ["call", "text", "chat", "web"]},
-                                   "href": {"oneOf": [_HREF, {"type": "object", "properties": {"en": _HREF, "es": _HREF},
-                                                              "required": ["en", "es"], "additionalProperties": False}]},
-                                   "label": _TEXT},
+                    "properties": {
+                        "kind": {"enum": ["call", "text", "chat", "web"]},
+                        "href": {
+                            "oneOf": [
+                                _HREF,
+                                {
+                                    "type": "object",
+                                    "properties": {"en": _HREF, "es": _HREF},
+                                    "required": ["en", "es"],
+                                    "additionalProperties": False,
+                                },
+                            ]
+                        },
+                        "label": _TEXT,
+                    },
                     "required": ["kind", "href", "label"],
                     "additionalProperties": False,
                 },
@@ -52,8 +63,18 @@ def crisis_options(lang: str | None = None) -> list[dict[str, Any]]:
     lang = (lang or get_language() or "en")[:2]
     pick = lambda t: t.get(lang) or t["en"]  # noqa: E731
     return [
-        {"id": c["id"], "name": pick(c["name"]), "text": pick(c["text"]),
-         "actions": [{"kind": a["kind"], "href": a["href"] if isinstance(a["href"], str) else pick(a["href"]),
-                      "label": pick(a["label"])} for a in c["actions"]]}
+        {
+            "id": c["id"],
+            "name": pick(c["name"]),
+            "text": pick(c["text"]),
+            "actions": [
+                {
+                    "kind": a["kind"],
+                    "href": a["href"] if isinstance(a["href"], str) else pick(a["href"]),
+                    "label": pick(a["label"]),
+                }
+                for a in c["actions"]
+            ],
+        }
         for c in _crisis_data()
     ]

@@ -16,7 +16,9 @@ PASSWORD = "correct horse battery staple"  # noqa: S105
 def make_org(slug: str | None = None, **kwargs) -> Organization:
     n = next(_seq)
     slug = slug or f"org-{n}"
-    return Organization.objects.create(slug=slug, name=kwargs.pop("name", f"Organization {n}"), **kwargs)
+    return Organization.objects.create(
+        slug=slug, name=kwargs.pop("name", f"Organization {n}"), **kwargs
+    )
 
 
 def make_user(username: str | None = None, **kwargs):
@@ -27,7 +29,9 @@ def make_user(username: str | None = None, **kwargs):
 
 def make_staff(org: Organization | None, role: str, username: str | None = None):
     user = make_user(username)
-    Membership.objects.create(user=user, organization=None if role == StaffRole.PLATFORM_ADMIN else org, role=role)
+    Membership.objects.create(
+        user=user, organization=None if role == StaffRole.PLATFORM_ADMIN else org, role=role
+    )
     return user
 
 
@@ -79,8 +83,14 @@ def run_tasks(max_tasks: int = 500) -> int:
     from django_tasks_db.models import DBTaskResult
 
     worker = Worker(
-        queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
     )
     for ran in range(max_tasks):
         with transaction.atomic():

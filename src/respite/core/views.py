@@ -196,12 +196,16 @@ def worker_alerts(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Check-in reminders updated."))
         elif action == "off":
             alerts.forget(code)
-            messages.success(request, _("All alerts are off, and what you gave for them is deleted."))
+            messages.success(
+                request, _("All alerts are off, and what you gave for them is deleted.")
+            )
         return redirect("worker_alerts", org=request.organization.slug)
     return _render_alerts(request, code)
 
 
-def _render_alerts(request: HttpRequest, code, *, email_form=None, status: int = 200) -> HttpResponse:
+def _render_alerts(
+    request: HttpRequest, code, *, email_form=None, status: int = 200
+) -> HttpResponse:
     from respite.core.models import WorkerAlert
 
     chosen = list(WorkerAlert.objects.filter(access_code=code)) if code else []
@@ -226,14 +230,24 @@ def worker_alerts_push(request: HttpRequest) -> HttpResponse:
     if code is None:
         return JsonResponse({"detail": _("Enter your access code first.")}, status=403)
     if len(request.body) > 4096:
-        return JsonResponse({"detail": _("This browser sent a subscription we cannot use.")}, status=400)
+        return JsonResponse(
+            {"detail": _("This browser sent a subscription we cannot use.")}, status=400
+        )
     try:
         data = json.loads(request.body or b"{}")
-        alerts.subscribe_push(code, data.get("subscription"), client_language(request), int(data.get("days") or 0))
+        alerts.subscribe_push(
+            code, data.get("subscription"), client_language(request), int(data.get("days") or 0)
+        )
     except (ValueError, AttributeError, TypeError, alerts.AlertError) as exc:
-        message = str(exc) if isinstance(exc, alerts.AlertError) else _("This browser sent a subscription we cannot use.")
+        message = (
+            str(exc)
+            if isinstance(exc, alerts.AlertError)
+            else _("This browser sent a subscription we cannot use.")
+        )
         return JsonResponse({"detail": message}, status=400)
     return JsonResponse({"detail": _("Notifications are on for this device.")}, status=201)
+
+
 # --- Organization console: staff and roles --------------------------------------------------------
 
 

@@ -48,7 +48,11 @@ class CounselingConfig(AppConfig):
     respite_api = ("", "respite.counseling.api.router")
     respite_demo = "respite.counseling.demo.load"
     respite_periodic = [
-        PeriodicJob("counseling_overdue", timedelta(minutes=15), "respite.counseling.notify.notify_overdue_cases")
+        PeriodicJob(
+            "counseling_overdue",
+            timedelta(minutes=15),
+            "respite.counseling.notify.notify_overdue_cases",
+        )
     ]
 
     def ready(self) -> None:
@@ -59,7 +63,9 @@ class CounselingConfig(AppConfig):
         from respite.counseling.models import Case, Message
 
         post_save.connect(notify.on_case_saved, sender=Case, dispatch_uid="counseling.case_notice")
-        post_save.connect(notify.on_message_saved, sender=Message, dispatch_uid="counseling.message_notice")
+        post_save.connect(
+            notify.on_message_saved, sender=Message, dispatch_uid="counseling.message_notice"
+        )
 
 
 def is_volunteer(user) -> bool:

@@ -252,7 +252,9 @@ def calendar_feed_manage(request: HttpRequest) -> HttpResponse:
             return redirect("volunteers:calendar_feed_manage")
         token = notify.new_feed_token(clinician)
         AuditLog.record(request.user, "counseling.calendar_feed_created", clinician)
-        link = request.build_absolute_uri(reverse("volunteers:calendar_feed", kwargs={"token": token}))
+        link = request.build_absolute_uri(
+            reverse("volunteers:calendar_feed", kwargs={"token": token})
+        )
     return render(
         request, "counseling/volunteer/calendar_feed.html", {"clinician": clinician, "link": link}
     )
@@ -264,6 +266,8 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     clinician = notify.clinician_for_feed(token)
     if clinician is None:
         raise Http404
-    response = HttpResponse(notify.feed_calendar(clinician), content_type="text/calendar; charset=utf-8")
+    response = HttpResponse(
+        notify.feed_calendar(clinician), content_type="text/calendar; charset=utf-8"
+    )
     response["Content-Disposition"] = 'inline; filename="respite-sessions.ics"'
     return response

@@ -135,7 +135,9 @@ def on_message_saved(sender: Any, instance: Message, created: bool, **kwargs: An
     if instance.author == "counselor":
         home = reverse("counseling:home", kwargs={"org": case.organization.slug})
         alerts.alert_worker(case.access_code_id, "message", home)
-    elif case.messages.count() > 1:  # the first arrives with the case: the new-case notice covers it
+    elif (
+        case.messages.count() > 1
+    ):  # the first arrives with the case: the new-case notice covers it
         worker_wrote(instance)
 
 

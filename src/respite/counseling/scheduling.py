@@ -304,7 +304,9 @@ def do_end(engagement: Engagement, reason: str) -> None:
 
 def _cancel_all(engagement: Engagement) -> None:
     """Cancel every booked session, telling the therapist's calendar about each."""
-    for booking in engagement.bookings.filter(status=BookingStatus.BOOKED).select_related("slot__clinician__user"):
+    for booking in engagement.bookings.filter(status=BookingStatus.BOOKED).select_related(
+        "slot__clinician__user"
+    ):
         booking.status = BookingStatus.CANCELLED
         booking.save(update_fields=["status"])
         notify.cancelled(booking)

@@ -76,13 +76,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     cases = cases.order_by("-closed_at") if show_closed else cases.queue()
     now = timezone.now()
-    page = Paginator(cases.annotate(n_messages=Count("messages")), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [{"case": c, "overdue": c.is_overdue(target, now), "due": c.reply_due(target)} for c in page]
+    page = Paginator(cases.annotate(n_messages=Count("messages")), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [
+        {"case": c, "overdue": c.is_overdue(target, now), "due": c.reply_due(target)} for c in page
+    ]
     # Counted over every open case, not only this page (same rule as Case.is_overdue).
-    overdue_count = 0 if show_closed else Case.objects.filter(
-        organization=request.organization, status=CaseStatus.OPEN,
-        awaiting_reply_since__lt=now - timedelta(hours=target),
-    ).count()
+    overdue_count = (
+        0
+        if show_closed
+        else Case.objects.filter(
+            organization=request.organization,
+            status=CaseStatus.OPEN,
+            awaiting_reply_since__lt=now - timedelta(hours=target),
+        ).count()
+    )
     return render(
         request,
         "counseling/staff/queue.html",

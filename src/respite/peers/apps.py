@@ -33,4 +33,6 @@ class PeersConfig(AppConfig):
     respite_my_space = "respite.peers.views.my_space_section"
     respite_api = ("", "respite.peers.api.router")
     respite_demo = "respite.peers.demo.load"
-    respite_periodic = [PeriodicJob("peer_reminders", timedelta(minutes=15), "respite.peers.reminders.run")]
+    respite_periodic = [
+        PeriodicJob("peer_reminders", timedelta(minutes=15), "respite.peers.reminders.run")
+    ]

@@ -77,7 +77,10 @@ Answers = dict[str, StrictInt | None] | list[StrictInt | None]
 
 class ScoreIn(Schema):
     instrument: str = Field(..., max_length=40)
-    answers: Answers = Field(..., description="By item id ({'1': 0, ...}) or in item order ([0, 1, ...]; null for a skipped item).")
+    answers: Answers = Field(
+        ...,
+        description="By item id ({'1': 0, ...}) or in item order ([0, 1, ...]; null for a skipped item).",
+    )
     lang: Lang = "en"
 
 
@@ -91,7 +94,9 @@ class SubmissionIn(Schema):
     organization: str = Field(..., max_length=60)
     results: list[ScoreIn] = Field(..., min_length=1, max_length=10)
     role_group: str = Field("", max_length=40)
-    save: bool = Field(False, description="Save under a new access code, returned once in the response.")
+    save: bool = Field(
+        False, description="Save under a new access code, returned once in the response."
+    )
     lang: Lang = "en"
 
 
@@ -126,16 +131,26 @@ def _payload(results: list[instruments.Result], lang: str) -> dict[str, Any]:
     from respite.core.resources import crisis_options
 
     crisis = any(r.crisis for r in results)
-    return {"crisis": crisis, "crisis_options": crisis_options(lang) if crisis else [],
-            "results": [r.as_dict(lang) for r in results]}
+    return {
+        "crisis": crisis,
+        "crisis_options": crisis_options(lang) if crisis else [],
+        "results": [r.as_dict(lang) for r in results],
+    }
 
 
 @router.get("/instruments", response=list[InstrumentOut])
 @paginated
 def list_instruments(request: HttpRequest, lang: Lang = "en"):
-    return [{"id": i.id, "short_name": i.short_name, "name": instruments.tr(i.name, lang),
-             "description": instruments.tr(i.description, lang), "minutes": i.minutes}
-            for i in instruments.registry().values()]
+    return [
+        {
+            "id": i.id,
+            "short_name": i.short_name,
+            "name": instruments.tr(i.name, lang),
+            "description": instruments.tr(i.description, lang),
+            "minutes": i.minutes,
+        }
+        for i in instruments.registry().values()
+    ]
 
 
 @router.get("/instruments/{instrument_id}", response={200: InstrumentDetailOut, 404: ErrorOut})
@@ -144,13 +159,24 @@ def get_instrument(request: HttpRequest, instrument_id: str, lang: Lang = "en"):
     if inst is None:
         return Status(404, {"detail": f"unknown instrument '{instrument_id}'"})
     return {
-        "id": inst.id, "short_name": inst.short_name, "name": instruments.tr(inst.name, lang),
-        "description": instruments.tr(inst.description, lang), "minutes": inst.minutes,
-        "instructions": instruments.tr(inst.instructions, lang), "source": inst.source,
-        "items": [{"id": it.id, "text": instruments.tr(it.text, lang),
-                   "options": [{"value": o.value, "label": instruments.tr(o.label, lang)} for o in it.options],
-                   "show_if": {"item": it.show_if[0], "equals": it.show_if[1]} if it.show_if else None}
-                  for it in inst.items],
+        "id": inst.id,
+        "short_name": inst.short_name,
+        "name": instruments.tr(inst.name, lang),
+        "description": instruments.tr(inst.description, lang),
+        "minutes": inst.minutes,
+        "instructions": instruments.tr(inst.instructions, lang),
+        "source": inst.source,
+        "items": [
+            {
+                "id": it.id,
+                "text": instruments.tr(it.text, lang),
+                "options": [
+                    {"value": o.value, "label": instruments.tr(o.label, lang)} for o in it.options
+                ],
+                "show_if": {"item": it.show_if[0], "equals": it.show_if[1]} if it.show_if else None,
+            }
+            for it in inst.items
+        ],
     }
 
 
@@ -191,11 +217,14 @@ def submit(request: HttpRequest, payload: SubmissionIn):
         # Nothing to come back to without a code, so nothing is kept.
         return Status(201, {"id": None, "access_code": None, **_payload(results, payload.lang)})
     with transaction.atomic():
-        screening = Screening.do_create(results, organization=org, role_group=payload.role_group,
-                                        language=payload.lang)
+        screening = Screening.do_create(
+            results, organization=org, role_group=payload.role_group, language=payload.lang
+        )
         words, code = privacy.new_access_code(org)
         screening.save_under(code)
-    return Status(201, {"id": str(screening.pk), "access_code": words, **_payload(results, payload.lang)})
+    return Status(
+        201, {"id": str(screening.pk), "access_code": words, **_payload(results, payload.lang)}
+    )
 
 
 def _lookup(request: HttpRequest, raw: str):
@@ -211,8 +240,15 @@ def _lookup(request: HttpRequest, raw: str):
 @router.post("/screenings/lookup", response={200: list[HistoryEntry], 404: ErrorOut, 429: ErrorOut})
 def lookup(request: HttpRequest, payload: LookupIn):
     """Saved screenings for an access code (sent in the body, never in a URL that could be logged)."""
-    return [{"id": str(s.pk), "taken_on": s.taken_on.isoformat(), "crisis": s.crisis,
-             "results": [r.as_dict(payload.lang) for r in s.scored()]} for s in _lookup(request, payload.access_code)]
+    return [
+        {
+            "id": str(s.pk),
+            "taken_on": s.taken_on.isoformat(),
+            "crisis": s.crisis,
+            "results": [r.as_dict(payload.lang) for r in s.scored()],
+        }
+        for s in _lookup(request, payload.access_code)
+    ]
 
 
 class LookupFhirIn(LookupIn):
@@ -225,8 +261,12 @@ class LookupFhirIn(LookupIn):
     )
 
 
-@router.post("/screenings/lookup/fhir", response={200: dict, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut})
+@router.post(
+    "/screenings/lookup/fhir", response={200: dict, 404: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+)
 def lookup_fhir(request: HttpRequest, payload: LookupFhirIn):
     """The worker's saved screenings as a FHIR R4 Bundle of QuestionnaireResponses."""
     screenings = list(_lookup(request, payload.access_code))
-    return fhir.bundle(screenings, _origin(request), payload.subject).model_dump(mode="json", exclude_none=True)
+    return fhir.bundle(screenings, _origin(request), payload.subject).model_dump(
+        mode="json", exclude_none=True
+    )

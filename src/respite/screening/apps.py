@@ -15,7 +15,12 @@ class ScreeningConfig(AppConfig):
     respite_api = ("", "respite.screening.api.router")
     respite_urls = [("o/<slug:org>/", "respite.screening.urls"), ("", "respite.screening.pwa_urls")]
     respite_periodic = [
-        PeriodicJob("purge_unsaved_screenings", timedelta(hours=1), "respite.screening.models.purge_unsaved", purge=True)
+        PeriodicJob(
+            "purge_unsaved_screenings",
+            timedelta(hours=1),
+            "respite.screening.models.purge_unsaved",
+            purge=True,
+        )
     ]
 
     def ready(self) -> None:

@@ -103,7 +103,10 @@ SCHEMA: dict[str, Any] = {
                         "items": {
                             "type": "object",
                             "properties": {
-                                "any_of": {"type": "object", "additionalProperties": {"type": "integer"}},
+                                "any_of": {
+                                    "type": "object",
+                                    "additionalProperties": {"type": "integer"},
+                                },
                                 "band": {"type": "string"},
                             },
                             "required": ["any_of", "band"],
@@ -118,7 +121,17 @@ SCHEMA: dict[str, Any] = {
             },
         },
     },
-    "required": ["id", "short_name", "name", "description", "instructions", "source", "option_sets", "items", "scales"],
+    "required": [
+        "id",
+        "short_name",
+        "name",
+        "description",
+        "instructions",
+        "source",
+        "option_sets",
+        "items",
+        "scales",
+    ],
     "additionalProperties": False,
 }
 
@@ -305,7 +318,9 @@ class Instrument:
                 raise AnswerError(item.id, f"'{value}' is not a number") from None
             if number not in item.values:
                 allowed = ", ".join(str(v) for v in sorted(item.values))
-                raise AnswerError(item.id, f"{number} is not an allowed answer (allowed: {allowed})")
+                raise AnswerError(
+                    item.id, f"{number} is not an allowed answer (allowed: {allowed})"
+                )
             answers[item.id] = number
         return answers
 
@@ -315,7 +330,8 @@ class Instrument:
         for scale in self.scales:
             results.append(self._score_scale(scale, answers))
         crisis = tuple(
-            i.id for i in self.items
+            i.id
+            for i in self.items
             if i.crisis_if_at_least is not None and answers.get(i.id, -1) >= i.crisis_if_at_least
         )
         return Result(self, answers, tuple(results), crisis)
@@ -323,7 +339,9 @@ class Instrument:
     def score_list(self, values: list[Any]) -> Result:
         """Score answers given in item order; ``None`` or '-' stands for a skipped item."""
         if len(values) > len(self.items):
-            raise AnswerError(None, f"{self.short_name} has {len(self.items)} items, got {len(values)} answers")
+            raise AnswerError(
+                None, f"{self.short_name} has {len(self.items)} items, got {len(values)} answers"
+            )
         raw = {}
         for item, value in zip(self.items, values, strict=False):
             if value is not None and value != "-" and value != "":
@@ -370,13 +388,18 @@ def _text(d: dict) -> dict[str, str]:
 def load_instrument(path: Path) -> Instrument:
     data, index = load_yaml(path, SCHEMA)
     if data["id"] != path.stem:
-        raise DataFileError(path, line_of(index, "id"), f"id '{data['id']}' must match the file name '{path.stem}'")
+        raise DataFileError(
+            path, line_of(index, "id"), f"id '{data['id']}' must match the file name '{path.stem}'"
+        )
     option_sets = {
-        name: tuple(Option(o["value"], _text(o["label"])) for o in opts) for name, opts in data["option_sets"].items()
+        name: tuple(Option(o["value"], _text(o["label"])) for o in opts)
+        for name, opts in data["option_sets"].items()
     }
     for name, opts in option_sets.items():
         if len({o.value for o in opts}) != len(opts):
-            raise DataFileError(path, line_of(index, "option_sets", name), f"option set '{name}' repeats a value")
+            raise DataFileError(
+                path, line_of(index, "option_sets", name), f"option set '{name}' repeats a value"
+            )
     items: list[Item] = []
     seen: set[str] = set()
     for n, raw in enumerate(data["items"]):
@@ -384,40 +407,82 @@ def load_instrument(path: Path) -> Instrument:
         if raw["id"] in seen:
             raise DataFileError(path, line, f"item id '{raw['id']}' is repeated")
         if raw["options"] not in option_sets:
-            raise DataFileError(path, line, f"item '{raw['id']}' uses unknown option set '{raw['options']}'")
+            raise DataFileError(
+                path, line, f"item '{raw['id']}' uses unknown option set '{raw['options']}'"
+            )
         show_if = None
         if "show_if" in raw:
             if raw["show_if"]["item"] not in seen:
-                raise DataFileError(path, line, f"item '{raw['id']}' depends on '{raw['show_if']['item']}', which must come before it")
+                raise DataFileError(
+                    path,
+                    line,
+                    f"item '{raw['id']}' depends on '{raw['show_if']['item']}', which must come before it",
+                )
             show_if = (raw["show_if"]["item"], raw["show_if"]["equals"])
         seen.add(raw["id"])
-        items.append(Item(raw["id"], _text(raw["text"]), option_sets[raw["options"]], raw.get("loinc"),
-                          raw.get("crisis_if_at_least"), show_if))
+        items.append(
+            Item(
+                raw["id"],
+                _text(raw["text"]),
+                option_sets[raw["options"]],
+                raw.get("loinc"),
+                raw.get("crisis_if_at_least"),
+                show_if,
+            )
+        )
     scales = []
     for n, raw in enumerate(data["scales"]):
         line = line_of(index, "scales", n)
         for item_id in [*raw["items"], *raw.get("reverse", [])]:
             if item_id not in seen:
-                raise DataFileError(path, line, f"scale '{raw['id']}' names unknown item '{item_id}'")
+                raise DataFileError(
+                    path, line, f"scale '{raw['id']}' names unknown item '{item_id}'"
+                )
         bands = tuple(
-            Band(b["id"], _text(b["label"]), _text(b["explanation"]), b["tier"], b["positive"], b.get("min"),
-                 b.get("max"), b.get("follow_up"))
+            Band(
+                b["id"],
+                _text(b["label"]),
+                _text(b["explanation"]),
+                b["tier"],
+                b["positive"],
+                b.get("min"),
+                b.get("max"),
+                b.get("follow_up"),
+            )
             for b in raw["bands"]
         )
         rules = tuple((dict(r["any_of"]), r["band"]) for r in raw.get("rules", []))
-        scale = Scale(raw["id"], _text(raw["name"]), raw["method"], tuple(raw["items"]), bands,
-                      frozenset(raw.get("reverse", [])), raw.get("at_least", 1), rules, raw.get("default_band"))
+        scale = Scale(
+            raw["id"],
+            _text(raw["name"]),
+            raw["method"],
+            tuple(raw["items"]),
+            bands,
+            frozenset(raw.get("reverse", [])),
+            raw.get("at_least", 1),
+            rules,
+            raw.get("default_band"),
+        )
         band_ids = {b.id for b in bands}
         if scale.method == "rules":
             for _any, band_id in rules:
                 if band_id not in band_ids:
                     raise DataFileError(path, line, f"rule names unknown band '{band_id}'")
             if scale.default_band and scale.default_band not in band_ids:
-                raise DataFileError(path, line, f"default_band '{scale.default_band}' is not a band")
+                raise DataFileError(
+                    path, line, f"default_band '{scale.default_band}' is not a band"
+                )
         scales.append(scale)
     instrument = Instrument(
-        data["id"], data["short_name"], _text(data["name"]), _text(data["description"]),
-        _text(data["instructions"]), data["source"], tuple(items), tuple(scales), data.get("minutes", 2),
+        data["id"],
+        data["short_name"],
+        _text(data["name"]),
+        _text(data["description"]),
+        _text(data["instructions"]),
+        data["source"],
+        tuple(items),
+        tuple(scales),
+        data.get("minutes", 2),
         dict(data.get("loinc", {})),
     )
     for n, scale in enumerate(instrument.scales):
@@ -426,16 +491,24 @@ def load_instrument(path: Path) -> Instrument:
         lo, hi = instrument.score_range(scale)
         ranges = sorted((b.min, b.max) for b in scale.bands)
         if any(b.min is None or b.max is None for b in scale.bands):
-            raise DataFileError(path, line_of(index, "scales", n), f"every band of '{scale.id}' needs min and max")
+            raise DataFileError(
+                path, line_of(index, "scales", n), f"every band of '{scale.id}' needs min and max"
+            )
         expected = lo
         for b_min, b_max in ranges:
             if b_min != expected or b_max < b_min:
-                raise DataFileError(path, line_of(index, "scales", n, "bands"),
-                                    f"bands of '{scale.id}' must be contiguous from {lo}; gap or overlap at {b_min}")
+                raise DataFileError(
+                    path,
+                    line_of(index, "scales", n, "bands"),
+                    f"bands of '{scale.id}' must be contiguous from {lo}; gap or overlap at {b_min}",
+                )
             expected = b_max + 1
         if expected - 1 != hi:
-            raise DataFileError(path, line_of(index, "scales", n, "bands"),
-                                f"bands of '{scale.id}' end at {expected - 1} but the score can reach {hi}")
+            raise DataFileError(
+                path,
+                line_of(index, "scales", n, "bands"),
+                f"bands of '{scale.id}' end at {expected - 1} but the score can reach {hi}",
+            )
     return instrument
 
 
@@ -447,8 +520,11 @@ def registry() -> dict[str, Instrument]:
         for scale in inst.scales:
             for band in scale.bands:
                 if band.follow_up and band.follow_up not in instruments:
-                    raise DataFileError(INSTRUMENT_DIR / f"{inst.id}.yaml", None,
-                                        f"band '{band.id}' follows up with unknown instrument '{band.follow_up}'")
+                    raise DataFileError(
+                        INSTRUMENT_DIR / f"{inst.id}.yaml",
+                        None,
+                        f"band '{band.id}' follows up with unknown instrument '{band.follow_up}'",
+                    )
     return instruments
 
 

@@ -34,12 +34,24 @@ def test_each_organization_has_its_own_branded_portal(client, org, other_org):
 
 def test_org_admin_changes_settings_and_the_change_is_audit_logged(org, org_admin):
     client = login(org_admin)
-    response = client.post(f"/staff/o/{org.slug}/settings/", {
-        "name": "Acme Health System", "welcome": "Hello", "accent_color": "#1d5c63", "state": "ca",
-        "role_groups": ["nurse", "other"], "min_group_size": 7})
+    response = client.post(
+        f"/staff/o/{org.slug}/settings/",
+        {
+            "name": "Acme Health System",
+            "welcome": "Hello",
+            "accent_color": "#1d5c63",
+            "state": "ca",
+            "role_groups": ["nurse", "other"],
+            "min_group_size": 7,
+        },
+    )
     assert response.status_code == 302
     org.refresh_from_db()
-    assert org.name == "Acme Health System" and org.state == "CA" and org.role_groups == ["nurse", "other"]
+    assert (
+        org.name == "Acme Health System"
+        and org.state == "CA"
+        and org.role_groups == ["nurse", "other"]
+    )
     entry = AuditLog.objects.get(action="organization.settings_changed")
     assert entry.actor == org_admin and entry.organization == org
     assert "name" in entry.detail["fields"] and "Acme Health System" not in str(entry.detail)
@@ -47,10 +59,14 @@ def test_org_admin_changes_settings_and_the_change_is_audit_logged(org, org_admi
 
 def test_settings_reject_tiny_groups_and_unreadable_colours(org, org_admin):
     client = login(org_admin)
-    response = client.post(f"/staff/o/{org.slug}/settings/", {
-        "name": "Acme", "accent_color": "#ffff00", "min_group_size": 2, "role_groups": ["nurse"]})
+    response = client.post(
+        f"/staff/o/{org.slug}/settings/",
+        {"name": "Acme", "accent_color": "#ffff00", "min_group_size": 2, "role_groups": ["nurse"]},
+    )
     body = response.content.decode()
-    assert response.status_code == 200 and "too light" in body and "greater than or equal to 5" in body
+    assert (
+        response.status_code == 200 and "too light" in body and "greater than or equal to 5" in body
+    )
     assert not AuditLog.objects.exists()
 
 
@@ -70,7 +86,9 @@ def test_only_the_organizations_admins_reach_its_settings(org, counselor, outsid
             assert response.status_code == 404
 
 
-def test_platform_admin_administers_every_organization_but_holds_no_content_roles(org, platform_admin):
+def test_platform_admin_administers_every_organization_but_holds_no_content_roles(
+    org, platform_admin
+):
     assert has_role(platform_admin, org, StaffRole.ORG_ADMIN)
     assert not has_role(platform_admin, org, StaffRole.COUNSELOR)
     assert login(platform_admin).get(f"/staff/o/{org.slug}/settings/").status_code == 200
@@ -94,10 +112,18 @@ def test_staff_login_is_throttled_per_account_with_the_same_message(org, org_adm
     for _ in range(5):
         Client().post("/staff/login/", {"username": "owner", "password": "wrong"})
     response = Client().post("/staff/login/", {"username": "owner", "password": PASSWORD})
-    assert response.status_code == 200 and "Too many failed sign-in attempts" in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "Too many failed sign-in attempts" in response.content.decode()
+    )
     # another account from the same hospital address is unaffected
     other = make_staff(org, StaffRole.COUNSELOR, "colleague")
-    assert Client().post("/staff/login/", {"username": other.username, "password": PASSWORD}).status_code == 302
+    assert (
+        Client()
+        .post("/staff/login/", {"username": other.username, "password": PASSWORD})
+        .status_code
+        == 302
+    )
 
 
 def test_staff_home_lists_organizations_and_roles(org, org_admin):
@@ -118,14 +144,28 @@ def test_passwords_are_hashed_with_argon2_in_production_settings():
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     from cryptography.fernet import Fernet
 
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}  # set for browser tests only
-    env = {**env, "RESPITE_ENV": "production", "SECRET_KEY": "x" * 60 + "-production-secret-for-check",
-           # a fresh key: production refuses the development key (core/tests/test_production_keys.py)
-           "RESPITE_ENCRYPTION_KEY": Fernet.generate_key().decode(), "ALLOWED_HOSTS": "respite.example.org",
-           "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "STATIC_ROOT": str(tmp_path / "static")}
+    env = {
+        k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }  # set for browser tests only
+    env = {
+        **env,
+        "RESPITE_ENV": "production",
+        "SECRET_KEY": "x" * 60 + "-production-secret-for-check",
+        # a fresh key: production refuses the development key (core/tests/test_production_keys.py)
+        "RESPITE_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+        "ALLOWED_HOSTS": "respite.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
     root = Path(__file__).resolve().parents[4]
-    result = subprocess.run([sys.executable, str(root / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
-                            env=env, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, str(root / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -134,8 +174,14 @@ def test_production_refuses_to_start_without_secrets(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "RESPITE_ENCRYPTION_KEY"}}
     env.update(RESPITE_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
     root = Path(__file__).resolve().parents[4]
-    result = subprocess.run([sys.executable, str(root / "manage.py"), "check"], env=env, capture_output=True,
-                            text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, str(root / "manage.py"), "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 

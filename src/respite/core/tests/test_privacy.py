@@ -26,7 +26,9 @@ def test_access_codes_have_at_least_80_bits_and_are_words(db):
     assert privacy.CODE_BITS >= 80
     assert math.log2(len(privacy._WORDLIST)) * privacy.CODE_WORDS >= 80
     words, row = privacy.new_access_code()
-    assert len(words.split("-")) == privacy.CODE_WORDS and all(w.isalpha() for w in words.split("-"))
+    assert len(words.split("-")) == privacy.CODE_WORDS and all(
+        w.isalpha() for w in words.split("-")
+    )
     assert row.digest == privacy.keyed_hash(words, "access-code") and words not in row.digest
     other, _ = privacy.new_access_code()
     assert other != words
@@ -71,12 +73,24 @@ def _all_text_in_database() -> str:
 @pytest.mark.django_db
 def test_database_holds_no_ip_user_agent_or_name_for_a_screening(org):
     client = Client(REMOTE_ADDR=CANARY_IP, HTTP_USER_AGENT=CANARY_UA)
-    response = client.post(f"/o/{org.slug}/check-in/", {"phq2__1": 3, "phq2__2": 3, "gad2__1": 0, "gad2__2": 0,
-                                                          "burnout__1": 4, "selfharm__9": 0,
-                                                          "name": CANARY_TEXT})
+    response = client.post(
+        f"/o/{org.slug}/check-in/",
+        {
+            "phq2__1": 3,
+            "phq2__2": 3,
+            "gad2__1": 0,
+            "gad2__2": 0,
+            "burnout__1": 4,
+            "selfharm__9": 0,
+            "name": CANARY_TEXT,
+        },
+    )
     assert response.status_code == 200
     carry = response.content.decode().split('name="carry" value="')[1].split('"')[0]
-    response = client.post(f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **{f"phq9__{i}": 1 for i in range(3, 10)}})
+    response = client.post(
+        f"/o/{org.slug}/check-in/",
+        {"step": "2", "carry": carry, **{f"phq9__{i}": 1 for i in range(3, 10)}},
+    )
     pk = response["Location"].rstrip("/").split("/")[-1]
     client.post(f"/o/{org.slug}/results/{pk}/save/")
     dump = _all_text_in_database()
@@ -106,11 +120,16 @@ def log_output():
 @pytest.mark.django_db
 def test_canaries_never_reach_the_logs(org, log_output):
     client = Client(REMOTE_ADDR=CANARY_IP, HTTP_USER_AGENT=CANARY_UA)
-    client.post(f"/o/{org.slug}/check-in/", {"phq2__1": CANARY_TEXT, "burnout__1": 9})          # invalid form
-    client.post(f"/o/{org.slug}/my/", {"code": CANARY_TEXT})                                     # wrong code
-    client.post("/api/v1/score", f'{{"instrument": "phq2", "answers": {{"1": "{CANARY_TEXT}"}}}}',
-                content_type="application/json")                                                # 422
-    client.get(f"/o/{org.slug}/nowhere-{CANARY_TEXT}/")                                          # 404 warning
+    client.post(
+        f"/o/{org.slug}/check-in/", {"phq2__1": CANARY_TEXT, "burnout__1": 9}
+    )  # invalid form
+    client.post(f"/o/{org.slug}/my/", {"code": CANARY_TEXT})  # wrong code
+    client.post(
+        "/api/v1/score",
+        f'{{"instrument": "phq2", "answers": {{"1": "{CANARY_TEXT}"}}}}',
+        content_type="application/json",
+    )  # 422
+    client.get(f"/o/{org.slug}/nowhere-{CANARY_TEXT}/")  # 404 warning
     client.post(f"/o/{org.slug}/my/", {"code": CANARY_TEXT}, HTTP_X_FORWARDED_FOR=CANARY_IP)
     logging.getLogger("respite").warning("client %s with %s said %s", CANARY_IP, CANARY_UA, "ok")
     output = log_output.getvalue()
@@ -120,7 +139,9 @@ def test_canaries_never_reach_the_logs(org, log_output):
 
 
 def test_privacy_filter_scrubs_addresses_and_agents():
-    record = logging.LogRecord("x", logging.INFO, __file__, 1, "from %s (%s) via 2001:db8::1", (CANARY_IP, CANARY_UA), None)
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "from %s (%s) via 2001:db8::1", (CANARY_IP, CANARY_UA), None
+    )
     record.request = object()
     assert PrivacyFilter().filter(record)
     assert CANARY_IP not in record.getMessage() and "CanaryBrowser" not in record.getMessage()
@@ -130,8 +151,15 @@ def test_privacy_filter_scrubs_addresses_and_agents():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
-    ["/o/{org}/check-in/", "/o/{org}/screenings/phq2/", "/o/{org}/my/", "/o/{org}/my/delete/", "/o/{org}/my/sign-out/",
-     "/i18n/setlang/", "/staff/login/"],
+    [
+        "/o/{org}/check-in/",
+        "/o/{org}/screenings/phq2/",
+        "/o/{org}/my/",
+        "/o/{org}/my/delete/",
+        "/o/{org}/my/sign-out/",
+        "/i18n/setlang/",
+        "/staff/login/",
+    ],
 )
 def test_csrf_is_enforced_on_every_form(org, path):
     client = Client(enforce_csrf_checks=True)
@@ -143,16 +171,31 @@ def test_csrf_enforced_on_saving_results(org):
     client = Client(enforce_csrf_checks=True)
     client.get(f"/o/{org.slug}/check-in/")
     token = client.cookies["csrftoken"].value
-    response = client.post(f"/o/{org.slug}/check-in/", {"csrfmiddlewaretoken": token, "phq2__1": 0, "phq2__2": 0,
-                                                          "gad2__1": 0, "gad2__2": 0, "burnout__1": 1,
-                                                          "selfharm__9": 0})
+    response = client.post(
+        f"/o/{org.slug}/check-in/",
+        {
+            "csrfmiddlewaretoken": token,
+            "phq2__1": 0,
+            "phq2__2": 0,
+            "gad2__1": 0,
+            "gad2__2": 0,
+            "burnout__1": 1,
+            "selfharm__9": 0,
+        },
+    )
     pk = response["Location"].rstrip("/").split("/")[-1]
     assert client.post(f"/o/{org.slug}/results/{pk}/save/").status_code == 403
-    assert client.post(f"/o/{org.slug}/results/{pk}/save/", {"csrfmiddlewaretoken": token}).status_code == 200
+    assert (
+        client.post(f"/o/{org.slug}/results/{pk}/save/", {"csrfmiddlewaretoken": token}).status_code
+        == 200
+    )
     assert AccessCode.objects.count() == 1
 
 
-@given(st.dictionaries(st.text(min_size=1, max_size=3), st.integers(0, 40), min_size=1, max_size=8), st.integers(5, 12))
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=3), st.integers(0, 40), min_size=1, max_size=8),
+    st.integers(5, 12),
+)
 def test_suppress_counts_never_reveals_a_small_count(counts, k):
     cells = privacy.suppress_counts(counts, k, total=sum(counts.values()))
     hidden = [key for key, c in cells.items() if c.suppressed]

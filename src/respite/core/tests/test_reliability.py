@@ -32,7 +32,10 @@ def _suite_on_sqlite() -> bool:
 
 # These tests start their own servers on their own SQLite files; the PostgreSQL run of the suite skips
 # them rather than repeat them.
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not _suite_on_sqlite(), reason="SQLite reliability checks")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not _suite_on_sqlite(), reason="SQLite reliability checks"),
+]
 ROOT = Path(__file__).resolve().parents[4]
 
 
@@ -43,15 +46,28 @@ def _free_port() -> int:
 
 
 def _env(db: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
-    env.update(DATABASE_URL=f"sqlite:///{db}", DJANGO_SETTINGS_MODULE="respite.settings",
-               PYTHONPATH=str(ROOT / "src"), RESPITE_CODE_FAILURES_PER_ADDRESS="100000")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        DJANGO_SETTINGS_MODULE="respite.settings",
+        PYTHONPATH=str(ROOT / "src"),
+        RESPITE_CODE_FAILURES_PER_ADDRESS="100000",
+    )
     return env
 
 
 def _manage(db: Path, *args: str) -> None:
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=_env(db), check=True,
-                   capture_output=True, timeout=180)
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env=_env(db),
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
 
 
 class Server:
@@ -59,9 +75,26 @@ class Server:
         self.db, self.port = db, _free_port()
         self.log = db.with_suffix(".log")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "respite.wsgi:application", "-b", f"127.0.0.1:{self.port}",
-             "-w", str(workers), "--threads", str(threads), "--graceful-timeout", "1", "--timeout", "60"],
-            env=_env(db), stdout=self.log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "respite.wsgi:application",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(workers),
+                "--threads",
+                str(threads),
+                "--graceful-timeout",
+                "1",
+                "--timeout",
+                "60",
+            ],
+            env=_env(db),
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -88,9 +121,19 @@ class Server:
 
 def submit(url: str) -> str | None:
     """POST one saved screening; return its id when the server acknowledged it (201)."""
-    body = json.dumps({"organization": "riverside", "save": True,
-                       "results": [{"instrument": "phq2", "answers": [1, 2]}, {"instrument": "burnout", "answers": [3]}]})
-    request = urllib.request.Request(f"{url}/api/v1/screenings", body.encode(), {"Content-Type": "application/json"})
+    body = json.dumps(
+        {
+            "organization": "riverside",
+            "save": True,
+            "results": [
+                {"instrument": "phq2", "answers": [1, 2]},
+                {"instrument": "burnout", "answers": [3]},
+            ],
+        }
+    )
+    request = urllib.request.Request(
+        f"{url}/api/v1/screenings", body.encode(), {"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
             return json.loads(response.read())["id"] if response.status == 201 else None
@@ -108,7 +151,9 @@ def database(tmp_path) -> Path:
 
 def _ids(db: Path) -> set[str]:
     with closing(sqlite3.connect(db)) as conn:
-        return {row[0].replace("-", "") for row in conn.execute("SELECT id FROM screening_screening")}
+        return {
+            row[0].replace("-", "") for row in conn.execute("SELECT id FROM screening_screening")
+        }
 
 
 def test_kill_9_under_load_loses_no_acknowledged_submission(database):
@@ -145,10 +190,12 @@ def test_kill_9_under_load_loses_no_acknowledged_submission(database):
 def _export(db: Path) -> list[tuple]:
     """A canonical export of the worker data: every screening with its results."""
     with closing(sqlite3.connect(db)) as conn:
-        return sorted(conn.execute(
-            "SELECT s.id, s.taken_on, s.tier, s.crisis, s.access_code_id, r.position, r.instrument, r.answers, r.score, r.band "
-            "FROM screening_screening s JOIN screening_screeningresult r ON r.screening_id = s.id"
-        ).fetchall())
+        return sorted(
+            conn.execute(
+                "SELECT s.id, s.taken_on, s.tier, s.crisis, s.access_code_id, r.position, r.instrument, r.answers, r.score, r.band "
+                "FROM screening_screening s JOIN screening_screeningresult r ON r.screening_id = s.id"
+            ).fetchall()
+        )
 
 
 def test_online_backup_under_write_load_restores_to_an_identical_export(database, tmp_path):
@@ -168,7 +215,10 @@ def test_online_backup_under_write_load_restores_to_an_identical_export(database
         while counts[0] < 30:
             time.sleep(0.05)
         backup = tmp_path / "backup.sqlite3"
-        with closing(sqlite3.connect(database, timeout=30)) as source, closing(sqlite3.connect(backup)) as target:
+        with (
+            closing(sqlite3.connect(database, timeout=30)) as source,
+            closing(sqlite3.connect(backup)) as target,
+        ):
             source.backup(target, pages=64)  # online: copies in steps while writers keep writing
         while counts[0] < 60:
             time.sleep(0.05)

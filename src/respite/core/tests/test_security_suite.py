@@ -47,7 +47,9 @@ def wsgi_calls_keep_the_test_connection(db):
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_never_answers_with_a_server_error(case, wsgi_calls_keep_the_test_connection):
     response = case.call()
-    assert response.status_code < 500, f"{case.method} {case.formatted_path} -> {response.status_code}"
+    assert response.status_code < 500, (
+        f"{case.method} {case.formatted_path} -> {response.status_code}"
+    )
 
 
 def _routes(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple[str, URLPattern]]:
@@ -64,7 +66,14 @@ def _routes(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple
 
 def _fill(route: str, org_slug: str) -> str | None:
     """Turn a route into a concrete path with harmless values for its parameters."""
-    values = {"org": org_slug, "slug": "x", "str": "x", "int": "1", "uuid": str(uuid.uuid4()), "path": "x"}
+    values = {
+        "org": org_slug,
+        "slug": "x",
+        "str": "x",
+        "int": "1",
+        "uuid": str(uuid.uuid4()),
+        "path": "x",
+    }
 
     def repl(match: re.Match) -> str:
         converter, name = (match.group(1) or "str"), match.group(2)
@@ -111,7 +120,10 @@ def test_every_html_page_carries_a_strict_csp(org, org_admin):
             response = client.get(path)
             if response.get("Content-Type", "").startswith("text/html"):
                 csp = response.get("Content-Security-Policy", "")
-                assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0], path
+                assert (
+                    "script-src 'self'" in csp
+                    and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+                ), path
                 assert "frame-ancestors 'none'" in csp, path
                 assert response.status_code < 500, path
                 checked += 1
@@ -120,7 +132,10 @@ def test_every_html_page_carries_a_strict_csp(org, org_admin):
 
 MALFORMED = {
     "10 MB body": ("application/json", b'{"x": "' + b"a" * (10 * 1024 * 1024) + b'"}'),
-    "10,000 fields": ("application/x-www-form-urlencoded", "&".join(f"f{i}=1" for i in range(10_000)).encode()),
+    "10,000 fields": (
+        "application/x-www-form-urlencoded",
+        "&".join(f"f{i}=1" for i in range(10_000)).encode(),
+    ),
     "invalid UTF-8": ("application/json", b'{"instrument": "\xff\xfe\xfa", "answers": {}}'),
     "NUL bytes": ("application/json", b'{"instrument": "phq2\x00", "answers": {"1\x00": 0}}'),
     "deep JSON": ("application/json", b'{"a":' * 5000 + b"1" + b"}" * 5000),
@@ -147,22 +162,45 @@ def _production_settings(**extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     from cryptography.fernet import Fernet
 
-    env.update(RESPITE_ENV="production", SECRET_KEY="p" * 64, DATABASE_URL="sqlite:////tmp/respite-prod-check.sqlite3",
-               RESPITE_ENCRYPTION_KEY=Fernet.generate_key().decode(), ALLOWED_HOSTS="x.example",
-               STATIC_ROOT="/tmp/respite-prod-static", PYTHONPATH=str(ROOT / "src"), **extra)
-    code = ("import json, django; from django.conf import settings; django.setup(); print(json.dumps({k: getattr(settings, k) for k in "
-            "['SESSION_COOKIE_SECURE','SESSION_COOKIE_HTTPONLY','SESSION_COOKIE_SAMESITE','CSRF_COOKIE_SECURE',"
-            "'SECURE_SSL_REDIRECT','SECURE_HSTS_SECONDS','DEBUG']}))")
-    out = subprocess.run([sys.executable, "-c", code], env={**env, "DJANGO_SETTINGS_MODULE": "respite.settings"},
-                         capture_output=True, text=True, check=True, timeout=120)
+    env.update(
+        RESPITE_ENV="production",
+        SECRET_KEY="p" * 64,
+        DATABASE_URL="sqlite:////tmp/respite-prod-check.sqlite3",
+        RESPITE_ENCRYPTION_KEY=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="x.example",
+        STATIC_ROOT="/tmp/respite-prod-static",
+        PYTHONPATH=str(ROOT / "src"),
+        **extra,
+    )
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); print(json.dumps({k: getattr(settings, k) for k in "
+        "['SESSION_COOKIE_SECURE','SESSION_COOKIE_HTTPONLY','SESSION_COOKIE_SAMESITE','CSRF_COOKIE_SECURE',"
+        "'SECURE_SSL_REDIRECT','SECURE_HSTS_SECONDS','DEBUG']}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "respite.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_session_cookies_are_secure_httponly_samesite_in_production():
     prod = _production_settings()
-    assert prod["SESSION_COOKIE_SECURE"] and prod["SESSION_COOKIE_HTTPONLY"] and prod["CSRF_COOKIE_SECURE"]
+    assert (
+        prod["SESSION_COOKIE_SECURE"]
+        and prod["SESSION_COOKIE_HTTPONLY"]
+        and prod["CSRF_COOKIE_SECURE"]
+    )
     assert prod["SESSION_COOKIE_SAMESITE"] in ("Lax", "Strict")
-    assert prod["SECURE_SSL_REDIRECT"] and prod["SECURE_HSTS_SECONDS"] >= 31536000 and not prod["DEBUG"]
+    assert (
+        prod["SECURE_SSL_REDIRECT"]
+        and prod["SECURE_HSTS_SECONDS"] >= 31536000
+        and not prod["DEBUG"]
+    )
 
 
 @pytest.mark.django_db
@@ -172,26 +210,59 @@ def test_login_rate_limit_is_strict_per_account_and_generous_per_address(org, or
     # 30 colleagues behind one hospital address each mistype once: nobody is locked out
     colleagues = [make_staff(org, "counselor", f"nurse{i}") for i in range(30)]
     for user in colleagues:
-        Client(REMOTE_ADDR="192.0.2.10").post("/staff/login/", {"username": user.username, "password": "typo"})
-    assert Client(REMOTE_ADDR="192.0.2.10").post(
-        "/staff/login/", {"username": colleagues[-1].username, "password": PASSWORD}).status_code == 302
+        Client(REMOTE_ADDR="192.0.2.10").post(
+            "/staff/login/", {"username": user.username, "password": "typo"}
+        )
+    assert (
+        Client(REMOTE_ADDR="192.0.2.10")
+        .post("/staff/login/", {"username": colleagues[-1].username, "password": PASSWORD})
+        .status_code
+        == 302
+    )
     # one account guessed from many addresses is locked after 5 failures
     for i in range(5):
-        Client(REMOTE_ADDR=f"198.51.100.{i}").post("/staff/login/", {"username": "owner", "password": "guess"})
-    locked = Client(REMOTE_ADDR="198.51.100.99").post("/staff/login/", {"username": "owner", "password": PASSWORD})
-    assert locked.status_code == 200 and "Too many failed sign-in attempts" in locked.content.decode()
+        Client(REMOTE_ADDR=f"198.51.100.{i}").post(
+            "/staff/login/", {"username": "owner", "password": "guess"}
+        )
+    locked = Client(REMOTE_ADDR="198.51.100.99").post(
+        "/staff/login/", {"username": "owner", "password": PASSWORD}
+    )
+    assert (
+        locked.status_code == 200 and "Too many failed sign-in attempts" in locked.content.decode()
+    )
 
 
 def test_pip_audit_finds_no_known_vulnerability():
-    result = subprocess.run([sys.executable, "-m", "pip_audit", "-r", str(ROOT / "requirements.lock"), "--no-deps",
-                             "--progress-spinner", "off", "-f", "json", "--timeout", "5"], capture_output=True, text=True, timeout=300,
-                            check=False)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip_audit",
+            "-r",
+            str(ROOT / "requirements.lock"),
+            "--no-deps",
+            "--progress-spinner",
+            "off",
+            "-f",
+            "json",
+            "--timeout",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
         pytest.skip(f"pip-audit could not run here: {result.stderr.strip()[-300:]}")
     audited = [d for d in report["dependencies"] if "skip_reason" not in d]
     if not audited:
-        pytest.skip("the vulnerability database is unreachable from this machine: nothing could be audited")
-    vulnerable = [(d["name"], d["version"], [v["id"] for v in d["vulns"]]) for d in audited if d.get("vulns")]
+        pytest.skip(
+            "the vulnerability database is unreachable from this machine: nothing could be audited"
+        )
+    vulnerable = [
+        (d["name"], d["version"], [v["id"] for v in d["vulns"]]) for d in audited if d.get("vulns")
+    ]
     assert not vulnerable

@@ -376,6 +376,11 @@ def test_a_task_left_running_by_a_killed_worker_runs_again(mailoutbox, settings)
     result.claim("worker-that-died")  # what a worker does just before it runs the task
     assert run_tasks() == 0 and not mailoutbox  # nobody else touches a claimed task
     assert requeue_stale_tasks() == 0  # not stale yet
-    assert requeue_stale_tasks(now=timezone.now() + timedelta(seconds=settings.RESPITE_TASK_STALE_AFTER + 1)) == 1
+    assert (
+        requeue_stale_tasks(
+            now=timezone.now() + timedelta(seconds=settings.RESPITE_TASK_STALE_AFTER + 1)
+        )
+        == 1
+    )
     assert DBTaskResult.objects.get().status == TaskResultStatus.READY
     assert run_tasks() == 1 and len(mailoutbox) == 1

@@ -29,10 +29,22 @@ WITH_PULSE = fx.PULSE_COVERED
 # Attribute breakouts without a '<' are harmless in text (sanitized HTML keeps quotes as text):
 # the DOM check catches them where they would matter, inside a tag.
 RAW_SIGNATURES = [
-    "<script data-xss", "<img src=x data-xss", "<svg data-xss", "<iframe data-xss", "<a data-xss",
-    "<div data-xss", "<base data-xss", "<meta data-xss", "<form data-xss", "<b data-xss", "<input data-xss",
+    "<script data-xss",
+    "<img src=x data-xss",
+    "<svg data-xss",
+    "<iframe data-xss",
+    "<a data-xss",
+    "<div data-xss",
+    "<base data-xss",
+    "<meta data-xss",
+    "<form data-xss",
+    "<b data-xss",
+    "<input data-xss",
     'href="javascript:',
-    "<u>", "</textarea><img", "</title><script", "</style><script",
+    "<u>",
+    "</textarea><img",
+    "</title><script",
+    "</style><script",
 ]
 
 DOM_CHECK = r"""() => {
@@ -74,8 +86,12 @@ def test_every_free_text_field_is_in_the_registry():
     registered = set(fx.registry(with_pulse=WITH_PULSE))
     if not WITH_PULSE:
         found = {k for k in found if not k.startswith("pulse.")}
-    assert not found - registered, f"free-text fields with no XSS coverage or reason: {sorted(found - registered)}"
-    assert not registered - found, f"registry entries for fields that no longer exist: {sorted(registered - found)}"
+    assert not found - registered, (
+        f"free-text fields with no XSS coverage or reason: {sorted(found - registered)}"
+    )
+    assert not registered - found, (
+        f"registry entries for fields that no longer exist: {sorted(registered - found)}"
+    )
 
 
 @pytest.mark.django_db
@@ -145,7 +161,10 @@ def test_pdfs_print_payloads_as_text(world):
     problems = []
     for key, (actor, path) in world.pdfs.items():
         response = clients[actor].get(path)
-        assert response.status_code == 200 and response["Content-Type"] == "application/pdf", (key, response)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf", (
+            key,
+            response,
+        )
         text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
         flat = "".join(text.split())
         problems += [(key, hit) for hit in _template_evaluated(text)]
@@ -164,17 +183,30 @@ def test_payloads_stay_inert_in_chromium(browser, live_server):
     no CSP violation or other console error, no request a payload would make."""
     world = fx.build_world(with_pulse=WITH_PULSE)
     base = live_server.url
-    sessions = {actor: fx.session_cookie(user, world.session if user is None else None)
-                for actor, user in world.users.items()}
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    sessions = {
+        actor: fx.session_cookie(user, world.session if user is None else None)
+        for actor, user in world.users.items()
+    }
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
     page = context.new_page()
     console: list[str] = []
     requests: list[str] = []
     page.on("console", lambda m: console.append(m.text) if m.type in ("error", "warning") else None)
     page.on("pageerror", lambda exc: console.append(str(exc)))
-    page.on("request", lambda r: requests.append(r.url) if (
-        r.resource_type in ("xhr", "fetch") or "evil.example" in r.url or r.url.rstrip("/").endswith("/x")
-    ) else None)
+    page.on(
+        "request",
+        lambda r: (
+            requests.append(r.url)
+            if (
+                r.resource_type in ("xhr", "fetch")
+                or "evil.example" in r.url
+                or r.url.rstrip("/").endswith("/x")
+            )
+            else None
+        ),
+    )
 
     failures: list[str] = []
     seen_literal_template = False
@@ -182,10 +214,12 @@ def test_payloads_stay_inert_in_chromium(browser, live_server):
     try:
         for key, (actor, path, lang) in world.pages.items():
             context.clear_cookies()
-            context.add_cookies([
-                {"name": settings.SESSION_COOKIE_NAME, "value": sessions[actor], "url": base},
-                {"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": base},
-            ])
+            context.add_cookies(
+                [
+                    {"name": settings.SESSION_COOKIE_NAME, "value": sessions[actor], "url": base},
+                    {"name": settings.LANGUAGE_COOKIE_NAME, "value": lang, "url": base},
+                ]
+            )
             console.clear()
             requests.clear()
             response = page.goto(base + path, wait_until="load")
@@ -196,15 +230,24 @@ def test_payloads_stay_inert_in_chromium(browser, live_server):
             found = page.evaluate(DOM_CHECK)
             failures += [f"{key}: {b}" for b in found["bad"]]
             if found["xss"] is not None or "XSSED" in found["title"]:
-                failures.append(f"{key}: a payload ran (window.__xss={found['xss']}, title={found['title']!r})")
-            failures += [f"{key}: template evaluated user text: {hit}" for hit in _template_evaluated(found["text"])]
+                failures.append(
+                    f"{key}: a payload ran (window.__xss={found['xss']}, title={found['title']!r})"
+                )
+            failures += [
+                f"{key}: template evaluated user text: {hit}"
+                for hit in _template_evaluated(found["text"])
+            ]
             seen_literal_template |= "tpl{{ 7*7 }}" in found["text"]
             failures += [f"{key}: console: {m}" for m in console]
             failures += [f"{key}: request made by a payload: {u}" for u in requests]
             html = page.content()
             for field_key, entry in fx.registry(with_pulse=WITH_PULSE).items():
-                if (isinstance(entry, fx.Shown) and key in entry.pages and fx.carries_marker(field_key)
-                        and fx.marker(field_key) not in html):
+                if (
+                    isinstance(entry, fx.Shown)
+                    and key in entry.pages
+                    and fx.carries_marker(field_key)
+                    and fx.marker(field_key) not in html
+                ):
                     failures.append(f"{key}: {field_key} is not on the page")
             for c in context.cookies():  # a view may have rotated the session key
                 if c["name"] == settings.SESSION_COOKIE_NAME:
@@ -212,7 +255,9 @@ def test_payloads_stay_inert_in_chromium(browser, live_server):
     finally:
         context.close()
     assert not failures, "\n".join(dict.fromkeys(failures))
-    assert seen_literal_template, "the template-injection payload should be shown as typed, {{ 7*7 }} and all"
+    assert seen_literal_template, (
+        "the template-injection payload should be shown as typed, {{ 7*7 }} and all"
+    )
     assert time.monotonic() - started < 120
 
 
@@ -220,8 +265,12 @@ def test_payloads_stay_inert_in_chromium(browser, live_server):
 # template engine ever processed user text, which the checks above look for).
 TEXT_ONLY = {"template_injection", "markdown_link", "unicode", "entities"}
 CONTEXTS = [
-    "<p>{}</p>", '<input value="{}">', "<input value='{}'>", "<textarea>{}</textarea>",
-    "<title>{}</title>", "<style>:root{{--a:{}}}</style>",
+    "<p>{}</p>",
+    '<input value="{}">',
+    "<input value='{}'>",
+    "<textarea>{}</textarea>",
+    "<title>{}</title>",
+    "<style>:root{{--a:{}}}</style>",
 ]
 
 
@@ -236,8 +285,11 @@ def test_the_dom_check_catches_every_markup_payload_left_unescaped(browser):
             if name in TEXT_ONLY:
                 continue
             payload = payload[:400] if name == "long" else payload
-            html = "<!doctype html><html><head><title>t</title></head><body>" + "".join(
-                c.format(f"{payload}") for c in CONTEXTS) + "</body></html>"
+            html = (
+                "<!doctype html><html><head><title>t</title></head><body>"
+                + "".join(c.format(f"{payload}") for c in CONTEXTS)
+                + "</body></html>"
+            )
             page.set_content(html)
             found = page.evaluate(DOM_CHECK)
             assert found["bad"] or found["xss"], f"{name} unescaped was not detected"
@@ -245,9 +297,14 @@ def test_the_dom_check_catches_every_markup_payload_left_unescaped(browser):
         context.close()
 
 
-BAD_URLS = ["javascript:window.__xss=1", "JaVaScRiPt:window.__xss=1", " javascript:window.__xss=1",
-            "java\tscript:window.__xss=1", "data:text/html,<script>window.__xss=1</script>",
-            "vbscript:msgbox(1)"]
+BAD_URLS = [
+    "javascript:window.__xss=1",
+    "JaVaScRiPt:window.__xss=1",
+    " javascript:window.__xss=1",
+    "java\tscript:window.__xss=1",
+    "data:text/html,<script>window.__xss=1</script>",
+    "vbscript:msgbox(1)",
+]
 
 
 @pytest.mark.django_db

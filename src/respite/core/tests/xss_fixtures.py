@@ -79,77 +79,142 @@ REGISTRY: dict[str, Shown | Hidden] = {
     # core
     "core.Organization.name": Shown(("portal", "org_settings", "staff_home")),
     "core.Organization.welcome": Shown(("portal", "org_settings")),
-    "core.Organization.accent_color": Shown(("portal",), "7 characters, inside the nonce'd <style>"),
-    "core.Organization.state": Hidden("two-letter US state code (upper-cased by the settings form); a filter key"),
+    "core.Organization.accent_color": Shown(
+        ("portal",), "7 characters, inside the nonce'd <style>"
+    ),
+    "core.Organization.state": Hidden(
+        "two-letter US state code (upper-cased by the settings form); a filter key"
+    ),
     "core.AuditLog.actor_label": Shown(("audit_log",)),
     "core.AuditLog.action": Shown(("audit_log",)),
-    "core.AuditLog.target_type": Hidden(CODE + " (model label; the audit viewer names targets by account name)"),
-    "core.AuditLog.target_id": Hidden("primary key; the audit viewer never prints it (it names accounts by username)"),
+    "core.AuditLog.target_type": Hidden(
+        CODE + " (model label; the audit viewer names targets by account name)"
+    ),
+    "core.AuditLog.target_id": Hidden(
+        "primary key; the audit viewer never prints it (it names accounts by username)"
+    ),
     "core.Invitation.email": Shown(("staff_list",)),
     "core.Invitation.display_name": Shown(("staff_list",)),
     "core.ThrottleCounter.key": Hidden("hashed throttle key, never rendered"),
-    "core.Organization.time_zone": Hidden("IANA zone name validated against zoneinfo on every input path"),
-    "core.StaffProfile.time_zone": Hidden("IANA zone name validated against zoneinfo on every input path"),
+    "core.Organization.time_zone": Hidden(
+        "IANA zone name validated against zoneinfo on every input path"
+    ),
+    "core.StaffProfile.time_zone": Hidden(
+        "IANA zone name validated against zoneinfo on every input path"
+    ),
     "core.OutboundEmail.to": Hidden("email address, encrypted, erased once sent; never rendered"),
     "core.OutboundEmail.subject": Hidden("plain-text email subject, never rendered in HTML"),
-    "core.OutboundEmail.body": Hidden("plain-text email body, encrypted, erased once sent; never rendered"),
-    "core.OutboundEmail.calendar": Hidden("iCalendar attachment, encrypted, erased once sent; never rendered"),
+    "core.OutboundEmail.body": Hidden(
+        "plain-text email body, encrypted, erased once sent; never rendered"
+    ),
+    "core.OutboundEmail.calendar": Hidden(
+        "iCalendar attachment, encrypted, erased once sent; never rendered"
+    ),
     "core.OutboundEmail.key": Hidden("server-made dedupe key, never rendered"),
-    "core.OutboundEmail.kind": Hidden(CODE + " (notice kind, set in code; autoescaped on the tasks page)"),
-    "core.OutboundEmail.last_error": Hidden("exception class name set by the worker; autoescaped on the tasks page"),
-    "core.PendingDigest.line": Hidden("plain-text digest line built from a notice subject; email only"),
+    "core.OutboundEmail.kind": Hidden(
+        CODE + " (notice kind, set in code; autoescaped on the tasks page)"
+    ),
+    "core.OutboundEmail.last_error": Hidden(
+        "exception class name set by the worker; autoescaped on the tasks page"
+    ),
+    "core.PendingDigest.line": Hidden(
+        "plain-text digest line built from a notice subject; email only"
+    ),
     "core.PeriodicRun.job": Hidden(CODE + " (periodic job name declared in code)"),
-    "core.WorkerAlert.target": Hidden("push subscription or email address, encrypted; never rendered"),
+    "core.WorkerAlert.target": Hidden(
+        "push subscription or email address, encrypted; never rendered"
+    ),
     "core.WorkerAlert.language": Hidden(CODE + " (en/es, trimmed from the request's language)"),
     # screening
     "screening.Screening.role_group": Hidden(CODE + " (organization role group)"),
     "screening.Screening.language": Hidden(CODE + " (en/es)"),
     "screening.Screening.tier": Hidden(CODE + " (computed by the scorer)"),
-    "screening.ScreeningResult.instrument": Hidden(CODE + " (instrument id from the YAML registry)"),
+    "screening.ScreeningResult.instrument": Hidden(
+        CODE + " (instrument id from the YAML registry)"
+    ),
     "screening.ScreeningResult.band": Hidden(CODE + " (band id computed by the scorer)"),
     "screening.ScreeningResult.tier": Hidden(CODE + " (computed by the scorer)"),
-    **{f"screening.SafetyPlan.{f}": Shown(("safety_plan",), "encrypted; shown only to the code's holder")
-       for f in ("warning_signs", "coping", "distractions", "helpers", "professionals", "environment", "reasons")},
+    **{
+        f"screening.SafetyPlan.{f}": Shown(
+            ("safety_plan",), "encrypted; shown only to the code's holder"
+        )
+        for f in (
+            "warning_signs",
+            "coping",
+            "distractions",
+            "helpers",
+            "professionals",
+            "environment",
+            "reasons",
+        )
+    },
     # directory
     "directory.Provider.id": Hidden("HSDS identifier, never rendered"),
     "directory.Provider.name": Shown(("dir_service",)),
     "directory.Provider.alternate_name": Hidden("kept for HSDS export only; no template shows it"),
     "directory.Provider.description": Hidden("kept for HSDS export only; no template shows it"),
-    "directory.Provider.website": Hidden("kept for HSDS export only; no template shows it (" + URL_INPUT + ")"),
+    "directory.Provider.website": Hidden(
+        "kept for HSDS export only; no template shows it (" + URL_INPUT + ")"
+    ),
     "directory.Provider.email": Hidden("kept for HSDS export only; no template shows it"),
-    "directory.Service.id": Shown(("dir_search", "dir_service", "dir_curate"), "only inside reversed hrefs"),
-    "directory.Service.name": Shown(("dir_search", "dir_service", "dir_curate", "dir_local_edit", "result")),
-    "directory.Service.alternate_name": Hidden("search text and HSDS export only; no template shows it"),
-    "directory.Service.description": Shown(("dir_search", "dir_service", "dir_local_edit", "result"),
-                                           "HTML kept after nh3 (rendered |safe)"),
+    "directory.Service.id": Shown(
+        ("dir_search", "dir_service", "dir_curate"), "only inside reversed hrefs"
+    ),
+    "directory.Service.name": Shown(
+        ("dir_search", "dir_service", "dir_curate", "dir_local_edit", "result")
+    ),
+    "directory.Service.alternate_name": Hidden(
+        "search text and HSDS export only; no template shows it"
+    ),
+    "directory.Service.description": Shown(
+        ("dir_search", "dir_service", "dir_local_edit", "result"),
+        "HTML kept after nh3 (rendered |safe)",
+    ),
     "directory.Service.name_es": Shown(("dir_service_es", "dir_local_edit")),
-    "directory.Service.description_es": Shown(("dir_service_es", "dir_local_edit"),
-                                              "HTML kept after nh3 (rendered |safe)"),
+    "directory.Service.description_es": Shown(
+        ("dir_service_es", "dir_local_edit"), "HTML kept after nh3 (rendered |safe)"
+    ),
     "directory.Service.keywords": Shown(("dir_local_edit",)),
-    "directory.Service.url": Shown(("dir_search", "dir_service", "dir_local_edit", "result"),
-                                   "https URL carrying a breakout; javascript: rejected at input"),
+    "directory.Service.url": Shown(
+        ("dir_search", "dir_service", "dir_local_edit", "result"),
+        "https URL carrying a breakout; javascript: rejected at input",
+    ),
     "directory.Service.email": Hidden("HSDS export only; no template shows it"),
     "directory.Service.application_process": Shown(("dir_service",)),
     "directory.Service.fees_description": Shown(("dir_service",)),
     "directory.Service.eligibility_description": Shown(("dir_service",)),
     "directory.Service.area_name": Hidden("HSDS export only; no template shows it"),
-    "directory.Service.assured_by": Hidden("a portal's own service shows the portal's name instead; shared entries "
-                                           "show it through {% verified_line %}, a simple_tag (autoescaped)"),
-    "directory.Service.source": Hidden("shown only on entries with no verification date, through "
-                                       "{% verified_line %}, a simple_tag (autoescaped)"),
+    "directory.Service.assured_by": Hidden(
+        "a portal's own service shows the portal's name instead; shared entries "
+        "show it through {% verified_line %}, a simple_tag (autoescaped)"
+    ),
+    "directory.Service.source": Hidden(
+        "shown only on entries with no verification date, through "
+        "{% verified_line %}, a simple_tag (autoescaped)"
+    ),
     "directory.Service.roles_key": Hidden("derived filter key (editable=False), never rendered"),
-    "directory.Service.audiences_key": Hidden("derived filter key (editable=False), never rendered"),
+    "directory.Service.audiences_key": Hidden(
+        "derived filter key (editable=False), never rendered"
+    ),
     "directory.Service.channels_key": Hidden("derived filter key (editable=False), never rendered"),
     "directory.Service.tiers_key": Hidden("derived filter key (editable=False), never rendered"),
-    "directory.Service.languages_key": Hidden("derived filter key (editable=False), never rendered"),
+    "directory.Service.languages_key": Hidden(
+        "derived filter key (editable=False), never rendered"
+    ),
     "directory.Service.states_key": Hidden("derived filter key (editable=False), never rendered"),
-    "directory.Service.search_text": Hidden("derived search index (editable=False), never rendered"),
+    "directory.Service.search_text": Hidden(
+        "derived search index (editable=False), never rendered"
+    ),
     "directory.Phone.id": Hidden("HSDS identifier, never rendered"),
-    "directory.Phone.number": Shown(("dir_search", "dir_service", "result"), "also inside tel: hrefs"),
+    "directory.Phone.number": Shown(
+        ("dir_search", "dir_service", "result"), "also inside tel: hrefs"
+    ),
     "directory.Phone.type": Hidden("RFC 6350 type code, only compared with 'text', never rendered"),
     "directory.Phone.description": Shown(("dir_search", "dir_service")),
     "directory.Schedule.id": Hidden("HSDS identifier, never rendered"),
-    "directory.Schedule.byday": Hidden("parsed into localized day names by {% human_hours %}; raw codes never rendered"),
+    "directory.Schedule.byday": Hidden(
+        "parsed into localized day names by {% human_hours %}; raw codes never rendered"
+    ),
     "directory.Schedule.description": Hidden("HSDS export only; no template shows it"),
     "directory.Location.id": Hidden("HSDS identifier, never rendered"),
     "directory.Location.name": Shown(("dir_service",)),
@@ -157,29 +222,51 @@ REGISTRY: dict[str, Shown | Hidden] = {
     # counseling
     "counseling.Case.tier": Hidden(CODE + " (copied from the screening)"),
     "counseling.Message.body": Shown(("case_worker", "case_staff"), "encrypted at rest"),
-    "counseling.Clinician.display_name": Shown(("therapists", "book", "engagement", "volunteer_review",
-                                                "volunteer_profile")),
+    "counseling.Clinician.display_name": Shown(
+        ("therapists", "book", "engagement", "volunteer_review", "volunteer_profile")
+    ),
     "counseling.Clinician.licence_number": Shown(("volunteer_review", "volunteer_profile")),
-    "counseling.Clinician.time_zone": Hidden("IANA zone name checked by validate_timezone; a non-zone "
-                                             "value cannot be stored by any input path"),
+    "counseling.Clinician.time_zone": Hidden(
+        "IANA zone name checked by validate_timezone; a non-zone "
+        "value cannot be stored by any input path"
+    ),
     "counseling.Clinician.bio": Shown(("therapists", "volunteer_profile")),
     "counseling.Engagement.state": Hidden(CODE + " (US state from the booking form)"),
     "counseling.Engagement.language": Hidden(CODE + " (en/es)"),
-    "counseling.Engagement.contact": Shown(("volunteer_schedule",), "encrypted; shown only to the clinician"),
+    "counseling.Engagement.contact": Shown(
+        ("volunteer_schedule",), "encrypted; shown only to the clinician"
+    ),
     # peers
     "peers.Department.name": Shown(("peers_roster",)),
-    "peers.Supporter.display_name": Shown(("peers_roster", "peers_dashboard", "peers_queue",
-                                           "peers_lead_request", "peers_supporter_edit")),
+    "peers.Supporter.display_name": Shown(
+        (
+            "peers_roster",
+            "peers_dashboard",
+            "peers_queue",
+            "peers_lead_request",
+            "peers_supporter_edit",
+        )
+    ),
     "peers.Supporter.training_course": Shown(("peers_supporter_edit",)),
-    "peers.SupportRequest.contact": Shown(("peers_request",), "encrypted; only the accepting supporter"),
-    "peers.SupportRequest.best_time": Shown(("peers_request",), "encrypted; only the accepting supporter"),
-    "peers.SupportRequest.supporter_message": Shown(("peers_status",), "encrypted; the requester reads it"),
-    "peers.TrainingMaterial.title": Shown(("peers_materials", "peers_training", "peers_material",
-                                           "peers_material_edit")),
-    "peers.TrainingMaterial.body": Shown(("peers_material", "peers_material_edit"),
-                                         "HTML kept after nh3 (rendered |safe)"),
-    "peers.TrainingMaterial.link": Shown(("peers_material", "peers_material_edit"),
-                                         "https URL carrying a breakout; javascript: rejected at input"),
+    "peers.SupportRequest.contact": Shown(
+        ("peers_request",), "encrypted; only the accepting supporter"
+    ),
+    "peers.SupportRequest.best_time": Shown(
+        ("peers_request",), "encrypted; only the accepting supporter"
+    ),
+    "peers.SupportRequest.supporter_message": Shown(
+        ("peers_status",), "encrypted; the requester reads it"
+    ),
+    "peers.TrainingMaterial.title": Shown(
+        ("peers_materials", "peers_training", "peers_material", "peers_material_edit")
+    ),
+    "peers.TrainingMaterial.body": Shown(
+        ("peers_material", "peers_material_edit"), "HTML kept after nh3 (rendered |safe)"
+    ),
+    "peers.TrainingMaterial.link": Shown(
+        ("peers_material", "peers_material_edit"),
+        "https URL carrying a breakout; javascript: rejected at input",
+    ),
     # assessments
     "assessments.Assessment.framework": Hidden(CODE + " (framework id from the YAML registry)"),
     "assessments.Assessment.title": Shown(("assess_index", "assess_answer", "assess_scorecard")),
@@ -205,20 +292,30 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "credentialing.Audit.source_kind": Hidden(CODE + " (pdf/docx/text)"),
     "credentialing.Audit.profession": Hidden(CODE + " (profession id of the auditor vocabulary)"),
     "credentialing.AuditQuestion.text": Shown(("cred_detail",)),
-    "credentialing.AuditQuestion.profession": Hidden(CODE + " (profession id of the auditor vocabulary)"),
+    "credentialing.AuditQuestion.profession": Hidden(
+        CODE + " (profession id of the auditor vocabulary)"
+    ),
     # community
     "community.Event.title": Shown(("event", "manage", "event_edit", "community_staff")),
     "community.Event.place": Shown(("event", "manage", "event_edit")),
-    "community.Event.link": Shown(("manage_virtual",), "https URL carrying a breakout; javascript: rejected"),
+    "community.Event.link": Shown(
+        ("manage_virtual",), "https URL carrying a breakout; javascript: rejected"
+    ),
     "community.Event.state": Hidden(CODE + " (US state; facilitator packet PDF only)"),
     "community.Event.notes_for": Shown(("event", "event_edit")),
-    "community.Event.donation_url": Shown(("event", "manage", "event_edit"),
-                                          "https URL carrying a breakout; javascript: rejected at input"),
+    "community.Event.donation_url": Shown(
+        ("event", "manage", "event_edit"),
+        "https URL carrying a breakout; javascript: rejected at input",
+    ),
     "community.Rsvp.nickname": Shown(("manage",)),
-    "community.Rsvp.reminder_email": Hidden("encrypted; used only to send the reminder, never shown "
-                                            "to anyone (the organizer sees yes/no)"),
+    "community.Rsvp.reminder_email": Hidden(
+        "encrypted; used only to send the reminder, never shown "
+        "to anyone (the organizer sees yes/no)"
+    ),
     "community.Rsvp.language": Hidden(CODE + " (en/es)"),
-    "community.Note.body": Shown(("event", "manage"), "stored via the ORM, bypassing the nh3 form clean"),
+    "community.Note.body": Shown(
+        ("event", "manage"), "stored via the ORM, bypassing the nh3 form clean"
+    ),
     "community.Note.signed": Shown(("event", "manage")),
     "community.Pledge.tier": Hidden(CODE + " (toolkit tier id), never rendered"),
     "community.Pledge.display_name": Shown(("event", "manage")),
@@ -242,16 +339,30 @@ PULSE_REGISTRY: dict[str, Shown | Hidden] = {
 
 # PDFs (WeasyPrint renders the same templates): fields whose text pypdf extracts reliably in each.
 PDF_FIELDS: dict[str, tuple[str, ...]] = {
-    "assess_pdf": ("assessments.Assessment.title", "assessments.ActionItem.title", "assessments.ActionItem.owner",
-                   "assessments.Commitment.title", "core.Organization.name"),
+    "assess_pdf": (
+        "assessments.Assessment.title",
+        "assessments.ActionItem.title",
+        "assessments.ActionItem.owner",
+        "assessments.Commitment.title",
+        "core.Organization.name",
+    ),
     "cred_pdf": ("credentialing.Audit.title",),
     "packet_pdf": ("community.Event.title", "directory.Service.name"),
     "cards_pdf": (),
     "pulse_pdf": ("pulse.Survey.title",),
 }
 
-APP_LABELS = ["core", "screening", "directory", "counseling", "peers", "assessments", "credentialing",
-              "community", "pulse"]
+APP_LABELS = [
+    "core",
+    "screening",
+    "directory",
+    "counseling",
+    "peers",
+    "assessments",
+    "credentialing",
+    "community",
+    "pulse",
+]
 _SKIPPED_NAMES = ("digest", "token", "hash")
 
 
@@ -259,7 +370,9 @@ def is_free_text(f: models.Field) -> bool:
     """CharField/TextField (EncryptedTextField included) that can hold text a person typed."""
     if not isinstance(f, (models.CharField, models.TextField)):
         return False
-    return not (f.choices or isinstance(f, models.SlugField) or any(s in f.name for s in _SKIPPED_NAMES))
+    return not (
+        f.choices or isinstance(f, models.SlugField) or any(s in f.name for s in _SKIPPED_NAMES)
+    )
 
 
 def free_text_fields() -> dict[str, models.Field]:
@@ -317,8 +430,10 @@ def carries_marker(key: str) -> bool:
 def url_value(key: str) -> str:
     """A valid-looking https URL whose query tries to break out of the href attribute."""
     limit = _max_length(key) or 500
-    text = f'https://example.org/{marker(key)}?q="><img src=x data-xss onerror=window.__xss=1>' \
-           f"&r='autofocus onfocus='window.__xss=1"
+    text = (
+        f'https://example.org/{marker(key)}?q="><img src=x data-xss onerror=window.__xss=1>'
+        f"&r='autofocus onfocus='window.__xss=1"
+    )
     return text[:limit]
 
 
@@ -330,7 +445,9 @@ class World:
     org: object
     users: dict[str, object] = field(default_factory=dict)  # actor -> user (None for the worker)
     session: dict = field(default_factory=dict)  # worker session data
-    pages: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # key -> (actor, path, lang)
+    pages: dict[str, tuple[str, str, str]] = field(
+        default_factory=dict
+    )  # key -> (actor, path, lang)
     pdfs: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (actor, path)
 
     def page(self, key: str, actor: str, path: str, lang: str = "en") -> None:
@@ -344,14 +461,19 @@ def build_world(with_pulse: bool) -> World:
     from respite.core.testing import make_org, make_staff
 
     v = value
-    org = make_org("acme", name=v("core.Organization.name"), state="CA",
-                   welcome=v("core.Organization.welcome"))
+    org = make_org(
+        "acme", name=v("core.Organization.name"), state="CA", welcome=v("core.Organization.welcome")
+    )
     type(org).objects.filter(pk=org.pk).update(accent_color=v("core.Organization.accent_color"))
     org.refresh_from_db()
     w = World(org=org)
     admin = make_staff(org, StaffRole.ORG_ADMIN, "xss-admin")
-    w.users.update(worker=None, admin=admin, counselor=make_staff(org, StaffRole.COUNSELOR, "xss-counselor"),
-                   platform=make_staff(None, StaffRole.PLATFORM_ADMIN, "xss-platform"))
+    w.users.update(
+        worker=None,
+        admin=admin,
+        counselor=make_staff(org, StaffRole.COUNSELOR, "xss-counselor"),
+        platform=make_staff(None, StaffRole.PLATFORM_ADMIN, "xss-platform"),
+    )
     code = new_access_code(org)[1]
     from respite.screening.views import SESSION_CODE
 
@@ -361,14 +483,24 @@ def build_world(with_pulse: bool) -> World:
     w.page("portal", "worker", f"{o}/")
     w.page("staff_home", "admin", "/staff/")
     w.page("org_settings", "admin", f"{s}/settings/")
-    AuditLog.objects.create(organization=org, actor=admin, actor_label=v("core.AuditLog.actor_label"),
-                            action=v("core.AuditLog.action"), target_type=v("core.AuditLog.target_type"),
-                            target_id=v("core.AuditLog.target_id"))
+    AuditLog.objects.create(
+        organization=org,
+        actor=admin,
+        actor_label=v("core.AuditLog.actor_label"),
+        action=v("core.AuditLog.action"),
+        target_type=v("core.AuditLog.target_type"),
+        target_id=v("core.AuditLog.target_id"),
+    )
     w.page("audit_log", "admin", f"{s}/audit/")
     from respite.core.models import Invitation
 
-    Invitation.objects.create(organization=org, email=v("core.Invitation.email"), is_application=True,
-                              display_name=v("core.Invitation.display_name"), roles=["volunteer_therapist"])
+    Invitation.objects.create(
+        organization=org,
+        email=v("core.Invitation.email"),
+        is_application=True,
+        display_name=v("core.Invitation.display_name"),
+        roles=["volunteer_therapist"],
+    )
     w.page("staff_list", "admin", f"{s}/staff/")
 
     screening = _directory(w, code)
@@ -386,8 +518,11 @@ def build_world(with_pulse: bool) -> World:
 def _safety_plan(w: World, code):
     from respite.screening.models import SafetyPlan
 
-    SafetyPlan.objects.create(access_code=code, organization=w.org,
-                              **{f: value(f"screening.SafetyPlan.{f}") for f in SafetyPlan.SECTIONS})
+    SafetyPlan.objects.create(
+        access_code=code,
+        organization=w.org,
+        **{f: value(f"screening.SafetyPlan.{f}") for f in SafetyPlan.SECTIONS},
+    )
     w.page("safety_plan", "worker", f"/o/{w.org.slug}/my/safety-plan/")
 
 
@@ -397,26 +532,50 @@ def _directory(w: World, code):
     from respite.screening.models import Screening
 
     v, org = value, w.org
-    provider = Provider.objects.create(id="xss-provider", name=v("directory.Provider.name"), portal=org)
+    provider = Provider.objects.create(
+        id="xss-provider", name=v("directory.Provider.name"), portal=org
+    )
     service = Service(
-        id=value("directory.Service.id", no_slash=True), provider=provider, portal=org,
-        name=v("directory.Service.name"), description=v("directory.Service.description"),
-        name_es=v("directory.Service.name_es"), description_es=v("directory.Service.description_es"),
-        keywords=v("directory.Service.keywords"), url=url_value("directory.Service.url"),
+        id=value("directory.Service.id", no_slash=True),
+        provider=provider,
+        portal=org,
+        name=v("directory.Service.name"),
+        description=v("directory.Service.description"),
+        name_es=v("directory.Service.name_es"),
+        description_es=v("directory.Service.description_es"),
+        keywords=v("directory.Service.keywords"),
+        url=url_value("directory.Service.url"),
         application_process=v("directory.Service.application_process"),
         fees_description=v("directory.Service.fees_description"),
         eligibility_description=v("directory.Service.eligibility_description"),
-        assured_by=v("directory.Service.assured_by"), assured_date=timezone.localdate(),
-        audiences=["worker"], languages=["en", "es"], tiers=["self_care", "counseling", "urgent"],
-        channels=["phone"], area_scope="local", area_states=["CA"],
+        assured_by=v("directory.Service.assured_by"),
+        assured_date=timezone.localdate(),
+        audiences=["worker"],
+        languages=["en", "es"],
+        tiers=["self_care", "counseling", "urgent"],
+        channels=["phone"],
+        area_scope="local",
+        area_states=["CA"],
     )
     service.save()  # the ORM path every writer uses: Service.save() sanitizes the HTML fields
-    Phone.objects.create(service=service, number=v("directory.Phone.number"), type="voice",
-                         description=v("directory.Phone.description"))
-    Schedule.objects.create(service=service, byday=v("directory.Schedule.byday"),
-                            opens_at="08:00", closes_at="17:00", timezone=-8)
-    Location.objects.create(service=service, name=v("directory.Location.name"),
-                            description=v("directory.Location.description"))
+    Phone.objects.create(
+        service=service,
+        number=v("directory.Phone.number"),
+        type="voice",
+        description=v("directory.Phone.description"),
+    )
+    Schedule.objects.create(
+        service=service,
+        byday=v("directory.Schedule.byday"),
+        opens_at="08:00",
+        closes_at="17:00",
+        timezone=-8,
+    )
+    Location.objects.create(
+        service=service,
+        name=v("directory.Location.name"),
+        description=v("directory.Location.description"),
+    )
     o, s = f"/o/{org.slug}", f"/staff/o/{org.slug}"
     from urllib.parse import quote
 
@@ -427,9 +586,14 @@ def _directory(w: World, code):
     w.page("dir_curate", "admin", f"{s}/directory/")
     w.page("dir_local_edit", "admin", f"{s}/directory/local/{sid}/")
     # A saved screening result: the page recommends directory services for its tier.
-    screening = Screening.do_create([instruments.get("phq9").score(
-        {str(i): a for i, a in zip(range(1, 10), [2, 2, 1, 1, 1, 2, 1, 1, 0], strict=True)})],
-        organization=org)
+    screening = Screening.do_create(
+        [
+            instruments.get("phq9").score(
+                {str(i): a for i, a in zip(range(1, 10), [2, 2, 1, 1, 1, 2, 1, 1, 0], strict=True)}
+            )
+        ],
+        organization=org,
+    )
     screening.save_under(code)
     w.page("result", "worker", f"{o}/results/{screening.pk}/")
     return screening
@@ -441,25 +605,62 @@ def _counseling(w: World, code, screening):
 
     v, org = value, w.org
     now = timezone.now()
-    case = Case.objects.create(organization=org, access_code=code, screening=screening, tier=screening.tier,
-                               opened_at=now, awaiting_reply_since=now)
-    resources = [{"id": "x", "name": v("counseling.Message.body")[:300],
-                  "url": url_value("directory.Service.url"), "phone": SHORT}]  # JSON snapshot, also rendered
+    case = Case.objects.create(
+        organization=org,
+        access_code=code,
+        screening=screening,
+        tier=screening.tier,
+        opened_at=now,
+        awaiting_reply_since=now,
+    )
+    resources = [
+        {
+            "id": "x",
+            "name": v("counseling.Message.body")[:300],
+            "url": url_value("directory.Service.url"),
+            "phone": SHORT,
+        }
+    ]  # JSON snapshot, also rendered
     Message.objects.create(case=case, author="worker", body=v("counseling.Message.body"))
-    Message.objects.create(case=case, author="counselor", counselor=w.users["counselor"],
-                           body=v("counseling.Message.body"), resources=resources, suggests_booking=True)
+    Message.objects.create(
+        case=case,
+        author="counselor",
+        counselor=w.users["counselor"],
+        body=v("counseling.Message.body"),
+        resources=resources,
+        suggests_booking=True,
+    )
     user = make_user("xss-clinician")
     clinician = Clinician.objects.create(
-        user=user, display_name=v("counseling.Clinician.display_name"), licence_type="lcsw", states=["CA"],
-        licence_number=v("counseling.Clinician.licence_number"), languages=["en"], modalities=["video"],
-        time_zone="America/Los_Angeles", bio=v("counseling.Clinician.bio"), verified_at=now)
+        user=user,
+        display_name=v("counseling.Clinician.display_name"),
+        licence_type="lcsw",
+        states=["CA"],
+        licence_number=v("counseling.Clinician.licence_number"),
+        languages=["en"],
+        modalities=["video"],
+        time_zone="America/Los_Angeles",
+        bio=v("counseling.Clinician.bio"),
+        verified_at=now,
+    )
     w.users["clinician"] = user
     start = (now + timedelta(hours=30)).replace(minute=0, second=0, microsecond=0)
-    booked = Slot.objects.create(clinician=clinician, starts_at=start, ends_at=start + timedelta(minutes=50))
-    free = Slot.objects.create(clinician=clinician, starts_at=start + timedelta(hours=2),
-                               ends_at=start + timedelta(hours=2, minutes=50))
-    engagement = Engagement.objects.create(access_code=code, organization=org, clinician=clinician, state="CA",
-                                           contact_method="text", contact=v("counseling.Engagement.contact"))
+    booked = Slot.objects.create(
+        clinician=clinician, starts_at=start, ends_at=start + timedelta(minutes=50)
+    )
+    free = Slot.objects.create(
+        clinician=clinician,
+        starts_at=start + timedelta(hours=2),
+        ends_at=start + timedelta(hours=2, minutes=50),
+    )
+    engagement = Engagement.objects.create(
+        access_code=code,
+        organization=org,
+        clinician=clinician,
+        state="CA",
+        contact_method="text",
+        contact=v("counseling.Engagement.contact"),
+    )
     Booking.objects.create(engagement=engagement, slot=booked)
     o, s = f"/o/{org.slug}", f"/staff/o/{org.slug}"
     w.page("case_worker", "worker", f"{o}/counseling/cases/{case.pk}/")
@@ -491,21 +692,35 @@ def _peers(w: World):
     dept = Department.objects.create(organization=org, name=v("peers.Department.name"))
     user = make_staff(org, StaffRole.PEER_SUPPORTER, "xss-supporter")
     w.users["supporter"] = user
-    supporter = Supporter.objects.create(organization=org, user=user, display_name=v("peers.Supporter.display_name"),
-                                         training_course=v("peers.Supporter.training_course"),
-                                         languages=["en"])
+    supporter = Supporter.objects.create(
+        organization=org,
+        user=user,
+        display_name=v("peers.Supporter.display_name"),
+        training_course=v("peers.Supporter.training_course"),
+        languages=["en"],
+    )
     supporter.departments.set([dept])
     req = SupportRequest.objects.create(
-        organization=org, source=Source.SELF_CONTACT, contact=v("peers.SupportRequest.contact"),
+        organization=org,
+        source=Source.SELF_CONTACT,
+        contact=v("peers.SupportRequest.contact"),
         best_time=v("peers.SupportRequest.best_time"),
         supporter_message=v("peers.SupportRequest.supporter_message"),
-        assigned=supporter, accepted_at=timezone.now())
+        assigned=supporter,
+        accepted_at=timezone.now(),
+    )
     # A second, waiting request so the lead sees suggested supporters (display names) for it.
-    waiting = SupportRequest.objects.create(organization=org, source=Source.SELF_CONTACT, contact="x")
+    waiting = SupportRequest.objects.create(
+        organization=org, source=Source.SELF_CONTACT, contact="x"
+    )
     w.session[SESSION_KEY] = {str(req.pk): "requester"}
     material = TrainingMaterial.objects.create(  # save() sanitizes the body with nh3
-        organization=org, title=v("peers.TrainingMaterial.title"), body=v("peers.TrainingMaterial.body"),
-        link=url_value("peers.TrainingMaterial.link"), published=True)
+        organization=org,
+        title=v("peers.TrainingMaterial.title"),
+        body=v("peers.TrainingMaterial.body"),
+        link=url_value("peers.TrainingMaterial.link"),
+        published=True,
+    )
     o, s = f"/o/{org.slug}/peer-support", f"/staff/o/{org.slug}/peer-support"
     w.page("peers_status", "worker", f"{o}/status/{req.pk}/")
     w.page("peers_inbox", "supporter", f"{s}/")
@@ -525,22 +740,44 @@ def _assessments(w: World):
     from respite.assessments.models import ActionItem, Answer, Assessment, Commitment, Rater, Rating
 
     v, org, admin = value, w.org, w.users["admin"]
-    assessment = Assessment.objects.create(organization=org, framework="all_in",
-                                           title=v("assessments.Assessment.title"), started_by=admin)
-    Answer.objects.create(assessment=assessment, criterion="access_off_hours", value=1,
-                          note=v("assessments.Answer.note"), answered_by=admin,
-                          answered_by_label=v("assessments.Answer.answered_by_label"))
-    item = ActionItem.objects.create(organization=org, assessment=assessment, framework="all_in", area="access",
-                                     title=v("assessments.ActionItem.title"),
-                                     details=v("assessments.ActionItem.details"),
-                                     owner=v("assessments.ActionItem.owner"),
-                                     due_date=timezone.localdate() + timedelta(days=3))
-    commitment = Commitment.objects.create(organization=org, title=v("assessments.Commitment.title"),
-                                           description=v("assessments.Commitment.description"),
-                                           target_date=timezone.localdate() + timedelta(days=90))
+    assessment = Assessment.objects.create(
+        organization=org,
+        framework="all_in",
+        title=v("assessments.Assessment.title"),
+        started_by=admin,
+    )
+    Answer.objects.create(
+        assessment=assessment,
+        criterion="access_off_hours",
+        value=1,
+        note=v("assessments.Answer.note"),
+        answered_by=admin,
+        answered_by_label=v("assessments.Answer.answered_by_label"),
+    )
+    item = ActionItem.objects.create(
+        organization=org,
+        assessment=assessment,
+        framework="all_in",
+        area="access",
+        title=v("assessments.ActionItem.title"),
+        details=v("assessments.ActionItem.details"),
+        owner=v("assessments.ActionItem.owner"),
+        due_date=timezone.localdate() + timedelta(days=3),
+    )
+    commitment = Commitment.objects.create(
+        organization=org,
+        title=v("assessments.Commitment.title"),
+        description=v("assessments.Commitment.description"),
+        target_date=timezone.localdate() + timedelta(days=90),
+    )
     rater = Rater.objects.create(assessment=assessment, user=admin, invited_by=admin)
-    Rating.objects.create(assessment=assessment, rater=rater, criterion="access_off_hours", value=2,
-                          note=v("assessments.Rating.note"))
+    Rating.objects.create(
+        assessment=assessment,
+        rater=rater,
+        criterion="access_off_hours",
+        value=2,
+        note=v("assessments.Rating.note"),
+    )
     s = f"/staff/o/{org.slug}/assessments"
     w.page("assess_index", "admin", f"{s}/")
     w.page("assess_rate", "admin", f"{s}/{assessment.pk}/rate/")
@@ -557,12 +794,23 @@ def _credentialing(w: World):
     from respite.credentialing.models import Audit, AuditQuestion
 
     v, org = value, w.org
-    audit = Audit.objects.create(organization=org, title=v("credentialing.Audit.title"), source_kind="text",
-                                 profession="nursing", created_by=w.users["admin"])
+    audit = Audit.objects.create(
+        organization=org,
+        title=v("credentialing.Audit.title"),
+        source_kind="text",
+        profession="nursing",
+        created_by=w.users["admin"],
+    )
     for position, label in enumerate(["intrusive", "acceptable", "other"], start=1):
-        AuditQuestion.objects.create(audit=audit, position=position, text=v("credentialing.AuditQuestion.text"),
-                                     label=label, profession="nursing", location={"page": 1},
-                                     notes=[PAYLOADS["img_onerror"], PAYLOADS["dq_breakout"]])
+        AuditQuestion.objects.create(
+            audit=audit,
+            position=position,
+            text=v("credentialing.AuditQuestion.text"),
+            label=label,
+            profession="nursing",
+            location={"page": 1},
+            notes=[PAYLOADS["img_onerror"], PAYLOADS["dq_breakout"]],
+        )
     s = f"/staff/o/{org.slug}/credentialing"
     w.page("cred_list", "admin", f"{s}/")
     w.page("cred_detail", "admin", f"{s}/{audit.pk}/")
@@ -575,30 +823,49 @@ def _community(w: World):
     v, org = value, w.org
 
     def event(**kwargs) -> tuple[Event, str]:
-        e = Event(organization=org, audience="mixed", starts_at=timezone.now() + timedelta(days=7),
-                  time_zone="America/New_York", pledge_goal=500, **kwargs)
+        e = Event(
+            organization=org,
+            audience="mixed",
+            starts_at=timezone.now() + timedelta(days=7),
+            time_zone="America/New_York",
+            pledge_goal=500,
+            **kwargs,
+        )
         token = e.new_manage_token()
         e.save()
         return e, token
 
-    e, token = event(title=v("community.Event.title"), format="in_person", place=v("community.Event.place"),
-                     notes_for=v("community.Event.notes_for"),
-                     donation_url=url_value("community.Event.donation_url"))
-    Rsvp.objects.create(event=e, nickname=v("community.Rsvp.nickname"), party_size=2,
-                        reminder_email=v("community.Rsvp.reminder_email"))
+    e, token = event(
+        title=v("community.Event.title"),
+        format="in_person",
+        place=v("community.Event.place"),
+        notes_for=v("community.Event.notes_for"),
+        donation_url=url_value("community.Event.donation_url"),
+    )
+    Rsvp.objects.create(
+        event=e,
+        nickname=v("community.Rsvp.nickname"),
+        party_size=2,
+        reminder_email=v("community.Rsvp.reminder_email"),
+    )
     for status in ("approved", "pending"):
-        Note.objects.create(event=e, body=v("community.Note.body"), signed=v("community.Note.signed"),
-                            status=status)
+        Note.objects.create(
+            event=e, body=v("community.Note.body"), signed=v("community.Note.signed"), status=status
+        )
     Pledge.objects.create(event=e, amount=25, display_name=v("community.Pledge.display_name"))
     # The same payloads through the real note form (nh3 clean, entities decoded), approved.
     from respite.community.forms import NoteForm
 
-    form = NoteForm(data={"body": v("community.Note.body")[:1000], "signed": v("community.Note.signed")})
+    form = NoteForm(
+        data={"body": v("community.Note.body")[:1000], "signed": v("community.Note.signed")}
+    )
     if form.is_valid():  # the form may refuse some payloads outright, which is fine too
         form.instance.event = e
         form.instance.status = "approved"
         form.save()
-    virtual, vtoken = event(title="Online", format="virtual", link=url_value("community.Event.link"))
+    virtual, vtoken = event(
+        title="Online", format="virtual", link=url_value("community.Event.link")
+    )
     o = f"/o/{org.slug}/community"
     w.page("event", "worker", f"{o}/e/{e.pk}/")
     w.page("manage", "worker", f"{o}/manage/{token}/")
@@ -626,14 +893,25 @@ def _pulse(w: World):
 
     v, org = value, w.org
     unit = Unit.objects.create(organization=org, name=v("pulse.Unit.name"))
-    survey = Survey.objects.create(organization=org, title=v("pulse.Survey.title"), instruments=["burnout"],
-                                   work_items=["workload"], allow_comments=True, status=Survey.Status.OPEN,
-                                   mode=Survey.Mode.INVITATION)
-    CustomItem.objects.create(survey=survey, text_en=v("pulse.CustomItem.text_en"),
-                              text_es=v("pulse.CustomItem.text_es"))
+    survey = Survey.objects.create(
+        organization=org,
+        title=v("pulse.Survey.title"),
+        instruments=["burnout"],
+        work_items=["workload"],
+        allow_comments=True,
+        status=Survey.Status.OPEN,
+        mode=Survey.Mode.INVITATION,
+    )
+    CustomItem.objects.create(
+        survey=survey, text_en=v("pulse.CustomItem.text_en"), text_es=v("pulse.CustomItem.text_es")
+    )
     today = timezone.localdate()
-    rnd = Round.objects.create(survey=survey, number=1, starts_on=today - timedelta(days=1),
-                               ends_on=today + timedelta(days=6))
+    rnd = Round.objects.create(
+        survey=survey,
+        number=1,
+        starts_on=today - timedelta(days=1),
+        ends_on=today + timedelta(days=6),
+    )
     (invitation,) = SurveyToken.issue(survey, unit, 1)
     # Enough respondents for comments to be shown (k_text), one comment through the real submit path.
     items = [item for _heading, part in survey.parts() for item in part]

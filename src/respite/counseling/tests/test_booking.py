@@ -214,7 +214,9 @@ def test_ics_files_are_valid_and_carry_no_contact(org, worker, clinician):
         cal = Calendar.from_ical(response.content)
         event = cal.walk("VEVENT")[0]
         assert event.decoded("dtstart") == slot.starts_at and event.decoded("dtend") == slot.ends_at
-        assert str(event["uid"]) == notify.booking_uid(booking)  # the same event as the emailed invitation
+        assert str(event["uid"]) == notify.booking_uid(
+            booking
+        )  # the same event as the emailed invitation
         body = response.content.decode()
         assert CONTACT not in body and "0109999" not in body  # not just "555": a uuid can hold that
         assert str(booking.engagement.access_code_id) not in body

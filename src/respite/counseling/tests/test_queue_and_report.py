@@ -131,7 +131,6 @@ def test_counselor_cannot_change_settings_or_see_report(org, counselor):
     )
 
 
-
 def test_queue_pages_through_every_open_case_and_counts_all_overdue(org, counselor):
     """No case disappears past the first page, and the overdue count covers every page."""
     from respite.counseling.staff_views import QUEUE_PAGE_SIZE
@@ -141,11 +140,17 @@ def test_queue_pages_through_every_open_case_and_counts_all_overdue(org, counsel
     for _ in range(total):
         _words, code = privacy.new_access_code(org)
         screening = make_screening(org, code=code)
-        Case.objects.create(organization=org, access_code=code, screening=screening, tier=screening.tier,
-                            opened_at=long_ago, awaiting_reply_since=long_ago)
+        Case.objects.create(
+            organization=org,
+            access_code=code,
+            screening=screening,
+            tier=screening.tier,
+            opened_at=long_ago,
+            awaiting_reply_since=long_ago,
+        )
     client = login(counselor)
     first = client.get(f"/staff/o/{org.slug}/counseling/").content.decode()
     second = client.get(f"/staff/o/{org.slug}/counseling/?page=2").content.decode()
-    assert first.count("<tr class=\"risk-") == QUEUE_PAGE_SIZE
-    assert second.count("<tr class=\"risk-") == 3
+    assert first.count('<tr class="risk-') == QUEUE_PAGE_SIZE
+    assert second.count('<tr class="risk-') == 3
     assert f"{total} cases are overdue" in first and f"{total} cases are overdue" in second

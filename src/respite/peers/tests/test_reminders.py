@@ -46,13 +46,19 @@ def test_missed_time_to_contact_reminds_then_escalates_to_lead_once(
     }
     assert reminders.run(start + timedelta(hours=13))["reminded"] == 1
     assert [m.to for m in notices(mailoutbox)] == [[icu_supporter.user.email]]
-    assert "555" not in notices(mailoutbox)[0].body and "violence" not in notices(mailoutbox)[0].body.lower()
+    assert (
+        "555" not in notices(mailoutbox)[0].body
+        and "violence" not in notices(mailoutbox)[0].body.lower()
+    )
     assert reminders.run(start + timedelta(hours=20))["reminded"] == 0  # once only
     counts = reminders.run(start + timedelta(hours=24, minutes=1))
     assert counts["escalated"] == 1
     req.refresh_from_db()
     assert req.escalated_at == start + timedelta(hours=24, minutes=1)
-    assert notices(mailoutbox)[-1].to == [lead.email] and req.reference in notices(mailoutbox)[-1].subject
+    assert (
+        notices(mailoutbox)[-1].to == [lead.email]
+        and req.reference in notices(mailoutbox)[-1].subject
+    )
     assert (
         AuditLog.objects.filter(action="peers.request_escalated", target_id=str(req.pk)).count()
         == 1

@@ -14,7 +14,9 @@ from respite.screening import instruments
 from respite.screening.instruments import AnswerError, load_instrument, registry
 
 REG = registry()
-SUM_SCALES = [(inst, scale) for inst in REG.values() for scale in inst.scales if scale.method != "rules"]
+SUM_SCALES = [
+    (inst, scale) for inst in REG.values() for scale in inst.scales if scale.method != "rules"
+]
 
 
 def _open_gates(inst, scale) -> dict[str, int]:
@@ -52,8 +54,11 @@ def answers_for_total(inst, scale, target: int) -> dict[str, int]:
         if gap <= 0:
             break
         current = _contribution(inst, scale, item_id, answers[item_id])
-        steps = [v for v in inst.item(item_id).values
-                 if 0 < _contribution(inst, scale, item_id, v) - current <= gap]
+        steps = [
+            v
+            for v in inst.item(item_id).values
+            if 0 < _contribution(inst, scale, item_id, v) - current <= gap
+        ]
         if steps:
             best = max(steps, key=lambda v: _contribution(inst, scale, item_id, v))
             total += _contribution(inst, scale, item_id, best) - current
@@ -63,13 +68,17 @@ def answers_for_total(inst, scale, target: int) -> dict[str, int]:
 
 
 def test_all_published_instruments_are_shipped():
-    assert {"phq9", "phq2", "gad7", "gad2", "pcptsd5", "cssrs", "burnout", "proqol5", "hvs"} <= set(REG)
+    assert {"phq9", "phq2", "gad7", "gad2", "pcptsd5", "cssrs", "burnout", "proqol5", "hvs"} <= set(
+        REG
+    )
     for inst in REG.values():
         for item in inst.items:
             assert item.text["en"] and item.text["es"] and item.text["en"] != item.text["es"]
 
 
-@pytest.mark.parametrize(("inst", "scale"), SUM_SCALES, ids=[f"{i.id}-{s.id}" for i, s in SUM_SCALES])
+@pytest.mark.parametrize(
+    ("inst", "scale"), SUM_SCALES, ids=[f"{i.id}-{s.id}" for i, s in SUM_SCALES]
+)
 def test_every_band_boundary(inst, scale):
     for band in scale.bands:
         for edge in {band.min, band.max}:
@@ -82,9 +91,24 @@ def test_every_band_boundary(inst, scale):
 @pytest.mark.parametrize(
     ("instrument", "cuts"),
     [
-        ("phq9", {4: "minimal", 5: "mild", 9: "mild", 10: "moderate", 14: "moderate", 15: "moderately_severe",
-                  19: "moderately_severe", 20: "severe", 27: "severe"}),
-        ("gad7", {4: "minimal", 5: "mild", 10: "moderate", 14: "moderate", 15: "severe", 21: "severe"}),
+        (
+            "phq9",
+            {
+                4: "minimal",
+                5: "mild",
+                9: "mild",
+                10: "moderate",
+                14: "moderate",
+                15: "moderately_severe",
+                19: "moderately_severe",
+                20: "severe",
+                27: "severe",
+            },
+        ),
+        (
+            "gad7",
+            {4: "minimal", 5: "mild", 10: "moderate", 14: "moderate", 15: "severe", 21: "severe"},
+        ),
         ("phq2", {2: False, 3: True}),
         ("gad2", {2: False, 3: True}),
         ("pcptsd5", {2: False, 3: True}),
@@ -98,7 +122,11 @@ def test_published_cutoffs(instrument, cuts):
         if isinstance(expected, bool):
             assert headline.band.positive is expected, (instrument, total)
         else:
-            assert headline.band.id.replace("-", "_") == expected, (instrument, total, headline.band.id)
+            assert headline.band.id.replace("-", "_") == expected, (
+                instrument,
+                total,
+                headline.band.id,
+            )
 
 
 def test_positive_short_screens_follow_up_with_full_instrument():
@@ -117,7 +145,9 @@ def test_totals_equal_sum_of_item_contributions_and_stay_in_range(data):
             answers[item.id] = data.draw(st.sampled_from(sorted(item.values)))
     result = inst.score(answers)
     got = next(s for s in result.scales if s.scale.id == scale.id)
-    expected = sum(_contribution(inst, scale, i, answers[i]) for i in scale.items if i in result.answers)
+    expected = sum(
+        _contribution(inst, scale, i, answers[i]) for i in scale.items if i in result.answers
+    )
     lo, hi = inst.score_range(scale)
     assert got.score == expected
     assert lo <= got.score <= hi
@@ -206,7 +236,12 @@ def test_hunger_vital_sign_positive_when_either_item_often_or_sometimes():
 def test_burnout_item_level_three_and_above_is_burnout():
     inst = REG["burnout"]
     assert [inst.score({inst.items[0].id: v}).headline.band.positive for v in (1, 2, 3, 4, 5)] == [
-        False, False, True, True, True]
+        False,
+        False,
+        True,
+        True,
+        True,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -226,14 +261,20 @@ def test_invalid_answers_name_the_item(answers, item, fragment):
 
 def test_malformed_instrument_file_names_file_and_line(tmp_path):
     bad = tmp_path / "broken.yaml"
-    source = (instruments.INSTRUMENT_DIR / "phq2.yaml").read_text().replace("id: phq2", "id: broken", 1)
+    source = (
+        (instruments.INSTRUMENT_DIR / "phq2.yaml").read_text().replace("id: phq2", "id: broken", 1)
+    )
     lines = source.splitlines()
     target = next(n for n, line in enumerate(lines) if line.strip().startswith("max:"))
     lines[target] = lines[target].split("max:")[0] + "max: 1"  # leaves a gap in the bands
     bad.write_text("\n".join(lines))
     with pytest.raises(DataFileError) as err:
         load_instrument(bad)
-    assert "broken.yaml" in str(err.value) and "line" in str(err.value) and "contiguous" in str(err.value)
+    assert (
+        "broken.yaml" in str(err.value)
+        and "line" in str(err.value)
+        and "contiguous" in str(err.value)
+    )
 
     bad.write_text(source.replace("options:", "optoins:", 1))
     with pytest.raises(DataFileError) as err:

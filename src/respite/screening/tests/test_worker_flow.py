@@ -165,10 +165,22 @@ def test_per_address_throttle_is_generous_but_bounded(client, org, settings):
     code = _save(client, org)
     c = Client(REMOTE_ADDR="198.51.100.7")
     for n in range(4):
-        assert c.post(f"/o/{org.slug}/my/", {"code": f"zoo zoo zoo zoo zoo zoo zoo {['zero','abandon','able','about'][n]}"}).status_code == 400
-    assert c.post(f"/o/{org.slug}/my/", {"code": "zoo zoo zoo zoo zoo zoo zoo zone"}).status_code == 429
+        assert (
+            c.post(
+                f"/o/{org.slug}/my/",
+                {"code": f"zoo zoo zoo zoo zoo zoo zoo {['zero', 'abandon', 'able', 'about'][n]}"},
+            ).status_code
+            == 400
+        )
+    assert (
+        c.post(f"/o/{org.slug}/my/", {"code": "zoo zoo zoo zoo zoo zoo zoo zone"}).status_code
+        == 429
+    )
     # a colleague behind the same address still gets in with a real code (core/tests/test_code_limits.py)
-    assert Client(REMOTE_ADDR="198.51.100.7").post(f"/o/{org.slug}/my/", {"code": code}).status_code == 302
+    assert (
+        Client(REMOTE_ADDR="198.51.100.7").post(f"/o/{org.slug}/my/", {"code": code}).status_code
+        == 302
+    )
 
 
 def test_delete_everything_removes_code_and_saved_screenings(client, org):

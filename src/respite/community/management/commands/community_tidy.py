@@ -37,7 +37,13 @@ def send_reminders(now=None) -> int:
             subject = translation.gettext("Reminder: %(title)s") % {"title": rsvp.event.title}
         # Queued, not sent: the outbox keeps the address (encrypted) only until the message is out.
         with transaction.atomic():
-            queue_email(rsvp.reminder_email, subject, body, kind="community.reminder", key=f"community-rsvp:{rsvp.pk}")
+            queue_email(
+                rsvp.reminder_email,
+                subject,
+                body,
+                kind="community.reminder",
+                key=f"community-rsvp:{rsvp.pk}",
+            )
             rsvp.reminder_sent = True
             rsvp.save(update_fields=["reminder_sent"])
         sent += 1
@@ -59,7 +65,11 @@ def purge_old_events(now=None) -> int:
 
 def tidy() -> dict[str, int]:
     """The hourly job (see CommunityConfig.respite_periodic)."""
-    return {"reminders": send_reminders(), "erased": erase_past_emails(), "purged": purge_old_events()}
+    return {
+        "reminders": send_reminders(),
+        "erased": erase_past_emails(),
+        "purged": purge_old_events(),
+    }
 
 
 class Command(BaseCommand):
@@ -68,5 +78,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = tidy()
         self.stdout.write(
-            "community: {reminders} reminders queued, {erased} emails erased, {purged} rows purged".format(**counts)
+            "community: {reminders} reminders queued, {erased} emails erased, {purged} rows purged".format(
+                **counts
+            )
         )

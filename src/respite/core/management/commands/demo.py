@@ -22,10 +22,21 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("demo data is for local use only (RESPITE_ENV=production)")
         riverside, _ = Organization.objects.get_or_create(
-            slug="riverside", defaults={"name": "Riverside Community Health", "state": "CA",
-                                        "welcome": "A confidential space for everyone who works at Riverside."})
+            slug="riverside",
+            defaults={
+                "name": "Riverside Community Health",
+                "state": "CA",
+                "welcome": "A confidential space for everyone who works at Riverside.",
+            },
+        )
         lakeview, _ = Organization.objects.get_or_create(
-            slug="lakeview", defaults={"name": "Lakeview Safety-Net Clinic", "state": "TX", "accent_color": "#5b2a86"})
+            slug="lakeview",
+            defaults={
+                "name": "Lakeview Safety-Net Clinic",
+                "state": "TX",
+                "accent_color": "#5b2a86",
+            },
+        )
         User = get_user_model()
         accounts = [
             ("admin", None, StaffRole.PLATFORM_ADMIN),

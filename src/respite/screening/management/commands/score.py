@@ -10,7 +10,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("instrument", help="Instrument id, e.g. phq9. 'list' prints the ids.")
-        parser.add_argument("--answers", default="", help="Comma-separated values in item order; '-' for a skipped item.")
+        parser.add_argument(
+            "--answers",
+            default="",
+            help="Comma-separated values in item order; '-' for a skipped item.",
+        )
         parser.add_argument("--lang", default="en", choices=["en", "es"])
 
     def handle(self, *args, instrument, answers, lang, **options):
