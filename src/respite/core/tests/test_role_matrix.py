@@ -71,11 +71,17 @@ def _admits(staff_roles: frozenset, held: set) -> bool:
     return bool(staff_roles & held)
 
 
+# Staff-area pages that anyone may open by design, with the reason. Each stays a short, reviewed list.
+PUBLIC_STAFF_ROUTES = {
+    "staff/o/<slug:org>/volunteer/apply/": "a volunteer therapist applies before having an account",
+}
+
+
 def _org_staff_urls(org_slug: str) -> list[tuple[str, frozenset | None, bool]]:
     """(path, roles the view admits or None when undeclared, whether the path names an object)."""
     urls = []
     for route, _pattern in _routes():
-        if not route.startswith("staff/o/<slug:org>/"):
+        if not route.startswith("staff/o/<slug:org>/") or route in PUBLIC_STAFF_ROUTES:
             continue
         path = _fill(route, org_slug)
         if path is None:

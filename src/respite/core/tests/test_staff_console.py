@@ -350,8 +350,11 @@ def test_django_admin_default_follows_the_environment():
         **__import__("os").environ,
         "DJANGO_SETTINGS_MODULE": "respite.settings",
         "RESPITE_ENV": "production",
-        "SECRET_KEY": "x" * 50,
-        "RESPITE_ENCRYPTION_KEY": "ZGV2LW9ubHktaW5zZWN1cmUtZW5jcnlwdGlvbi1rZXk=",
+        # Fresh keys: production refuses the development ones (core/tests/test_production_keys.py).
+        "SECRET_KEY": __import__("secrets").token_urlsafe(50),
+        "RESPITE_ENCRYPTION_KEY": __import__("cryptography.fernet")
+        .fernet.Fernet.generate_key()
+        .decode(),
     }
     env.pop("RESPITE_DJANGO_ADMIN", None)
     assert (

@@ -183,6 +183,26 @@ def _rss_kib(who: int) -> int:
     return resource.getrusage(who).ru_maxrss
 
 
+def _sandbox_peak_kib(name: str, data: bytes) -> int:
+    """The sandbox's peak memory for this file, measured from a process with no other children."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import resource, sys, django\ndjango.setup()\nfrom respite.credentialing import readers\n"
+        "try:\n    readers.read_file(sys.argv[1], sys.stdin.buffer.read())\nexcept Exception:\n    pass\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, name],
+        input=data,
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return int(done.stdout.split()[-1])
+
+
 @pytest.mark.parametrize("kind", list(CORPUS))
 def test_hostile_upload_is_a_clear_400_in_bounded_time_and_memory(kind, org, org_admin):
     name, build, message = CORPUS[kind]
@@ -190,6 +210,7 @@ def test_hostile_upload_is_a_clear_400_in_bounded_time_and_memory(kind, org, org
     client = Client()
     client.force_login(org_admin)
     own_before = _rss_kib(resource.RUSAGE_SELF)
+    children_before = _rss_kib(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     response = _upload(client, org, name, data)
     elapsed = time.monotonic() - started
@@ -203,7 +224,13 @@ def test_hostile_upload_is_a_clear_400_in_bounded_time_and_memory(kind, org, org
     assert elapsed < SECONDS, (kind, elapsed)
     # The server process did not swallow the file's expansion; the parser's child stayed in its box.
     assert _rss_kib(resource.RUSAGE_SELF) - own_before < 150 * 1024, kind
-    assert _rss_kib(resource.RUSAGE_CHILDREN) < sandbox.MEMORY_BYTES // 1024 + 64 * 1024, kind
+    # ru_maxrss of children is the largest child this test process ever reaped: earlier tests' servers
+    # and browsers count too. Judge the sandbox here when they were smaller, else in a fresh process.
+    cap = sandbox.MEMORY_BYTES // 1024 + 64 * 1024
+    if children_before < cap:
+        assert _rss_kib(resource.RUSAGE_CHILDREN) < cap, kind
+    elif name.endswith((".pdf", ".docx")):
+        assert _sandbox_peak_kib(name, data) < cap, kind
     # Still serving: the next request works, and a good file is still audited.
     assert client.get(f"/staff/o/{org.slug}/credentialing/").status_code == 200
     assert _upload(client, org, "good.docx", make_docx()).status_code == 302
