@@ -63,16 +63,19 @@ def roles_in(user: Any, organization: Organization) -> set[str]:
     return roles
 
 
-def org_admins(organization: Organization) -> list[Any]:
+def holders(organization: Organization, role: str) -> list[Any]:
+    """Active accounts holding ``role`` in the organization (whom a notice about that work goes to)."""
     return list(
         get_user_model()
         .objects.filter(
-            is_active=True,
-            memberships__organization=organization,
-            memberships__role=StaffRole.ORG_ADMIN,
+            is_active=True, memberships__organization=organization, memberships__role=role
         )
         .distinct()
     )
+
+
+def org_admins(organization: Organization) -> list[Any]:
+    return holders(organization, StaffRole.ORG_ADMIN)
 
 
 # --- Invitations ------------------------------------------------------------------------------------

@@ -100,3 +100,34 @@ def run_tasks(max_tasks: int = 500) -> int:
             result.claim(worker.worker_id)
         worker.run_task(result)
     raise AssertionError(f"more than {max_tasks} tasks: a task keeps enqueuing itself?")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (once the probe socket is closed)."""
+    import socket
+    from contextlib import closing
+
+    with closing(socket.socket()) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpInbox:
+    """A real SMTP server's handler (aiosmtpd) that keeps (recipients, raw message) for each delivery."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+def start_smtp(port: int):
+    """Start a real SMTP server on 127.0.0.1:port; returns (controller, inbox). Stop the controller."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=60)
+    controller.start()
+    return controller, inbox

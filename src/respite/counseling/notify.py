@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -28,6 +27,7 @@ from icalendar import Calendar, Event
 from respite.core import alerts
 from respite.core.notify import notify_staff, site_link
 from respite.core.roles import StaffRole
+from respite.core.staff import holders
 from respite.counseling.models import (
     Booking,
     BookingStatus,
@@ -42,15 +42,7 @@ from respite.counseling.models import (
 
 
 def counselors(organization: Any) -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            memberships__organization=organization,
-            memberships__role=StaffRole.COUNSELOR,
-        )
-        .distinct()
-    )
+    return holders(organization, StaffRole.COUNSELOR)
 
 
 def case_shared(case: Case) -> int:

@@ -4,41 +4,22 @@ failures are visible to operators; periodic jobs run once per period however man
 from __future__ import annotations
 
 import io
-import socket
 import threading
 import time
 from contextlib import closing
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 
 from respite.core.models import OutboundEmail, PeriodicRun
 from respite.core.tasks import deliver_email, periodic_jobs, queue_email, schedule_due
-from respite.core.testing import run_tasks
+from respite.core.testing import free_port, run_tasks, start_smtp
 from respite.peers.models import SupportRequest
 from respite.peers.tests.factories import make_department, make_supporter
 
 pytestmark = pytest.mark.django_db
-
-
-def _closed_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens once the socket is closed
-
-
-class Inbox:
-    """A real SMTP server on localhost that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
 
 
 @pytest.fixture
@@ -47,16 +28,9 @@ def smtp_settings(settings):
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_TIMEOUT = 10
-    settings.EMAIL_PORT = _closed_port()
+    settings.EMAIL_PORT = free_port()
     settings.RESPITE_TASK_RETRY_DELAYS = [0, 0]
     return settings
-
-
-def _start_smtp(port: int) -> tuple[Controller, Inbox]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=60)
-    controller.start()
-    return controller, inbox
 
 
 def test_mail_outage_never_costs_a_worker_the_response_and_mail_goes_out_later(
@@ -97,7 +71,7 @@ def test_mail_outage_never_costs_a_worker_the_response_and_mail_goes_out_later(
     assert "peers.offer" in out.getvalue() and "erin@" not in out.getvalue()
 
     # The mail server comes back: the next try delivers it, once, and the address is forgotten.
-    controller, inbox = _start_smtp(smtp_settings.EMAIL_PORT)
+    controller, inbox = start_smtp(smtp_settings.EMAIL_PORT)
     try:
         call_command("tasks", "--retry", stdout=io.StringIO())
         run_tasks()
@@ -219,7 +193,7 @@ def test_worker_process_runs_queued_mail(transactional_db, tmp_path, settings):
         )
     root = Path(__file__).resolve().parents[4]
     db = tmp_path / "w.sqlite3"
-    port = _closed_port()
+    port = free_port()
     env = {
         k: v
         for k, v in os.environ.items()
@@ -255,7 +229,7 @@ def test_worker_process_runs_queued_mail(transactional_db, tmp_path, settings):
         capture_output=True,
         timeout=300,
     )
-    controller, inbox = _start_smtp(port)
+    controller, inbox = start_smtp(port)
     # Two workers share the database, as on two machines.
     procs = [
         subprocess.Popen(
@@ -332,7 +306,7 @@ def test_serve_starts_web_and_worker_and_ctrl_c_stops_both(tmp_path, settings):
         capture_output=True,
         timeout=300,
     )
-    port = _closed_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "respite.cli", "serve", f"127.0.0.1:{port}"],
         env=env,

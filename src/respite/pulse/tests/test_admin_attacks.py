@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import math
 import re
-import socket
-from contextlib import closing
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.apps import apps
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from respite.core.testing import PASSWORD, run_tasks
+from respite.core.testing import PASSWORD, free_port, run_tasks, start_smtp
 from respite.pulse import releases
 from respite.pulse.models import Survey, SurveyToken
 from respite.pulse.tests.factories import make_survey, make_units
@@ -128,21 +125,6 @@ def test_80_responses_over_seven_units_show_every_unit_but_the_small_one_and_one
 
 
 # --- Invitations the reader cannot answer for ---------------------------------------------------------------------
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _all_database_text() -> str:
     """Every cell of every table, as text (encrypted columns stay encrypted: we read raw rows)."""
     chunks = []
@@ -162,7 +144,7 @@ def test_invitations_go_by_smtp_no_staff_output_shows_a_token_and_no_address_rem
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = (
         "127.0.0.1",
-        _free_port(),
+        free_port(),
         False,
     )
     settings.EMAIL_TIMEOUT = 30
@@ -183,9 +165,7 @@ def test_invitations_go_by_smtp_no_staff_output_shows_a_token_and_no_address_rem
     )
     assert bad.status_code == 400 and "not an email address" in bad.content.decode()
 
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=settings.EMAIL_PORT, ready_timeout=60)
-    controller.start()
+    controller, inbox = start_smtp(settings.EMAIL_PORT)
     try:
         run_tasks()
     finally:
