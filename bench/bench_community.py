@@ -31,8 +31,9 @@ def run() -> dict:
     _setup()
     from django.utils import timezone
 
-    from respite.community import notesafety, pdf, social, toolkit
+    from respite.community import notesafety, social, toolkit
     from respite.community.models import Event
+    from respite.core import pdf
     from respite.core.models import Organization
     from respite.core.resources import crisis_options
 

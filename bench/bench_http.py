@@ -429,7 +429,7 @@ end
 # GET the result with the session cookie the POST set. One iteration = three requests.
 LUA_FLOW = r"""
 local csrf, session, result_path = nil, nil, nil
-local ANSWERS = "&step=1&role_group=nurse&phq2__1=0&phq2__2=0&gad2__1=0&gad2__2=0&burnout__1=1"
+local ANSWERS = "&step=1&role_group=nurse&phq2__1=0&phq2__2=0&gad2__1=0&gad2__2=0&burnout__1=1&selfharm__9=0"
 function request()
   if step == 1 then
     return wrk.format("GET", "/o/riverside/check-in/", {})
