@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from respite.core.models import AccessCode, WorkerAlert
-from respite.core.privacy import SESSION_CODE
 from respite.core.tasks import queue_email
 
 log = logging.getLogger(__name__)
@@ -38,11 +37,6 @@ CHECKIN_CHOICES = (0, 7, 14, 30)
 
 class AlertError(ValueError):
     """A subscription or address we will not keep; the message is safe to show."""
-
-
-def session_code(request: Any) -> AccessCode | None:
-    code_id = request.session.get(SESSION_CODE)
-    return AccessCode.objects.filter(pk=code_id).first() if code_id else None
 
 
 # --- VAPID keys ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from mnemonic import Mnemonic
@@ -353,6 +354,20 @@ def suppress_counts(counts: dict[str, int], k: int, total: int | None = None) ->
 # --- The access-code session -------------------------------------------------------------------
 # The worker's one access code, remembered by this browser's session (see screening, counseling, peers).
 SESSION_CODE = "respite_access_code"
+
+
+def session_code(request: HttpRequest) -> AccessCode | None:
+    """The access code this browser's session holds, if it belongs to the portal's organization (or to
+    none). The one rule every worker page uses."""
+    code_id = request.session.get(SESSION_CODE)
+    if not code_id:
+        return None
+    organization = getattr(request, "organization", None)
+    return (
+        AccessCode.objects.filter(pk=code_id)
+        .filter(Q(organization=organization) | Q(organization__isnull=True))
+        .first()
+    )
 
 
 def attach_code(request: HttpRequest, code_id: object) -> None:

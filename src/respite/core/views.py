@@ -177,7 +177,7 @@ def background_tasks(request: HttpRequest) -> HttpResponse:
 def worker_alerts(request: HttpRequest) -> HttpResponse:
     """A worker chooses how to hear of replies and check-ins, under their access code. No code in
     this browser: the page says how to get one and changes nothing."""
-    code = alerts.session_code(request)
+    code = privacy.session_code(request)
     lang = client_language(request)
     if code is not None and request.method == "POST":
         action = request.POST.get("action", "")
@@ -226,7 +226,7 @@ def _render_alerts(
 @portal_view
 def worker_alerts_push(request: HttpRequest) -> HttpResponse:
     """The page's script posts the browser's PushSubscription here (JSON)."""
-    code = alerts.session_code(request)
+    code = privacy.session_code(request)
     if code is None:
         return JsonResponse({"detail": _("Enter your access code first.")}, status=403)
     if len(request.body) > 4096:

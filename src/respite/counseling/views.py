@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,23 +42,12 @@ from respite.counseling.models import (
     coarse_now,
 )
 from respite.screening.forms import CodeForm
-from respite.screening.views import SESSION_CODE, get_screening_for_worker, sign_in_with_code
+from respite.screening.views import get_screening_for_worker, sign_in_with_code
 
 
 # --- Who is the worker -------------------------------------------------------------------------
-def _worker_code(request: HttpRequest) -> AccessCode | None:
-    code_id = request.session.get(SESSION_CODE)
-    if not code_id:
-        return None
-    return (
-        AccessCode.objects.filter(pk=code_id)
-        .filter(Q(organization=request.organization) | Q(organization__isnull=True))
-        .first()
-    )
-
-
 def _require_code(request: HttpRequest) -> AccessCode:
-    code = _worker_code(request)
+    code = privacy.session_code(request)
     if code is None:
         raise Http404
     return code
@@ -100,7 +88,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @portal_view
 def home(request: HttpRequest) -> HttpResponse:
     """The worker's conversations and sessions, or a code form when no code is in this session."""
-    code = _worker_code(request)
+    code = privacy.session_code(request)
     if code is None:
         return render(
             request,
@@ -149,7 +137,9 @@ def new_code(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(
         request, redirect("counseling:therapists", org=request.organization.slug).url
     )
-    if _worker_code(request) is not None:  # one worker, one code: a signed-in worker keeps theirs
+    if (
+        privacy.session_code(request) is not None
+    ):  # one worker, one code: a signed-in worker keeps theirs
         return redirect(next_url)
     words, code = privacy.new_access_code(request.organization, client_language(request))
     request.session.cycle_key()
@@ -288,7 +278,7 @@ def therapists(request: HttpRequest) -> HttpResponse:
     form = FindTherapistForm(request.GET or None, initial=initial)
     found = None
     if form.is_valid():
-        code = _worker_code(request)
+        code = privacy.session_code(request)
         found = scheduling.match(
             state=form.cleaned_data["state"],
             language=form.cleaned_data["language"],
@@ -309,7 +299,7 @@ def therapists(request: HttpRequest) -> HttpResponse:
 @portal_view
 def book(request: HttpRequest, slot: int) -> HttpResponse:
     slot_obj = get_object_or_404(Slot.objects.select_related("clinician"), pk=slot)
-    code = _worker_code(request)
+    code = privacy.session_code(request)
     if code is None:
         return render(
             request,

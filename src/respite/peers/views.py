@@ -8,7 +8,6 @@ a referrer sees only whether a supporter has reached out.
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -31,21 +30,8 @@ from respite.peers.models import (
     do_create_request,
     request_for_code,
 )
-from respite.screening.views import SESSION_CODE
 
 SESSION_KEY = "peers_requests"  # {request id: "requester" | "referrer" | "rater"}
-
-
-def _worker_code(request: HttpRequest) -> AccessCode | None:
-    """The access code this session is signed in with (the one worker identity), if any."""
-    code_id = request.session.get(SESSION_CODE)
-    if not code_id:
-        return None
-    return (
-        AccessCode.objects.filter(pk=code_id)
-        .filter(Q(organization=request.organization) | Q(organization__isnull=True))
-        .first()
-    )
 
 
 def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
@@ -115,7 +101,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         anonymous = form.cleaned_data["mode"] == SelfRequestForm.MODE_CODE
-        signed_in = _worker_code(request) if anonymous else None
+        signed_in = privacy.session_code(request) if anonymous else None
         req, words = do_create_request(
             org,
             Source.SELF_CODE if anonymous else Source.SELF_CONTACT,

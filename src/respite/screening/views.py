@@ -7,7 +7,6 @@ from django.apps import apps
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -278,7 +277,7 @@ def save(request: HttpRequest, pk) -> HttpResponse:
     then_share = request.POST.get("then") == "share"
     if screening.access_code_id:
         return redirect("screening:my_space", org=request.organization.slug)
-    signed_in = _session_code(request)
+    signed_in = privacy.session_code(request)
     if signed_in is not None:  # one worker, one code: a signed-in worker never gets a second one
         screening.save_under(signed_in)
         messages.success(request, _("Saved to your space."))
@@ -322,17 +321,6 @@ def _screening_to_save(request: HttpRequest, pk) -> Screening:
             str(screening.pk),
         ]
         return screening
-
-
-def _session_code(request: HttpRequest) -> privacy.AccessCode | None:
-    code_id = request.session.get(SESSION_CODE)
-    if not code_id:
-        return None
-    return (
-        privacy.AccessCode.objects.filter(pk=code_id)
-        .filter(Q(organization=request.organization) | Q(organization__isnull=True))
-        .first()
-    )
 
 
 def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> int | None:
@@ -388,7 +376,7 @@ def history(request: HttpRequest) -> HttpResponse:
     Other apps add their sections through ``respite_my_space`` on their AppConfig: a dotted path to
     ``section(request, code) -> {"template": ..., ...}``.
     """
-    code = _session_code(request)
+    code = privacy.session_code(request)
     if code is None:
         return redirect("screening:code_login", org=request.organization.slug)
     screenings = Screening.objects.filter(access_code=code, organization=request.organization)
@@ -476,7 +464,7 @@ def _forget_device(response: HttpResponse) -> HttpResponse:
 @portal_view
 def safety_plan(request: HttpRequest) -> HttpResponse:
     """The worker's plan to read and print. The service worker keeps this page for offline use."""
-    code = _session_code(request)
+    code = privacy.session_code(request)
     plan = SafetyPlan.objects.filter(access_code=code).first() if code else None
     if plan is None:
         return redirect("screening:safety_plan_edit", org=request.organization.slug)
@@ -495,7 +483,7 @@ def safety_plan(request: HttpRequest) -> HttpResponse:
 @portal_view
 def safety_plan_edit(request: HttpRequest) -> HttpResponse:
     """Write or change the plan. Saved under the worker's code; a worker with none gets one, once."""
-    code = _session_code(request)
+    code = privacy.session_code(request)
     plan = SafetyPlan.objects.filter(access_code=code).first() if code else None
     form = SafetyPlanForm(request.POST if request.method == "POST" else None, instance=plan)
     if request.method == "POST" and form.is_valid():

@@ -19,8 +19,8 @@ from django.test import Client
 from django.urls import reverse
 
 from respite.core import privacy
-from respite.core.alerts import SESSION_CODE
 from respite.core.models import WorkerAlert
+from respite.core.privacy import SESSION_CODE
 from respite.core.testing import run_tasks
 from respite.counseling.tests.conftest import login, make_screening
 
