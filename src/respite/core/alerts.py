@@ -75,10 +75,6 @@ def vapid_public_key() -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def push_available() -> bool:
-    return bool(vapid_public_key())
-
-
 # --- Choosing alerts -------------------------------------------------------------------------------
 
 

@@ -30,7 +30,10 @@ class CoreConfig(AppConfig):
     # Scheduled by `respite worker` (see respite.core.tasks).
     respite_periodic = [
         PeriodicJob(
-            "purge_throttles", timedelta(hours=1), "respite.core.tasks.purge_throttles", purge=True
+            "purge_throttles",
+            timedelta(hours=1),
+            "respite.core.privacy.purge_throttles",
+            purge=True,
         ),
         PeriodicJob(
             "clear_sessions",
@@ -44,7 +47,7 @@ class CoreConfig(AppConfig):
             "respite.core.tasks.prune_task_results",
             purge=True,
         ),
-        PeriodicJob("staff_digests", timedelta(days=1), "respite.core.tasks.send_digests"),
+        PeriodicJob("staff_digests", timedelta(days=1), "respite.core.notify.send_digests"),
         PeriodicJob(
             "requeue_stale_tasks", timedelta(minutes=5), "respite.core.tasks.requeue_stale_tasks"
         ),

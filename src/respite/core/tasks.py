@@ -228,18 +228,6 @@ def requeue_stale_tasks(now=None) -> int:
     return count
 
 
-def purge_throttles() -> int:
-    from respite.core.privacy import purge_throttles as purge
-
-    return purge()
-
-
-def send_digests() -> int:
-    from respite.core.notify import send_digests as send
-
-    return send()
-
-
 # --- For operators ---------------------------------------------------------------------------------
 
 

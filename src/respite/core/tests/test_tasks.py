@@ -141,6 +141,12 @@ def test_each_periodic_run_is_enqueued_once_whatever_the_number_of_workers():
     assert "peer_reminders" in later and "assessment_reminders" not in later
     assert PeriodicRun.objects.filter(job="peer_reminders").count() == 2
     assert run_tasks() >= len(jobs)
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    assert not DBTaskResult.objects.filter(
+        status=TaskResultStatus.FAILED
+    ).exists()  # every job's path resolves
 
 
 def test_concurrent_schedulers_enqueue_each_run_once(transactional_db, settings):
