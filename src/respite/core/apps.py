@@ -49,9 +49,6 @@ class CoreConfig(AppConfig):
         ),
         PeriodicJob("staff_digests", timedelta(days=1), "respite.core.notify.send_digests"),
         PeriodicJob(
-            "requeue_stale_tasks", timedelta(minutes=5), "respite.core.tasks.requeue_stale_tasks"
-        ),
-        PeriodicJob(
             "checkin_reminders", timedelta(days=1), "respite.core.alerts.send_checkin_reminders"
         ),
     ]
