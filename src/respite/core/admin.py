@@ -37,6 +37,16 @@ class ThrottledAdminLoginForm(ThrottledSignInMixin, OTPAdminAuthenticationForm):
     """The admin's sign-in: password and a second-factor code (authenticator or recovery code),
     throttled exactly like the staff sign-in; a wrong code counts as a failed sign-in."""
 
+    def _chosen_device(self, user):
+        # One box, as on the staff pages: six digits are the authenticator's, anything else a
+        # recovery code. (django-otp otherwise makes the person pick a device first.)
+        device = super()._chosen_device(user)
+        if device is None:
+            from respite.core.twofactor import device_for_token
+
+            device = device_for_token(user, self.cleaned_data.get("otp_token") or "")
+        return device
+
 
 # django-otp's admin site: every admin page needs a session verified with a second factor, whether it
 # signed in here or on the staff sign-in (core.twofactor). django-otp documents this class swap.

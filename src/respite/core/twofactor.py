@@ -196,6 +196,14 @@ def _failed(request: HttpRequest, user: Any, keys: list[str]) -> None:
 # --- Actions ----------------------------------------------------------------------------------------
 
 
+def device_for_token(user: Any, token: str) -> Any:
+    """Which of the person's devices a typed code is for: six digits are the authenticator's,
+    anything else a recovery code."""
+    if token.replace(" ", "").isdigit():
+        return totp_device(user)
+    return RecoveryCodeDevice.objects.filter(user=user).first()
+
+
 def do_enrol(request: HttpRequest, token: str) -> list[str]:
     """Confirm the pending authenticator with a code from it; mark this session verified; return
     the new recovery codes (shown once)."""
@@ -220,16 +228,11 @@ def do_verify(request: HttpRequest, token: str) -> None:
     user = request.user
     keys = _check_throttle(request, user)
     token = (token or "").strip()
-    digits = token.replace(" ", "")
     device: Any = None
-    if digits.isdigit():
-        candidate = totp_device(user)
-        if candidate is not None and candidate.verify_token(digits):
-            device = candidate
-    else:
-        candidate = RecoveryCodeDevice.objects.filter(user=user).first()
-        if candidate is not None and candidate.verify_token(token):
-            device = candidate
+    candidate = device_for_token(user, token)
+    if candidate is not None and candidate.verify_token(token.replace(" ", "")):
+        device = candidate
+        if isinstance(device, RecoveryCodeDevice):
             audit(user, "staff.recovery_code_used", user)
     if device is None:
         _failed(request, user, keys)

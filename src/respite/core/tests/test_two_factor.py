@@ -310,3 +310,61 @@ def test_second_factor_events_read_as_sentences_in_spanish(org, org_admin, couns
     page = admin.get(f"/staff/o/{org.slug}/audit/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert f"{counselor.username} activó el inicio de sesión en dos pasos." in page
     assert f"{counselor.username} creó nuevos códigos de recuperación." in page
+
+
+# --- Django admin -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser(db):
+    user = make_staff(None, StaffRole.PLATFORM_ADMIN, "root")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def test_django_admin_refuses_a_correct_password_without_the_second_factor(settings, superuser):
+    settings.RESPITE_DJANGO_ADMIN = True
+    secret = enrol_two_factor(superuser)
+    attacker = Client()
+    for data in (
+        {"username": "root", "password": PASSWORD},
+        {"username": "root", "password": PASSWORD, "otp_token": "000000"},
+    ):
+        response = attacker.post("/admin/login/?next=/admin/", data)
+        assert response.status_code == 200  # the form again, with an error
+        for path in ("/admin/", "/admin/core/membership/", "/admin/auth/user/"):
+            assert attacker.get(path).status_code == 302, path
+    # A password-only session from the staff sign-in does not open the admin either.
+    staff_session = password_only(superuser)
+    assert staff_session.get("/admin/core/membership/")["Location"].startswith("/admin/login/")
+
+    owner = Client()
+    response = owner.post(
+        "/admin/login/?next=/admin/",
+        {"username": "root", "password": PASSWORD, "otp_token": totp_code(secret)},
+    )
+    assert response.status_code == 302
+    assert owner.get("/admin/core/membership/").status_code == 200
+    # A session verified on the staff pages is verified for the admin too.
+    assert signed_in(superuser, secret, step=1).get("/admin/").status_code == 200
+
+
+def test_django_admin_second_factor_failures_count_toward_the_sign_in_throttle(settings, superuser):
+    settings.RESPITE_DJANGO_ADMIN = True
+    secret = enrol_two_factor(superuser)
+    client = Client()
+    for _ in range(5):
+        client.post("/admin/login/", {"username": "root", "password": PASSWORD, "otp_token": "1"})
+    response = client.post(
+        "/admin/login/", {"username": "root", "password": PASSWORD, "otp_token": totp_code(secret)}
+    )
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_django_admin_stays_404_with_production_settings_even_when_verified(settings, superuser):
+    settings.RESPITE_DJANGO_ADMIN = False
+    client = signed_in(superuser, enrol_two_factor(superuser))
+    assert client.get("/admin/").status_code == 404
+    assert client.get("/admin/login/").status_code == 404
