@@ -93,9 +93,11 @@ def qr_svg(device: TOTPDevice) -> str:
     """The otpauth:// address as an inline SVG QR code (no image host, no script)."""
     import segno
 
-    return segno.make(device.config_url, error="m").svg_inline(
+    svg = segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#000", light="#fff", omitsize=False, title=_("QR code for your app")
     )
+    # An image to assistive technology, named by its <title>.
+    return svg.replace("<svg ", '<svg role="img" ', 1)
 
 
 def secret_text(device: TOTPDevice) -> str:
