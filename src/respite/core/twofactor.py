@@ -221,7 +221,7 @@ def do_enrol(request: HttpRequest, token: str) -> list[str]:
         device.save(update_fields=["confirmed"])
         codes = _new_recovery_codes(user)
         audit(user, "staff.two_factor_enrolled", user)
-    otp_login(request, device)
+    _mark_verified(request, device)
     return codes
 
 
@@ -239,6 +239,12 @@ def do_verify(request: HttpRequest, token: str) -> None:
     if device is None:
         _failed(request, user, keys)
         raise TwoFactorError(_("That code did not match. Try again, or use a recovery code."))
+    _mark_verified(request, device)
+
+
+def _mark_verified(request: HttpRequest, device: Any) -> None:
+    # A new session id with the new privilege: an id seen before the second factor opens nothing.
+    request.session.cycle_key()
     otp_login(request, device)
 
 

@@ -368,3 +368,14 @@ def test_django_admin_stays_404_with_production_settings_even_when_verified(sett
     client = signed_in(superuser, enrol_two_factor(superuser))
     assert client.get("/admin/").status_code == 404
     assert client.get("/admin/login/").status_code == 404
+
+
+def test_the_session_id_changes_when_the_second_factor_is_passed(org, counselor):
+    secret = enrol_two_factor(counselor)
+    client = password_only(counselor)
+    before = client.cookies["sessionid"].value
+    client.post("/staff/two-factor/", {"code": totp_code(secret)})
+    assert client.cookies["sessionid"].value != before
+    planted = Client()
+    planted.cookies["sessionid"] = before
+    assert planted.get(f"/staff/o/{org.slug}/counseling/").status_code == 302
