@@ -203,6 +203,28 @@ class InvitationForm(forms.Form):
         return out
 
 
+MAX_SEALED_CODES = 300
+
+
+class SealedCodesForm(forms.Form):
+    """How many sealed codes to print for one unit (invitation mode, for a third party to hand out)."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    count = forms.IntegerField(
+        label=_("Number of codes"),
+        min_value=1,
+        max_value=MAX_SEALED_CODES,
+        help_text=_(
+            "One code per person in the unit. The sheet is made once, now: Respite keeps no copy and "
+            "cannot show these codes again."
+        ),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(organization=organization)
+
+
 class TokenEntryForm(forms.Form):
     token = forms.CharField(
         label=_("Your invitation code"),

@@ -8,6 +8,7 @@ live in their own table with their own random ids, so a comment cannot be joined
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from datetime import date
@@ -22,6 +23,9 @@ from respite.core.crypto import EncryptedTextField
 from respite.core.models import Organization
 from respite.pulse import items as library
 
+# Sealed codes are typed by hand: 16 characters without look-alikes (no 0/O, 1/I/L), about 79 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 16
 DP_EPSILON_MIN = 0.1
 DP_EPSILON_MAX = 10.0
 LOCKED_FIELDS = ("min_group_size", "min_group_size_text", "dp_epsilon", "mode")
@@ -268,11 +272,83 @@ class SurveyToken(models.Model):
         return privacy.keyed_hash(raw.strip(), "pulse-token")
 
     @classmethod
+    def digests(cls, raw: str) -> list[str]:
+        """The stored digests ``raw`` may match: as given (a mailed invitation), and as a sealed code
+        (typed with any case, spaces or dashes)."""
+        out = [cls.hash(raw)]
+        code = canonical_code(raw)
+        if code is not None:
+            out.append(cls.hash(code))
+        return out
+
+    @classmethod
     def issue(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
         """Create ``count`` tokens and return them in clear, for ``do_invite`` to mail; never shown."""
         raws = [secrets.token_urlsafe(12) for _ in range(count)]
         cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws)
         return raws
+
+    @classmethod
+    def issue_codes(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
+        """Create ``count`` sealed codes and return them in clear, grouped for printing, for
+        ``do_seal_codes`` to print once; only their hashes are stored."""
+        codes = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)]
+        cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(c)) for c in codes)
+        return ["-".join(c[i : i + 4] for i in range(0, CODE_LENGTH, 4)) for c in codes]
+
+
+def canonical_code(raw: str) -> str | None:
+    """A sealed code as stored (upper case, no separators), or None if ``raw`` is not shaped like one."""
+    code = re.sub(r"[\s-]", "", raw).upper()
+    if len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code):
+        return code
+    return None
+
+
+def do_seal_codes(survey: Survey, unit: Unit, count: int, site_url: str) -> bytes:
+    """Issue ``count`` sealed codes for ``unit`` and return the printable sheet (a tagged PDF).
+
+    The codes exist in clear only in the returned bytes: the caller streams them once and keeps
+    nothing, so no page, export or API can show or re-issue them. If the sheet cannot be made, no
+    code is issued (one transaction)."""
+    from django.urls import reverse
+
+    from respite.core.pdf import render_pdf
+    from respite.core.resources import crisis_options
+
+    with transaction.atomic():
+        codes = SurveyToken.issue_codes(survey, unit, count)
+        org = survey.organization.slug
+        entry = site_url + reverse("pulse:index", kwargs={"org": org})
+        slips = [
+            {
+                "code": code,
+                "qr": _qr_data_uri(
+                    site_url + reverse("pulse:token", kwargs={"org": org, "token": code})
+                ),
+            }
+            for code in codes
+        ]
+        return render_pdf(
+            "pulse/sealed_codes_pdf.html",
+            {
+                "survey": survey,
+                "unit": unit,
+                "organization": survey.organization,
+                "slips": slips,
+                "entry": entry,
+                "k": survey.k(),
+                "crisis": crisis_options("en")[:2],
+            },
+            lang="en",
+        )
+
+
+def _qr_data_uri(text: str) -> str:
+    """A QR code as an SVG data URI (segno, no network, no image library)."""
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
 
 
 def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:

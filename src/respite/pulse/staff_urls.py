@@ -13,6 +13,7 @@ urlpatterns = [
     path("surveys/<int:pk>/open/", views.survey_open, name="survey_open"),
     path("surveys/<int:pk>/close/", views.survey_close, name="survey_close"),
     path("surveys/<int:pk>/invite/", views.survey_invite, name="survey_invite"),
+    path("surveys/<int:pk>/codes/", views.survey_codes, name="survey_codes"),
     path("surveys/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("surveys/<int:pk>/dashboard/<str:kind>.svg", views.chart, name="chart"),
     path("surveys/<int:pk>/export.csv", views.export_csv, name="export_csv"),

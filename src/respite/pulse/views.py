@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.models import AuditLog
-from respite.core.pdf import render_pdf
+from respite.core.pdf import pdf_response, render_pdf
 from respite.core.portal import portal_view, staff_view
 from respite.core.roles import StaffRole
 from respite.pulse import charts, dp, releases, reporting
@@ -25,6 +25,7 @@ from respite.pulse.forms import (
     EvaluationForm,
     InvitationForm,
     ScheduleForm,
+    SealedCodesForm,
     SurveyForm,
     TokenEntryForm,
     UnitForm,
@@ -38,6 +39,7 @@ from respite.pulse.models import (
     TokenUsed,
     Unit,
     do_invite,
+    do_seal_codes,
     do_submit,
 )
 from respite.screening.instruments import AnswerError
@@ -124,6 +126,7 @@ def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
         "invitation_form": extra.pop(
             "invitation_form", InvitationForm(organization=request.organization)
         ),
+        "codes_form": extra.pop("codes_form", SealedCodesForm(organization=request.organization)),
         "parts": survey.parts(),
         "dp_budget": dp.budget(survey),
         "survey_releases": survey.releases.select_related("round").order_by(
@@ -245,6 +248,41 @@ def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
         _("%(n)s invitations are on their way. The addresses are erased once sent.") % {"n": sent},
     )
     return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+
+
+@staff_view(ADMIN)
+@require_POST
+def survey_codes(request: HttpRequest, pk: int) -> HttpResponse:
+    """Print sealed codes: the sheet is the response to this POST and exists nowhere else. There is
+    no GET: asking again issues new codes (audited), never the same ones."""
+    survey = _get_survey_for_admin(request, pk)
+    if not survey.by_invitation or survey.status == Survey.Status.CLOSED:
+        messages.error(request, _("This survey does not send invitations."))
+        return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+    form = SealedCodesForm(request.POST, organization=request.organization)
+    if not form.is_valid():
+        return render(
+            request,
+            "pulse/survey_detail.html",
+            _survey_context(request, survey, codes_form=form),
+            status=400,
+        )
+    from django.conf import settings
+
+    unit, count = form.cleaned_data["unit"], form.cleaned_data["count"]
+    with transaction.atomic():
+        pdf = do_seal_codes(survey, unit, count, settings.RESPITE_SITE_URL)
+        AuditLog.record(
+            request.user,
+            "pulse.sealed_codes_printed",
+            survey,
+            organization=request.organization,
+            unit=unit.pk,
+            count=count,
+        )
+    response = pdf_response(pdf, f"sealed-codes-{survey.pk}-{unit.pk}")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class BadFilter(ValueError):
@@ -486,7 +524,7 @@ def answer_link(request: HttpRequest, key: str) -> HttpResponse:
 def answer_token(request: HttpRequest, token: str) -> HttpResponse:
     row = (
         SurveyToken.objects.select_related("survey", "unit")
-        .filter(digest=SurveyToken.hash(token), survey__organization=request.organization)
+        .filter(digest__in=SurveyToken.digests(token), survey__organization=request.organization)
         .first()
     )
     if row is None or row.used or not row.survey.by_invitation:
