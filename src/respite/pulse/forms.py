@@ -14,7 +14,7 @@ from respite.screening.instruments import tr
 class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["name", "parent"]
+        fields = ["name", "parent", "headcount"]
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +33,31 @@ class UnitForm(forms.ModelForm):
             .exists()
         ):
             self.add_error("name", _("There is already a unit with this name."))
+
+
+class HeadcountForm(forms.Form):
+    """Headcounts of every unit at once (people in the unit itself, for participation rates)."""
+
+    def __init__(self, *args, units: list[Unit], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = units
+        for unit in units:
+            self.fields[f"unit_{unit.pk}"] = forms.IntegerField(
+                label=unit.name,
+                required=False,
+                min_value=0,
+                max_value=1_000_000,
+                initial=unit.headcount,
+            )
+
+    def changed_units(self) -> list[Unit]:
+        out = []
+        for unit in self.units:
+            value = self.cleaned_data.get(f"unit_{unit.pk}")
+            if value != unit.headcount:
+                unit.headcount = value
+                out.append(unit)
+        return out
 
 
 class SurveyForm(forms.ModelForm):

@@ -50,6 +50,14 @@ class Unit(models.Model):
         related_name="children",
         verbose_name=_("part of"),
     )
+    # People in this unit itself (not its sub-units), for participation rates. Optional.
+    headcount = models.PositiveIntegerField(
+        _("number of people"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1_000_000)],
+        help_text=_("People in this unit itself, not counting its sub-units. Used for participation."),
+    )
 
     class Meta:
         ordering = ["name"]

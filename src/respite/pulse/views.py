@@ -23,6 +23,7 @@ from respite.pulse import charts, dp, releases, reporting
 from respite.pulse.forms import (
     AnswerForm,
     EvaluationForm,
+    HeadcountForm,
     InvitationForm,
     ScheduleForm,
     SealedCodesForm,
@@ -66,14 +67,56 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _units_context(request: HttpRequest, **extra) -> dict:
+    tree = reporting.unit_tree(request.organization)
+    return {
+        "tree": tree,
+        "form": extra.pop("form", UnitForm(organization=request.organization)),
+        "headcount_form": extra.pop(
+            "headcount_form", HeadcountForm(units=[u for u, _d in tree])
+        ),
+        **extra,
+    }
+
+
+def _headcount_rows(context: dict) -> list:
+    form = context["headcount_form"]
+    return [(form[f"unit_{u.pk}"], d) for u, d in context["tree"]]
+
+
 @staff_view(ADMIN)
 def units(request: HttpRequest) -> HttpResponse:
-    form = UnitForm(organization=request.organization)
+    context = _units_context(request)
     return render(
-        request,
-        "pulse/units.html",
-        {"tree": reporting.unit_tree(request.organization), "form": form},
+        request, "pulse/units.html", {**context, "headcount_rows": _headcount_rows(context)}
     )
+
+
+@staff_view(ADMIN)
+@require_POST
+def unit_headcounts(request: HttpRequest) -> HttpResponse:
+    tree = reporting.unit_tree(request.organization)
+    form = HeadcountForm(request.POST, units=[u for u, _d in tree])
+    if not form.is_valid():
+        context = _units_context(request, headcount_form=form)
+        return render(
+            request,
+            "pulse/units.html",
+            {**context, "headcount_rows": _headcount_rows(context)},
+            status=400,
+        )
+    with transaction.atomic():
+        changed = form.changed_units()
+        Unit.objects.bulk_update(changed, ["headcount"])
+        AuditLog.record(
+            request.user,
+            "pulse.headcounts_changed",
+            None,
+            organization=request.organization,
+            count=len(changed),
+        )
+    messages.success(request, _("Headcounts saved."))
+    return redirect("pulse_staff:units", org=request.organization.slug)
 
 
 @staff_view(ADMIN)
@@ -81,10 +124,11 @@ def units(request: HttpRequest) -> HttpResponse:
 def unit_add(request: HttpRequest) -> HttpResponse:
     form = UnitForm(request.POST, organization=request.organization)
     if not form.is_valid():
+        context = _units_context(request, form=form)
         return render(
             request,
             "pulse/units.html",
-            {"tree": reporting.unit_tree(request.organization), "form": form},
+            {**context, "headcount_rows": _headcount_rows(context)},
             status=400,
         )
     with transaction.atomic():
@@ -392,13 +436,22 @@ def _csv(dash: reporting.Dashboard) -> str:
         "suppressed",
         "note",
     ]
-    writer = csv.DictWriter(buf, fieldnames=fields)
+    return _write_csv(buf, fields, dash.rows())
+
+
+def csv_safe(value: object) -> object:
+    """Spreadsheet formula injection: unit names and comments are people's text, so a cell that
+    begins with = + - or @ gets a leading apostrophe. Nothing else is touched (empty stays empty)."""
+    if isinstance(value, str) and value and value[0] in "=+-@":
+        return "'" + value
+    return value
+
+
+def _write_csv(buf: io.StringIO, fields: list[str], rows: list[dict]) -> str:
+    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
-    for row in dash.rows():
-        # Spreadsheet formula injection: unit names are admin text, so neutralise leading =+-@.
-        writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
-        )
+    for row in rows:
+        writer.writerow({k: csv_safe(v) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -441,6 +494,114 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="pulse-{survey.pk}.pdf"'
     return response
+
+
+def _round_filter(request: HttpRequest) -> int | None:
+    raw = request.GET.get("round", "")
+    if raw in ("", "all"):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadFilter("round") from None
+
+
+def _overview(request: HttpRequest, pk: int) -> tuple[Survey, reporting.Overview]:
+    survey = _get_survey_for_admin(request, pk)
+    try:
+        return survey, reporting.overview(survey, round_id=_round_filter(request))
+    except KeyError as exc:
+        raise BadFilter(str(exc).strip("'")) from None
+
+
+@staff_view(ADMIN)
+@require_GET
+def overview(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every measure of one release: value, change, benchmark; units × measures; participation;
+    trends. The same plan and stored noise as the dashboard, so nothing here is new information."""
+    try:
+        survey, ov = _overview(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    return render(
+        request,
+        "pulse/overview.html",
+        {"survey": survey, "ov": ov, "query": request.GET.urlencode()},
+    )
+
+
+OVERVIEW_FIELDS = [
+    "section",
+    "round",
+    "unit",
+    "measure",
+    "value",
+    "change",
+    "benchmark",
+    "n",
+    "headcount",
+    "rate",
+    "accuracy",
+    "suppressed",
+    "note",
+]
+
+
+@staff_view(ADMIN)
+@require_GET
+def overview_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        survey, ov = _overview(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    AuditLog.record(
+        request.user,
+        "pulse.exported",
+        survey,
+        organization=request.organization,
+        format="overview-csv",
+    )
+    response = HttpResponse(
+        _write_csv(io.StringIO(), OVERVIEW_FIELDS, ov.rows()),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="pulse-overview-{survey.pk}.csv"'
+    return response
+
+
+@staff_view(ADMIN)
+@require_GET
+def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The designed report of one release: cover, overview, heat map, trends, themes and how
+    anonymity is protected. The same figures as the overview page, nothing else."""
+    try:
+        survey, ov = _overview(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    trends = [
+        (
+            s,
+            charts.data_uri(charts.sparkline_svg(s.measure, ov.rounds, s.trend)),
+            list(zip(ov.rounds, s.trend, strict=True)),
+        )
+        for s in ov.summaries
+    ]
+    release = reporting.latest_releases(survey).get(ov.round.pk) if ov.round else None
+    pdf = render_pdf(
+        "pulse/report_pdf.html",
+        {
+            "survey": survey,
+            "ov": ov,
+            "organization": request.organization,
+            "trends": trends,
+            "release": release,
+        },
+        request,
+    )
+    AuditLog.record(
+        request.user, "pulse.exported", survey, organization=request.organization, format="report"
+    )
+    return pdf_response(pdf, f"pulse-report-{survey.pk}")
 
 
 # --- workers ----------------------------------------------------------------------------------

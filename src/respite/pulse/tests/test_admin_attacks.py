@@ -67,6 +67,9 @@ def everything(c: Client, org, survey) -> dict:
             reverse("pulse_staff:chart", kwargs={**kw, "kind": kind})
         ).content
     out["page"] = _stable(c.get(reverse("pulse_staff:dashboard", kwargs=kw)).content.decode())
+    # The overview (every measure, units × measures, participation, trends, themes) and its CSV.
+    out["overview"] = _stable(c.get(reverse("pulse_staff:overview", kwargs=kw)).content.decode())
+    out["overview_csv"] = c.get(reverse("pulse_staff:overview_csv", kwargs=kw)).content
     out["detail"] = _stable(c.get(reverse("pulse_staff:survey", kwargs=kw)).content.decode())
     return out
 
@@ -296,6 +299,13 @@ def test_padding_through_every_shared_link_unlocks_no_unit_role_or_comment(org, 
                 assert row["suppressed"], row  # nothing below the whole organization
         assert body["comments"] == []
     assert "The real comment" not in outputs["page"]
+    assert "The real comment" not in outputs["overview"] and "padding" not in outputs["overview"]
+    import csv
+    import io
+
+    for row in csv.DictReader(io.StringIO(outputs["overview_csv"].decode())):
+        if row["unit"] != "All units":
+            assert row["suppressed"] == "True" and row["value"] == "" and row["n"] == "", row
 
 
 def test_padding_cannot_average_away_the_noise(org, org_admin):
