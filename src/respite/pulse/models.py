@@ -331,7 +331,7 @@ def do_seal_codes(survey: Survey, unit: Unit, count: int, site_url: str) -> byte
         slips = [
             {
                 "code": code,
-                "qr": _qr_data_uri(
+                "qr": qr_data_uri(
                     site_url + reverse("pulse:token", kwargs={"org": org, "token": code})
                 ),
             }
@@ -352,11 +352,11 @@ def do_seal_codes(survey: Survey, unit: Unit, count: int, site_url: str) -> byte
         )
 
 
-def _qr_data_uri(text: str) -> str:
+def qr_data_uri(text: str, scale: int = 4) -> str:
     """A QR code as an SVG data URI (segno, no network, no image library)."""
     import segno
 
-    return segno.make(text, error="m").svg_data_uri(scale=4, border=2)
+    return segno.make(text, error="m").svg_data_uri(scale=scale, border=2)
 
 
 def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:

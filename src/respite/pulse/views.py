@@ -12,6 +12,7 @@ from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -133,6 +134,11 @@ def unit_add(request: HttpRequest) -> HttpResponse:
         )
     with transaction.atomic():
         unit = form.save()
+        # Open shared-link surveys get a link for the new unit at once (invitation surveys have none).
+        for survey in Survey.objects.for_org(request.organization).filter(
+            status=Survey.Status.OPEN, mode=Survey.Mode.LINK
+        ):
+            SurveyLink.objects.get_or_create(survey=survey, unit=unit)
         AuditLog.record(request.user, "pulse.unit_added", unit, organization=request.organization)
     messages.success(request, _("Unit added."))
     return redirect("pulse_staff:units", org=request.organization.slug)
@@ -602,6 +608,59 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, "pulse.exported", survey, organization=request.organization, format="report"
     )
     return pdf_response(pdf, f"pulse-report-{survey.pk}")
+
+
+@staff_view(ADMIN)
+@require_GET
+def posters_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """Printable posters, one page per unit (or ``?unit=``): the unit's shared link as a QR code,
+    what the survey protects, and the crisis lines. Shared-link surveys only: an invitation survey
+    has no link anyone could answer through (print sealed codes instead)."""
+    from django.conf import settings
+
+    from respite.core.resources import crisis_options
+    from respite.pulse.models import qr_data_uri
+
+    survey = _get_survey_for_admin(request, pk)
+    if survey.by_invitation or survey.status != Survey.Status.OPEN:
+        return HttpResponseBadRequest(
+            _("Posters are for open shared-link surveys. For an invitation survey, print sealed codes."),
+            content_type="text/plain; charset=utf-8",
+        )
+    links = survey.links.select_related("unit").order_by("unit__name")
+    if request.GET.get("unit"):
+        try:
+            links = links.filter(unit_id=int(request.GET["unit"]))
+        except ValueError:
+            return _bad(BadFilter("unit"))
+        if not links:
+            return _bad(BadFilter("unit"))
+    posters = []
+    for link in links:
+        url = settings.RESPITE_SITE_URL + reverse(
+            "pulse:link", kwargs={"org": request.organization.slug, "key": link.key}
+        )
+        posters.append({"unit": link.unit, "url": url, "qr": qr_data_uri(url, scale=10)})
+    pdf = render_pdf(
+        "pulse/posters_pdf.html",
+        {
+            "survey": survey,
+            "organization": request.organization,
+            "posters": posters,
+            "round": survey.current_round(),
+            "k": survey.k(),
+            "crisis": crisis_options("en")[:2],
+        },
+        lang="en",
+    )
+    AuditLog.record(
+        request.user,
+        "pulse.posters_printed",
+        survey,
+        organization=request.organization,
+        count=len(posters),
+    )
+    return pdf_response(pdf, f"pulse-posters-{survey.pk}")
 
 
 # --- workers ----------------------------------------------------------------------------------
