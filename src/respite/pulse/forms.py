@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.pulse import items as library
@@ -200,9 +201,34 @@ class InvitationForm(forms.Form):
         ),
     )
 
+    reminder_days = forms.IntegerField(
+        label=_("Send one reminder after this many days (optional)"),
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "Everyone invited gets the reminder, since nobody can tell who answered. Until it is sent "
+            "the addresses stay in Respite's outbox, encrypted; then they are erased."
+        ),
+    )
+
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organization=organization)
+
+    def reminder_on(self, survey: Survey) -> date | None:
+        """The reminder's day, or None; adds a form error if it falls after the round ends."""
+        days = self.cleaned_data.get("reminder_days")
+        if not days:
+            return None
+        day = timezone.localdate() + timedelta(days=days)
+        rnd = survey.current_round() or survey.rounds.filter(starts_on__gt=timezone.localdate()).first()
+        if rnd is None or day > rnd.ends_on:
+            self.add_error(
+                "reminder_days", _("The reminder must be sent before the current round closes.")
+            )
+            return None
+        return day
 
     def clean_addresses(self) -> list[str]:
         raw = self.cleaned_data["addresses"].replace(",", "\n").replace(";", "\n").split()

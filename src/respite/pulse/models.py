@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
@@ -359,12 +359,17 @@ def qr_data_uri(text: str, scale: int = 4) -> str:
     return segno.make(text, error="m").svg_data_uri(scale=scale, border=2)
 
 
-def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:
-    """Mail each address its own single-use invitation through the task queue.
+def do_invite(
+    survey: Survey, unit: Unit, addresses: list[str], reminder_on: date | None = None
+) -> int:
+    """Mail each address its own single-use invitation through the task queue, and optionally one
+    reminder with the same invitation on ``reminder_on``.
 
-    The invitation exists in clear only inside the queued message (encrypted at rest, erased with
+    The invitation exists in clear only inside the queued messages (encrypted at rest, erased with
     the address once sent): no page, export or API ever shows it to staff, and nothing links an
-    address to a token. Addresses are shuffled so even the queue's order says nothing."""
+    address to a token. Addresses are shuffled so even the queue's order says nothing. A reminder
+    goes to everyone invited (nothing records who answered), so it keeps the address, encrypted in
+    the outbox, until the reminder is sent."""
     from django.conf import settings
     from django.urls import reverse
 
@@ -384,15 +389,36 @@ def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:
                 _invitation_body(survey, url),
                 kind="pulse-invitation",
             )
+            if reminder_on is not None:
+                queue_email(
+                    address,
+                    f"{survey.organization.name}: {survey.title}",
+                    _invitation_body(survey, url, reminder=True),
+                    kind="pulse-reminder",
+                    run_after=timezone.make_aware(
+                        datetime.combine(reminder_on, time(9)), timezone.get_default_timezone()
+                    ),
+                )
     return len(addresses)
 
 
-def _invitation_body(survey: Survey, url: str) -> str:
+def _invitation_body(survey: Survey, url: str, reminder: bool = False) -> str:
     from django.utils import translation
 
     parts = []
     for lang in ("en", "es"):
         with translation.override(lang):
+            if reminder:
+                parts.append(
+                    str(
+                        _(
+                            "A reminder: the anonymous survey from %(org)s, %(title)s, is still open. "
+                            "If you already answered, thank you: there is nothing more to do (Respite "
+                            "cannot tell who answered, so everyone invited gets this reminder)."
+                        )
+                    )
+                    % {"org": survey.organization.name, "title": survey.title}
+                )
             parts.append(
                 str(
                     _(

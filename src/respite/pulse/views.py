@@ -276,6 +276,7 @@ def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This survey does not send invitations."))
         return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
     form = InvitationForm(request.POST, organization=request.organization)
+    reminder_on = form.reminder_on(survey) if form.is_valid() else None
     if not form.is_valid():
         return render(
             request,
@@ -284,7 +285,9 @@ def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
             status=400,
         )
     with transaction.atomic():
-        sent = do_invite(survey, form.cleaned_data["unit"], form.cleaned_data["addresses"])
+        sent = do_invite(
+            survey, form.cleaned_data["unit"], form.cleaned_data["addresses"], reminder_on
+        )
         AuditLog.record(
             request.user,
             "pulse.invitations_queued",
@@ -292,6 +295,7 @@ def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
             organization=request.organization,
             unit=form.cleaned_data["unit"].pk,
             count=sent,
+            reminder=reminder_on.isoformat() if reminder_on else "",
         )
     messages.success(
         request,

@@ -78,3 +78,40 @@ def test_a_unit_added_after_opening_gets_a_link_and_a_poster(org, org_admin):
     link = re.search(r'href="(/o/[\w-]+/pulse/s/[\w-]+/)"', row).group(1)
     assert Client().get(link).status_code == 200  # a worker can answer for the new unit
     assert "Night float" in pdf_text(_posters(c, org, survey).content)
+
+
+def test_a_reminder_goes_through_the_task_queue_then_every_address_is_erased(
+    org, org_admin, mailoutbox
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from respite.core.testing import run_tasks
+    from respite.pulse.tests.test_admin_attacks import _all_database_text
+
+    units = make_units(org, {"ICU": None})
+    survey = make_survey(org)
+    rnd = survey.rounds.get()
+    rnd.ends_on = timezone.localdate() + timedelta(days=10)
+    rnd.save(update_fields=["ends_on"])
+    c = admin(org_admin)
+    url = reverse("pulse_staff:survey_invite", kwargs={"org": org.slug, "pk": survey.pk})
+    addresses = [f"tech{i}@lab.example" for i in range(5)]
+    late = c.post(url, {"unit": units["ICU"].pk, "addresses": "\n".join(addresses), "reminder_days": 20})
+    assert late.status_code == 400 and "before the current round closes" in late.content.decode()
+    r = c.post(url, {"unit": units["ICU"].pk, "addresses": "\n".join(addresses), "reminder_days": 3})
+    assert r.status_code == 302
+    run_tasks()
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(addresses)  # the invitations, not yet reminders
+    links = {m.to[0]: re.search(r"/pulse/t/([\w-]+)/", m.body).group(1) for m in mailoutbox}
+    assert any(a in _all_database_text() for a in addresses)  # kept, encrypted, for the reminder
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())  # three days pass
+    run_tasks()
+    reminders = mailoutbox[5:]
+    assert sorted(m.to[0] for m in reminders) == sorted(addresses)
+    for m in reminders:
+        assert "still open" in m.body and links[m.to[0]] in m.body  # the same single-use link
+    text = _all_database_text()
+    assert not any(a in text for a in addresses) and not any(t in text for t in links.values())
