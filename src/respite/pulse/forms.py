@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.pulse import items as library
-from respite.pulse.models import Survey, Unit
+from respite.pulse.models import ResultsNote, Survey, Unit
 from respite.screening.instruments import tr
 
 
@@ -274,6 +274,16 @@ class SealedCodesForm(forms.Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organization=organization)
+
+
+class ResultsNoteForm(forms.ModelForm):
+    class Meta:
+        model = ResultsNote
+        fields = ["actions_en", "actions_es", "published"]
+        widgets = {
+            "actions_en": forms.Textarea(attrs={"rows": 5}),
+            "actions_es": forms.Textarea(attrs={"rows": 5}),
+        }
 
 
 class TokenEntryForm(forms.Form):

@@ -580,6 +580,34 @@ class Release(models.Model):
         return f"release {self.number} of {self.round}"
 
 
+class ResultsNote(models.Model):
+    """The "you said, we did" page of one round: what the organization commits to do, in English and
+    Spanish, and whether workers can see it. The figures on that page come from the round's release
+    (organization level only); this row holds only the organization's own words."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="results_note")
+    actions_en = models.TextField(
+        _("what we will do (English)"),
+        blank=True,
+        max_length=4000,
+        help_text=_("One action per line. About the organization's policies and programs."),
+    )
+    actions_es = models.TextField(
+        _("what we will do (Spanish)"),
+        blank=True,
+        max_length=4000,
+        help_text=_("The same actions in Spanish, one per line."),
+    )
+    published = models.BooleanField(_("show this page to workers"), default=False)
+
+    def __str__(self) -> str:
+        return f"results of {self.round}"
+
+    def actions(self, lang: str) -> list[str]:
+        text = self.actions_es if lang == "es" and self.actions_es.strip() else self.actions_en
+        return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
+
+
 class NoiseDraw(models.Model):
     """Append-only store of the differential-privacy noise of one released figure.
 

@@ -605,9 +605,12 @@ def _subtree_headcounts(tree: list[tuple[Unit, int]]) -> dict[int | None, int | 
     return memo
 
 
-def overview(survey: Survey, *, round_id: int | None = None) -> Overview:
+def overview(
+    survey: Survey, *, round_id: int | None = None, organization_only: bool = False
+) -> Overview:
     """Every measure of one round's last release, through the same plan and noise as the dashboard.
-    Unknown rounds raise KeyError (the caller answers 4xx)."""
+    ``organization_only`` (the workers' page): no unit, no heat map, no comments. Unknown rounds
+    raise KeyError (the caller answers 4xx)."""
     rounds = list(survey.rounds.order_by("starts_on", "number"))
     released = latest_releases(survey)
     shown_rounds = [r for r in rounds if r.pk in released]
@@ -620,14 +623,14 @@ def overview(survey: Survey, *, round_id: int | None = None) -> Overview:
     earlier = [r for r in shown_rounds if rnd is not None and r.starts_on < rnd.starts_on]
     prev = earlier[-1] if earlier else None
     plan = disclosure.plan_for(survey)
-    tree = unit_tree(survey.organization)
+    tree = [] if organization_only else unit_tree(survey.organization)
     ov = Overview(survey, rnd, rounds, survey.k())
     heat_figs: list[list[tuple[library.Measure, Figure]]] = [[] for _u in tree]
     for m in survey.measures():
         figs = SurveyFigures(survey, m, plan)
         trend = [figs.get(CellKey((r.pk,))) for r in rounds]
         if m.key == library.RESPONDENTS:
-            heads = _subtree_headcounts(tree)
+            heads = _subtree_headcounts(unit_tree(survey.organization))
             if rnd is not None:
                 ov.participation.append(
                     _participation(None, 0, figs.get(CellKey((rnd.pk,))), heads.get(None))
@@ -657,7 +660,8 @@ def overview(survey: Survey, *, round_id: int | None = None) -> Overview:
             heat_figs[i].append((m, figs.get(CellKey((rnd.pk,), u.pk))))
     if rnd is not None:
         ov.heatmap = [(u, d, heat_figs[i]) for i, (u, d) in enumerate(tree)]
-        ov.themes, ov.comments_hidden = comment_themes(survey, rnd)
+        if not organization_only:
+            ov.themes, ov.comments_hidden = comment_themes(survey, rnd)
     return ov
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -26,6 +27,7 @@ from respite.pulse.forms import (
     EvaluationForm,
     HeadcountForm,
     InvitationForm,
+    ResultsNoteForm,
     ScheduleForm,
     SealedCodesForm,
     SurveyForm,
@@ -34,6 +36,7 @@ from respite.pulse.forms import (
 )
 from respite.pulse.models import (
     CustomItem,
+    ResultsNote,
     Round,
     Survey,
     SurveyLink,
@@ -667,7 +670,98 @@ def posters_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(pdf, f"pulse-posters-{survey.pk}")
 
 
+def _released_round(survey: Survey, number: int) -> Round:
+    """A round of ``survey`` with a final release (404 otherwise)."""
+    rnd = get_object_or_404(Round, survey=survey, number=number)
+    if not rnd.releases.filter(final=True).exists():
+        raise Http404
+    return rnd
+
+
+def _commitments(request: HttpRequest) -> list[dict] | None:
+    """The organization's public commitments from its action plan (assessments), if that app is here."""
+    try:
+        from respite.assessments.models import public_commitments
+    except ImportError:
+        return None
+    return public_commitments(request.organization, translation.get_language())
+
+
+@staff_view(ADMIN)
+def results_note(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    """The "you said, we did" page of one released round: the admin writes what the organization
+    will do and publishes it; workers then see it with the organization-level figures."""
+    survey = _get_survey_for_admin(request, pk)
+    rnd = _released_round(survey, number)
+    note = ResultsNote.objects.filter(round=rnd).first() or ResultsNote(round=rnd)
+    form = ResultsNoteForm(request.POST or None, instance=note)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            AuditLog.record(
+                request.user,
+                "pulse.results_note_saved",
+                survey,
+                organization=request.organization,
+                round=rnd.number,
+                published=note.published,
+            )
+        messages.success(request, _("Saved."))
+        return redirect(
+            "pulse_staff:results_note", org=request.organization.slug, pk=survey.pk, number=number
+        )
+    return render(
+        request,
+        "pulse/results_note.html",
+        {
+            "survey": survey,
+            "round": rnd,
+            "form": form,
+            "note": note,
+            "ov": reporting.overview(survey, round_id=rnd.pk, organization_only=True),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 # --- workers ----------------------------------------------------------------------------------
+@portal_view
+@require_GET
+def results_index(request: HttpRequest) -> HttpResponse:
+    notes = (
+        ResultsNote.objects.filter(
+            published=True, round__survey__organization=request.organization
+        )
+        .select_related("round", "round__survey")
+        .order_by("-round__ends_on")
+    )
+    return render(request, "pulse/results_index.html", {"notes": notes})
+
+
+@portal_view
+@require_GET
+def results(request: HttpRequest, survey_pk: int, number: int) -> HttpResponse:
+    """What the organization heard and what it will do: organization-level released figures only."""
+    note = get_object_or_404(
+        ResultsNote.objects.select_related("round", "round__survey"),
+        published=True,
+        round__number=number,
+        round__survey_id=survey_pk,
+        round__survey__organization=request.organization,
+    )
+    survey = note.round.survey
+    lang = (translation.get_language() or "en")[:2]
+    return render(
+        request,
+        "pulse/results.html",
+        {
+            "survey": survey,
+            "round": note.round,
+            "ov": reporting.overview(survey, round_id=note.round_id, organization_only=True),
+            "actions": note.actions(lang),
+            "commitments": _commitments(request),
+        },
+    )
 @portal_view
 def worker_index(request: HttpRequest) -> HttpResponse:
     form = TokenEntryForm(request.POST or None)
