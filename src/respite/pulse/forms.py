@@ -222,7 +222,10 @@ class InvitationForm(forms.Form):
         if not days:
             return None
         day = timezone.localdate() + timedelta(days=days)
-        rnd = survey.current_round() or survey.rounds.filter(starts_on__gt=timezone.localdate()).first()
+        rnd = (
+            survey.current_round()
+            or survey.rounds.filter(starts_on__gt=timezone.localdate()).first()
+        )
         if rnd is None or day > rnd.ends_on:
             self.add_error(
                 "reminder_days", _("The reminder must be sent before the current round closes.")

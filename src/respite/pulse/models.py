@@ -56,7 +56,9 @@ class Unit(models.Model):
         null=True,
         blank=True,
         validators=[MaxValueValidator(1_000_000)],
-        help_text=_("People in this unit itself, not counting its sub-units. Used for participation."),
+        help_text=_(
+            "People in this unit itself, not counting its sub-units. Used for participation."
+        ),
     )
 
     class Meta:
@@ -300,7 +302,9 @@ class SurveyToken(models.Model):
     def issue_codes(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
         """Create ``count`` sealed codes and return them in clear, grouped for printing, for
         ``do_seal_codes`` to print once; only their hashes are stored."""
-        codes = ["".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)]
+        codes = [
+            "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)
+        ]
         cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(c)) for c in codes)
         return ["-".join(c[i : i + 4] for i in range(0, CODE_LENGTH, 4)) for c in codes]
 

@@ -673,7 +673,9 @@ def comment_themes(survey: Survey, rnd: Round) -> tuple[list, bool]:
     return themes.themes(texts), hidden
 
 
-def _participation(unit: Unit | None, depth: int, f: Figure, headcount: int | None) -> Participation:
+def _participation(
+    unit: Unit | None, depth: int, f: Figure, headcount: int | None
+) -> Participation:
     rate = None
     if not f.suppressed and f.value is not None and headcount:
         rate = min(1.0, f.value / headcount)

@@ -19,9 +19,7 @@ urlpatterns = [
     path("surveys/<int:pk>/overview.csv", views.overview_csv, name="overview_csv"),
     path("surveys/<int:pk>/report.pdf", views.report_pdf, name="report_pdf"),
     path("surveys/<int:pk>/posters.pdf", views.posters_pdf, name="posters_pdf"),
-    path(
-        "surveys/<int:pk>/rounds/<int:number>/results/", views.results_note, name="results_note"
-    ),
+    path("surveys/<int:pk>/rounds/<int:number>/results/", views.results_note, name="results_note"),
     path("surveys/<int:pk>/dashboard/", views.dashboard, name="dashboard"),
     path("surveys/<int:pk>/dashboard/<str:kind>.svg", views.chart, name="chart"),
     path("surveys/<int:pk>/export.csv", views.export_csv, name="export_csv"),

@@ -19,15 +19,14 @@ MAX_THEMES = 6
 ITERATIONS = 25
 
 # Words too common to label a theme (English and Spanish).
-STOPWORDS = frozenset(
-    """a about after all also am an and any are as at be because been but by can could did do does
+_STOPWORDS = """a about after all also am an and any are as at be because been but by can could did do does
     don't for from get had has have i i'm if in into is it it's its just like me more most my no not of
     on or our out over so some than that the their them there they this to too up us very was we were
     what when which who will with would you your
     al algo como con cuando de del el ella ellos en es esta está este esto hay la las le les lo los mas
     más me mi muy nada ni no nos o para pero por porque que qué se si sí sin sobre son su sus también te
-    tengo todo un una uno y ya yo""".split()
-)
+    tengo todo un una uno y ya yo"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 
 

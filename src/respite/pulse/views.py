@@ -76,9 +76,7 @@ def _units_context(request: HttpRequest, **extra) -> dict:
     return {
         "tree": tree,
         "form": extra.pop("form", UnitForm(organization=request.organization)),
-        "headcount_form": extra.pop(
-            "headcount_form", HeadcountForm(units=[u for u, _d in tree])
-        ),
+        "headcount_form": extra.pop("headcount_form", HeadcountForm(units=[u for u, _d in tree])),
         **extra,
     }
 
@@ -631,7 +629,9 @@ def posters_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     if survey.by_invitation or survey.status != Survey.Status.OPEN:
         return HttpResponseBadRequest(
-            _("Posters are for open shared-link surveys. For an invitation survey, print sealed codes."),
+            _(
+                "Posters are for open shared-link surveys. For an invitation survey, print sealed codes."
+            ),
             content_type="text/plain; charset=utf-8",
         )
     links = survey.links.select_related("unit").order_by("unit__name")
@@ -729,9 +729,7 @@ def results_note(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @require_GET
 def results_index(request: HttpRequest) -> HttpResponse:
     notes = (
-        ResultsNote.objects.filter(
-            published=True, round__survey__organization=request.organization
-        )
+        ResultsNote.objects.filter(published=True, round__survey__organization=request.organization)
         .select_related("round", "round__survey")
         .order_by("-round__ends_on")
     )
@@ -762,6 +760,8 @@ def results(request: HttpRequest, survey_pk: int, number: int) -> HttpResponse:
             "commitments": _commitments(request),
         },
     )
+
+
 @portal_view
 def worker_index(request: HttpRequest) -> HttpResponse:
     form = TokenEntryForm(request.POST or None)

@@ -20,9 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _posters(c: Client, org, survey, **q):
-    return c.get(
-        reverse("pulse_staff:posters_pdf", kwargs={"org": org.slug, "pk": survey.pk}), q
-    )
+    return c.get(reverse("pulse_staff:posters_pdf", kwargs={"org": org.slug, "pk": survey.pk}), q)
 
 
 def test_posters_have_one_page_per_unit_with_its_qr_link_and_the_crisis_lines(
@@ -67,9 +65,7 @@ def test_a_unit_added_after_opening_gets_a_link_and_a_poster(org, org_admin):
     make_units(org, {"ICU": None})
     survey = make_survey(org, mode=Survey.Mode.LINK)
     c = admin(org_admin)
-    r = c.post(
-        reverse("pulse_staff:unit_add", kwargs={"org": org.slug}), {"name": "Night float"}
-    )
+    r = c.post(reverse("pulse_staff:unit_add", kwargs={"org": org.slug}), {"name": "Night float"})
     assert r.status_code == 302
     detail = c.get(
         reverse("pulse_staff:survey", kwargs={"org": org.slug, "pk": survey.pk})
@@ -99,12 +95,18 @@ def test_a_reminder_goes_through_the_task_queue_then_every_address_is_erased(
     c = admin(org_admin)
     url = reverse("pulse_staff:survey_invite", kwargs={"org": org.slug, "pk": survey.pk})
     addresses = [f"tech{i}@lab.example" for i in range(5)]
-    late = c.post(url, {"unit": units["ICU"].pk, "addresses": "\n".join(addresses), "reminder_days": 20})
+    late = c.post(
+        url, {"unit": units["ICU"].pk, "addresses": "\n".join(addresses), "reminder_days": 20}
+    )
     assert late.status_code == 400 and "before the current round closes" in late.content.decode()
-    r = c.post(url, {"unit": units["ICU"].pk, "addresses": "\n".join(addresses), "reminder_days": 3})
+    r = c.post(
+        url, {"unit": units["ICU"].pk, "addresses": "\n".join(addresses), "reminder_days": 3}
+    )
     assert r.status_code == 302
     run_tasks()
-    assert sorted(m.to[0] for m in mailoutbox) == sorted(addresses)  # the invitations, not yet reminders
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        addresses
+    )  # the invitations, not yet reminders
     links = {m.to[0]: re.search(r"/pulse/t/([\w-]+)/", m.body).group(1) for m in mailoutbox}
     assert any(a in _all_database_text() for a in addresses)  # kept, encrypted, for the reminder
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())  # three days pass

@@ -184,7 +184,9 @@ def test_report_in_spanish(org, org_admin, released):
     assert "Cómo se protege el anonimato" in pdf_text(r.content)
 
 
-def test_overview_refuses_bad_rounds_outsiders_and_other_methods(org, org_admin, outsider, released):
+def test_overview_refuses_bad_rounds_outsiders_and_other_methods(
+    org, org_admin, outsider, released
+):
     survey, _units = released
     c = admin(org_admin)
     assert c.get(_url("overview", org, survey), {"round": "x"}).status_code == 400

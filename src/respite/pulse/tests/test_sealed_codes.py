@@ -57,9 +57,7 @@ def test_the_sheet_is_a_tagged_pdf_of_sealed_slips_with_the_crisis_line(org, org
     assert ink(first, (0, 0, w, h // 3)) > 0.05 and ink(pages[1], (0, h // 2, w, h)) < 0.01
 
 
-def test_admin_cannot_redownload_list_or_reuse_codes_and_no_staff_output_shows_one(
-    org, org_admin
-):
+def test_admin_cannot_redownload_list_or_reuse_codes_and_no_staff_output_shows_one(org, org_admin):
     units = make_units(org, {"ICU": None, "ER": None})
     survey = make_survey(org, allow_comments=True)
     c = admin(org_admin)
