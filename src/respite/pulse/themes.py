@@ -55,12 +55,17 @@ def _embed(texts: list[str]):
     return vectors / np.where(norms == 0, 1, norms)
 
 
-def _kmeans(vectors, k: int, seed: int) -> list[int]:
-    """Spherical k-means with a fixed seed (the same comments always give the same themes)."""
+def _kmeans(vectors, k: int) -> list[int]:
+    """Spherical k-means from a farthest-point start, so the result is deterministic (the same
+    comments always give the same themes) and two starting centres rarely share one topic."""
     import numpy as np
 
-    rng = np.random.default_rng(seed)
-    centres = vectors[rng.choice(len(vectors), size=k, replace=False)]
+    mean = vectors.mean(axis=0)
+    chosen = [int(np.argmin(vectors @ mean))]
+    for _c in range(1, k):
+        closeness = np.max(vectors @ vectors[chosen].T, axis=1)
+        chosen.append(int(np.argmin(closeness)))
+    centres = vectors[chosen].copy()
     labels = np.zeros(len(vectors), dtype=int)
     for _i in range(ITERATIONS):
         new = np.argmax(vectors @ centres.T, axis=1)
@@ -93,7 +98,7 @@ def themes(texts: list[str], *, min_size: int = MIN_THEME) -> list[Theme]:
     if vectors is None:
         return []
     k = max(1, min(MAX_THEMES, len(ordered) // min_size))
-    labels = _kmeans(vectors, k, seed=len(ordered))
+    labels = _kmeans(vectors, k)
     everyone = Counter(w for text in ordered for w in set(_words(text)))
     out = []
     shuffle = random.SystemRandom().shuffle
