@@ -729,7 +729,11 @@ def results_note(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @require_GET
 def results_index(request: HttpRequest) -> HttpResponse:
     notes = (
-        ResultsNote.objects.filter(published=True, round__survey__organization=request.organization)
+        ResultsNote.objects.filter(
+            published=True,
+            round__releases__final=True,
+            round__survey__organization=request.organization,
+        )
         .select_related("round", "round__survey")
         .order_by("-round__ends_on")
     )
@@ -743,6 +747,7 @@ def results(request: HttpRequest, survey_pk: int, number: int) -> HttpResponse:
     note = get_object_or_404(
         ResultsNote.objects.select_related("round", "round__survey"),
         published=True,
+        round__releases__final=True,
         round__number=number,
         round__survey_id=survey_pk,
         round__survey__organization=request.organization,

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from respite.core.testing import PASSWORD, free_port, run_tasks, start_smtp
 from respite.pulse import releases
-from respite.pulse.models import Survey, SurveyToken
+from respite.pulse.models import ResultsNote, Survey, SurveyToken
 from respite.pulse.tests.factories import make_survey, make_units
 
 
@@ -70,6 +70,16 @@ def everything(c: Client, org, survey) -> dict:
     # The overview (every measure, units × measures, participation, trends, themes) and its CSV.
     out["overview"] = _stable(c.get(reverse("pulse_staff:overview", kwargs=kw)).content.decode())
     out["overview_csv"] = c.get(reverse("pulse_staff:overview_csv", kwargs=kw)).content
+    from respite.pulse.tests.helpers import pdf_text
+
+    out["report"] = pdf_text(c.get(reverse("pulse_staff:report_pdf", kwargs=kw)).content)
+    # The workers' "you said, we did" pages of this survey (anyone can read them).
+    for note in ResultsNote.objects.filter(round__survey=survey, published=True):
+        url = reverse(
+            "pulse:results",
+            kwargs={"org": org.slug, "survey_pk": survey.pk, "number": note.round.number},
+        )
+        out[("results", note.round.number)] = _stable(Client().get(url).content.decode())
     out["detail"] = _stable(c.get(reverse("pulse_staff:survey", kwargs=kw)).content.decode())
     return out
 
@@ -290,7 +300,11 @@ def test_padding_through_every_shared_link_unlocks_no_unit_role_or_comment(org, 
         for _ in range(6):
             assert submit(link, burnout=1, role="nurse", comment="padding") == 302
     releases.close_rounds(survey)
+    ResultsNote.objects.create(round=survey.rounds.get(), published=True, actions_en="Listen")
     outputs = everything(c, org, survey)
+    worker_page = outputs[("results", 1)]
+    for private in ("The real comment", "padding", ">A<", ">B<", "Nurse"):
+        assert private not in worker_page, private
     for key, body in outputs.items():
         if key[0] != "api":
             continue
@@ -300,6 +314,7 @@ def test_padding_through_every_shared_link_unlocks_no_unit_role_or_comment(org, 
         assert body["comments"] == []
     assert "The real comment" not in outputs["page"]
     assert "The real comment" not in outputs["overview"] and "padding" not in outputs["overview"]
+    assert "The real comment" not in outputs["report"] and "padding" not in outputs["report"]
     import csv
     import io
 

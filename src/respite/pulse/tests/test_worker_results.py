@@ -109,3 +109,20 @@ def test_no_page_for_a_round_without_a_final_release(org, org_admin):
     survey = make_survey(org)
     rnd = survey.rounds.get()
     assert admin(org_admin).get(_note_url(org, survey, rnd)).status_code == 404
+
+
+def test_the_workers_page_never_shows_an_interim_release(org, org_admin):
+    """Published or not, a round without its final release has no workers' page: the page must not
+    move while a round is still collecting answers."""
+    from respite.pulse.models import ResultsNote
+
+    units = make_units(org, {"ICU": None})
+    survey = make_survey(org, title="Midwinter check-in")
+    rnd = survey.rounds.get()
+    for _ in range(6):
+        answer(survey, rnd, units["ICU"])
+    release_all(survey, final=False)
+    ResultsNote.objects.create(round=rnd, published=True, actions_en="Listen")
+    assert Client().get(_worker_url(org, survey, rnd)).status_code == 404
+    index = Client().get(reverse("pulse:results_index", kwargs={"org": org.slug}))
+    assert survey.title not in index.content.decode()
