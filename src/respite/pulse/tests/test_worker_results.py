@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def released(org):
     units = make_units(org, {"ICU": None, "ER": None, "Lab": None})
-    survey = make_survey(org, allow_comments=True)
+    survey = make_survey(org, allow_comments=True, title="Quarterly check-in")
     rnd = survey.rounds.get()
     for _ in range(8):
         answer(survey, rnd, units["ICU"], burnout=4, comment="Secret staffing remark")
