@@ -7,6 +7,9 @@ from __future__ import annotations
 import base64
 from xml.sax.saxutils import escape
 
+from respite.core.disclosure import Figure
+from respite.pulse.items import Measure
+from respite.pulse.models import Round
 from respite.pulse.reporting import Dashboard
 
 INK, MUTED, ACCENT, GRID = "#1b1f24", "#4a5560", "#1d5c63", "#d5dadf"
@@ -164,7 +167,7 @@ def heatmap_svg(dash: Dashboard) -> bytes:
     return _svg(width, height, body, f"{dash.measure.label}: units by round")
 
 
-def sparkline_svg(measure, rounds: list, figures: list) -> bytes:
+def sparkline_svg(measure: Measure, rounds: list[Round], figures: list[Figure]) -> bytes:
     """A small trend of one measure across rounds (for the report): released rounds are dots joined
     by a line; a hidden round is a gap marked "hidden", never an interpolated value."""
     width, height, left, right, top, bottom = 300, 90, 8, 8, 10, 22

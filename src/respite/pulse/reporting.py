@@ -10,6 +10,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -22,6 +23,9 @@ from respite.core.models import Organization
 from respite.pulse import disclosure, dp, releases
 from respite.pulse import items as library
 from respite.pulse.models import Comment, Release, Round, Survey, Unit
+
+if TYPE_CHECKING:
+    from respite.pulse.themes import Theme
 
 Sums = tuple[int, float, float]
 MIN_BENCHMARK_ORGS = 3
@@ -517,7 +521,7 @@ class Overview:
         default_factory=list
     )
     participation: list[Participation] = field(default_factory=list)
-    themes: list = field(default_factory=list)  # themes.Theme, only from released comments
+    themes: list[Theme] = field(default_factory=list)  # only from released comments
     comments_hidden: bool = False
 
     def rows(self) -> list[dict]:
@@ -665,7 +669,7 @@ def overview(
     return ov
 
 
-def comment_themes(survey: Survey, rnd: Round) -> tuple[list, bool]:
+def comment_themes(survey: Survey, rnd: Round) -> tuple[list[Theme], bool]:
     """Themes of the round's released comments (the same rule as the comment list), or none."""
     from respite.pulse import themes
 

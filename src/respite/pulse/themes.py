@@ -13,6 +13,10 @@ import random
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MIN_THEME = 10
 MAX_THEMES = 6
@@ -41,7 +45,7 @@ def _words(text: str) -> list[str]:
     return [w for w in (m.lower() for m in WORD.findall(text)) if w not in STOPWORDS]
 
 
-def _embed(texts: list[str]):
+def _embed(texts: list[str]) -> np.ndarray | None:
     """Unit vectors of ``texts`` from the directory's model, or None when it is not available."""
     import numpy as np
 
@@ -55,7 +59,7 @@ def _embed(texts: list[str]):
     return vectors / np.where(norms == 0, 1, norms)
 
 
-def _kmeans(vectors, k: int) -> list[int]:
+def _kmeans(vectors: np.ndarray, k: int) -> list[int]:
     """Spherical k-means from a farthest-point start, so the result is deterministic (the same
     comments always give the same themes) and two starting centres rarely share one topic."""
     import numpy as np

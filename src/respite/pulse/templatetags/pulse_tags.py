@@ -4,6 +4,9 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from respite.core.disclosure import Figure
+from respite.pulse.items import Measure
+
 register = template.Library()
 
 
@@ -60,7 +63,7 @@ def indent(depth: int) -> str:
 
 
 @register.filter
-def heat_class(f, measure) -> str:
+def heat_class(f: Figure, measure: Measure) -> str:
     """CSS class of a heat-map cell: its shade on the measure's scale, or hidden."""
     from respite.pulse.reporting import heat_level
 

@@ -62,6 +62,8 @@ def test_owner_reads_overview_heat_map_and_themes_on_a_desktop_in_english_and_sp
     context, page = _desktop(browser, live_server)
     _sign_in(page, owner)
     page.goto(f"{page.base}/staff/o/acme/pulse/surveys/{survey.pk}/")
+    assert page.locator("h3:has-text('Sealed codes on paper')").count() == 1
+    assert _axe_violations(page) == []  # the invitation page with its sealed-codes form
     page.click("a:has-text('Overview')")
     page.wait_for_selector("h1:has-text('Overview')")
     heat = page.locator(".pulse-heatmap table")
