@@ -70,6 +70,7 @@ def everything(c: Client, org, survey) -> dict:
     # The overview (every measure, units × measures, participation, trends, themes) and its CSV.
     out["overview"] = _stable(c.get(reverse("pulse_staff:overview", kwargs=kw)).content.decode())
     out["overview_csv"] = c.get(reverse("pulse_staff:overview_csv", kwargs=kw)).content
+    out["overview_api"] = c.get(f"{base}/overview").json()
     from respite.pulse.tests.helpers import pdf_text
 
     out["report"] = pdf_text(c.get(reverse("pulse_staff:report_pdf", kwargs=kw)).content)
@@ -312,6 +313,10 @@ def test_padding_through_every_shared_link_unlocks_no_unit_role_or_comment(org, 
             if row["unit"] != "All units" or row["role"] != "All roles":
                 assert row["suppressed"], row  # nothing below the whole organization
         assert body["comments"] == []
+    assert outputs["overview_api"]["themes"] == []
+    for row in outputs["overview_api"]["rows"]:
+        if row["unit"] != "All units":
+            assert row["suppressed"] and row["value"] is None and row["n"] is None, row
     assert "The real comment" not in outputs["page"]
     assert "The real comment" not in outputs["overview"] and "padding" not in outputs["overview"]
     assert "The real comment" not in outputs["report"] and "padding" not in outputs["report"]

@@ -213,3 +213,20 @@ def test_headcounts_are_edited_on_the_units_page_and_audited(org, org_admin):
     csrf = Client(enforce_csrf_checks=True)
     csrf.force_login(org_admin)
     assert csrf.post(url, {f"unit_{units['ICU'].pk}": "2"}).status_code == 403
+
+
+def test_overview_api_gives_the_same_rows_and_themes_and_refuses_outsiders(
+    org, org_admin, outsider, released
+):
+    survey, _units = released
+    base = f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}/overview"
+    body = admin(org_admin).get(base).json()
+    lab = [r for r in body["rows"] if r["unit"] == "Lab"]
+    assert lab and all(r["suppressed"] and r["value"] is None and r["n"] is None for r in lab)
+    icu = next(r for r in body["rows"] if r["section"] == "participation" and r["unit"] == "ICU")
+    assert icu["n"] == 12 and icu["headcount"] == 15 and icu["rate"] == pytest.approx(0.8)
+    assert len(body["themes"]) == 2 and all(len(t["comments"]) >= 10 for t in body["themes"])
+    assert admin(org_admin).get(base, {"round": "x"}).status_code == 422
+    spy = Client()
+    spy.force_login(outsider)
+    assert spy.get(base).status_code == 404
