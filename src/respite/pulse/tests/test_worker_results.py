@@ -126,3 +126,8 @@ def test_the_workers_page_never_shows_an_interim_release(org, org_admin):
     assert Client().get(_worker_url(org, survey, rnd)).status_code == 404
     index = Client().get(reverse("pulse:results_index", kwargs={"org": org.slug}))
     assert survey.title not in index.content.decode()
+
+
+def test_the_pulse_page_links_to_the_results(org):
+    page = Client().get(reverse("pulse:index", kwargs={"org": org.slug})).content.decode()
+    assert reverse("pulse:results_index", kwargs={"org": org.slug}) in page
