@@ -291,19 +291,22 @@ def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:
     with transaction.atomic():
         raws = SurveyToken.issue(survey, unit, len(addresses))
         for address, raw in zip(addresses, raws, strict=True):
-            url = settings.RESPITE_SITE_URL + reverse(
-                "pulse:token", kwargs={"org": survey.organization.slug, "token": raw}
+            # The code travels after "#": browsers never send a fragment, so it reaches no URL or log.
+            url = (
+                settings.RESPITE_SITE_URL
+                + reverse("pulse:index", kwargs={"org": survey.organization.slug})
+                + f"#{raw}"
             )
             queue_email(
                 address,
                 f"{survey.organization.name}: {survey.title}",
-                _invitation_body(survey, url),
+                _invitation_body(survey, url, raw),
                 kind="pulse-invitation",
             )
     return len(addresses)
 
 
-def _invitation_body(survey: Survey, url: str) -> str:
+def _invitation_body(survey: Survey, url: str, raw: str) -> str:
     from django.utils import translation
 
     parts = []
@@ -314,6 +317,7 @@ def _invitation_body(survey: Survey, url: str) -> str:
                     _(
                         "You are invited to a short, anonymous survey from %(org)s: %(title)s.\n\n"
                         "This link is yours and works once:\n%(url)s\n\n"
+                        "If the page asks for an invitation code, enter: %(code)s\n\n"
                         "Your answers are never linked to you or to this message. Results are released only for "
                         "groups of at least %(k)s people, after the round closes. Respite erases your address once "
                         "this message is sent."
@@ -322,6 +326,7 @@ def _invitation_body(survey: Survey, url: str) -> str:
                         "org": survey.organization.name,
                         "title": survey.title,
                         "url": url,
+                        "code": raw,
                         "k": survey.k(),
                     }
                 )

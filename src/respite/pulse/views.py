@@ -408,12 +408,18 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # --- workers ----------------------------------------------------------------------------------
 @portal_view
 def worker_index(request: HttpRequest) -> HttpResponse:
+    """Enter an invitation code. The invitation e-mail links here with the code after ``#``: the
+    browser never sends a fragment, and app.js posts it with this form, so the code reaches neither
+    a URL nor a proxy log (without JavaScript the worker types the code the e-mail also shows)."""
     form = TokenEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        return redirect(
-            "pulse:token", org=request.organization.slug, token=form.cleaned_data["token"].strip()
-        )
+        # Only the keyed hash, until the answer is sent (or the 8-hour session ends).
+        request.session[SESSION_INVITATION] = SurveyToken.hash(form.cleaned_data["token"])
+        return redirect("pulse:token", org=request.organization.slug)
     return render(request, "pulse/worker_index.html", {"form": form})
+
+
+SESSION_INVITATION = "pulse_invitation"
 
 
 def _answered_cookie(survey: Survey, round_: Round) -> str:
@@ -445,6 +451,8 @@ def _answer(
         except AnswerError:
             form.add_error(None, _("Some questions need an answer."))
         else:
+            if token is not None:
+                request.session.pop(SESSION_INVITATION, None)
             response = redirect("pulse:thanks", org=request.organization.slug)
             # A reminder on this device only, so a shared link is not answered twice by accident.
             response.set_signed_cookie(
@@ -483,10 +491,11 @@ def answer_link(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @portal_view
-def answer_token(request: HttpRequest, token: str) -> HttpResponse:
+def answer_token(request: HttpRequest) -> HttpResponse:
+    digest = request.session.get(SESSION_INVITATION) or ""
     row = (
         SurveyToken.objects.select_related("survey", "unit")
-        .filter(digest=SurveyToken.hash(token), survey__organization=request.organization)
+        .filter(digest=digest, survey__organization=request.organization)
         .first()
     )
     if row is None or row.used or not row.survey.by_invitation:

@@ -928,7 +928,8 @@ def _pulse(w: World):
     w.page("pulse_survey", "admin", f"{s}/surveys/{survey.pk}/")
     w.page("pulse_survey_es", "admin", f"{s}/surveys/{survey.pk}/", "es")
     w.page("pulse_dashboard", "admin", f"{s}/surveys/{survey.pk}/dashboard/")
-    w.page("pulse_answer", "worker", f"{o}/t/{invitation}/")
+    w.session["pulse_invitation"] = SurveyToken.hash(invitation)  # posted from the link's fragment
+    w.page("pulse_answer", "worker", f"{o}/t/")
     w.pdfs["pulse_pdf"] = ("admin", f"{s}/surveys/{survey.pk}/export.pdf")
 
 
