@@ -42,13 +42,17 @@ def _nonce_key() -> bytes:
     return _key("url-seal-nonce")
 
 
+def _hour() -> int:
+    return int(time.time() // 3600)
+
+
 def _hours() -> int:
     return int(getattr(settings, "RESPITE_SEALED_URL_HOURS", 9))
 
 
 def seal(value: object) -> str:
     """An opaque, URL-safe string for ``value``, the same within an hour, unrelated across hours."""
-    plain = struct.pack(">I", int(time.time() // 3600)) + str(value).encode("utf-8")
+    plain = struct.pack(">I", _hour()) + str(value).encode("utf-8")
     # Synthetic nonce (as in AES-GCM-SIV): the same id in the same hour seals to the same string, so a
     # page and its redirect agree; a different id or hour gives an unrelated one. A nonce is never
     # used for two different plaintexts, so GCM's nonce rule holds.
@@ -65,8 +69,7 @@ def unseal(token: str) -> str | None:
     except (binascii.Error, InvalidTag, ValueError):
         return None
     (hour,) = struct.unpack(">I", plain[:4])
-    now = int(time.time() // 3600)
-    if not 0 <= now - hour <= _hours():
+    if not 0 <= _hour() - hour <= _hours():
         return None
     try:
         return plain[4:].decode("utf-8")
