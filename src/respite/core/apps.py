@@ -47,6 +47,10 @@ class CoreConfig(AppConfig):
             "respite.core.tasks.prune_task_results",
             purge=True,
         ),
+        # After the purges above; not itself a purge job, so `respite purge` runs it last, explicitly.
+        PeriodicJob(
+            "vacuum_worker_tables", timedelta(hours=1), "respite.core.privacy.vacuum_worker_tables"
+        ),
         PeriodicJob("staff_digests", timedelta(days=1), "respite.core.notify.send_digests"),
         PeriodicJob(
             "requeue_stale_tasks", timedelta(minutes=5), "respite.core.tasks.requeue_stale_tasks"

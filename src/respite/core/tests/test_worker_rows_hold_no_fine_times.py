@@ -15,38 +15,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from django.apps import apps
 from django.contrib.sessions.models import Session
 from django.db import connection, models
 from django.test import Client
 from django.urls import reverse
 
 from respite.core.fields import CoarseDateTimeField
-from respite.core.models import AccessCode
+from respite.core.privacy import worker_side_models
 from respite.core.tests.test_worker_urls_hold_no_secrets import _journey
 from respite.counseling.models import Case
 from respite.peers.models import Supporter, SupportRequest
 
 pytestmark = pytest.mark.django_db
-
-
-def worker_side_models() -> list[type[models.Model]]:
-    """Models holding something a worker did: a foreign key to an access code, or to such a model."""
-    found: set[type[models.Model]] = {AccessCode}
-    changed = True
-    while changed:
-        changed = False
-        for model in apps.get_models():
-            if model in found:
-                continue
-            if any(
-                f.many_to_one and f.related_model in found
-                for f in model._meta.get_fields()
-                if f.concrete
-            ):
-                found.add(model)
-                changed = True
-    return sorted(found, key=lambda m: m._meta.label)
 
 
 def _as_datetime(value) -> datetime:

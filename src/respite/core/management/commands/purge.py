@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from respite.core.periodic import periodic_jobs
+from respite.core.privacy import vacuum_worker_tables
 
 
 class Command(BaseCommand):
@@ -13,3 +14,5 @@ class Command(BaseCommand):
         for job in periodic_jobs().values():
             if job.purge:
                 self.stdout.write(f"{job.name}: {job.run()}")
+        # Deleted rows leave PostgreSQL's table files only when vacuumed (docs/security.md).
+        self.stdout.write(f"vacuum_worker_tables: {vacuum_worker_tables()}")
