@@ -47,9 +47,12 @@ class CoreConfig(AppConfig):
             "respite.core.tasks.prune_task_results",
             purge=True,
         ),
-        # After the purges above; not itself a purge job, so `respite purge` runs it last, explicitly.
+        # `respite purge` runs it after every other purge job.
         PeriodicJob(
-            "vacuum_worker_tables", timedelta(hours=1), "respite.core.privacy.vacuum_worker_tables"
+            "vacuum_worker_tables",
+            timedelta(hours=1),
+            "respite.core.privacy.vacuum_worker_tables",
+            purge=True,
         ),
         PeriodicJob("staff_digests", timedelta(days=1), "respite.core.notify.send_digests"),
         PeriodicJob(

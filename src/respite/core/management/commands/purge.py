@@ -1,7 +1,6 @@
 from django.core.management.base import BaseCommand
 
 from respite.core.periodic import periodic_jobs
-from respite.core.privacy import vacuum_worker_tables
 
 
 class Command(BaseCommand):
@@ -11,8 +10,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        for job in periodic_jobs().values():
-            if job.purge:
-                self.stdout.write(f"{job.name}: {job.run()}")
-        # Deleted rows leave PostgreSQL's table files only when vacuumed (docs/security.md).
-        self.stdout.write(f"vacuum_worker_tables: {vacuum_worker_tables()}")
+        jobs = [job for job in periodic_jobs().values() if job.purge]
+        # Vacuum last: deleted rows leave PostgreSQL's table files only when vacuumed (docs/security.md).
+        jobs.sort(key=lambda job: job.name == "vacuum_worker_tables")
+        for job in jobs:
+            self.stdout.write(f"{job.name}: {job.run()}")
