@@ -335,9 +335,8 @@ def do_seal_codes(survey: Survey, unit: Unit, count: int, site_url: str) -> byte
         slips = [
             {
                 "code": code,
-                "qr": qr_data_uri(
-                    site_url + reverse("pulse:token", kwargs={"org": org, "token": code})
-                ),
+                # After "#", as in mailed invitations: the code reaches no URL or log.
+                "qr": qr_data_uri(f"{entry}#{code}"),
             }
             for code in codes
         ]
@@ -384,20 +383,23 @@ def do_invite(
     with transaction.atomic():
         raws = SurveyToken.issue(survey, unit, len(addresses))
         for address, raw in zip(addresses, raws, strict=True):
-            url = settings.RESPITE_SITE_URL + reverse(
-                "pulse:token", kwargs={"org": survey.organization.slug, "token": raw}
+            # The code travels after "#": browsers never send a fragment, so it reaches no URL or log.
+            url = (
+                settings.RESPITE_SITE_URL
+                + reverse("pulse:index", kwargs={"org": survey.organization.slug})
+                + f"#{raw}"
             )
             queue_email(
                 address,
                 f"{survey.organization.name}: {survey.title}",
-                _invitation_body(survey, url),
+                _invitation_body(survey, url, raw),
                 kind="pulse-invitation",
             )
             if reminder_on is not None:
                 queue_email(
                     address,
                     f"{survey.organization.name}: {survey.title}",
-                    _invitation_body(survey, url, reminder=True),
+                    _invitation_body(survey, url, raw, reminder=True),
                     kind="pulse-reminder",
                     run_after=timezone.make_aware(
                         datetime.combine(reminder_on, time(9)), timezone.get_default_timezone()
@@ -406,7 +408,7 @@ def do_invite(
     return len(addresses)
 
 
-def _invitation_body(survey: Survey, url: str, reminder: bool = False) -> str:
+def _invitation_body(survey: Survey, url: str, raw: str, reminder: bool = False) -> str:
     from django.utils import translation
 
     parts = []
@@ -428,6 +430,7 @@ def _invitation_body(survey: Survey, url: str, reminder: bool = False) -> str:
                     _(
                         "You are invited to a short, anonymous survey from %(org)s: %(title)s.\n\n"
                         "This link is yours and works once:\n%(url)s\n\n"
+                        "If the page asks for an invitation code, enter: %(code)s\n\n"
                         "Your answers are never linked to you or to this message. Results are released only for "
                         "groups of at least %(k)s people, after the round closes. Respite erases your address once "
                         "this message is sent."
@@ -436,6 +439,7 @@ def _invitation_body(survey: Survey, url: str, reminder: bool = False) -> str:
                         "org": survey.organization.name,
                         "title": survey.title,
                         "url": url,
+                        "code": raw,
                         "k": survey.k(),
                     }
                 )

@@ -769,12 +769,19 @@ def results(request: HttpRequest, survey_pk: int, number: int) -> HttpResponse:
 
 @portal_view
 def worker_index(request: HttpRequest) -> HttpResponse:
+    """Enter an invitation code. The invitation e-mail links here with the code after ``#``: the
+    browser never sends a fragment, and app.js posts it with this form, so the code reaches neither
+    a URL nor a proxy log (without JavaScript the worker types the code the e-mail also shows)."""
     form = TokenEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        return redirect(
-            "pulse:token", org=request.organization.slug, token=form.cleaned_data["token"].strip()
-        )
+        # Only the keyed hash, until the answer is sent (or the 8-hour session ends).
+        # A mailed invitation as given, or a sealed code however it was typed.
+        request.session[SESSION_INVITATION] = SurveyToken.digests(form.cleaned_data["token"])
+        return redirect("pulse:token", org=request.organization.slug)
     return render(request, "pulse/worker_index.html", {"form": form})
+
+
+SESSION_INVITATION = "pulse_invitation"
 
 
 def _answered_cookie(survey: Survey, round_: Round) -> str:
@@ -806,6 +813,8 @@ def _answer(
         except AnswerError:
             form.add_error(None, _("Some questions need an answer."))
         else:
+            if token is not None:
+                request.session.pop(SESSION_INVITATION, None)
             response = redirect("pulse:thanks", org=request.organization.slug)
             # A reminder on this device only, so a shared link is not answered twice by accident.
             response.set_signed_cookie(
@@ -844,10 +853,11 @@ def answer_link(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @portal_view
-def answer_token(request: HttpRequest, token: str) -> HttpResponse:
+def answer_token(request: HttpRequest) -> HttpResponse:
+    digests = request.session.get(SESSION_INVITATION) or []
     row = (
         SurveyToken.objects.select_related("survey", "unit")
-        .filter(digest__in=SurveyToken.digests(token), survey__organization=request.organization)
+        .filter(digest__in=digests, survey__organization=request.organization)
         .first()
     )
     if row is None or row.used or not row.survey.by_invitation:

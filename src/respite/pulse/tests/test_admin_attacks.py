@@ -16,7 +16,7 @@ from django.urls import reverse
 from respite.core.testing import PASSWORD, free_port, run_tasks, start_smtp
 from respite.pulse import releases
 from respite.pulse.models import ResultsNote, Survey, SurveyToken
-from respite.pulse.tests.factories import make_survey, make_units
+from respite.pulse.tests.factories import make_survey, make_units, open_invitation
 
 
 def _page(response) -> bytes:
@@ -39,14 +39,18 @@ def admin(org_admin) -> Client:
 
 
 def answer_url(org, raw: str) -> str:
-    return reverse("pulse:token", kwargs={"org": org.slug, "token": raw})
+    """The link an invitation e-mail carries: the code after "#"."""
+    return reverse("pulse:index", kwargs={"org": org.slug}) + f"#{raw}"
 
 
 def submit(url: str, burnout: int = 3, role: str = "", comment: str = "") -> int:
     data = {"burnout__1": burnout, "work__workload": 3, "role_group": role}
     if comment:
         data["comment"] = comment
-    return Client().post(url, data).status_code
+    client = Client()
+    if "#" in url:
+        url = open_invitation(client, url)
+    return client.post(url, data).status_code
 
 
 def everything(c: Client, org, survey) -> dict:
@@ -185,7 +189,7 @@ def test_invitations_go_by_smtp_no_staff_output_shows_a_token_and_no_address_rem
     finally:
         controller.stop()
     assert sorted(rcpt[0] for rcpt, _b in inbox.messages) == sorted(addresses)
-    links = [re.search(r"/pulse/t/([\w-]+)/", body).group(1) for _r, body in inbox.messages]
+    links = [re.search(r"/pulse/#([\w-]+)", body).group(1) for _r, body in inbox.messages]
     assert len(set(links)) == 6
 
     # No address and no token is left anywhere in the database.
@@ -212,8 +216,9 @@ def test_which_invitation_was_used_cannot_be_watched(org, org_admin):
     before = everything(c, org, survey)
     assert submit(answer_url(org, raws[0])) == 302
     assert everything(c, org, survey) == before  # nothing on any staff output moved
-    used = Client().get(answer_url(org, raws[0]))
-    unknown = Client().get(answer_url(org, "x" * 16))
+    used, unknown = Client(), Client()
+    used = used.get(open_invitation(used, answer_url(org, raws[0])))
+    unknown = unknown.get(open_invitation(unknown, answer_url(org, "x" * 16)))
     assert used.status_code == unknown.status_code == 404 and _page(used) == _page(unknown)
     assert Client().get(answer_url(org, raws[1])).status_code == 200
 

@@ -107,7 +107,7 @@ def test_a_reminder_goes_through_the_task_queue_then_every_address_is_erased(
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         addresses
     )  # the invitations, not yet reminders
-    links = {m.to[0]: re.search(r"/pulse/t/([\w-]+)/", m.body).group(1) for m in mailoutbox}
+    links = {m.to[0]: re.search(r"/pulse/#([\w-]+)", m.body).group(1) for m in mailoutbox}
     assert any(a in _all_database_text() for a in addresses)  # kept, encrypted, for the reminder
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())  # three days pass
     run_tasks()
