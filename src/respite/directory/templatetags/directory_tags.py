@@ -1,4 +1,4 @@
-"""``{% directory_recommendations screening organization %}``: the result-page panel of suggested services."""
+"""Phone-friendly facts for directory cards: human opening hours and who last verified an entry."""
 
 from __future__ import annotations
 
@@ -10,22 +10,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from respite.directory.models import Schedule, Service
-from respite.directory.search import recommend
 
 register = template.Library()
-
-
-@register.inclusion_tag("directory/_recommendations.html")
-def directory_recommendations(screening, organization=None) -> dict:
-    organization = organization or getattr(screening, "organization", None)
-    services = recommend(
-        organization=organization,
-        tier=getattr(screening, "tier", None),
-        role_group=getattr(screening, "role_group", "") or "",
-        language=getattr(screening, "language", "en") or "en",
-        limit=5,
-    )
-    return {"services": services, "organization": organization}
 
 
 # --- phone-friendly facts: opening hours and who last verified an entry ------------------------
