@@ -120,6 +120,20 @@ def hsds_id(kind: str, key: str) -> str:
         return str(uuid.uuid5(ID_NAMESPACE, f"{kind}:{key}"))
 
 
+def resolve(kind: str, key: str, queryset: Any) -> str:
+    """The Respite id in ``queryset`` whose HSDS id is ``key`` (an exported UUID derived from a slug),
+    or ``key`` itself. Only UUID-shaped keys are looked up."""
+    try:
+        uuid.UUID(key)
+    except (ValueError, AttributeError, TypeError):
+        return key
+    if queryset.filter(pk=key).exists():
+        return key
+    return next(
+        (pk for pk in queryset.values_list("pk", flat=True) if hsds_id(kind, str(pk)) == key), key
+    )
+
+
 # --- export ------------------------------------------------------------------------------------
 
 

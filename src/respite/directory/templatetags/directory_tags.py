@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from respite.directory.models import Schedule, Service
+from respite.directory.models import CostOption, Schedule, Service
 
 register = template.Library()
 
@@ -90,3 +90,37 @@ def verified_line(service: Service) -> str:
     if service.source:
         return str(_("From %(source)s; not yet verified by a person") % {"source": service.source})
     return str(_("Not yet verified by a person"))
+
+
+@register.simple_tag
+def age_range(service: Service) -> str:
+    """ "Ages 12 to 100", "Ages 18 and over", "Up to age 17", or "" when the source does not say."""
+    low, high = service.minimum_age, service.maximum_age
+    if low is not None and high is not None:
+        return _("Ages %(low)s to %(high)s") % {"low": low, "high": high}
+    if low is not None:
+        return _("Ages %(low)s and over") % {"low": low}
+    if high is not None:
+        return _("Up to age %(high)s") % {"high": high}
+    return ""
+
+
+@register.simple_tag
+def cost_line(option: CostOption) -> str:
+    """One cost option as the source gives it: the amount in its own currency, never converted."""
+    parts = []
+    if option.option:
+        parts.append(option.option)
+    if option.amount is not None:
+        amount = (
+            option.amount.normalize()
+            if option.amount == option.amount.to_integral()
+            else option.amount
+        )
+        money = f"{amount:f} {option.currency.upper()}".strip()
+        if option.amount_description:
+            money = f"{money} {option.amount_description}"
+        parts.append(money)
+    elif option.amount_description:
+        parts.append(option.amount_description)
+    return ": ".join(parts)

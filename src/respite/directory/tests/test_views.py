@@ -327,3 +327,40 @@ def test_filters_stay_folded_after_a_search_and_narrow(client, riverside, demo_d
     assert '<details class="dir-filters">' in body  # folded: results come first
     assert "Filters (1)" in body
     assert "AMA STEPS Forward" not in body  # a leader toolkit
+
+
+def test_service_page_shows_imported_facts_as_given(client, db, org):
+    """A worker sees the costs in the source's own currency, ages, wait time, address, access and
+    contact of an imported HSDS service, found by the UUID the file gives it."""
+    import json
+
+    from respite.directory.hsds import EXAMPLES_DIR, import_data
+
+    service = json.loads((EXAMPLES_DIR / "service_full.json").read_text(encoding="utf-8"))
+    organization = json.loads((EXAMPLES_DIR / "organization_full.json").read_text(encoding="utf-8"))
+    assert import_data({"organizations": [organization], "services": [service]}).errors == []
+    url = reverse("directory:service", kwargs={"org": org.slug, "pk": service["id"]})
+    body = client.get(url).content.decode()
+    assert "Under 18s and Over 60s: 35 GBP per 1 hour session" in body
+    assert "USD" not in body and "$" not in body
+    assert "Ages 12 to 100" in body
+    assert "1-30 Main Street" in body and "induction loops" in body
+    assert "Ann Persona" in body and "Urdu" in body
+    assert "moved most of our counselling sessions online" in body  # the service's own alert
+    es = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Edades 12 a 100" in es
+
+
+def test_service_page_answers_the_exported_uuid_of_a_slug(client, directory, org):
+    from respite.directory.hsds import hsds_id
+
+    by_slug = reverse("directory:service", kwargs={"org": org.slug, "pk": "988-lifeline"})
+    by_uuid = reverse(
+        "directory:service", kwargs={"org": org.slug, "pk": hsds_id("service", "988-lifeline")}
+    )
+    assert client.get(by_slug).status_code == 200
+    assert "988 Suicide" in client.get(by_uuid).content.decode()
+    missing = reverse(
+        "directory:service", kwargs={"org": org.slug, "pk": hsds_id("service", "no-such")}
+    )
+    assert client.get(missing).status_code == 404
