@@ -84,6 +84,15 @@ def _registry() -> Registry:
         resources.append(
             (BASE + path.name, Resource.from_contents(contents, default_specification=DRAFT202012))
         )
+    # The API reference's list-item schemas (self-contained): "compiled/service_list" and the like.
+    for path in sorted((SCHEMA_DIR / "compiled").glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append(
+            (
+                BASE + "compiled/" + path.name,
+                Resource.from_contents(contents, default_specification=DRAFT202012),
+            )
+        )
     return Registry().with_resources(resources)
 
 

@@ -101,7 +101,8 @@ ALLOWED = {
     "accreditations": "not modelled: Respite does not show accreditations",
     "licenses": "not modelled: Respite does not show licences of a service",
     "assurer_email": "not modelled: 'verified by' names an organization, never a person's email",
-    "last_modified": "Respite's own modification time is exported instead (updated_at)",
+    "last_modified": "not exported: Respite's own change time (it drives modified_after) would "
+    "change on every re-import",
     "organization": "exported once in the organizations list (and nested by GET /services/{id})",
     "funding": "not modelled: funding is not something a worker acts on",
     "program": "not modelled: Respite has no programs",
@@ -345,3 +346,144 @@ def test_official_tabular_example_imports_and_exports_field_by_field(db, tmp_pat
         given_cost["currency"],
         given_cost["amount"],
     )
+
+
+def test_tabular_export_uses_official_file_names_and_a_datapackage(directory, tmp_path: Path):
+    from respite.directory.hsds import export_csv
+
+    export_csv(tmp_path)
+    names = {p.name for p in tmp_path.iterdir()}
+    assert "service_at_location.csv" in names and "service_at_locations.csv" not in names
+    package = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    paths = {r["path"] for r in package["resources"]}
+    assert paths <= {p for p in names if p.endswith(".csv")}
+    assert "services.csv" in paths
+
+
+PAGE_KEYS = {
+    "total_items",
+    "total_pages",
+    "page_number",
+    "size",
+    "first_page",
+    "last_page",
+    "empty",
+    "contents",
+}
+# Each list endpoint of the API reference and the official schema of its items.
+LIST_ITEM_SCHEMAS = {
+    "/services": "compiled/service_list",
+    "/organizations": "compiled/organization_list",
+    "/service_at_locations": "compiled/service_at_location_list",
+    "/taxonomies": "taxonomy",
+    "/taxonomy_terms": "taxonomy_term",
+}
+
+
+def _official_openapi() -> dict:
+    return json.loads((SCHEMA_DIR / "openapi.json").read_text(encoding="utf-8"))
+
+
+def test_every_endpoint_of_the_hsds_api_reference_answers(client, demo_directory):
+    from respite.directory.hsds import hsds_id
+
+    root = client.get("/api/v1/")
+    assert root.status_code == 200
+    meta = root.json()
+    assert meta["version"] == "3.0"
+    assert meta["openapi_url"].endswith("/api/v1/openapi.json")
+    assert client.get(meta["openapi_url"]).status_code == 200
+    lifeline = hsds_id("service", "988-lifeline")
+    usda = hsds_id("organization", "usda-fns")
+    taxonomy = client.get("/api/v1/taxonomies").json()["contents"][0]["id"]
+    term = client.get("/api/v1/taxonomy_terms").json()["contents"][0]["id"]
+    sal = client.get("/api/v1/service_at_locations", {"organization": "riverside"}).json()
+    sal_id = sal["contents"][0]["id"]
+    ids = {
+        "/services/{id}": lifeline,
+        "/organizations/{id}": usda,
+        "/taxonomies/{id}": taxonomy,
+        "/taxonomy_terms/{id}": term,
+        "/service_at_locations/{id}": sal_id,
+    }
+    answered = []
+    for path in _official_openapi()["paths"]:
+        url = "/api/v1" + path.replace("{id}", ids.get(path, ""))
+        query = {"organization": "riverside"} if "service_at_locations" in path else {}
+        response = client.get(url, query)
+        assert response.status_code == 200, (path, response.content[:200])
+        answered.append(path)
+        if path in LIST_ITEM_SCHEMAS:
+            page = response.json()
+            assert set(page) >= PAGE_KEYS, path
+            assert page["contents"], path
+            for item in page["contents"]:
+                assert schema_errors(item, LIST_ITEM_SCHEMAS[path], formats=True) == [], path
+    assert len(answered) == 11
+    # Detail answers validate too (format checker on).
+    detail = client.get(f"/api/v1/services/{lifeline}").json()
+    assert schema_errors(detail, "service", formats=True) == []
+    org = client.get(f"/api/v1/organizations/{usda}").json()
+    bare = {k: v for k, v in org.items() if k != "services"}
+    assert schema_errors(bare, "organization", formats=True) == []
+    for rec in org["services"]:
+        assert schema_errors(rec, "service", formats=True) == []
+    one = client.get(f"/api/v1/service_at_locations/{sal_id}", {"organization": "riverside"})
+    assert schema_errors(one.json(), "service", formats=True) == []
+    assert client.get(f"/api/v1/taxonomy_terms/{hsds_id('x', 'nope')}").status_code == 404
+    assert client.get(f"/api/v1/services/{hsds_id('x', 'nope')}").status_code == 404
+
+
+def test_hsds_api_reference_endpoints_and_parameters(client, demo_directory):
+    from respite.directory.hsds import hsds_id
+
+    lifeline = client.get("/api/v1/services", {"search": "988 lifeline", "per_page": 1}).json()
+    assert lifeline["contents"][0]["x_respite"]["slug"] == "988-lifeline"
+    org_uuid = hsds_id("organization", "usda-fns")
+    page = client.get("/api/v1/services", {"organization_id": org_uuid, "per_page": 100}).json()
+    assert {s["x_respite"]["slug"] for s in page["contents"]} == {
+        "snap",
+        "wic",
+        "national-hunger-hotline",
+    }
+    assert client.get("/api/v1/services", {"modified_after": "2999-01-01"}).json()["empty"]
+    assert client.get("/api/v1/services", {"modified_after": "2000-01-01"}).json()["total_items"]
+    assert client.get("/api/v1/services", {"modified_after": "yesterday"}).status_code == 422
+    # Paging: per_page and page walk the list without overlap.
+    first = client.get("/api/v1/services", {"per_page": 5, "page": 1}).json()
+    second = client.get("/api/v1/services", {"per_page": 5, "page": 2}).json()
+    assert first["size"] == 5 and first["first_page"] and not second["first_page"]
+    assert not {s["id"] for s in first["contents"]} & {s["id"] for s in second["contents"]}
+    assert client.get("/api/v1/services", {"per_page": 1000}).status_code == 422
+    # search on /organizations.
+    found = client.get("/api/v1/organizations", {"search": "nutrition usda"}).json()
+    assert [o["id"] for o in found["contents"]] == [org_uuid]
+    assert client.get("/api/v1/organizations", {"search": "zzzz-nothing"}).json()["empty"]
+    org = client.get(f"/api/v1/organizations/{org_uuid}").json()
+    assert org["id"] == org_uuid and len(org["services"]) == 3
+    terms = client.get("/api/v1/taxonomy_terms", {"per_page": 100}).json()["contents"]
+    assert all(schema_errors(t, "taxonomy_term", formats=True) == [] for t in terms)
+    nurse = client.get("/api/v1/taxonomy_terms", {"search": "nurse"}).json()["contents"]
+    assert [t["code"] for t in nurse] == ["nurse"]
+    assert client.get("/api/v1/taxonomies").json()["total_items"] == 1
+    riverside = {"organization": "riverside"}
+    sal = client.get("/api/v1/service_at_locations", riverside).json()
+    assert sal["total_items"] >= 1
+    for rec in sal["contents"]:
+        assert schema_errors(rec, "service_at_location", formats=True) == []
+    service = client.get(f"/api/v1/services/{sal['contents'][0]['service_id']}", riverside).json()
+    by_org = client.get(
+        "/api/v1/service_at_locations",
+        {**riverside, "organization_id": service["organization_id"]},
+    ).json()
+    assert by_org["total_items"] >= 1
+    other = client.get(
+        "/api/v1/service_at_locations", {**riverside, "organization_id": org_uuid}
+    ).json()
+    assert other["empty"]
+    after = {**riverside, "modified_after": "2999-01-01"}
+    assert client.get("/api/v1/service_at_locations", after).json()["empty"]
+    nothing = {**riverside, "search": "zzzz-nothing"}
+    assert client.get("/api/v1/service_at_locations", nothing).json()["empty"]
+    # Another portal's local locations stay out of a portal-less listing.
+    assert client.get("/api/v1/service_at_locations").json()["total_items"] == 0
