@@ -59,6 +59,15 @@ class Tier(models.TextChoices):
     CRISIS = "crisis", _("Crisis")
 
 
+class PortalService(models.TextChoices):
+    """The portal's own kinds of human help (``core.services.available_services``): a shared entry of
+    this kind is shown only in portals that offer it now, and links to the portal's own page."""
+
+    COUNSELING = "counseling", _("Counselor dialogue")
+    PEER_SUPPORT = "peer_support", _("Peer support")
+    THERAPISTS = "therapists", _("Volunteer therapists")
+
+
 class AreaScope(models.TextChoices):
     NATIONAL = "national", _("National")
     STATE = "state", _("State")
@@ -210,6 +219,13 @@ class Service(models.Model):
     area_name = models.CharField(max_length=200, blank=True)
     assured_date = models.DateField(_("last verified on"), null=True, blank=True)
     assured_by = models.CharField(_("last verified by"), max_length=120, blank=True)
+    portal_service = models.CharField(
+        _("portal service"),
+        max_length=20,
+        blank=True,
+        choices=PortalService.choices,
+        help_text=_("Set for the portal's own services (counselors, peers, volunteer therapists)."),
+    )
     # Data copied from a document is dated by that document, not by the import: until a person
     # verifies the entry, this names the document (and its date) and assured_date stays empty.
     source = models.CharField(_("source document"), max_length=300, blank=True)

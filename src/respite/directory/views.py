@@ -30,7 +30,10 @@ def _get_service_for_worker(request: HttpRequest, pk: str) -> Service:
         from respite.directory.hsds import resolve
 
         service = visible.filter(pk=resolve("service", pk, visible)).first()
-    if service is None:
+    if service is None or (
+        service.portal_service
+        and service.portal_service not in directory_search.offered_kinds(request.organization)
+    ):
         raise Http404
     return service
 

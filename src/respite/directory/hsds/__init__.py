@@ -42,6 +42,7 @@ from respite.directory.models import (
     CostOption,
     Location,
     Phone,
+    PortalService,
     Provider,
     Schedule,
     Service,
@@ -429,7 +430,7 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
     ]
     ext = {
         k: getattr(s, k)
-        for k in ("name_es", "description_es", "keywords", "source")
+        for k in ("name_es", "description_es", "keywords", "source", "portal_service")
         if getattr(s, k)
     }
     ext["slug"] = s.id
@@ -578,6 +579,7 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
         "description_es": str(ext.get("description_es", "")),
         "keywords": str(ext.get("keywords", "")),
         "source": str(ext.get("source", ""))[:300],
+        "portal_service": str(ext.get("portal_service", "")),
         "roles": [],
         "audiences": [],
         "channels": [],
@@ -588,6 +590,8 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
         "confidentiality": "",
         "area_scope": AreaScope.NATIONAL,
     }
+    if fields["portal_service"] not in ("", *PortalService.values):
+        raise RecordError(f"x_respite/portal_service: unknown {fields['portal_service']!r}")
     if not fields["description"].strip():
         raise RecordError("description: a description is required")
     try:
@@ -981,6 +985,7 @@ TABLES = {
         "x_respite_description_es",
         "x_respite_keywords",
         "x_respite_source",
+        "x_respite_portal_service",
         "x_respite_slug",
         "x_respite_portal",
     ],

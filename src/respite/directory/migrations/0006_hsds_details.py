@@ -224,5 +224,20 @@ class Migration(migrations.Migration):
                 'ordering': ['id'],
             },
         ),
+        migrations.AddField(
+            model_name="service",
+            name="portal_service",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("counseling", "Counselor dialogue"),
+                    ("peer_support", "Peer support"),
+                    ("therapists", "Volunteer therapists"),
+                ],
+                help_text="Set for the portal's own services (counselors, peers, volunteer therapists).",
+                max_length=20,
+                verbose_name="portal service",
+            ),
+        ),
         migrations.RunPython(_fulltext._run(_fulltext.CREATE), migrations.RunPython.noop),
     ]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import time
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.models import Organization
 from respite.directory.models import CostOption, Schedule, Service
 
 register = template.Library()
@@ -79,6 +81,9 @@ def human_hours(schedule: Schedule) -> str:
 @register.simple_tag
 def verified_line(service: Service) -> str:
     """Who vouches for this entry, in words a worker can weigh; never a staff username."""
+    if service.portal_service:
+        # Shown only while the portal offers it (core.services.available_services, checked live).
+        return str(_("Offered by your organization now"))
     if service.assured_date:
         by = service.portal.name if service.portal_id else service.assured_by
         when = date_format(service.assured_date, "DATE_FORMAT")
@@ -124,3 +129,23 @@ def cost_line(option: CostOption) -> str:
     elif option.amount_description:
         parts.append(option.amount_description)
     return ": ".join(parts)
+
+
+# Where a worker uses each of the portal's own services (an app that is not installed: no link).
+PORTAL_PAGES = {
+    "counseling": "counseling:home",
+    "therapists": "counseling:therapists",
+    "peer_support": "peers:index",
+}
+
+
+@register.simple_tag
+def portal_link(service: Service, organization: Organization | None) -> str:
+    """The portal page of one of the portal's own services ("" for any other service)."""
+    name = PORTAL_PAGES.get(service.portal_service)
+    if not name or organization is None:
+        return ""
+    try:
+        return reverse(name, kwargs={"org": organization.slug})
+    except NoReverseMatch:
+        return ""

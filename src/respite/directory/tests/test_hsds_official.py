@@ -233,7 +233,7 @@ def test_child_ids_are_stable_across_exports_and_reimports(demo_directory):
     assert again == first
     # Slugs stay the ids Respite links by: the old service page address still works.
     assert Service.objects.filter(pk="988-lifeline").exists()
-    ids = [p["id"] for s in again["services"] for p in s["phones"] + s["cost_options"]]
+    ids = [p["id"] for s in again["services"] for p in s["phones"] + s.get("cost_options", [])]
     assert ids and all(len(i) == 36 for i in ids)
 
 

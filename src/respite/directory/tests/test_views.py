@@ -198,7 +198,9 @@ def test_api_services_paginated_and_filtered(client, directory):
         and data["size"] == 5
         and not data["first_page"]
     )
-    assert data["total_items"] == Service.objects.filter(portal__isnull=True).count()
+    # Outside a portal: the shared catalogue, without the portal's own services.
+    shared = Service.objects.filter(portal__isnull=True, portal_service="")
+    assert data["total_items"] == shared.count()
     r = client.get("/api/v1/services", {"q": "psychiatrist", "role": "nurse", "per_page": 100})
     assert all(s["x_respite"]["slug"] != "physician-support-line" for s in r.json()["contents"])
     r = client.get("/api/v1/services", {"available_24_7": "true", "per_page": 100})
@@ -364,3 +366,26 @@ def test_service_page_answers_the_exported_uuid_of_a_slug(client, directory, org
         "directory:service", kwargs={"org": org.slug, "pk": hsds_id("service", "no-such")}
     )
     assert client.get(missing).status_code == 404
+
+
+def test_the_portals_own_services_are_entries_that_lead_to_the_portals_pages(
+    client, staffed_riverside, lakeview
+):
+    search_url = reverse("directory:search", kwargs={"org": "riverside"})
+    body = client.get(search_url, {"q": "peer support"}).content.decode()
+    peers = reverse("peers:index", kwargs={"org": "riverside"})
+    first_card = body.split('class="dir-card')[1]
+    assert "Talk with a trained peer supporter" in first_card and f'href="{peers}"' in first_card
+    es = client.get(search_url, {"q": "apoyo de compañeros"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert "Habla con un compañero de apoyo" in es.content.decode().split('class="dir-card')[1]
+    page = reverse("directory:service", kwargs={"org": "riverside", "pk": "portal-peer-support"})
+    assert client.get(page).status_code == 200
+    # Lakeview has nobody on a peer roster: no entry, and its page does not exist there.
+    lakeview_page = reverse(
+        "directory:service", kwargs={"org": "lakeview", "pk": "portal-peer-support"}
+    )
+    assert client.get(lakeview_page).status_code == 404
+    body = client.get(
+        reverse("directory:search", kwargs={"org": "lakeview"}), {"q": "peer support"}
+    ).content.decode()
+    assert "Talk with a trained peer supporter" not in body
