@@ -295,6 +295,7 @@ class _Index:
     name_rank: np.ndarray  # position in case-insensitive name order (the tie-break)
     missing_embeddings: int
     rowid_pos: np.ndarray | None = None  # SQLite rowid -> position (-1: none), for FTS5 matches
+    away_masks: dict[str, np.ndarray] = field(default_factory=dict)  # state -> "elsewhere" mask
 
 
 def _version() -> tuple:
@@ -681,14 +682,18 @@ def _offered_now(
 
 def _elsewhere(index: _Index, chosen: np.ndarray, state: str) -> np.ndarray:
     """A small demotion for state or local services of another state (or of any state, when the
-    worker's state is unknown): a Bay Area program should not lead a search in Texas."""
-    areas = index.area_states[chosen]
-    scoped = areas != ""
-    if not scoped.any():
-        return np.zeros(len(chosen))
-    key = f"|{state.upper()}|" if state else None
-    away = np.array([bool(a) and (key is None or key not in a) for a in areas], dtype=bool)
-    return np.where(away, 0.01, 0.0)
+    worker's state is unknown): a Bay Area program should not lead a search in Texas. The mask per
+    state is computed once per index, so a query costs one array lookup."""
+    key = state.upper()
+    away = index.away_masks.get(key)
+    if away is None:
+        needle = f"|{key}|" if key else None
+        away = np.array(
+            [bool(a) and (needle is None or needle not in a) for a in index.area_states],
+            dtype=bool,
+        )
+        index.away_masks[key] = away
+    return np.where(away[chosen], 0.01, 0.0)
 
 
 def featured_ids(organization: Organization | None) -> set[str]:

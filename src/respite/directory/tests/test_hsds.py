@@ -46,6 +46,18 @@ SEED_RESOURCES = [
     "Secondary Traumatic Stress",
     "Mental Health Month",
     "ALL IN for Mental Health",
+    # The UCSF report's Appendix 3 programs a worker or a leader can use.
+    "Frontline Workers Counseling Project",
+    "UCSF COPE",
+    "Collaborative for Healing and Renewal in Medicine (CHARM)",
+    "Stanford Medicine WellMD",
+    "Clinician Well-Being Knowledge Hub",
+    "Trauma Transformed",
+    "National Child Traumatic Stress Network",
+    "Compassion Fatigue Awareness Project",
+    "California Primary Care Association",
+    "Northwest Regional Primary Care Association",
+    "Wellness Council of America",
 ]
 
 
