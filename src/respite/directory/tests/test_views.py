@@ -389,3 +389,12 @@ def test_the_portals_own_services_are_entries_that_lead_to_the_portals_pages(
         reverse("directory:search", kwargs={"org": "lakeview"}), {"q": "peer support"}
     ).content.decode()
     assert "Talk with a trained peer supporter" not in body
+
+
+def test_api_gives_the_portals_own_services_only_where_they_exist(client, staffed_riverside):
+    from respite.directory.hsds import hsds_id
+
+    peer = hsds_id("service", "portal-peer-support")
+    assert client.get(f"/api/v1/services/{peer}", {"organization": "riverside"}).status_code == 200
+    assert client.get(f"/api/v1/services/{peer}").status_code == 404
+    assert client.get(f"/api/v1/services/{peer}", {"organization": "lakeview"}).status_code == 404
