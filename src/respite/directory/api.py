@@ -1,4 +1,8 @@
-"""HSDS-shaped read API: /api/v1/services, /api/v1/services/{id}, /api/v1/organizations.
+"""The HSDS 3.0 API reference (schema/openapi.json, tag v3.0) under /api/v1/: ``/`` (version, profile,
+openapi_url), ``/services``, ``/services/{id}``, ``/organizations``, ``/organizations/{id}``,
+``/taxonomies``, ``/taxonomies/{id}``, ``/taxonomy_terms``, ``/taxonomy_terms/{id}``,
+``/service_at_locations`` and ``/service_at_locations/{id}``, with the standard ``search``,
+``organization_id``, ``modified_after``, ``page`` and ``per_page`` parameters where the reference lists them.
 
 Paginated like the HSDS 3 API (``total_items``, ``total_pages``, ``page_number``, ``size``,
 ``first_page``, ``last_page``, ``empty``, ``contents``). ``organization`` (a portal slug) applies that
@@ -10,8 +14,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.db.models import Q, prefetch_related_objects
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from respite.core import pagination
@@ -21,10 +27,14 @@ from respite.core.roles import RoleGroup
 from respite.directory import search as directory_search
 from respite.directory.hsds import (
     FACETS,
+    HSDS_VERSION,
+    PREFETCH,
     TAXONOMY,
     _attr,
+    _location,
     hsds_id,
     provider_to_hsds,
+    resolve,
     service_to_hsds,
 )
 from respite.directory.models import (
@@ -37,6 +47,7 @@ from respite.directory.models import (
     Service,
     Tier,
 )
+from respite.directory.search import offered_kinds
 
 router = Router(tags=["directory"])
 
@@ -85,6 +96,25 @@ class Error(Schema):
     detail: str
 
 
+HSDS_PROFILE = "https://github.com/openreferral/specification/tree/v3.0"
+
+
+class RootOut(Schema):
+    version: str
+    profile: str
+    openapi_url: str
+
+
+@router.get("/", response=RootOut)
+def api_root(request: HttpRequest) -> dict[str, str]:
+    """HSDS API meta information: the HSDS version, profile and this API's OpenAPI description."""
+    return {
+        "version": HSDS_VERSION,
+        "profile": HSDS_PROFILE,
+        "openapi_url": request.build_absolute_uri(reverse("api-v1:openapi-json")),
+    }
+
+
 def _portal(slug: str) -> Organization | None:
     return get_object_or_404(Organization, slug=slug) if slug else None
 
@@ -125,6 +155,9 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
         limit=params.per_page,
         offset=(params.page - 1) * params.per_page,
     )
+    prefetch_related_objects(
+        result.services, *(p for p in PREFETCH if p not in ("phones", "schedules"))
+    )
     items = [service_to_hsds(s) for s in result.services]
     return _page(
         items,
@@ -144,27 +177,33 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
 def get_service(request: HttpRequest, service_id: str, organization: str = ""):
     portal = _portal(organization)
     visible = Service.objects.visible_to(portal).select_related("provider", "portal")
-    service = visible.filter(pk=service_id).first()
-    if service is None:
-        # Exports name services by UUID (derived from the slug): accept that id too.
-        slug = next(
-            (
-                pk
-                for pk in visible.values_list("id", flat=True)
-                if hsds_id("service", pk) == service_id
-            ),
-            None,
-        )
-        service = get_object_or_404(visible, pk=slug)
+    # Exports name services by UUID (derived from the slug): accept that id too.
+    service = get_object_or_404(
+        visible.prefetch_related(*PREFETCH), pk=resolve("service", service_id, visible)
+    )
+    if service.portal_service and service.portal_service not in offered_kinds(portal):
+        raise Http404  # the portal's own service exists only where the portal offers it now
     data = service_to_hsds(service)
     data["organization"] = provider_to_hsds(service.provider)
     return data
 
 
 class OrgQuery(Schema):
+    search: str = Field("", max_length=300, description="Words in the name or description")
     organization: str = Field("", max_length=60, pattern=r"^[-a-zA-Z0-9_]*$")
     page: int = Field(1, ge=1, le=10000)
     per_page: int = Field(20, ge=1, le=100)
+
+
+def _words(text: str, *fields: str) -> Q:
+    """Every word of ``text`` in one of ``fields`` (case-insensitive)."""
+    q = Q()
+    for word in text.split()[:10]:
+        any_field = Q()
+        for name in fields:
+            any_field |= Q(**{f"{name}__icontains": word})
+        q &= any_field
+    return q
 
 
 @router.get("/organizations", response={200: PageOut, 404: Error})
@@ -172,6 +211,8 @@ def list_organizations(request: HttpRequest, params: Query[OrgQuery]):
     portal = _portal(params.organization)
     visible = Service.objects.visible_to(portal).values("provider_id")
     qs = Provider.objects.filter(id__in=visible).select_related("portal").order_by("name", "id")
+    if params.search.strip():
+        qs = qs.filter(_words(params.search, "name", "alternate_name", "description"))
     total = qs.count()
     start = (params.page - 1) * params.per_page
     items = [provider_to_hsds(p) for p in qs[start : start + params.per_page]]
@@ -191,6 +232,7 @@ def _provider_key(organization_id: str) -> str:
 
 
 class PageQuery(Schema):
+    search: str = Field("", max_length=300, description="Words in the name or description")
     page: int = Field(1, ge=1, le=10000)
     per_page: int = Field(20, ge=1, le=100)
 
@@ -204,9 +246,8 @@ def _terms() -> list[dict[str, Any]]:
     return [*terms, _attr("", "availability", "24_7")["taxonomy_term"]]
 
 
-@router.get("/taxonomies", response={200: PageOut})
-def list_taxonomies(request: HttpRequest, params: Query[PageQuery]):
-    items = [
+def _taxonomies() -> list[dict[str, Any]]:
+    return [
         {
             "id": hsds_id("taxonomy", TAXONOMY),
             "name": TAXONOMY,
@@ -214,47 +255,110 @@ def list_taxonomies(request: HttpRequest, params: Query[PageQuery]):
             "confidentiality, service area scope, availability",
         }
     ]
+
+
+def _matching(items: list[dict[str, Any]], search: str) -> list[dict[str, Any]]:
+    words = search.lower().split()
+    return [
+        item
+        for item in items
+        if all(
+            any(w in str(item.get(k, "")).lower() for k in ("name", "code", "description"))
+            for w in words
+        )
+    ]
+
+
+def _slice(items: list[dict[str, Any]], params: PageQuery) -> dict[str, Any]:
     start = (params.page - 1) * params.per_page
     return _page(items[start : start + params.per_page], len(items), params.page, params.per_page)
 
 
+@router.get("/taxonomies", response={200: PageOut})
+def list_taxonomies(request: HttpRequest, params: Query[PageQuery]):
+    return _slice(_matching(_taxonomies(), params.search), params)
+
+
+@router.get("/taxonomies/{taxonomy_id}", response={200: dict[str, Any], 404: Error})
+def get_taxonomy(request: HttpRequest, taxonomy_id: str):
+    found = [t for t in _taxonomies() if t["id"] == taxonomy_id]
+    if not found:
+        raise Http404
+    return found[0]
+
+
 @router.get("/taxonomy_terms", response={200: PageOut})
 def list_taxonomy_terms(request: HttpRequest, params: Query[PageQuery]):
-    terms = _terms()
-    start = (params.page - 1) * params.per_page
-    return _page(terms[start : start + params.per_page], len(terms), params.page, params.per_page)
+    return _slice(_matching(_terms(), params.search), params)
+
+
+@router.get("/taxonomy_terms/{term_id}", response={200: dict[str, Any], 404: Error})
+def get_taxonomy_term(request: HttpRequest, term_id: str):
+    found = [t for t in _terms() if t["id"] == term_id]
+    if not found:
+        raise Http404
+    return found[0]
 
 
 class SalQuery(PageQuery):
+    organization_id: str = Field(
+        "", max_length=64, pattern=r"^[-a-zA-Z0-9_]*$", description="HSDS organization id"
+    )
+    modified_after: datetime | None = Field(None, description="Only services changed since")
     organization: str = Field("", max_length=60, pattern=r"^[-a-zA-Z0-9_]*$")
+
+
+def _sal_locations(portal: Organization | None):
+    return (
+        Location.objects.filter(service__in=Service.objects.visible_to(portal))
+        .select_related("service")
+        .prefetch_related(
+            "addresses", "accessibility", "schedules", "service__phones", "service__contacts"
+        )
+        .order_by("service_id", "id")
+    )
+
+
+def _sal(loc: Location) -> dict[str, Any]:
+    service = loc.service
+    phones = list(service.phones.all())
+    contacts = list(service.contacts.all())
+    return _location(loc, hsds_id("service", service.id), phones, contacts)
 
 
 @router.get("/service_at_locations", response={200: PageOut, 404: Error})
 def list_service_at_locations(request: HttpRequest, params: Query[SalQuery]):
     portal = _portal(params.organization)
-    qs = (
-        Location.objects.filter(service__in=Service.objects.visible_to(portal))
-        .select_related("service")
-        .order_by("service_id", "id")
-    )
+    qs = _sal_locations(portal)
+    if params.organization_id:
+        qs = qs.filter(service__provider_id=_provider_key(params.organization_id))
+    if params.modified_after is not None:
+        after = params.modified_after
+        qs = qs.filter(
+            service__updated_at__gte=after if after.tzinfo else after.replace(tzinfo=UTC)
+        )
+    if params.search.strip():
+        qs = qs.filter(
+            _words(params.search, "name", "description", "service__name", "service__search_text")
+        )
     total = qs.count()
     start = (params.page - 1) * params.per_page
-    items = []
-    for loc in qs[start : start + params.per_page]:
-        location = {"id": hsds_id("location", loc.id), "location_type": loc.location_type}
-        if loc.name:
-            location["name"] = loc.name
-        if loc.description:
-            location["description"] = loc.description
-        items.append(
-            {
-                "id": hsds_id("service_at_location", f"{loc.service_id}:{location['id']}"),
-                "service_id": hsds_id("service", loc.service_id),
-                "location_id": location["id"],
-                "location": location,
-            }
-        )
+    items = [_sal(loc) for loc in qs[start : start + params.per_page]]
     return _page(items, total, params.page, params.per_page)
+
+
+@router.get("/service_at_locations/{sal_id}", response={200: dict[str, Any], 404: Error})
+def get_service_at_location(request: HttpRequest, sal_id: str, organization: str = ""):
+    """The service at this location, in full (the reference answers with the compiled service)."""
+    portal = _portal(organization)
+    for loc in _sal_locations(portal):
+        record = _sal(loc)
+        if record["id"] == sal_id:
+            data = service_to_hsds(loc.service)
+            data["organization"] = provider_to_hsds(loc.service.provider)
+            data["service_at_locations"] = [record]
+            return data
+    raise Http404
 
 
 @router.get("/organizations/{organization_id}", response={200: dict[str, Any], 404: Error})
@@ -270,7 +374,7 @@ def get_organization(request: HttpRequest, organization_id: str, organization: s
         service_to_hsds(s)
         for s in visible.filter(provider=provider)
         .select_related("portal")
-        .prefetch_related("phones", "schedules", "locations")
+        .prefetch_related(*PREFETCH)
         .order_by("id")
     ]
     return data

@@ -66,14 +66,23 @@ def recall_at_5(top: list[str], relevant: dict[str, int]) -> float:
 def evaluate(*, semantic: bool = True) -> dict[str, Any]:
     """Run every judged query against the loaded directory; figures overall and per language."""
     from respite.core.models import Organization
-    from respite.directory.search import Filters, search
+    from respite.directory.models import Service
+    from respite.directory.search import Filters, offered_kinds, search
 
     portals = {o.slug: o for o in Organization.objects.all()}
     per_lang: dict[str, dict[str, list[float]]] = {
         lang: {"hit": [], "recall": [], "ndcg": []} for lang in ("en", "es")
     }
     misses = []
+    skipped = []
+    own = dict(Service.objects.exclude(portal_service="").values_list("id", "portal_service"))
     for item in judgments():
+        portal = portals.get(item.get("portal", ""))
+        needs = {own[sid] for sid in item["relevant"] if sid in own}
+        if needs and not needs & offered_kinds(portal):
+            # Judged in a portal that offers its own people; this one offers none of them.
+            skipped.append(item["q"])
+            continue
         filters = Filters(**{"worker_view": True, **item.get("filters", {})})
         result = search(
             item["q"],
@@ -109,4 +118,5 @@ def evaluate(*, semantic: bool = True) -> dict[str, Any]:
         "ndcg_en": mean(per_lang["en"]["ndcg"]),
         "ndcg_es": mean(per_lang["es"]["ndcg"]),
         "misses": misses,
+        "skipped": skipped,
     }

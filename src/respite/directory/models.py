@@ -59,6 +59,15 @@ class Tier(models.TextChoices):
     CRISIS = "crisis", _("Crisis")
 
 
+class PortalService(models.TextChoices):
+    """The portal's own kinds of human help (``core.services.available_services``): a shared entry of
+    this kind is shown only in portals that offer it now, and links to the portal's own page."""
+
+    COUNSELING = "counseling", _("Counselor dialogue")
+    PEER_SUPPORT = "peer_support", _("Peer support")
+    THERAPISTS = "therapists", _("Volunteer therapists")
+
+
 class AreaScope(models.TextChoices):
     NATIONAL = "national", _("National")
     STATE = "state", _("State")
@@ -175,6 +184,16 @@ class Service(models.Model):
     application_process = models.TextField(blank=True, max_length=2000)
     fees_description = models.CharField(max_length=300, blank=True)
     eligibility_description = models.CharField(max_length=300, blank=True)
+    # HSDS facts kept as the source gives them; unknown stays empty (None / "").
+    minimum_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    maximum_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    wait_time = models.CharField(_("wait time"), max_length=300, blank=True)
+    interpretation_services = models.CharField(
+        _("interpretation services"), max_length=300, blank=True
+    )
+    alert = models.CharField(
+        _("alert"), max_length=500, blank=True, help_text=_("A short notice, e.g. a closure.")
+    )
     cost = models.CharField(max_length=20, choices=Cost.choices, default=Cost.FREE)
     confidentiality = models.CharField(
         max_length=20, choices=Confidentiality.choices, default=Confidentiality.CONFIDENTIAL
@@ -200,6 +219,13 @@ class Service(models.Model):
     area_name = models.CharField(max_length=200, blank=True)
     assured_date = models.DateField(_("last verified on"), null=True, blank=True)
     assured_by = models.CharField(_("last verified by"), max_length=120, blank=True)
+    portal_service = models.CharField(
+        _("portal service"),
+        max_length=20,
+        blank=True,
+        choices=PortalService.choices,
+        help_text=_("Set for the portal's own services (counselors, peers, volunteer therapists)."),
+    )
     # Data copied from a document is dated by that document, not by the import: until a person
     # verifies the entry, this names the document (and its date) and assured_date stays empty.
     source = models.CharField(_("source document"), max_length=300, blank=True)
@@ -308,8 +334,17 @@ class Service(models.Model):
 
 
 class Phone(models.Model):
+    """An HSDS phone of a service; also listed under a contact and/or a location when the source
+    links it there (one row, as in HSDS's tabular form)."""
+
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="phones")
+    contact = models.ForeignKey(
+        "Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="phones"
+    )
+    location = models.ForeignKey(
+        "Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="phones"
+    )
     number = models.CharField(max_length=40)
     extension = models.PositiveIntegerField(null=True, blank=True)
     type = models.CharField(
@@ -332,6 +367,9 @@ class Schedule(models.Model):
 
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="schedules")
+    location = models.ForeignKey(
+        "Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="schedules"
+    )
     freq = models.CharField(
         max_length=10, default="WEEKLY", choices=[("WEEKLY", "WEEKLY"), ("MONTHLY", "MONTHLY")]
     )
@@ -340,6 +378,11 @@ class Schedule(models.Model):
     closes_at = models.TimeField()
     timezone = models.SmallIntegerField(default=0, help_text=_("UTC offset in hours, e.g. -5."))
     description = models.CharField(max_length=300, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+    notes = models.CharField(max_length=500, blank=True)
+    attending_type = models.CharField(max_length=300, blank=True)
+    schedule_link = models.URLField(blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -371,23 +414,143 @@ def hhmm(value: time, offset_hours: int) -> str:
 
 
 class Location(models.Model):
-    """Where an in-person service is delivered (HSDS location + address, flattened)."""
+    """Where a service is delivered: an HSDS location joined with its service_at_location (one
+    service per row; ``sal_id`` keeps the source's service_at_location id so it survives exports)."""
 
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="locations")
+    sal_id = models.CharField(max_length=64, blank=True)
+    sal_description = models.TextField(blank=True, max_length=2000)
     location_type = models.CharField(
         max_length=10,
         default="physical",
         choices=[(s, s) for s in ("physical", "postal", "virtual")],
     )
     name = models.CharField(max_length=200, blank=True)
+    alternate_name = models.CharField(max_length=200, blank=True)
     description = models.CharField(max_length=500, blank=True)
+    url = models.URLField(blank=True)
+    transportation = models.CharField(max_length=500, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    external_identifier = models.CharField(max_length=100, blank=True)
+    external_identifier_type = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self) -> str:
         return self.name or self.location_type
+
+
+class Address(models.Model):
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="addresses")
+    attention = models.CharField(max_length=200, blank=True)
+    address_1 = models.CharField(max_length=200)
+    address_2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    state_province = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=60, help_text=_("ISO 3166-1 alpha-2 code, as given."))
+    address_type = models.CharField(max_length=20, default="physical")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return ", ".join(filter(None, [self.address_1, self.address_2, self.city]))
+
+
+class Accessibility(models.Model):
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="accessibility")
+    description = models.TextField(blank=True, max_length=2000)
+    details = models.TextField(blank=True, max_length=2000)
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "accessibility"
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+
+class Contact(models.Model):
+    """A named contact of a service (and of one of its locations when the source says so)."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="contacts")
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    department = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name or self.department or self.email
+
+
+class CostOption(models.Model):
+    """An HSDS cost option exactly as given: the amount in its own currency (ISO 4217), never converted."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="cost_options")
+    option = models.CharField(max_length=300, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    amount_description = models.CharField(max_length=300, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.option or f"{self.amount} {self.currency}"
+
+
+class ServiceArea(models.Model):
+    """An HSDS service area as given (name, extent, extent type); ``Service.area_scope`` and
+    ``area_states`` are the filter facets derived from it."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="service_areas")
+    name = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True, max_length=2000)
+    extent = models.TextField(blank=True)
+    extent_type = models.CharField(max_length=20, blank=True)
+    uri = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceLanguage(models.Model):
+    """An HSDS language of a service as given (code ISO 639-1/-2/-3, name, note), so its id and
+    note survive; ``Service.languages`` holds the codes for filtering."""
+
+    id = models.CharField(primary_key=True, max_length=64, default=new_id)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="language_rows")
+    code = models.CharField(max_length=10)
+    name = models.CharField(max_length=100, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.code
 
 
 class Curation(models.Model):

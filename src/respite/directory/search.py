@@ -290,9 +290,12 @@ class _Index:
     crisis_line: np.ndarray  # 24/7 and crisis tier
     leader_only: np.ndarray  # audiences name neither workers nor families
     has_portal: np.ndarray
+    portal_kind: np.ndarray  # "" or the portal's own service kind (counseling, peer_support, ...)
+    area_states: np.ndarray  # "" for national services, else the states key ("|CA|OR|")
     name_rank: np.ndarray  # position in case-insensitive name order (the tie-break)
     missing_embeddings: int
     rowid_pos: np.ndarray | None = None  # SQLite rowid -> position (-1: none), for FTS5 matches
+    away_masks: dict[str, np.ndarray] = field(default_factory=dict)  # state -> "elsewhere" mask
 
 
 def _version() -> tuple:
@@ -316,6 +319,9 @@ def _build_index() -> _Index:
             "name",
             "audiences_key",
             "embedding",
+            "portal_service",
+            "area_scope",
+            "states_key",
         )
     )
     n = len(rows)
@@ -354,7 +360,11 @@ def _build_index() -> _Index:
             [("|worker|" not in (r[6] or "") and "|family|" not in (r[6] or "")) for r in rows],
             dtype=bool,
         ),
-        has_portal=np.array([r[4] is not None for r in rows], dtype=bool),
+        has_portal=np.array([r[4] is not None or bool(r[8]) for r in rows], dtype=bool),
+        portal_kind=np.array([r[8] or "" for r in rows], dtype=object),
+        area_states=np.array(
+            [(r[10] or "|?|") if r[9] != "national" else "" for r in rows], dtype=object
+        ),
         name_rank=name_rank,
         missing_embeddings=int(n - has_embedding.sum()),
     )
@@ -638,6 +648,54 @@ def understand(query: str) -> dict[str, Any]:
     }
 
 
+# The portal's own services rank first when they are among the PORTAL_TOP closest meanings of the
+# query with a cosine of at least PORTAL_SIMILARITY (keywords alone are too loose: "free groceries"
+# shares "free" with free therapy); crisis lines (+0.05) still come before them. Chosen on the
+# relevance set (data/relevance_judgments.yaml, the portal's own services judged in Riverside).
+PORTAL_BOOST = 0.03
+PORTAL_SIMILARITY = 0.33
+PORTAL_TOP = 3
+
+
+def offered_kinds(organization: Organization | None) -> set[str]:
+    """The portal's own services a worker can use now (``core.services``; none outside a portal)."""
+    if organization is None:
+        return set()
+    from respite.core.services import cached_available_services
+
+    return {kind for kind, on in cached_available_services(organization).items() if on}
+
+
+def _offered_now(
+    eligible: np.ndarray, index: _Index, organization: Organization | None
+) -> np.ndarray:
+    """Leave out the portal's own services it does not offer now (no counselor, no peer on the
+    roster...): the directory never promises help that is not there."""
+    kinds = index.portal_kind[eligible]
+    own = kinds != ""
+    if not own.any():
+        return eligible
+    offered = offered_kinds(organization)
+    keep = ~own | np.isin(kinds, np.array(sorted(offered), dtype=object))
+    return eligible[keep]
+
+
+def _elsewhere(index: _Index, chosen: np.ndarray, state: str) -> np.ndarray:
+    """A small demotion for state or local services of another state (or of any state, when the
+    worker's state is unknown): a Bay Area program should not lead a search in Texas. The mask per
+    state is computed once per index, so a query costs one array lookup."""
+    key = state.upper()
+    away = index.away_masks.get(key)
+    if away is None:
+        needle = f"|{key}|" if key else None
+        away = np.array(
+            [bool(a) and (needle is None or needle not in a) for a in index.area_states],
+            dtype=bool,
+        )
+        index.away_masks[key] = away
+    return np.where(away[chosen], 0.01, 0.0)
+
+
 def featured_ids(organization: Organization | None) -> set[str]:
     if organization is None:
         return set()
@@ -688,6 +746,7 @@ def search(
         _matrix_cache.clear()
         index = _index()
         eligible = _eligible_positions(qs, index, strict=False)
+    eligible = _offered_now(eligible, index, organization)
     if f.open_now and len(eligible):
         when = now or datetime.now(UTC)
         open_ids = {
@@ -728,6 +787,7 @@ def search(
         # Reciprocal rank fusion: 1 / (RRF_K + rank) from each ranking a service appears in.
         score[kw_pos] += 1.0 / (RRF_K + np.arange(len(kw_pos)))
         member[kw_pos] = True
+        strong = np.zeros(len(index.ids), dtype=bool)  # among the closest meanings
         model = get_model() if semantic else None
         if model is not None and len(eligible):
             if index.missing_embeddings:
@@ -744,6 +804,8 @@ def search(
                 score[sem_pos] += 1.0 / (RRF_K + np.arange(len(sem_pos)))
                 # Semantic similarity is dense: only keep services with some real signal.
                 member[sem_pos[sims >= 0.15]] = True
+                top = sem_pos[:PORTAL_TOP][sims[:PORTAL_TOP] >= PORTAL_SIMILARITY]
+                strong[top] = True
             mode = "hybrid"
         else:
             mode = "keyword"
@@ -762,6 +824,9 @@ def search(
             s += index.license_boost[chosen]
         if f.audience != "leader":
             s -= np.where(index.leader_only[chosen], 0.005, 0.0)  # leaders' toolkits below help
+        s -= _elsewhere(index, chosen, f.state or (organization.state if organization else ""))
+        # The portal's own people (counselors, peers, volunteer therapists) first when they match.
+        s += np.where((index.portal_kind[chosen] != "") & strong[chosen], PORTAL_BOOST, 0.0)
         if intent["crisis"]:
             s += np.where(index.crisis_line[chosen], 0.05, 0.0)
         ranked = chosen[np.lexsort((index.name_rank[chosen], -s))]
@@ -858,9 +923,9 @@ def recommend(
     featured = featured_ids(organization)
     # Rank on the few columns the order needs; load phones and texts for the chosen few only.
     services = list(
-        filtered(organization, f).only(
-            "id", "name", "tiers_key", "portal_id", "languages", "roles_key", "confidentiality"
-        )
+        filtered(organization, f)
+        .filter(portal_service="")  # the result page offers the portal's own people itself
+        .only("id", "name", "tiers_key", "portal_id", "languages", "roles_key", "confidentiality")
     )
 
     def key(s: Service) -> tuple:

@@ -23,8 +23,17 @@ PAGE_SIZE = 10
 
 
 def _get_service_for_worker(request: HttpRequest, pk: str) -> Service:
-    service = Service.objects.visible_to(request.organization).filter(pk=pk).first()
+    """By Respite id (the slug links use) or by the UUID HSDS exports give it."""
+    visible = Service.objects.visible_to(request.organization)
+    service = visible.filter(pk=pk).first()
     if service is None:
+        from respite.directory.hsds import resolve
+
+        service = visible.filter(pk=resolve("service", pk, visible)).first()
+    if service is None or (
+        service.portal_service
+        and service.portal_service not in directory_search.offered_kinds(request.organization)
+    ):
         raise Http404
     return service
 

@@ -223,6 +223,66 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "directory.Location.id": Hidden("HSDS identifier, never rendered"),
     "directory.Location.name": Shown(("dir_service",)),
     "directory.Location.description": Shown(("dir_service",)),
+    "directory.Service.alert": Shown(("dir_service",)),
+    "directory.Service.wait_time": Shown(("dir_service",)),
+    "directory.Service.interpretation_services": Shown(("dir_service",)),
+    "directory.Schedule.notes": Hidden("HSDS export only; no template shows it"),
+    "directory.Schedule.attending_type": Hidden("HSDS export only; no template shows it"),
+    "directory.Schedule.schedule_link": Hidden(
+        "HSDS export only; no template shows it (" + URL_INPUT + ")"
+    ),
+    "directory.Location.sal_id": Hidden("HSDS identifier, never rendered"),
+    "directory.Location.sal_description": Hidden("HSDS export only; no template shows it"),
+    "directory.Location.alternate_name": Hidden("HSDS export only; no template shows it"),
+    "directory.Location.url": Hidden("HSDS export only; no template shows it (" + URL_INPUT + ")"),
+    "directory.Location.transportation": Shown(("dir_service",)),
+    "directory.Location.external_identifier": Hidden("HSDS export only; no template shows it"),
+    "directory.Location.external_identifier_type": Hidden("HSDS export only; no template shows it"),
+    "directory.Address.id": Hidden("HSDS identifier, never rendered"),
+    "directory.Address.attention": Hidden("HSDS export only; no template shows it"),
+    "directory.Address.address_1": Shown(("dir_service",)),
+    "directory.Address.address_2": Shown(("dir_service",)),
+    "directory.Address.city": Shown(("dir_service",)),
+    "directory.Address.region": Hidden("HSDS export only; no template shows it"),
+    "directory.Address.state_province": Shown(("dir_service",)),
+    "directory.Address.postal_code": Shown(("dir_service",)),
+    "directory.Address.country": Hidden("HSDS export only; no template shows it"),
+    "directory.Address.address_type": Hidden("HSDS export only; no template shows it"),
+    "directory.Accessibility.id": Hidden("HSDS identifier, never rendered"),
+    "directory.Accessibility.description": Shown(("dir_service",)),
+    "directory.Accessibility.details": Shown(("dir_service",)),
+    "directory.Accessibility.url": Hidden(
+        "HSDS export only; no template shows it (" + URL_INPUT + ")"
+    ),
+    "directory.Contact.id": Hidden("HSDS identifier, never rendered"),
+    "directory.Contact.name": Shown(("dir_service",)),
+    "directory.Contact.title": Shown(("dir_service",)),
+    "directory.Contact.department": Shown(("dir_service",)),
+    "directory.Contact.email": Shown(("dir_service",), "also inside a mailto: href"),
+    "directory.CostOption.id": Hidden("HSDS identifier, never rendered"),
+    "directory.CostOption.option": Shown(
+        ("dir_service",), "through {% cost_line %}, a simple_tag (autoescaped)"
+    ),
+    "directory.CostOption.currency": Shown(
+        ("dir_service",), "through {% cost_line %}, a simple_tag (autoescaped)"
+    ),
+    "directory.CostOption.amount_description": Shown(
+        ("dir_service",), "through {% cost_line %}, a simple_tag (autoescaped)"
+    ),
+    "directory.ServiceArea.id": Hidden("HSDS identifier, never rendered"),
+    "directory.ServiceArea.name": Hidden("HSDS export only; no template shows it"),
+    "directory.ServiceArea.description": Hidden("HSDS export only; no template shows it"),
+    "directory.ServiceArea.extent": Hidden("HSDS export only; no template shows it"),
+    "directory.ServiceArea.extent_type": Hidden("HSDS export only; no template shows it"),
+    "directory.ServiceArea.uri": Hidden(
+        "HSDS export only; no template shows it (" + URL_INPUT + ")"
+    ),
+    "directory.ServiceLanguage.id": Hidden("HSDS identifier, never rendered"),
+    "directory.ServiceLanguage.code": Shown(
+        ("dir_service",), "shown when the language has no name"
+    ),
+    "directory.ServiceLanguage.name": Shown(("dir_service",)),
+    "directory.ServiceLanguage.note": Shown(("dir_service",)),
     # counseling
     "counseling.Case.tier": Hidden(CODE + " (copied from the screening)"),
     "counseling.Message.body": Shown(("case_worker", "case_staff"), "encrypted at rest"),
@@ -546,7 +606,18 @@ def _safety_plan(w: World, code):
 
 
 def _directory(w: World, code):
-    from respite.directory.models import Location, Phone, Provider, Schedule, Service
+    from respite.directory.models import (
+        Accessibility,
+        Address,
+        Contact,
+        CostOption,
+        Location,
+        Phone,
+        Provider,
+        Schedule,
+        Service,
+        ServiceLanguage,
+    )
     from respite.screening import instruments
     from respite.screening.models import Screening
 
@@ -567,6 +638,9 @@ def _directory(w: World, code):
         application_process=v("directory.Service.application_process"),
         fees_description=v("directory.Service.fees_description"),
         eligibility_description=v("directory.Service.eligibility_description"),
+        alert=v("directory.Service.alert"),
+        wait_time=v("directory.Service.wait_time"),
+        interpretation_services=v("directory.Service.interpretation_services"),
         assured_by=v("directory.Service.assured_by"),
         assured_date=timezone.localdate(),
         audiences=["worker"],
@@ -590,11 +664,43 @@ def _directory(w: World, code):
         closes_at="17:00",
         timezone=-8,
     )
-    Location.objects.create(
+    location = Location.objects.create(
         service=service,
         name=v("directory.Location.name"),
         description=v("directory.Location.description"),
+        transportation=v("directory.Location.transportation"),
     )
+    Address.objects.create(
+        location=location,
+        **{
+            f: v(f"directory.Address.{f}")
+            for f in ("address_1", "address_2", "city", "state_province", "postal_code")
+        },
+        country="US",
+    )
+    Accessibility.objects.create(
+        location=location,
+        description=v("directory.Accessibility.description"),
+        details=v("directory.Accessibility.details"),
+    )
+    Contact.objects.create(
+        service=service,
+        **{f: v(f"directory.Contact.{f}") for f in ("name", "title", "department", "email")},
+    )
+    CostOption.objects.create(
+        service=service,
+        option=v("directory.CostOption.option"),
+        amount=35,
+        currency=v("directory.CostOption.currency"),
+        amount_description=v("directory.CostOption.amount_description"),
+    )
+    ServiceLanguage.objects.create(
+        service=service,
+        code="en",
+        name=v("directory.ServiceLanguage.name"),
+        note=v("directory.ServiceLanguage.note"),
+    )
+    ServiceLanguage.objects.create(service=service, code=v("directory.ServiceLanguage.code"))
     o, s = f"/o/{org.slug}", f"/staff/o/{org.slug}"
     from urllib.parse import quote
 

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, time
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,16 +31,23 @@ from referencing.jsonschema import DRAFT202012
 from respite.core.models import Organization
 from respite.core.roles import RoleGroup
 from respite.directory.models import (
+    Accessibility,
+    Address,
     AreaScope,
     Audience,
     Channel,
     Confidentiality,
+    Contact,
     Cost,
+    CostOption,
     Location,
     Phone,
+    PortalService,
     Provider,
     Schedule,
     Service,
+    ServiceArea,
+    ServiceLanguage,
     Tier,
     hhmm,
 )
@@ -77,6 +85,15 @@ def _registry() -> Registry:
         resources.append(
             (BASE + path.name, Resource.from_contents(contents, default_specification=DRAFT202012))
         )
+    # The API reference's list-item schemas (self-contained): "compiled/service_list" and the like.
+    for path in sorted((SCHEMA_DIR / "compiled").glob("*.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append(
+            (
+                BASE + "compiled/" + path.name,
+                Resource.from_contents(contents, default_specification=DRAFT202012),
+            )
+        )
     return Registry().with_resources(resources)
 
 
@@ -111,6 +128,20 @@ def hsds_id(kind: str, key: str) -> str:
         return str(uuid.UUID(key))
     except (ValueError, AttributeError, TypeError):
         return str(uuid.uuid5(ID_NAMESPACE, f"{kind}:{key}"))
+
+
+def resolve(kind: str, key: str, queryset: Any) -> str:
+    """The Respite id in ``queryset`` whose HSDS id is ``key`` (an exported UUID derived from a slug),
+    or ``key`` itself. Only UUID-shaped keys are looked up."""
+    try:
+        uuid.UUID(key)
+    except (ValueError, AttributeError, TypeError):
+        return key
+    if queryset.filter(pk=key).exists():
+        return key
+    return next(
+        (pk for pk in queryset.values_list("pk", flat=True) if hsds_id(kind, str(pk)) == key), key
+    )
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -151,6 +182,123 @@ def provider_to_hsds(provider: Provider) -> dict[str, Any]:
     return data
 
 
+def _given(obj: Any, keys: Iterable[str]) -> dict[str, Any]:
+    """The fields of ``obj`` that hold a value (unknown stays out of the export, not invented)."""
+    out: dict[str, Any] = {}
+    for key in keys:
+        value = getattr(obj, key)
+        if value is None or value == "":
+            continue
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)  # 100.0 is written 100, as the source gave it
+        elif isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
+        out[key] = value
+    return out
+
+
+def _phone(p: Phone, sid: str) -> dict[str, Any]:
+    data = {"id": hsds_id("phone", p.id), "service_id": sid, "number": p.number}
+    if p.contact_id:
+        data["contact_id"] = hsds_id("contact", p.contact_id)
+    if p.location_id:
+        data["location_id"] = hsds_id("location", p.location_id)
+    return {**data, **_given(p, ("extension", "type", "description"))}
+
+
+def _schedule(sc: Schedule, sid: str) -> dict[str, Any]:
+    data = {
+        "id": hsds_id("schedule", sc.id),
+        "service_id": sid,
+        "freq": sc.freq,
+        "byday": sc.byday,
+        "timezone": sc.timezone,
+        "opens_at": hhmm(sc.opens_at, sc.timezone),
+        "closes_at": hhmm(sc.closes_at, sc.timezone),
+    }
+    if sc.location_id:
+        data["location_id"] = hsds_id("location", sc.location_id)
+    return {
+        **data,
+        **_given(
+            sc,
+            ("valid_from", "valid_to", "description", "schedule_link", "attending_type", "notes"),
+        ),
+    }
+
+
+def _contact(c: Contact, sid: str, phones: list[Phone]) -> dict[str, Any]:
+    data = {"id": hsds_id("contact", c.id), "service_id": sid}
+    if c.location_id:
+        data["location_id"] = hsds_id("location", c.location_id)
+    data.update(_given(c, ("name", "title", "department", "email")))
+    data["phones"] = [_phone(p, sid) for p in phones if p.contact_id == c.id]
+    return data
+
+
+LOCATION_FIELDS = (
+    "location_type",
+    "url",
+    "name",
+    "alternate_name",
+    "description",
+    "transportation",
+    "latitude",
+    "longitude",
+    "external_identifier",
+    "external_identifier_type",
+)
+ADDRESS_FIELDS = (
+    "attention",
+    "address_1",
+    "address_2",
+    "city",
+    "region",
+    "state_province",
+    "postal_code",
+    "country",
+    "address_type",
+)
+
+
+def _location(loc: Location, sid: str, phones: list[Phone], contacts: list[Contact]) -> dict:
+    lid = hsds_id("location", loc.id)
+    here_phones = [_phone(p, sid) for p in phones if p.location_id == loc.id]
+    here_contacts = [_contact(c, sid, phones) for c in contacts if c.location_id == loc.id]
+    location = {
+        "id": lid,
+        **_given(loc, LOCATION_FIELDS),
+        "addresses": [
+            {"id": hsds_id("address", a.id), "location_id": lid, **_given(a, ADDRESS_FIELDS)}
+            for a in loc.addresses.all()
+        ],
+        "accessibility": [
+            {
+                "id": hsds_id("accessibility", a.id),
+                "location_id": lid,
+                **_given(a, ("description", "details", "url")),
+            }
+            for a in loc.accessibility.all()
+        ],
+        "contacts": here_contacts,
+        "phones": here_phones,
+        "schedules": [_schedule(sc, sid) for sc in loc.schedules.all()],
+    }
+    sal = {
+        "id": hsds_id("service_at_location", loc.sal_id or f"{loc.service_id}:{lid}"),
+        "service_id": sid,
+        "location_id": lid,
+        **({"description": loc.sal_description} if loc.sal_description else {}),
+        "contacts": here_contacts,
+        "phones": here_phones,
+        "schedules": location["schedules"],
+        "location": location,
+    }
+    return sal
+
+
 def service_to_hsds(s: Service) -> dict[str, Any]:
     sid = hsds_id("service", s.id)
     data: dict[str, Any] = {
@@ -160,75 +308,102 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
         "status": s.status,
         "description": s.description,
     }
-    for key in (
-        "alternate_name",
-        "url",
-        "email",
-        "application_process",
-        "fees_description",
-        "eligibility_description",
-    ):
-        if getattr(s, key):
-            data[key] = getattr(s, key)
-    if s.assured_date:
-        data["assured_date"] = s.assured_date.isoformat()
-    data["phones"] = [
-        {
-            "id": hsds_id("phone", p.id),
-            "service_id": sid,
-            "number": p.number,
-            **({"extension": p.extension} if p.extension else {}),
-            **({"type": p.type} if p.type else {}),
-            **({"description": p.description} if p.description else {}),
-        }
-        for p in s.phones.all()
-    ]
-    data["schedules"] = [
-        {
-            "id": hsds_id("schedule", sc.id),
-            "service_id": sid,
-            "freq": sc.freq,
-            "byday": sc.byday,
-            "timezone": sc.timezone,
-            "opens_at": hhmm(sc.opens_at, sc.timezone),
-            "closes_at": hhmm(sc.closes_at, sc.timezone),
-            **({"description": sc.description} if sc.description else {}),
-        }
-        for sc in s.schedules.all()
-    ]
+    data.update(
+        _given(
+            s,
+            (
+                "alternate_name",
+                "url",
+                "email",
+                "interpretation_services",
+                "application_process",
+                "fees_description",
+                "wait_time",
+                "alert",
+                "eligibility_description",
+                "minimum_age",
+                "maximum_age",
+                "assured_date",
+            ),
+        )
+    )
+    phones = list(s.phones.all())
+    contacts = list(s.contacts.all())
+    data["phones"] = [_phone(p, sid) for p in phones]
+    data["schedules"] = [_schedule(sc, sid) for sc in s.schedules.all()]
+    # Languages as given (their own ids, names and notes); codes entered in the console without a
+    # row get a stable id derived from the service and code.
+    rows = {row.code: row for row in s.language_rows.all()}
     data["languages"] = [
         {
-            "id": hsds_id("language", f"{s.id}:{code}"),
+            "id": hsds_id("language", rows[code].id if code in rows else f"{s.id}:{code}"),
             "service_id": sid,
             "code": code,
-            "name": LANGUAGE_NAMES.get(code, code),
+            "name": rows[code].name if code in rows else LANGUAGE_NAMES.get(code, code),
+            **({"note": rows[code].note} if code in rows and rows[code].note else {}),
         }
         for code in s.languages
     ]
-    area_name = s.area_name or (
-        "United States" if s.area_scope == AreaScope.NATIONAL else ", ".join(s.area_states)
-    )
-    extent = (
-        "US" if s.area_scope == AreaScope.NATIONAL else ",".join(f"US-{st}" for st in s.area_states)
-    )
-    data["service_areas"] = [
-        {
-            "id": hsds_id("service_area", s.id),
-            "service_id": sid,
-            "name": area_name,
-            "extent": extent,
-            "extent_type": "text",
-        }
-    ]
-    data["cost_options"] = [
-        {
-            "id": hsds_id("cost_option", s.id),
-            "service_id": sid,
-            "option": s.cost,
-            "currency": "USD",
-            **({"amount": 0} if s.cost == Cost.FREE else {}),
-        }
-    ]
+    areas = list(s.service_areas.all())
+    if areas:
+        data["service_areas"] = [
+            {
+                "id": hsds_id("service_area", a.id),
+                "service_id": sid,
+                **_given(a, ("name", "description", "extent", "extent_type", "uri")),
+            }
+            for a in areas
+        ]
+    else:
+        area_name = s.area_name or (
+            "United States" if s.area_scope == AreaScope.NATIONAL else ", ".join(s.area_states)
+        )
+        extent = (
+            "US"
+            if s.area_scope == AreaScope.NATIONAL
+            else ",".join(f"US-{st}" for st in s.area_states)
+        )
+        data["service_areas"] = [
+            {
+                "id": hsds_id("service_area", s.id),
+                "service_id": sid,
+                "name": area_name,
+                "extent": extent,
+                "extent_type": "text",
+            }
+        ]
+    options = list(s.cost_options.all())
+    if options:
+        data["cost_options"] = [
+            {
+                "id": hsds_id("cost_option", c.id),
+                "service_id": sid,
+                **_given(
+                    c,
+                    (
+                        "valid_from",
+                        "valid_to",
+                        "option",
+                        "currency",
+                        "amount",
+                        "amount_description",
+                    ),
+                ),
+            }
+            for c in options
+        ]
+    elif s.cost:
+        # A cost entered in a US portal's console: its facet, in US dollars.
+        data["cost_options"] = [
+            {
+                "id": hsds_id("cost_option", s.id),
+                "service_id": sid,
+                "option": s.cost,
+                "currency": "USD",
+                **({"amount": 0} if s.cost == Cost.FREE else {}),
+            }
+        ]
+    data["contacts"] = [_contact(c, sid, phones) for c in contacts]
     attributes = []
     for link_type, (fname, _allowed, is_list) in FACETS.items():
         values = getattr(s, fname) if is_list else [getattr(s, fname)]
@@ -251,22 +426,11 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
             }
         ]
     data["service_at_locations"] = [
-        {
-            "id": hsds_id("service_at_location", f"{s.id}:{hsds_id('location', loc.id)}"),
-            "service_id": sid,
-            "location_id": hsds_id("location", loc.id),
-            "location": {
-                "id": hsds_id("location", loc.id),
-                "location_type": loc.location_type,
-                "name": loc.name,
-                **({"description": loc.description} if loc.description else {}),
-            },
-        }
-        for loc in s.locations.all()
+        _location(loc, sid, phones, contacts) for loc in s.locations.all()
     ]
     ext = {
         k: getattr(s, k)
-        for k in ("name_es", "description_es", "keywords", "source")
+        for k in ("name_es", "description_es", "keywords", "source", "portal_service")
         if getattr(s, k)
     }
     ext["slug"] = s.id
@@ -276,6 +440,20 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
     return data
 
 
+# Everything service_to_hsds reads, for querysets that export many services.
+PREFETCH = (
+    "phones",
+    "contacts",
+    "schedules",
+    "language_rows",
+    "service_areas",
+    "cost_options",
+    "locations__addresses",
+    "locations__accessibility",
+    "locations__schedules",
+)
+
+
 def export_data(services: Iterable[Service] | None = None) -> dict[str, Any]:
     if services is None:
         services = Service.objects.all()
@@ -283,7 +461,7 @@ def export_data(services: Iterable[Service] | None = None) -> dict[str, Any]:
         Service.objects.filter(pk__in=[s.pk for s in services])
         .order_by("id")
         .select_related("portal", "provider")
-        .prefetch_related("phones", "schedules", "locations")
+        .prefetch_related(*PREFETCH)
     )
     provider_ids = {s.provider_id for s in services}
     providers = Provider.objects.filter(id__in=provider_ids).order_by("id").select_related("portal")
@@ -340,6 +518,49 @@ def _https(url: str, what: str) -> str:
     return url
 
 
+def _cost_facet(options: list[dict[str, Any]]) -> str:
+    """Respite's coarse cost filter from the cost options as given: Respite's own facet names, an
+    amount of 0 (free) or above 0 (a fee); "" when the options do not say (nothing is invented)."""
+    kinds = set()
+    for option in options:
+        amount = option.get("amount")
+        if option.get("option") in Cost.values:
+            kinds.add(option["option"])
+        elif isinstance(amount, int | float) and not isinstance(amount, bool):
+            kinds.add(Cost.FREE if amount == 0 else Cost.INSURANCE)
+    if not kinds:
+        return ""
+    return kinds.pop() if len(kinds) == 1 else Cost.VARIES
+
+
+def _age(value: Any, what: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise RecordError(f"{what}: not an age in years")
+    if value != int(value) or value > 150:
+        raise RecordError(f"{what}: {value!r} is not a whole number of years")
+    return int(value)
+
+
+def _decimal(value: Any, what: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise RecordError(f"{what}: {value!r} is not a number") from exc
+
+
+def _day(value: Any, what: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise RecordError(f"{what}: not a YYYY-MM-DD date") from exc
+
+
 def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> dict[str, Any]:
     ext = rec.get("x_respite") or {}
     if not isinstance(ext, dict):
@@ -358,6 +579,7 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
         "description_es": str(ext.get("description_es", "")),
         "keywords": str(ext.get("keywords", "")),
         "source": str(ext.get("source", ""))[:300],
+        "portal_service": str(ext.get("portal_service", "")),
         "roles": [],
         "audiences": [],
         "channels": [],
@@ -368,6 +590,8 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
         "confidentiality": "",
         "area_scope": AreaScope.NATIONAL,
     }
+    if fields["portal_service"] not in ("", *PortalService.values):
+        raise RecordError(f"x_respite/portal_service: unknown {fields['portal_service']!r}")
     if not fields["description"].strip():
         raise RecordError("description: a description is required")
     try:
@@ -409,10 +633,12 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
     fields["languages"] = sorted(
         {(lang.get("code") or "").strip().lower() for lang in rec.get("languages", [])} - {""}
     )
-    costs = [c.get("option") for c in rec.get("cost_options", [])]
-    fields["cost"] = (
-        costs[0] if costs and costs[0] in Cost.values else (Cost.FREE if not costs else Cost.VARIES)
-    )
+    fields["cost"] = _cost_facet(rec.get("cost_options", []))
+    for key in ("minimum_age", "maximum_age"):
+        fields[key] = _age(rec.get(key), key)
+    fields["wait_time"] = str(rec.get("wait_time") or "")[:300]
+    fields["interpretation_services"] = str(rec.get("interpretation_services") or "")[:300]
+    fields["alert"] = str(rec.get("alert") or "")[:500]
     areas = rec.get("service_areas", [])
     states: list[str] = []
     for area in areas:
@@ -435,8 +661,8 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
     fields["area_name"] = (
         areas[0].get("name", "") if areas and fields["area_scope"] != AreaScope.NATIONAL else ""
     )
-    if scope_given and fields["area_scope"] != AreaScope.NATIONAL and not states:
-        raise RecordError("service_areas: a state or local service needs an extent like US-CA")
+    if scope_given and fields["area_scope"] != AreaScope.NATIONAL and not (states or areas):
+        raise RecordError("service_areas: a state or local service needs its service area")
     portal_slug = ext.get("portal")
     fields["portal"] = None
     if portal_slug:
@@ -447,43 +673,190 @@ def _service_fields(rec: dict[str, Any], portals: dict[str, Organization]) -> di
 
 
 def _children(service: Service, rec: dict[str, Any]) -> None:
-    service.phones.all().delete()
-    service.schedules.all().delete()
-    service.locations.all().delete()
-    for p in rec.get("phones", []):
-        Phone.objects.create(
-            id=p["id"],
-            service=service,
-            number=p["number"],
-            extension=p.get("extension"),
-            type=p.get("type", ""),
-            description=p.get("description", ""),
-        )
-    for sc in rec.get("schedules", []):
+    """Replace the service's child records with the file's, each keeping the id the file gives (so
+    ids are stable across exports and re-imports). A phone, contact or schedule listed in several
+    places (service, contact, service_at_location, location) is one row linked to each."""
+    for related in (
+        service.phones,
+        service.contacts,
+        service.schedules,
+        service.locations,
+        service.cost_options,
+        service.service_areas,
+        service.language_rows,
+    ):
+        related.all().delete()
+    phones: dict[str, Phone] = {}
+    contacts: dict[str, Contact] = {}
+    schedules: dict[str, Schedule] = {}
+    sources: dict[tuple[str, str], dict[str, Any]] = {}
+    by_location: dict[str, Location] = {}
+    by_sal: dict[str, Location] = {}
+
+    def phone(p: dict[str, Any], **links: Any) -> None:
+        row = phones.get(p["id"])
+        sources.setdefault(("phone", p["id"]), p)
+        if row is None:
+            row = phones[p["id"]] = Phone(
+                id=p["id"],
+                service=service,
+                number=str(p["number"])[:40],
+                extension=p.get("extension"),
+                type=p.get("type", ""),
+                description=p.get("description", ""),
+            )
+        for key, value in links.items():
+            setattr(row, key, value)
+
+    def contact(c: dict[str, Any], location: Location | None = None) -> None:
+        row = contacts.get(c["id"])
+        sources.setdefault(("contact", c["id"]), c)
+        if row is None:
+            row = contacts[c["id"]] = Contact(
+                id=c["id"],
+                service=service,
+                name=c.get("name") or "",
+                title=c.get("title") or "",
+                department=c.get("department") or "",
+                email=c.get("email") or "",
+            )
+        if location is not None:
+            row.location = location
+        for p in c.get("phones") or []:
+            phone(p, contact=row, **({"location": location} if location else {}))
+
+    def schedule(sc: dict[str, Any], location: Location | None = None) -> None:
+        sources.setdefault(("schedule", sc["id"]), sc)
+        if sc["id"] in schedules:
+            if location is not None:
+                schedules[sc["id"]].location = location
+            return
         if not sc.get("opens_at") or not sc.get("closes_at"):
             raise RecordError("schedules: opens_at and closes_at are required")
         opens, tz = _hhmm_parse(sc["opens_at"])
         closes, _tz = _hhmm_parse(sc["closes_at"])
-        Schedule.objects.create(
+        schedules[sc["id"]] = Schedule(
             id=sc["id"],
             service=service,
+            location=location,
             freq=sc.get("freq") or "WEEKLY",
             byday=sc.get("byday") or "MO,TU,WE,TH,FR",
             opens_at=opens,
             closes_at=closes,
             timezone=int(sc.get("timezone", tz)),
             description=sc.get("description", ""),
+            valid_from=_day(sc.get("valid_from"), "schedules/valid_from"),
+            valid_to=_day(sc.get("valid_to"), "schedules/valid_to"),
+            notes=str(sc.get("notes") or "")[:500],
+            attending_type=str(sc.get("attending_type") or "")[:300],
+            schedule_link=_https(sc.get("schedule_link") or "", "schedules/schedule_link"),
         )
+
     for sal in rec.get("service_at_locations", []):
         loc = sal.get("location") or {}
         if not loc.get("id"):
             raise RecordError("service_at_locations: location with an id is required")
-        Location.objects.create(
+        location = Location.objects.create(
             id=loc["id"],
             service=service,
+            sal_id=sal.get("id", ""),
+            sal_description=sal.get("description") or "",
             location_type=loc.get("location_type", "physical"),
-            name=loc.get("name", ""),
-            description=loc.get("description", ""),
+            name=loc.get("name") or "",
+            alternate_name=loc.get("alternate_name") or "",
+            description=loc.get("description") or "",
+            url=_https(loc.get("url") or "", "location/url"),
+            transportation=loc.get("transportation") or "",
+            latitude=loc.get("latitude"),
+            longitude=loc.get("longitude"),
+            external_identifier=loc.get("external_identifier") or "",
+            external_identifier_type=loc.get("external_identifier_type") or "",
+        )
+        by_location[location.id] = location
+        if location.sal_id:
+            by_sal[location.sal_id] = location
+        for a in loc.get("addresses") or []:
+            Address.objects.create(
+                location=location,
+                **{k: a.get(k) or "" for k in ("id", *ADDRESS_FIELDS)},
+            )
+        for a in loc.get("accessibility") or []:
+            Accessibility.objects.create(
+                id=a["id"],
+                location=location,
+                description=a.get("description") or "",
+                details=a.get("details") or "",
+                url=_https(a.get("url") or "", "accessibility/url"),
+            )
+        for c in [*(sal.get("contacts") or []), *(loc.get("contacts") or [])]:
+            contact(c, location)
+        for p in [*(sal.get("phones") or []), *(loc.get("phones") or [])]:
+            phone(p, location=location)
+        for sc in sal.get("schedules") or []:
+            schedule(sc, location)
+    for c in rec.get("contacts") or []:
+        contact(c)
+    for p in rec.get("phones") or []:
+        phone(p)
+    for sc in rec.get("schedules") or []:
+        schedule(sc)
+
+    # Links given by id (tabular files, and Respite's own exports): phone -> contact / location,
+    # contact and schedule -> location (or the service_at_location naming it).
+    def linked(src: dict[str, Any], row: Phone | Contact | Schedule) -> None:
+        if getattr(row, "location_id", None) is None:
+            where = by_location.get(src.get("location_id") or "") or by_sal.get(
+                src.get("service_at_location_id") or ""
+            )
+            if where is not None:
+                row.location = where
+        if isinstance(row, Phone) and row.contact_id is None:
+            owner = contacts.get(src.get("contact_id") or "")
+            if owner is not None:
+                row.contact = owner
+
+    for kind, rows in (("phone", phones), ("contact", contacts), ("schedule", schedules)):
+        for key, row in rows.items():
+            linked(sources[(kind, key)], row)
+    Contact.objects.bulk_create(contacts.values())
+    Phone.objects.bulk_create(phones.values())
+    Schedule.objects.bulk_create(schedules.values())
+    for c in rec.get("cost_options") or []:
+        currency = str(c.get("currency") or "")
+        if len(currency) > 3:
+            raise RecordError(f"cost_options: currency {currency!r} is not an ISO 4217 code")
+        CostOption.objects.create(
+            id=c["id"],
+            service=service,
+            option=str(c.get("option") or "")[:300],
+            amount=_decimal(c.get("amount"), "cost_options/amount"),
+            currency=currency,  # as given ("gbp" stays "gbp"): never converted
+            amount_description=str(c.get("amount_description") or "")[:300],
+            valid_from=_day(c.get("valid_from"), "cost_options/valid_from"),
+            valid_to=_day(c.get("valid_to"), "cost_options/valid_to"),
+        )
+    for a in rec.get("service_areas") or []:
+        ServiceArea.objects.create(
+            id=a["id"],
+            service=service,
+            name=str(a.get("name") or "")[:500],
+            description=a.get("description") or "",
+            extent=a.get("extent") or "",
+            extent_type=a.get("extent_type") or "",
+            uri=_https(a.get("uri") or "", "service_areas/uri"),
+        )
+    seen: set[str] = set()
+    for lang in rec.get("languages") or []:
+        code = (lang.get("code") or "").strip().lower()
+        if not code or code in seen:
+            continue
+        seen.add(code)
+        ServiceLanguage.objects.create(
+            id=lang["id"],
+            service=service,
+            code=code[:10],
+            name=str(lang.get("name") or "")[:100],
+            note=str(lang.get("note") or "")[:500],
         )
 
 
@@ -602,28 +975,59 @@ TABLES = {
         "application_process",
         "fees_description",
         "eligibility_description",
+        "interpretation_services",
+        "wait_time",
+        "alert",
+        "minimum_age",
+        "maximum_age",
         "assured_date",
         "x_respite_name_es",
         "x_respite_description_es",
         "x_respite_keywords",
         "x_respite_source",
+        "x_respite_portal_service",
         "x_respite_slug",
         "x_respite_portal",
     ],
-    "phones": ["id", "service_id", "number", "extension", "type", "description"],
+    "phones": [
+        "id",
+        "service_id",
+        "location_id",
+        "contact_id",
+        "number",
+        "extension",
+        "type",
+        "description",
+    ],
+    "contacts": ["id", "service_id", "location_id", "name", "title", "department", "email"],
     "schedules": [
         "id",
         "service_id",
+        "location_id",
+        "valid_from",
+        "valid_to",
         "freq",
         "byday",
         "timezone",
         "opens_at",
         "closes_at",
         "description",
+        "schedule_link",
+        "attending_type",
+        "notes",
     ],
-    "languages": ["id", "service_id", "code", "name"],
-    "service_areas": ["id", "service_id", "name", "extent", "extent_type"],
-    "cost_options": ["id", "service_id", "option", "currency", "amount"],
+    "languages": ["id", "service_id", "code", "name", "note"],
+    "service_areas": ["id", "service_id", "name", "description", "extent", "extent_type", "uri"],
+    "cost_options": [
+        "id",
+        "service_id",
+        "valid_from",
+        "valid_to",
+        "option",
+        "currency",
+        "amount",
+        "amount_description",
+    ],
     "attributes": ["id", "link_id", "link_type", "link_entity", "taxonomy_term_id", "value"],
     "taxonomy_terms": ["id", "code", "name", "description", "taxonomy_id"],
     "metadata": [
@@ -637,8 +1041,10 @@ TABLES = {
         "replacement_value",
         "updated_by",
     ],
-    "locations": ["id", "location_type", "name", "description"],
-    "service_at_location": ["id", "service_id", "location_id"],
+    "locations": ["id", *LOCATION_FIELDS],
+    "addresses": ["id", "location_id", *ADDRESS_FIELDS],
+    "accessibility": ["id", "location_id", "description", "details", "url"],
+    "service_at_location": ["id", "service_id", "location_id", "description"],
 }
 NUMERIC = {("phones", "extension"), ("schedules", "timezone"), ("cost_options", "amount")}
 # Required by the HSDS schema even when empty: an empty CSV cell stays an empty string here.
@@ -667,6 +1073,7 @@ def export_csv(directory: Path | str, services: Iterable[Service] | None = None)
             "service_areas",
             "cost_options",
             "metadata",
+            "contacts",
         ):
             rows[table] += svc.get(table, [])
         for attr in svc.get("attributes", []):
@@ -675,6 +1082,8 @@ def export_csv(directory: Path | str, services: Iterable[Service] | None = None)
         for sal in svc.get("service_at_locations", []):
             rows["service_at_location"].append(sal)
             rows["locations"].append(sal["location"])
+            rows["addresses"] += sal["location"].get("addresses", [])
+            rows["accessibility"] += sal["location"].get("accessibility", [])
     rows["taxonomy_terms"] = list(terms.values())
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
@@ -726,6 +1135,9 @@ CSV_SCHEMAS = {
     "locations": "location",
     "service_at_location": "service_at_location",
     "taxonomy_terms": "taxonomy_term",
+    "contacts": "contact",
+    "addresses": "address",
+    "accessibility": "accessibility",
 }
 
 
@@ -769,7 +1181,7 @@ def read_csv(directory: Path | str) -> dict[str, Any]:
         for row in table(name):
             by_service.setdefault(row.get(key, ""), {}).setdefault(name, []).append(row)
 
-    for name in ("phones", "schedules", "languages", "service_areas", "cost_options"):
+    for name in ("phones", "schedules", "languages", "service_areas", "cost_options", "contacts"):
         attach(name)
     terms = {t["id"]: t for t in table("taxonomy_terms")}
     for row in table("attributes"):
@@ -779,6 +1191,10 @@ def read_csv(directory: Path | str) -> dict[str, Any]:
     for row in table("metadata"):
         by_service.setdefault(row.get("resource_id", ""), {}).setdefault("metadata", []).append(row)
     locations = {loc["id"]: loc for loc in table("locations")}
+    for name in ("addresses", "accessibility"):
+        for row in table(name):
+            if row.get("location_id") in locations:
+                locations[row["location_id"]].setdefault(name, []).append(row)
     for row in table("service_at_location"):
         row["location"] = locations.get(row.get("location_id", ""), {})
         by_service.setdefault(row.get("service_id", ""), {}).setdefault(

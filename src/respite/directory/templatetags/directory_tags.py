@@ -1,31 +1,19 @@
-"""``{% directory_recommendations screening organization %}``: the result-page panel of suggested services."""
+"""Phone-friendly facts for directory cards: human opening hours and who last verified an entry."""
 
 from __future__ import annotations
 
 from datetime import time
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from respite.directory.models import Schedule, Service
-from respite.directory.search import recommend
+from respite.core.models import Organization
+from respite.directory.models import CostOption, Schedule, Service
 
 register = template.Library()
-
-
-@register.inclusion_tag("directory/_recommendations.html")
-def directory_recommendations(screening, organization=None) -> dict:
-    organization = organization or getattr(screening, "organization", None)
-    services = recommend(
-        organization=organization,
-        tier=getattr(screening, "tier", None),
-        role_group=getattr(screening, "role_group", "") or "",
-        language=getattr(screening, "language", "en") or "en",
-        limit=5,
-    )
-    return {"services": services, "organization": organization}
 
 
 # --- phone-friendly facts: opening hours and who last verified an entry ------------------------
@@ -93,6 +81,9 @@ def human_hours(schedule: Schedule) -> str:
 @register.simple_tag
 def verified_line(service: Service) -> str:
     """Who vouches for this entry, in words a worker can weigh; never a staff username."""
+    if service.portal_service:
+        # Shown only while the portal offers it (core.services.available_services, checked live).
+        return str(_("Offered by your organization now"))
     if service.assured_date:
         by = service.portal.name if service.portal_id else service.assured_by
         when = date_format(service.assured_date, "DATE_FORMAT")
@@ -104,3 +95,57 @@ def verified_line(service: Service) -> str:
     if service.source:
         return str(_("From %(source)s; not yet verified by a person") % {"source": service.source})
     return str(_("Not yet verified by a person"))
+
+
+@register.simple_tag
+def age_range(service: Service) -> str:
+    """ "Ages 12 to 100", "Ages 18 and over", "Up to age 17", or "" when the source does not say."""
+    low, high = service.minimum_age, service.maximum_age
+    if low is not None and high is not None:
+        return _("Ages %(low)s to %(high)s") % {"low": low, "high": high}
+    if low is not None:
+        return _("Ages %(low)s and over") % {"low": low}
+    if high is not None:
+        return _("Up to age %(high)s") % {"high": high}
+    return ""
+
+
+@register.simple_tag
+def cost_line(option: CostOption) -> str:
+    """One cost option as the source gives it: the amount in its own currency, never converted."""
+    parts = []
+    if option.option:
+        parts.append(option.option)
+    if option.amount is not None:
+        amount = (
+            option.amount.normalize()
+            if option.amount == option.amount.to_integral()
+            else option.amount
+        )
+        money = f"{amount:f} {option.currency.upper()}".strip()
+        if option.amount_description:
+            money = f"{money} {option.amount_description}"
+        parts.append(money)
+    elif option.amount_description:
+        parts.append(option.amount_description)
+    return ": ".join(parts)
+
+
+# Where a worker uses each of the portal's own services (an app that is not installed: no link).
+PORTAL_PAGES = {
+    "counseling": "counseling:home",
+    "therapists": "counseling:therapists",
+    "peer_support": "peers:index",
+}
+
+
+@register.simple_tag
+def portal_link(service: Service, organization: Organization | None) -> str:
+    """The portal page of one of the portal's own services ("" for any other service)."""
+    name = PORTAL_PAGES.get(service.portal_service)
+    if not name or organization is None:
+        return ""
+    try:
+        return reverse(name, kwargs={"org": organization.slug})
+    except NoReverseMatch:
+        return ""

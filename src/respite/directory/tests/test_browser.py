@@ -95,3 +95,30 @@ def test_phone_results_come_first_with_big_targets_and_human_hours(phone, lang, 
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert _axe_violations(page) == []
     assert page.problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_phone_service_page_with_imported_hsds_facts_is_accessible(phone, lang):
+    """The official HSDS example's costs (in pounds), ages, address, access notes and contact read
+    well on a phone and pass axe-core."""
+    import json
+
+    from respite.directory.hsds import EXAMPLES_DIR, import_data
+
+    org = make_org("riverside", name="Riverside Community Health", state="CA")
+    service = json.loads((EXAMPLES_DIR / "service_full.json").read_text(encoding="utf-8"))
+    organization = json.loads((EXAMPLES_DIR / "organization_full.json").read_text(encoding="utf-8"))
+    assert import_data({"organizations": [organization], "services": [service]}).errors == []
+    page = phone
+    page.goto(f"{page.base}/o/{org.slug}/directory/")
+    if lang == "es":
+        page.click("form.lang button[value=es]")
+    page.goto(f"{page.base}/o/{org.slug}/directory/s/{service['id']}/")
+    text = page.locator("main").inner_text()
+    assert "35 GBP" in text
+    assert ("Ages 12 to 100" if lang == "en" else "Edades 12 a 100") in text
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert _axe_violations(page) == []
+    assert page.problems == []

@@ -46,6 +46,18 @@ SEED_RESOURCES = [
     "Secondary Traumatic Stress",
     "Mental Health Month",
     "ALL IN for Mental Health",
+    # The UCSF report's Appendix 3 programs a worker or a leader can use.
+    "Frontline Workers Counseling Project",
+    "UCSF COPE",
+    "Collaborative for Healing and Renewal in Medicine (CHARM)",
+    "Stanford Medicine WellMD",
+    "Clinician Well-Being Knowledge Hub",
+    "Trauma Transformed",
+    "National Child Traumatic Stress Network",
+    "Compassion Fatigue Awareness Project",
+    "California Primary Care Association",
+    "Northwest Regional Primary Care Association",
+    "Wellness Council of America",
 ]
 
 
@@ -83,6 +95,8 @@ def test_contact_points_match_the_reference_and_every_worker_entry_is_reachable(
         for sid, s in services.items()
         if not s.get("url")
         and not s["phones"]
+        # The portal's own services are reached through the portal's own pages.
+        and not s["x_respite"].get("portal_service")
         and any(a["link_type"] == "audience" and a["value"] == "worker" for a in s["attributes"])
     ]
     # Not yet confirmed from a primary source: a person must add these before they are called done.

@@ -1,9 +1,8 @@
-"""The recommend() contract other apps call, and the screening result panel."""
+"""The recommend() contract other apps call (screening routing, community actions)."""
 
 from __future__ import annotations
 
 import pytest
-from django.template import Context, Template
 
 from respite.core.roles import RoleGroup
 from respite.directory.models import Curation, Service
@@ -57,33 +56,3 @@ def test_featured_services_come_first_and_spanish_names(demo_directory, riversid
     cards = recommend(organization=riverside, tier="counseling", language="es")
     assert cards[0]["id"] == "battle-within"
     assert recommend(tier="crisis", language="es")[0]["name"].startswith("988 Línea")
-
-
-def test_result_panel_renders_recommendations_and_escapes_nothing_dangerous(
-    demo_directory, riverside, rf
-):
-    Service.objects.filter(pk="battle-within").update(
-        description="<p>x</p><script>alert(1)</script>"
-    )
-    s = Service.objects.get(pk="battle-within")
-    s.save()  # sanitizes
-    screening = type(
-        "S",
-        (),
-        {"tier": "counseling", "role_group": "nurse", "language": "en", "organization": riverside},
-    )()
-    request = rf.get("/")
-    html = Template("{% include 'directory/recommend_panel.html' %}").render(
-        Context({"screening": screening, "organization": riverside, "request": request})
-    )
-    assert "Support you can use" in html
-    assert "Riverside Employee Assistance Program" in html
-    assert "<script>" not in html
-
-
-def test_app_config_registers_the_result_panel():
-    from django.apps import apps
-
-    assert apps.get_app_config("directory").respite_result_panels == [
-        "directory/recommend_panel.html"
-    ]

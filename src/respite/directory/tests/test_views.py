@@ -198,7 +198,9 @@ def test_api_services_paginated_and_filtered(client, directory):
         and data["size"] == 5
         and not data["first_page"]
     )
-    assert data["total_items"] == Service.objects.filter(portal__isnull=True).count()
+    # Outside a portal: the shared catalogue, without the portal's own services.
+    shared = Service.objects.filter(portal__isnull=True, portal_service="")
+    assert data["total_items"] == shared.count()
     r = client.get("/api/v1/services", {"q": "psychiatrist", "role": "nurse", "per_page": 100})
     assert all(s["x_respite"]["slug"] != "physician-support-line" for s in r.json()["contents"])
     r = client.get("/api/v1/services", {"available_24_7": "true", "per_page": 100})
@@ -327,3 +329,72 @@ def test_filters_stay_folded_after_a_search_and_narrow(client, riverside, demo_d
     assert '<details class="dir-filters">' in body  # folded: results come first
     assert "Filters (1)" in body
     assert "AMA STEPS Forward" not in body  # a leader toolkit
+
+
+def test_service_page_shows_imported_facts_as_given(client, db, org):
+    """A worker sees the costs in the source's own currency, ages, wait time, address, access and
+    contact of an imported HSDS service, found by the UUID the file gives it."""
+    import json
+
+    from respite.directory.hsds import EXAMPLES_DIR, import_data
+
+    service = json.loads((EXAMPLES_DIR / "service_full.json").read_text(encoding="utf-8"))
+    organization = json.loads((EXAMPLES_DIR / "organization_full.json").read_text(encoding="utf-8"))
+    assert import_data({"organizations": [organization], "services": [service]}).errors == []
+    url = reverse("directory:service", kwargs={"org": org.slug, "pk": service["id"]})
+    body = client.get(url).content.decode()
+    assert "Under 18s and Over 60s: 35 GBP per 1 hour session" in body
+    assert "USD" not in body and "$" not in body
+    assert "Ages 12 to 100" in body
+    assert "1-30 Main Street" in body and "induction loops" in body
+    assert "Ann Persona" in body and "Urdu" in body
+    assert "moved most of our counselling sessions online" in body  # the service's own alert
+    es = client.get(url, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Edades 12 a 100" in es
+
+
+def test_service_page_answers_the_exported_uuid_of_a_slug(client, directory, org):
+    from respite.directory.hsds import hsds_id
+
+    by_slug = reverse("directory:service", kwargs={"org": org.slug, "pk": "988-lifeline"})
+    by_uuid = reverse(
+        "directory:service", kwargs={"org": org.slug, "pk": hsds_id("service", "988-lifeline")}
+    )
+    assert client.get(by_slug).status_code == 200
+    assert "988 Suicide" in client.get(by_uuid).content.decode()
+    missing = reverse(
+        "directory:service", kwargs={"org": org.slug, "pk": hsds_id("service", "no-such")}
+    )
+    assert client.get(missing).status_code == 404
+
+
+def test_the_portals_own_services_are_entries_that_lead_to_the_portals_pages(
+    client, staffed_riverside, lakeview
+):
+    search_url = reverse("directory:search", kwargs={"org": "riverside"})
+    body = client.get(search_url, {"q": "peer support"}).content.decode()
+    peers = reverse("peers:index", kwargs={"org": "riverside"})
+    first_card = body.split('class="dir-card')[1]
+    assert "Talk with a trained peer supporter" in first_card and f'href="{peers}"' in first_card
+    es = client.get(search_url, {"q": "apoyo de compañeros"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert "Habla con un compañero de apoyo" in es.content.decode().split('class="dir-card')[1]
+    page = reverse("directory:service", kwargs={"org": "riverside", "pk": "portal-peer-support"})
+    assert client.get(page).status_code == 200
+    # Lakeview has nobody on a peer roster: no entry, and its page does not exist there.
+    lakeview_page = reverse(
+        "directory:service", kwargs={"org": "lakeview", "pk": "portal-peer-support"}
+    )
+    assert client.get(lakeview_page).status_code == 404
+    body = client.get(
+        reverse("directory:search", kwargs={"org": "lakeview"}), {"q": "peer support"}
+    ).content.decode()
+    assert "Talk with a trained peer supporter" not in body
+
+
+def test_api_gives_the_portals_own_services_only_where_they_exist(client, staffed_riverside):
+    from respite.directory.hsds import hsds_id
+
+    peer = hsds_id("service", "portal-peer-support")
+    assert client.get(f"/api/v1/services/{peer}", {"organization": "riverside"}).status_code == 200
+    assert client.get(f"/api/v1/services/{peer}").status_code == 404
+    assert client.get(f"/api/v1/services/{peer}", {"organization": "lakeview"}).status_code == 404
