@@ -169,6 +169,8 @@ PUBLIC_PARAMETERS = {
     # Directory services and community events are public listings, not anything a worker did.
     "directory/s/<str:pk>/": "a public directory service",
     "community/e/<uuid:pk>/": "a public community event page",
+    "pulse/results/<int:survey_pk>/<int:number>/": "a survey round's published organization-level "
+    "results ('you said, we did'): the same page for every worker",
 }
 # Known and stated in docs/security.md: the host of a community gathering manages it from a link
 # that holds their management token (a bearer link they keep). It names a gathering, not a worker's
