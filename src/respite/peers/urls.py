@@ -11,4 +11,5 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("status/<uuid:pk>/", views.status, name="status"),
     path("status/<uuid:pk>/rate/", views.rate, name="rate"),
+    path("status/<uuid:pk>/messages/", views.message, name="message"),
 ]
