@@ -17,5 +17,6 @@ urlpatterns = [
     path("sessions/<uuid:pk>/rematch/", views.rematch, name="rematch"),
     path("sessions/<uuid:pk>/delete/", views.engagement_delete, name="engagement_delete"),
     path("bookings/<uuid:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("bookings/<uuid:pk>/move/", views.booking_move, name="booking_move"),
     path("bookings/<uuid:pk>/invite.ics", views.booking_ics, name="booking_ics"),
 ]
