@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from django.contrib.auth import get_user_model
 
@@ -131,3 +132,17 @@ def start_smtp(port: int):
     controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=60)
     controller.start()
     return controller, inbox
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core (the npm package, bundled by axe-playwright-python and injected into the Playwright
+    page) with the WCAG 2.0/2.1/2.2 A and AA rules: one line per broken rule, with the first elements
+    it found, so a failing test says where to look."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
+    assert results.response["passes"], "axe-core did not run"
+    return [
+        f"{v['id']}: " + "; ".join(str(n["target"]) for n in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]
