@@ -98,7 +98,9 @@ class FindTherapistForm(forms.Form):
     tz = forms.ChoiceField(
         label=_("Show times in"),
         required=False,
-        help_text=_("Your phone's time zone is chosen for you when it can be found; change it here."),
+        help_text=_(
+            "Your phone's time zone is chosen for you when it can be found; change it here."
+        ),
     )
     day = forms.DateField(required=False, widget=forms.HiddenInput)
 

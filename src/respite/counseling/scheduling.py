@@ -285,7 +285,9 @@ def do_reschedule(booking: Booking, slot_id: int, *, now: datetime | None = None
             if slot.pk == booking.slot_id:
                 return booking
             booking.slot = slot
-            booking.save(update_fields=["slot"])  # the partial unique constraint refuses a taken slot
+            booking.save(
+                update_fields=["slot"]
+            )  # the partial unique constraint refuses a taken slot
             notify.moved(booking)
             return booking
     except IntegrityError as exc:

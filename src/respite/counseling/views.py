@@ -31,20 +31,20 @@ from respite.counseling.forms import (
     RescheduleForm,
     ShareForm,
 )
-from respite.counseling.states import US_STATES
 from respite.counseling.models import (
+    LANGUAGES,
     Author,
     Booking,
     BookingStatus,
     Case,
     CounselingSettings,
-    LANGUAGES,
     EndReason,
     Engagement,
     Message,
     Slot,
     coarse_now,
 )
+from respite.counseling.states import US_STATES
 from respite.screening.forms import CodeForm
 from respite.screening.views import get_screening_for_worker, sign_in_with_code
 

@@ -475,9 +475,7 @@ def do_post_message(req: SupportRequest, author: str, body: str) -> PeerMessage:
     if not body:
         raise ThreadError(_("Write a message first."))
     if len(body) > MESSAGE_MAX_LENGTH:
-        raise ThreadError(
-            _("Keep the message under %(n)s characters.") % {"n": MESSAGE_MAX_LENGTH}
-        )
+        raise ThreadError(_("Keep the message under %(n)s characters.") % {"n": MESSAGE_MAX_LENGTH})
     if not req.anonymous or req.closed_at is not None or req.assigned_id is None:
         raise ThreadError(_("This conversation is not open."))
     with transaction.atomic():

@@ -44,9 +44,9 @@ from respite.peers.models import (
     Shift,
     Supporter,
     SupportRequest,
+    ThreadError,
     TrainingCompletion,
     TrainingMaterial,
-    ThreadError,
     do_post_message,
     is_lead,
 )

@@ -35,12 +35,16 @@ def test_times_follow_the_phones_time_zone_and_language(browser, live_server, la
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/o/{org.slug}/counseling/therapists/?state=CA&language={lang}")
-        expect(page).to_have_url(f"{live_server.url}/o/{org.slug}/counseling/therapists/?state=CA&language={lang}&tz=America%2FChicago")
+        expect(page).to_have_url(
+            f"{live_server.url}/o/{org.slug}/counseling/therapists/?state=CA&language={lang}&tz=America%2FChicago"
+        )
         expect(page.locator("ul.slots a").first).to_have_text(shown)
         expect(page.locator("select[name=tz]")).to_have_value("America/Chicago")
         # The worker can still choose another zone by hand.
         page.locator("select[name=tz]").select_option("America/New_York")
         page.locator("form.find-therapist button[type=submit]").click()
-        expect(page.locator("ul.slots a").first).to_have_text("4:00 PM" if lang == "en" else "16:00")
+        expect(page.locator("ul.slots a").first).to_have_text(
+            "4:00 PM" if lang == "en" else "16:00"
+        )
     finally:
         context.close()

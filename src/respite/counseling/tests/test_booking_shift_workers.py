@@ -140,7 +140,10 @@ def test_reschedule_moves_one_session_keeps_the_series_and_tells_the_therapist(
     mailoutbox.clear()
     booking = Booking.objects.get(slot=first)
     move = reverse("counseling:booking_move", kwargs={"org": org.slug, "pk": booking.pk})
-    page = worker.get(move, {"day": later.starts_at.astimezone(timezone.get_current_timezone()).date().isoformat()})
+    page = worker.get(
+        move,
+        {"day": later.starts_at.astimezone(timezone.get_current_timezone()).date().isoformat()},
+    )
     assert page.status_code == 200
     # A time someone holds (here: the worker's own other session) is refused clearly.
     assert worker.post(move, {"slot": second.pk}).status_code == 409

@@ -70,7 +70,9 @@ def test_messages_go_both_ways_encrypted_with_dates_and_notices(org, thread, mai
     assert response.status_code == 302
     run_tasks()
     notice = [m for m in mailoutbox if m.to == ["ivan@example.org"]]
-    assert len(notice) == 1 and WORKER_TEXT not in notice[0].body and req.reference in notice[0].body
+    assert (
+        len(notice) == 1 and WORKER_TEXT not in notice[0].body and req.reference in notice[0].body
+    )
     staff_page = ivan.get(_staff_url(org, req)).content.decode()
     assert "Nights are hard since the code blue" in staff_page
 
@@ -148,7 +150,10 @@ def test_lead_and_supporter_of_another_request_cannot_read(
     lead_page = boss.get(f"/staff/o/{org.slug}/peer-support/lead/queue/{req.pk}/")
     assert lead_page.status_code == 200
     assert "code blue" not in lead_page.content.decode()
-    assert "code blue" not in boss.get(f"/staff/o/{org.slug}/peer-support/lead/queue/").content.decode()
+    assert (
+        "code blue"
+        not in boss.get(f"/staff/o/{org.slug}/peer-support/lead/queue/").content.decode()
+    )
     assert PeerMessage.objects.count() == 1
 
 
@@ -172,4 +177,4 @@ def test_spanish_thread(org, icu_supporter):
     req = SupportRequest.objects.get()
     req.do_accept(icu_supporter)
     page = worker.get(_status(org, req)).content.decode()
-    assert "Mensajes con tu" in page and "Enviar" in page
+    assert "Mensajes con su par de apoyo" in page and "Enviar a mi par de apoyo" in page

@@ -18,8 +18,8 @@ from django.utils import timezone
 from respite.core.roles import StaffRole
 from respite.core.testing import axe_violations, make_org, make_staff
 from respite.counseling.models import Case, Message
-from respite.counseling.tests.conftest import make_clinician, make_slot
 from respite.counseling.scheduling import do_book
+from respite.counseling.tests.conftest import make_clinician, make_slot
 from respite.peers.models import PeerMessage, Source, do_create_request, do_post_message
 from respite.peers.tests.factories import make_supporter
 from respite.screening import instruments
@@ -58,7 +58,10 @@ def _visit(page, path: str, found: dict[str, list[str]], label: str | None = Non
     response = page.goto(page.base + path)
     expected = {"no-such-page": 404, "counseling/code/": 405}
     expected = next((v for k, v in expected.items() if k in path), 200)
-    assert response is not None and response.status == expected, (path, response and response.status)
+    assert response is not None and response.status == expected, (
+        path,
+        response and response.status,
+    )
     _check(page, label or path, found)
 
 

@@ -7,10 +7,9 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from django.test import Client
 from mnemonic import Mnemonic
 from playwright.sync_api import expect
-
-from django.test import Client
 
 from respite.core.models import AccessCode
 from respite.core.roles import StaffRole
