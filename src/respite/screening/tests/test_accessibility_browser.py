@@ -137,6 +137,9 @@ def test_no_wcag_violation_on_any_worker_page(phone, lang):
         f"{base}/counseling/code/",  # GET on a form's target: the branded 405 page
         f"{base}/counseling/therapists/",
         f"{base}/alerts/",
+        f"{base}/community/",
+        f"{base}/community/new/",
+        f"{base}/pulse/",
         f"{base}/no-such-page/",
     ]:
         _visit(page, path, found)
@@ -185,5 +188,9 @@ def test_no_wcag_violation_on_any_worker_page(phone, lang):
     _check(page, "cancel confirmation", found)
     _visit(page, f"{base}/peer-support/status/{made['request'].pk}/", found, "peer messages")
     _visit(page, f"{base}/alerts/", found, "alerts with a code")
+    _visit(page, f"{base}/peer-support/ask/", found, "peer request form with a code")
+    page.locator("main form button[type=submit]").click()
+    page.get_by_test_id("same-code").wait_for()
+    _check(page, "peer request sent", found)
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
     assert timezone.now() - made["case"].opened_at < timedelta(hours=1)
