@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -434,6 +435,9 @@ class SupportRequest(models.Model):
         return words
 
 
+MESSAGE_MAX_LENGTH = 2000
+
+
 class PeerMessage(models.Model):
     """One message in an anonymous request's two-way thread: the worker answers with their code, so
     nobody needs to hand over a phone number. Encrypted like counseling; only the day is kept (never a
@@ -483,14 +487,9 @@ def do_post_message(req: SupportRequest, author: str, body: str) -> PeerMessage:
         if author == PeerMessage.Author.WORKER:
             notify.worker_wrote(req, message)
         elif req.requester_code_id:
-            from django.urls import reverse
-
             link = reverse("peers:status", kwargs={"org": req.organization.slug, "pk": req.pk})
             alerts.alert_worker(req.requester_code_id, "message", link)
     return message
-
-
-MESSAGE_MAX_LENGTH = 2000
 
 
 class TrainingMaterial(models.Model):
