@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-import zoneinfo
 
 from django import forms
 from django.core.validators import validate_email
@@ -17,7 +16,7 @@ from respite.counseling.models import (
     Specialty,
     WeeklyAvailability,
 )
-from respite.counseling.scheduling import US_TIME_ZONES
+from respite.counseling.scheduling import US_TIME_ZONES, known_zones
 from respite.counseling.states import US_STATES
 
 MESSAGE_MAX = 4000
@@ -110,7 +109,7 @@ class FindTherapistForm(forms.Form):
         choices = list(US_TIME_ZONES)
         known = {value for value, _label in choices}
         for extra in (default_zone, self.data.get("tz", "") if self.data else ""):
-            if extra and extra not in known and extra in zoneinfo.available_timezones():
+            if extra and extra not in known and extra in known_zones():
                 choices.append((extra, extra.replace("_", " ")))
                 known.add(extra)
         self.fields["tz"].choices = choices

@@ -7,6 +7,7 @@ transaction; a partial unique constraint on the slot is what stops double bookin
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
@@ -362,17 +363,23 @@ US_TIME_ZONES = (
 )
 
 
+@functools.cache
+def known_zones() -> frozenset[str]:
+    """Every IANA zone name (read from disk once per process, not on every page)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def worker_zone(name: str, organization: Organization | None = None) -> zoneinfo.ZoneInfo:
     """The zone a worker's times are shown in: the one they chose or their browser reported, else
     their organization's, else UTC. Anything that is not a real IANA zone is ignored."""
     for candidate in (name, getattr(organization, "time_zone", "")):
-        if candidate and candidate in zoneinfo.available_timezones():
+        if candidate and candidate in known_zones():
             return zoneinfo.ZoneInfo(candidate)
     return zoneinfo.ZoneInfo("UTC")
 
 
 def local_time(slot: Slot, tz_name: str = "") -> datetime:
     """The slot start in the worker's chosen zone, or the clinician's when none was chosen."""
-    if tz_name and tz_name in zoneinfo.available_timezones():
+    if tz_name and tz_name in known_zones():
         return slot.starts_at.astimezone(zoneinfo.ZoneInfo(tz_name))
     return slot.starts_at.astimezone(slot.clinician.tz)

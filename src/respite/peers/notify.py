@@ -65,7 +65,7 @@ def escalate(req, leads) -> int:
     )
 
 
-def worker_wrote(req, message) -> int:
+def worker_wrote(req: Any, message: Any) -> int:
     """The worker answered in an anonymous thread: tell the supporter who has it (never the text)."""
 
     def render(_user: Any) -> tuple[str, str]:
