@@ -178,3 +178,40 @@ def test_spanish_thread(org, icu_supporter):
     req.do_accept(icu_supporter)
     page = worker.get(_status(org, req)).content.decode()
     assert "Mensajes con su par de apoyo" in page and "Enviar a mi par de apoyo" in page
+
+
+def test_api_reads_and_answers_with_the_requesters_code_only(org, thread, er):
+    _worker, words, req, _ivan = thread
+    api = Client()
+    status = api.post(
+        "/api/v1/peer-support/status", {"access_code": words}, content_type="application/json"
+    ).json()
+    assert status["messages"] == [] and status["supporter_message"] == "Hi, I'm Ivan."
+    posted = api.post(
+        "/api/v1/peer-support/messages",
+        {"access_code": words, "body": WORKER_TEXT},
+        content_type="application/json",
+    )
+    assert posted.status_code == 201
+    [message] = posted.json()["messages"]
+    assert message["author"] == "worker" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", message["date"])
+    # A referrer's code of another request, and a wrong code, get nothing.
+    referral = Client().post(
+        f"/o/{org.slug}/peer-support/refer/",
+        {
+            "relationship": "colleague",
+            "contact": "555-0100",
+            "department": er.pk,
+            "language": "en",
+            "event_type": "patient_death",
+        },
+    )
+    referrer_words = re.search(r'data-testid="access-code">([a-z-]+)<', referral.content.decode())
+    for code in (referrer_words.group(1), "not a real code"):
+        refused = api.post(
+            "/api/v1/peer-support/messages",
+            {"access_code": code, "body": "hello"},
+            content_type="application/json",
+        )
+        assert refused.status_code == 404
+    assert PeerMessage.objects.count() == 1
