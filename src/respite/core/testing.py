@@ -172,3 +172,17 @@ def sealed_links(html: str) -> dict[str, str]:
             if plain is not None:
                 found[path] = plain
     return found
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core (the npm package, bundled by axe-playwright-python and injected into the Playwright
+    page) with the WCAG 2.0/2.1/2.2 A and AA rules: one line per broken rule, with the first elements
+    it found, so a failing test says where to look."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
+    assert results.response["passes"], "axe-core did not run"
+    return [
+        f"{v['id']}: " + "; ".join(str(n["target"]) for n in v["nodes"][:3])
+        for v in results.response["violations"]
+    ]

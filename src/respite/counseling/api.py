@@ -41,7 +41,11 @@ class TherapistOut(Schema):
 def therapists(request, q: Query[TherapistQuery]):
     """Verified therapists licensed in the state, best match first, with their next open times (UTC)."""
     found = scheduling.match(
-        state=q.state, language=q.language, specialty=q.specialty, modality=q.modality
+        state=q.state,
+        language=q.language,
+        specialty=q.specialty,
+        modality=q.modality,
+        per_clinician=4,  # "next open times": the web page pages every slot by day
     )
     return [
         {

@@ -16,7 +16,7 @@ from respite.counseling.models import (
     Specialty,
     WeeklyAvailability,
 )
-from respite.counseling.scheduling import US_TIME_ZONES
+from respite.counseling.scheduling import US_TIME_ZONES, known_zones
 from respite.counseling.states import US_STATES
 
 MESSAGE_MAX = 4000
@@ -95,10 +95,26 @@ class FindTherapistForm(forms.Form):
         choices=[("", _("Either")), *Modality.choices],
     )
     tz = forms.ChoiceField(
-        label=_("Show times in (optional)"),
+        label=_("Show times in"),
         required=False,
-        choices=[("", _("The therapist's time zone")), *US_TIME_ZONES],
+        help_text=_(
+            "Your phone's time zone is chosen for you when it can be found; change it here."
+        ),
     )
+    day = forms.DateField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, default_zone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        # US zones by name, plus the organization's and any real zone a browser reported (Intl).
+        choices = list(US_TIME_ZONES)
+        known = {value for value, _label in choices}
+        for extra in (default_zone, self.data.get("tz", "") if self.data else ""):
+            if extra and extra not in known and extra in known_zones():
+                choices.append((extra, extra.replace("_", " ")))
+                known.add(extra)
+        self.fields["tz"].choices = choices
+        self.fields["tz"].initial = default_zone
+        self.fields["tz"].widget.attrs["data-detect-tz"] = ""
 
 
 class BookForm(forms.Form):
@@ -232,3 +248,7 @@ class ExceptionForm(forms.ModelForm):
 
 class CompleteForm(forms.Form):
     last = forms.BooleanField(label=_("This was our last session"), required=False)
+
+
+class RescheduleForm(forms.Form):
+    slot = forms.IntegerField(min_value=1, widget=forms.HiddenInput)

@@ -7,6 +7,7 @@ transaction; a partial unique constraint on the slot is what stops double bookin
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from respite.core.models import AccessCode, Organization
 from respite.counseling import notify
@@ -126,26 +128,25 @@ def match(
     modality: str = "",
     exclude: set[int] | None = None,
     now: datetime | None = None,
-    per_clinician: int = 4,
+    per_clinician: int | None = None,
 ) -> list[Match]:
     """Verified clinicians licensed in ``state``, ranked by language, specialty, modality, then
-    the earliest open slot. Clinicians with no open slot are left out: they cannot be booked."""
+    the earliest open slot. Clinicians with no open slot are left out: they cannot be booked.
+
+    Every open slot in the booking horizon comes back (shift workers need the Saturday morning, not
+    the four earliest times); ``per_clinician`` caps them, chosen in SQL, for callers that want a
+    preview."""
     exclude = exclude or set()
     clinicians = [
         c for c in Clinician.objects.listed().exclude(pk__in=exclude) if c.licensed_in(state)
     ]
     by_clinician: dict[int, list[Slot]] = defaultdict(list)
-    # The first few open slots of each clinician, chosen in SQL (a window function), not in Python.
-    earliest = (
-        open_slots(now)
-        .filter(clinician__in=[c.pk for c in clinicians])
-        .annotate(
+    slots = open_slots(now).filter(clinician__in=[c.pk for c in clinicians])
+    if per_clinician:
+        slots = slots.annotate(
             rank=Window(RowNumber(), partition_by=F("clinician_id"), order_by=F("starts_at").asc())
-        )
-        .filter(rank__lte=per_clinician)
-        .order_by("starts_at")
-    )
-    for slot in earliest:
+        ).filter(rank__lte=per_clinician)
+    for slot in slots.order_by("starts_at"):
         by_clinician[slot.clinician_id].append(slot)
     found = [
         Match(
@@ -168,6 +169,17 @@ def match(
         )
     )
     return found
+
+
+def days_with_slots(found: list[Match], tz: zoneinfo.ZoneInfo) -> list[date]:
+    """The worker's local days on which any of these therapists has an open time, in order."""
+    return sorted({s.starts_at.astimezone(tz).date() for m in found for s in m.slots})
+
+
+def slots_on(slots: list[Slot], day: date, tz: zoneinfo.ZoneInfo) -> list[tuple[Slot, datetime]]:
+    """The slots starting on ``day`` in the worker's zone, each with its local start time."""
+    local = [(s, s.starts_at.astimezone(tz)) for s in slots]
+    return [(s, when) for s, when in local if when.date() == day]
 
 
 def excluded_for(code: AccessCode) -> set[int]:
@@ -258,6 +270,33 @@ def do_book(
         ) from exc
 
 
+def do_reschedule(booking: Booking, slot_id: int, *, now: datetime | None = None) -> Booking:
+    """Move one booked session to another open time of the same therapist. The series (engagement,
+    contact, other sessions) stays as it is; the therapist's calendar gets the same event UID with a
+    raised SEQUENCE (``notify.moved``). Raises SlotTaken when the new time is no longer free."""
+    now = now or timezone.now()
+    taken = _("That time is no longer available. Please choose another.")
+    if booking.status != BookingStatus.BOOKED:
+        raise BookingError(_("Only a booked session can be moved."))
+    try:
+        with transaction.atomic():
+            slot = Slot.objects.filter(pk=slot_id, clinician_id=booking.slot.clinician_id).first()
+            if slot is None or slot.withdrawn or slot.starts_at <= now + MIN_LEAD:
+                raise SlotTaken(taken)
+            if slot.pk == booking.slot_id:
+                return booking
+            booking.slot = slot
+            booking.save(
+                update_fields=["slot"]
+            )  # the partial unique constraint refuses a taken slot
+            notify.moved(booking)
+            return booking
+    except IntegrityError as exc:
+        raise SlotTaken(
+            _("Someone else has just booked that time. Please choose another.")
+        ) from exc
+
+
 def _end_if_nothing_booked(engagement: Engagement, reason: str) -> None:
     if not engagement.bookings.filter(status=BookingStatus.BOOKED).exists():
         engagement.end(reason)
@@ -313,18 +352,34 @@ def _cancel_all(engagement: Engagement) -> None:
 
 
 US_TIME_ZONES = (
-    ("America/New_York", "Eastern"),
-    ("America/Chicago", "Central"),
-    ("America/Denver", "Mountain"),
-    ("America/Phoenix", "Arizona"),
-    ("America/Los_Angeles", "Pacific"),
-    ("America/Anchorage", "Alaska"),
-    ("Pacific/Honolulu", "Hawaii"),
-    ("America/Puerto_Rico", "Atlantic (Puerto Rico)"),
+    ("America/New_York", gettext_lazy("Eastern (New York)")),
+    ("America/Chicago", gettext_lazy("Central (Chicago)")),
+    ("America/Denver", gettext_lazy("Mountain (Denver)")),
+    ("America/Phoenix", gettext_lazy("Arizona (Phoenix)")),
+    ("America/Los_Angeles", gettext_lazy("Pacific (Los Angeles)")),
+    ("America/Anchorage", gettext_lazy("Alaska (Anchorage)")),
+    ("Pacific/Honolulu", gettext_lazy("Hawaii (Honolulu)")),
+    ("America/Puerto_Rico", gettext_lazy("Atlantic (Puerto Rico)")),
 )
+
+
+@functools.cache
+def known_zones() -> frozenset[str]:
+    """Every IANA zone name (read from disk once per process, not on every page)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def worker_zone(name: str, organization: Organization | None = None) -> zoneinfo.ZoneInfo:
+    """The zone a worker's times are shown in: the one they chose or their browser reported, else
+    their organization's, else UTC. Anything that is not a real IANA zone is ignored."""
+    for candidate in (name, getattr(organization, "time_zone", "")):
+        if candidate and candidate in known_zones():
+            return zoneinfo.ZoneInfo(candidate)
+    return zoneinfo.ZoneInfo("UTC")
 
 
 def local_time(slot: Slot, tz_name: str = "") -> datetime:
     """The slot start in the worker's chosen zone, or the clinician's when none was chosen."""
-    tz = zoneinfo.ZoneInfo(tz_name) if tz_name in dict(US_TIME_ZONES) else slot.clinician.tz
-    return slot.starts_at.astimezone(tz)
+    if tz_name and tz_name in known_zones():
+        return slot.starts_at.astimezone(zoneinfo.ZoneInfo(tz_name))
+    return slot.starts_at.astimezone(slot.clinician.tz)

@@ -18,5 +18,6 @@ urlpatterns = [
     path("sessions/<sealed_uuid:pk>/rematch/", views.rematch, name="rematch"),
     path("sessions/<sealed_uuid:pk>/delete/", views.engagement_delete, name="engagement_delete"),
     path("bookings/<sealed_uuid:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("bookings/<sealed_uuid:pk>/move/", views.booking_move, name="booking_move"),
     path("bookings/<sealed_uuid:pk>/invite.ics", views.booking_ics, name="booking_ics"),
 ]

@@ -6,6 +6,7 @@ app sets). Every object is loaded through a ``_get_<obj>_for_worker`` helper tha
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,9 +28,11 @@ from respite.counseling.forms import (
     ConfirmDeleteForm,
     FindTherapistForm,
     MessageForm,
+    RescheduleForm,
     ShareForm,
 )
 from respite.counseling.models import (
+    LANGUAGES,
     Author,
     Booking,
     BookingStatus,
@@ -41,6 +44,7 @@ from respite.counseling.models import (
     Slot,
     coarse_now,
 )
+from respite.counseling.states import US_STATES
 from respite.screening.forms import CodeForm
 from respite.screening.views import get_screening_for_worker, sign_in_with_code
 
@@ -272,26 +276,58 @@ def case_delete(request: HttpRequest, pk) -> HttpResponse:
 
 
 # --- Volunteer therapists --------------------------------------------------------------------------
+def _day_choice(raw: object, days: list) -> object:
+    """The day asked for if it has open times, else the first day that has any."""
+    return raw if raw in days else (days[0] if days else None)
+
+
+def _language_name(code: str) -> str:
+    return str(dict(LANGUAGES).get(code, code))
+
+
 @portal_view
 def therapists(request: HttpRequest) -> HttpResponse:
-    initial = {"state": request.organization.state or "", "language": client_language(request)}
-    form = FindTherapistForm(request.GET or None, initial=initial)
-    found = None
+    """Every open time of the matching therapists, one day at a time, in the worker's time zone."""
+    org = request.organization
+    initial = {"state": org.state or "", "language": client_language(request)}
+    form = FindTherapistForm(request.GET or None, initial=initial, default_zone=org.time_zone)
+    context: dict = {"form": form, "found": None}
     if form.is_valid():
+        data = form.cleaned_data
         code = privacy.session_code(request)
         found = scheduling.match(
-            state=form.cleaned_data["state"],
-            language=form.cleaned_data["language"],
-            specialty=form.cleaned_data["specialty"],
-            modality=form.cleaned_data["modality"],
+            state=data["state"],
+            language=data["language"],
+            specialty=data["specialty"],
+            modality=data["modality"],
             exclude=scheduling.excluded_for(code) if code else set(),
         )
+        tz = scheduling.worker_zone(data["tz"], org)
+        days = scheduling.days_with_slots(found, tz)
+        day = _day_choice(data["day"], days)
         for m in found:
-            m.times = [(s, scheduling.local_time(s, form.cleaned_data["tz"])) for s in m.slots]
+            m.times = scheduling.slots_on(m.slots, day, tz) if day else []
+        index = days.index(day) if day in days else 0
+        state_name = str(dict(US_STATES).get(data["state"], data["state"]))
+        spoken = sorted({lang for m in found for lang in (m.clinician.languages or [])})
+        context.update(
+            found=found,
+            on_day=[m for m in found if m.times],
+            days=days,
+            day=day,
+            previous_day=days[index - 1] if day and index > 0 else None,
+            next_day=days[index + 1] if day and index + 1 < len(days) else None,
+            tz_name=tz.key,
+            query={k: v for k, v in request.GET.items() if k != "day"},
+            no_language_match=bool(found) and not any(m.language for m in found),
+            wanted_language=_language_name(data["language"]),
+            spoken_languages=", ".join(_language_name(c) for c in spoken),
+            state_name=state_name,
+        )
     return render(
         request,
         "counseling/therapists.html",
-        {"form": form, "found": found},
+        context,
         status=400 if request.GET and not form.is_valid() else 200,
     )
 
@@ -317,7 +353,10 @@ def book(request: HttpRequest, slot: int) -> HttpResponse:
         "clinician": clinician,
         "form": form,
         "engagement": active,
-        "when": scheduling.local_time(slot_obj, request.GET.get("tz", "")),
+        "when": scheduling.local_time(
+            slot_obj, scheduling.worker_zone(request.GET.get("tz", ""), request.organization).key
+        ),
+        "tz": request.GET.get("tz", ""),
     }
     if request.method != "POST":
         return render(request, "counseling/book.html", context)
@@ -345,13 +384,17 @@ def book(request: HttpRequest, slot: int) -> HttpResponse:
 @portal_view
 def engagement(request: HttpRequest, pk) -> HttpResponse:
     eng = _get_engagement_for_worker(request, pk)
-    bookings = eng.bookings.select_related("slot").order_by("slot__starts_at")
+    bookings = list(eng.bookings.select_related("slot").order_by("slot__starts_at"))
+    tz = scheduling.worker_zone(request.GET.get("tz", ""), request.organization)
+    for b in bookings:
+        b.local_start = b.slot.starts_at.astimezone(tz)
     return render(
         request,
         "counseling/engagement.html",
         {
             "engagement": eng,
             "bookings": bookings,
+            "tz_name": tz.key,
             "delete_form": ConfirmDeleteForm(),
             "sessions_left": max(0, eng.clinician.session_cap - eng.sessions_used()),
         },
@@ -372,6 +415,60 @@ def booking_cancel(request: HttpRequest, pk) -> HttpResponse:
         messages.success(request, _("Session cancelled. The time is free for someone else."))
     return redirect(
         "counseling:engagement", org=request.organization.slug, pk=booking.engagement_id
+    )
+
+
+@portal_view
+def booking_move(request: HttpRequest, pk) -> HttpResponse:
+    """Move one session to another open time with the same therapist, one day at a time; the series
+    and the other sessions stay, and the therapist's calendar gets the new time (SEQUENCE raised)."""
+    booking = _get_booking_for_worker(request, pk)
+    if booking.status != BookingStatus.BOOKED:
+        raise Http404
+    clinician = booking.slot.clinician
+    tz = scheduling.worker_zone(request.GET.get("tz", ""), request.organization)
+    status = 200
+    conflict = ""
+    if request.method == "POST":
+        form = RescheduleForm(request.POST)
+        if form.is_valid():
+            try:
+                scheduling.do_reschedule(booking, form.cleaned_data["slot"])
+            except scheduling.BookingError as err:
+                conflict, status = err.message, err.status
+            else:
+                messages.success(
+                    request, _("Session moved. The therapist has been sent the new time.")
+                )
+                return redirect(
+                    "counseling:engagement", org=request.organization.slug, pk=booking.engagement_id
+                )
+        else:
+            conflict, status = _("Choose one of the times below."), 400
+    slots = list(scheduling.open_slots().filter(clinician=clinician).order_by("starts_at"))
+    days = sorted({s.starts_at.astimezone(tz).date() for s in slots})
+    try:
+        wanted = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        wanted = None
+    day = _day_choice(wanted, days)
+    index = days.index(day) if day in days else 0
+    return render(
+        request,
+        "counseling/reschedule.html",
+        {
+            "booking": booking,
+            "clinician": clinician,
+            "current": booking.slot.starts_at.astimezone(tz),
+            "times": scheduling.slots_on(slots, day, tz) if day else [],
+            "days": days,
+            "day": day,
+            "previous_day": days[index - 1] if day and index > 0 else None,
+            "next_day": days[index + 1] if day and index + 1 < len(days) else None,
+            "tz_name": tz.key,
+            "conflict": conflict,
+        },
+        status=status,
     )
 
 

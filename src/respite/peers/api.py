@@ -1,4 +1,5 @@
-"""Peer support API: the worker's side (ask, refer, check status, rate) and the lead's aggregates.
+"""Peer support API: the worker's side (ask, refer, check status, read and answer the supporter, rate)
+and the lead's aggregates.
 
 Codes travel in request bodies, never in URLs that could be logged.
 """
@@ -19,10 +20,13 @@ from respite.peers import stats
 from respite.peers.models import (
     Department,
     EventType,
+    PeerMessage,
     PeerProgram,
     Source,
     SupportRequest,
+    ThreadError,
     do_create_request,
+    do_post_message,
     is_lead,
     request_for_code,
 )
@@ -72,11 +76,25 @@ class CodeIn(Schema):
     access_code: str = Field(..., max_length=300)
 
 
+class MessageOut(Schema):
+    author: Literal["worker", "supporter"]
+    body: str
+    date: str = Field(..., description="The day only (YYYY-MM-DD): never a time.")
+
+
 class StatusOut(Schema):
     reference: str
     status: str
     supporter_message: str | None
     can_rate: bool
+    messages: list[MessageOut] | None = Field(
+        None,
+        description="The two-way thread of an anonymous request, for its requester's code only.",
+    )
+
+
+class MessageIn(CodeIn):
+    body: str = Field(..., min_length=1, max_length=2000)
 
 
 class RateIn(CodeIn):
@@ -183,7 +201,40 @@ def status(request: HttpRequest, payload: CodeIn):
         "status": state,
         "supporter_message": req.supporter_message or None if role == "requester" else None,
         "can_rate": role != "referrer" and req.closed_at is not None and req.rating is None,
+        "messages": _thread(req) if role == "requester" and req.anonymous else None,
     }
+
+
+def _thread(req: SupportRequest) -> list[dict[str, str]]:
+    return [
+        {"author": m.author, "body": m.body, "date": m.created_on.isoformat()}
+        for m in req.messages.all()
+    ]
+
+
+@router.post(
+    "/peer-support/messages",
+    response={201: StatusOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut},
+)
+def post_message(request: HttpRequest, payload: MessageIn):
+    """The requester answers their supporter with their code (the same rule as the status page)."""
+    req, role = _by_code(request, payload.access_code)
+    if role != "requester" or not req.anonymous:
+        raise HttpError(404, "No request for that code.")
+    try:
+        do_post_message(req, PeerMessage.Author.WORKER, payload.body)
+    except ThreadError as err:
+        raise HttpError(409, err.message) from None
+    return Status(
+        201,
+        {
+            "reference": req.reference,
+            "status": req.status,
+            "supporter_message": req.supporter_message or None,
+            "can_rate": False,
+            "messages": _thread(req),
+        },
+    )
 
 
 @router.post(

@@ -334,3 +334,14 @@ class ProgramForm(forms.ModelForm):
             "Staff of this organization who run the program: they see the queue, "
             "roster and aggregate figures, never contact details."
         )
+
+
+class MessageForm(forms.Form):
+    """One message in an anonymous request's thread (worker or supporter)."""
+
+    body = forms.CharField(
+        label=_("Your message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Encrypted. Only you and the other person in this conversation read it."),
+    )

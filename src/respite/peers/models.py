@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -423,6 +424,7 @@ class SupportRequest(models.Model):
                 words, self.rating_code = new_access_code(self.organization, self.language)
             self.closed_at = now or timezone.now()
             self.contact = self.best_time = self.supporter_message = ""
+            self.messages.all().delete()
             self.save(
                 update_fields=[
                     "closed_at",
@@ -433,6 +435,63 @@ class SupportRequest(models.Model):
                 ]
             )
         return words
+
+
+MESSAGE_MAX_LENGTH = 2000
+
+
+class PeerMessage(models.Model):
+    """One message in an anonymous request's two-way thread: the worker answers with their code, so
+    nobody needs to hand over a phone number. Encrypted like counseling; only the day is kept (never a
+    time beside what a worker did); deleted with the other contact details when the request closes.
+    Only the assigned supporter and the requester's code ever read it: never the program lead."""
+
+    class Author(models.TextChoices):
+        WORKER = "worker", _("You")
+        SUPPORTER = "supporter", _("Your supporter")
+
+    request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="messages")
+    author = models.CharField(max_length=10, choices=Author.choices)
+    body = EncryptedTextField(help_text=_("Encrypted; deleted when the request closes."))
+    created_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering = ["pk"]  # insertion order: only the day is stored
+
+    def __str__(self) -> str:
+        return f"peer message {self.pk} ({self.author})"
+
+
+class ThreadError(Exception):
+    """A message that cannot be sent; ``message`` is safe to show to the person who tried."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def do_post_message(req: SupportRequest, author: str, body: str) -> PeerMessage:
+    """Add a message to an anonymous request's thread and tell the other side (queued in the same
+    transaction, never sent inside the request): the supporter by email through ``core.notify``, the
+    worker through the alerts they opted into (``core.alerts``). Neither notice carries the text."""
+    from respite.core import alerts
+    from respite.peers import notify
+
+    body = (body or "").strip()
+    if not body:
+        raise ThreadError(_("Write a message first."))
+    if len(body) > MESSAGE_MAX_LENGTH:
+        raise ThreadError(_("Keep the message under %(n)s characters.") % {"n": MESSAGE_MAX_LENGTH})
+    if not req.anonymous or req.closed_at is not None or req.assigned_id is None:
+        raise ThreadError(_("This conversation is not open."))
+    with transaction.atomic():
+        message = PeerMessage.objects.create(request=req, author=author, body=body)
+        if author == PeerMessage.Author.WORKER:
+            notify.worker_wrote(req, message)
+        elif req.requester_code_id:
+            link = reverse("peers:status", kwargs={"org": req.organization.slug, "pk": req.pk})
+            alerts.alert_worker(req.requester_code_id, "message", link)
+    return message
 
 
 class TrainingMaterial(models.Model):

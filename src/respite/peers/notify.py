@@ -63,3 +63,26 @@ def escalate(req, leads) -> int:
     return notify_staff(
         list(leads), "peers.escalation", render, key=f"peer-escalate:{req.pk}", always=True
     )
+
+
+def worker_wrote(req: Any, message: Any) -> int:
+    """The worker answered in an anonymous thread: tell the supporter who has it (never the text)."""
+
+    def render(_user: Any) -> tuple[str, str]:
+        link = site_link("peers_staff:request", org=req.organization.slug, pk=req.pk)
+        return (
+            _("Peer support: a new message (%s)") % req.reference,
+            _(
+                "The colleague you support in request %(ref)s answered your message. Sign in to read "
+                "it and reply: %(link)s"
+            )
+            % {"ref": req.reference, "link": link},
+        )
+
+    supporter = req.assigned
+    return notify_staff(
+        [supporter.user] if supporter else [],
+        "peers.message",
+        render,
+        key=f"peer-message:{message.pk}",
+    )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("r/<uuid:pk>/contact/", views.record_contact, name="contact"),
     path("r/<uuid:pk>/follow-up/", views.follow_up, name="follow_up"),
     path("r/<uuid:pk>/close/", views.close, name="close"),
+    path("r/<uuid:pk>/messages/", views.message, name="message"),
     path("availability/", views.availability, name="availability"),
     path("availability/<int:shift_id>/delete/", views.shift_delete, name="shift_delete"),
     path("training/", views.training, name="training"),

@@ -32,18 +32,22 @@ from respite.peers.forms import (
     DepartmentForm,
     FollowUpForm,
     MaterialForm,
+    MessageForm,
     ProgramForm,
     ShiftForm,
     SupporterForm,
 )
 from respite.peers.models import (
     Department,
+    PeerMessage,
     PeerProgram,
     Shift,
     Supporter,
     SupportRequest,
+    ThreadError,
     TrainingCompletion,
     TrainingMaterial,
+    do_post_message,
     is_lead,
 )
 
@@ -136,6 +140,8 @@ def _render_request(request: HttpRequest, req, me, *, status: int = 200, **forms
             follow_form=FollowUpForm(initial=initial),
             close_form=CloseForm(),
         )
+        if req.anonymous:
+            context.update(thread=list(req.messages.all()), message_form=MessageForm())
         context.update(forms)
     return render(request, "peers/staff/request.html", context, status=status)
 
@@ -201,6 +207,30 @@ def record_contact(request: HttpRequest, pk) -> HttpResponse:
                 alerts.alert_worker(code_id, "message", home)
     messages.success(request, _("Contact recorded."))
     return redirect("peers_staff:request", org=request.organization.slug, pk=req.pk)
+
+
+@require_POST
+@supporter_view
+def message(request: HttpRequest, pk) -> HttpResponse:
+    """The assigned supporter answers an anonymous colleague; they are alerted if they opted in."""
+    req, me = _open_assigned(request, pk)
+    if not req.anonymous:
+        raise Http404
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                do_post_message(req, PeerMessage.Author.SUPPORTER, form.cleaned_data["body"])
+                # The audit says that a message was sent, never what it said.
+                AuditLog.record(
+                    request.user, "peers.message_sent", req, organization=request.organization
+                )
+        except ThreadError as err:
+            form.add_error(None, err.message)
+        else:
+            messages.success(request, _("Message sent."))
+            return redirect("peers_staff:request", org=request.organization.slug, pk=req.pk)
+    return _render_request(request, req, me, status=400, message_form=form)
 
 
 @require_POST

@@ -12,4 +12,5 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("status/<sealed_uuid:pk>/", views.status, name="status"),
     path("status/<sealed_uuid:pk>/rate/", views.rate, name="rate"),
+    path("status/<sealed_uuid:pk>/messages/", views.message, name="message"),
 ]

@@ -8,6 +8,7 @@ a referrer sees only whether a supporter has reached out.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,15 +20,19 @@ from respite.core.portal import portal_view
 from respite.peers.forms import (
     CodeForm,
     GroupRequestForm,
+    MessageForm,
     RatingForm,
     ReferralForm,
     SelfRequestForm,
 )
 from respite.peers.models import (
+    PeerMessage,
     PeerProgram,
     Source,
     SupportRequest,
+    ThreadError,
     do_create_request,
+    do_post_message,
     request_for_code,
 )
 
@@ -46,6 +51,7 @@ def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
     )
     for req in reqs:
         _remember(request, req, "requester")
+        req.thread_size = req.messages.count() + bool(req.supporter_message)
     return {"template": "peers/_my_space.html", "requests": reqs}
 
 
@@ -61,6 +67,36 @@ def _get_request_for_worker(request: HttpRequest, pk) -> tuple[SupportRequest, s
     if role is None:
         raise Http404
     return get_object_or_404(SupportRequest, pk=pk, organization=request.organization), role
+
+
+def _thread_open_to(request: HttpRequest, req: SupportRequest, role: str) -> bool:
+    """The two-way thread is the requester's alone, and only with the request's own access code in
+    this browser's session (``privacy.session_code``): a referrer, a rater or a session that merely
+    remembers the request never reads or writes it."""
+    if role != "requester" or not req.anonymous or req.requester_code_id is None:
+        return False
+    code = privacy.session_code(request)
+    return code is not None and code.pk == req.requester_code_id
+
+
+def _status_context(request: HttpRequest, req: SupportRequest, role: str, **extra) -> dict:
+    can_rate = role in ("requester", "rater") and req.closed_at is not None and req.rating is None
+    thread = None
+    can_write = False
+    if _thread_open_to(request, req, role):
+        thread = list(req.messages.all())
+        can_write = req.closed_at is None and req.assigned_id is not None
+    context = {
+        "req": req,
+        "role": role,
+        "can_rate": can_rate,
+        "form": RatingForm() if can_rate else None,
+        "program": PeerProgram.for_org(request.organization),
+        "thread": thread,
+        "message_form": MessageForm() if can_write else None,
+    }
+    context.update(extra)
+    return context
 
 
 @portal_view
@@ -191,6 +227,9 @@ def check(request: HttpRequest) -> HttpResponse:
                     else "rater"
                 )
                 request.session.cycle_key()
+                if role == "requester":
+                    # One worker, one code: it now opens My space, counseling and bookings too.
+                    privacy.attach_code(request, code.pk)
                 _remember(request, req, role)
                 return redirect("peers:status", org=request.organization.slug, pk=req.pk)
             # One message for wrong, unknown and malformed codes: nothing to learn from it.
@@ -204,18 +243,28 @@ def check(request: HttpRequest) -> HttpResponse:
 @portal_view
 def status(request: HttpRequest, pk) -> HttpResponse:
     req, role = _get_request_for_worker(request, pk)
-    can_rate = role in ("requester", "rater") and req.closed_at is not None and req.rating is None
-    return render(
-        request,
-        "peers/status.html",
-        {
-            "req": req,
-            "role": role,
-            "can_rate": can_rate,
-            "form": RatingForm() if can_rate else None,
-            "program": PeerProgram.for_org(request.organization),
-        },
-    )
+    return render(request, "peers/status.html", _status_context(request, req, role))
+
+
+@require_POST
+@portal_view
+def message(request: HttpRequest, pk) -> HttpResponse:
+    """The worker answers their supporter, with their code: no phone number needed."""
+    req, role = _get_request_for_worker(request, pk)
+    if not _thread_open_to(request, req, role):
+        raise Http404
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            do_post_message(req, PeerMessage.Author.WORKER, form.cleaned_data["body"])
+        except ThreadError as err:
+            form.add_error(None, err.message)
+        else:
+            messages.success(request, _("Sent. Your supporter has been told there is a message."))
+            return redirect("peers:status", org=request.organization.slug, pk=req.pk)
+    context = _status_context(request, req, role)
+    context["message_form"] = form
+    return render(request, "peers/status.html", context, status=400)
 
 
 @require_POST
@@ -228,12 +277,9 @@ def rate(request: HttpRequest, pk) -> HttpResponse:
     if req.rating is not None:
         form.add_error(None, _("This support has already been rated. Thank you."))
     if not form.is_valid():
-        return render(
-            request,
-            "peers/status.html",
-            {"req": req, "role": role, "can_rate": req.rating is None, "form": form},
-            status=400,
-        )
+        context = _status_context(request, req, role)
+        context.update(can_rate=req.rating is None, form=form)
+        return render(request, "peers/status.html", context, status=400)
     # Only the score is kept: the rating has no date finer than the request's own.
     SupportRequest.objects.filter(pk=req.pk, rating__isnull=True).update(
         rating=form.cleaned_data["rating"]

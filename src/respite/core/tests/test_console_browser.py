@@ -13,7 +13,7 @@ from django.core import mail
 
 from respite.conftest import PHONE
 from respite.core.roles import StaffRole
-from respite.core.testing import PASSWORD, make_staff, run_tasks, totp_code
+from respite.core.testing import PASSWORD, axe_violations, make_staff, run_tasks, totp_code
 
 PASSPHRASE = "a long enough passphrase 42"
 
@@ -70,15 +70,6 @@ def _new_page(browser, live_server, lang: str, device: str):
     return context, page
 
 
-def _axe_violations(page) -> list[str]:
-    """axe-core (WCAG 2.x A/AA rules) on the current page: the ids of the rules it finds broken."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
-    assert results.response["passes"], "axe-core did not run"
-    return [v["id"] for v in results.response["violations"]]
-
-
 def _enrol(page, t) -> None:
     """On the set-up page: read the key from the QR code's otpauth:// address, type the code an app
     would show, see the recovery codes once, continue."""
@@ -89,7 +80,7 @@ def _enrol(page, t) -> None:
     box = qr.bounding_box()
     assert box["width"] >= 120 and box["x"] >= 0  # scannable, and on screen on a phone
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     uri = page.locator("code.otp-secret").get_attribute("data-otpauth")
     secret = re.search(r"secret=([A-Z2-7]+)", uri).group(1)
     assert page.locator("code.otp-secret").inner_text().replace(" ", "") == secret.rstrip("=")
@@ -97,7 +88,7 @@ def _enrol(page, t) -> None:
     page.locator("main form.stack button[type=submit]").click()
     page.wait_for_selector("ul.recovery-codes")
     assert page.locator("ul.recovery-codes li").count() == 10
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     page.get_by_role("link", name=t["continue"]).click()
     page.wait_for_url(re.compile(r"/staff/$"))
 

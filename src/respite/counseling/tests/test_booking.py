@@ -306,24 +306,3 @@ def test_pages_are_translated_to_spanish(org, worker):
         reverse("counseling:therapists", kwargs={"org": org.slug}), HTTP_ACCEPT_LANGUAGE="es"
     )
     assert "Sesiones gratuitas con un terapeuta voluntario" in page.content.decode()
-
-
-def test_times_are_shown_in_the_therapists_or_chosen_time_zone(org, worker):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from respite.counseling.models import Slot
-
-    clinician = make_clinician("la", tz="America/Los_Angeles")
-    day = (timezone.now() + timedelta(days=3)).astimezone(clinician.tz).date()
-    start = timezone.datetime(day.year, day.month, day.day, 17, 0, tzinfo=clinician.tz)
-    Slot.objects.create(clinician=clinician, starts_at=start, ends_at=start + timedelta(minutes=50))
-    url = reverse("counseling:therapists", kwargs={"org": org.slug})
-    assert (
-        "17:00 P" in worker.get(url, {"state": "CA", "language": "en"}).content.decode()
-    )  # PST/PDT
-    eastern = worker.get(
-        url, {"state": "CA", "language": "en", "tz": "America/New_York"}
-    ).content.decode()
-    assert "20:00 E" in eastern  # EST/EDT

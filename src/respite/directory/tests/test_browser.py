@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from respite.core.testing import make_org
+from respite.core.testing import axe_violations, make_org
 from respite.directory.demo import DEMO_LOCAL_FILE, SEED_FILE
 from respite.directory.hsds import import_json
 from respite.directory.models import Service
@@ -48,15 +48,6 @@ def test_phone_search_english_spanish_and_inert_xss(phone):
     assert page.problems == []
 
 
-def _axe_violations(page) -> list[str]:
-    """axe-core (WCAG 2.x A/AA rules) on the current page: the ids of the rules it finds broken."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
-    assert results.response["passes"], "axe-core did not run"
-    return [v["id"] for v in results.response["violations"]]
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
@@ -93,7 +84,7 @@ def test_phone_results_come_first_with_big_targets_and_human_hours(phone, lang, 
     assert "UTC" not in text and "MO,TU" not in text
     assert ("Verified" in text or "verified" in text) if lang == "en" else "verificado" in text
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     assert page.problems == []
 
 

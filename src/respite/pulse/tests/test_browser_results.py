@@ -9,7 +9,7 @@ import pytest
 
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, make_org, make_staff
-from respite.directory.tests.test_browser import _axe_violations
+from respite.core.testing import axe_violations as _axe_violations
 from respite.pulse.models import ResultsNote, Survey
 from respite.pulse.tests.factories import answer, make_survey, make_units, release_all
 from respite.pulse.tests.helpers import pdf_text

@@ -67,3 +67,27 @@
     form.submit();
   });
 })();
+
+// Booking: show times in the phone's own time zone (Intl). Without JavaScript the select keeps the
+// organization's zone, and the worker can change it by hand either way.
+(function () {
+  document.addEventListener("DOMContentLoaded", function () {
+    var select = document.querySelector("select[data-detect-tz]");
+    if (!select || new URLSearchParams(window.location.search).has("tz")) return;
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+    if (!zone || zone === select.value) return;
+    if (!Array.prototype.some.call(select.options, function (o) { return o.value === zone; })) {
+      var option = document.createElement("option");
+      option.value = zone;
+      option.textContent = zone.replace(/_/g, " ");
+      select.appendChild(option);
+    }
+    select.value = zone;
+    if (document.getElementById("found-title") && select.form) {
+      var params = new URLSearchParams(window.location.search);
+      params.set("tz", zone);
+      window.location.replace(window.location.pathname + "?" + params.toString());
+    }
+  });
+})();
