@@ -37,6 +37,10 @@ WORKER_TARGET_TYPES = (
 SENTENCES: dict[str, Any] = {
     "auth.signed_in": gettext_lazy("%(actor)s signed in."),
     "auth.sign_in_failed": gettext_lazy("A sign-in as %(actor)s failed."),
+    "auth.sso_failed": gettext_lazy("A sign-in through the organization's sign-in service failed."),
+    "organization.sso_changed": gettext_lazy(
+        "%(actor)s changed the organization's single sign-on (%(fields)s)."
+    ),
     "organization.created": gettext_lazy("%(actor)s created the organization."),
     "organization.settings_changed": gettext_lazy(
         "%(actor)s changed the organization's settings (%(fields)s)."

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from respite.core import alerts, audit, privacy
+from respite.core import alerts, audit, privacy, sso
 from respite.core.forms import (
     AcceptInvitationForm,
     InviteForm,
@@ -29,6 +29,8 @@ from respite.core.forms import (
     ProfileForm,
     ReplyEmailForm,
     RolesForm,
+    SingleSignOnForm,
+    SsoEmailForm,
     ThrottledLoginForm,
     VolunteerApplicationForm,
 )
@@ -38,6 +40,7 @@ from respite.core.models import (
     Membership,
     Organization,
     RoleGrantRequest,
+    SingleSignOn,
     is_platform_admin,
 )
 from respite.core.navigation import staff_navigation
@@ -603,3 +606,98 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "core/password_message.html"
     extra_context = {"message": gettext_lazy("Your password is set. You can sign in now.")}
+
+
+# --- Single sign-on (OpenID Connect, one provider per organization) -------------------------------
+
+
+def _sso_error(
+    request: HttpRequest, exc: sso.SsoError, organization_id: int | None
+) -> HttpResponse:
+    sso.record_failure(
+        Organization.objects.filter(pk=organization_id).first() if organization_id else None,
+        exc.reason,
+    )
+    return render(request, "core/sso_error.html", {"message": exc.message}, status=exc.status)
+
+
+def sso_start(request: HttpRequest) -> HttpResponse:
+    """Staff type their work email; an organization whose provider claims that domain is offered.
+    The provider is reached by a link, not a redirect after the form: the pages' Content-Security-Policy
+    lets forms post only to this site."""
+    form = SsoEmailForm(request.POST or None)
+    config = None
+    if request.method == "POST" and form.is_valid():
+        config = sso.config_for_email(form.cleaned_data["email"])
+        if config is None:
+            form.add_error(
+                "email",
+                _("No organization signs in with this address's domain. Use your password."),
+            )
+    return render(
+        request,
+        "core/sso_start.html",
+        {"form": form, "config": config, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = request.GET.get("next") or request.POST.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def sso_begin(request: HttpRequest, org: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=org)
+    config = sso.config_for(organization)
+    if config is None:
+        raise Http404
+    try:
+        url = sso.begin(request, config, _safe_next(request))
+    except sso.SsoError as exc:
+        return _sso_error(request, exc, organization.pk)
+    return redirect(url)
+
+
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    """Where every organization's provider sends people back. Ends in the same session state as a
+    password sign-in (``login`` with the model backend), so what follows a sign-in applies alike."""
+    from respite.core.signals import record_sign_in
+
+    pending = request.session.get(sso.SESSION_KEY)
+    org_id = pending.get("org") if isinstance(pending, dict) else None
+    try:
+        config, claims, next_url = sso.finish(request)
+        user = sso.do_sso_sign_in(config, claims)
+    except sso.SsoError as exc:
+        return _sso_error(request, exc, org_id)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session["respite_sso_org"] = config.organization_id
+    record_sign_in(user, method="sso")
+    return redirect(next_url or "core:staff_home")
+
+
+@staff_view(StaffRole.ORG_ADMIN)
+def sso_settings(request: HttpRequest) -> HttpResponse:
+    """An organization admin (or a platform admin) connects the organization's identity provider."""
+    org = request.organization
+    instance = SingleSignOn.objects.filter(organization=org).first() or SingleSignOn(
+        organization=org
+    )
+    form = SingleSignOnForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        AuditLog.save_form(form, request.user, "organization.sso_changed", organization=org)
+        messages.success(request, _("Single sign-on saved."))
+        return redirect("core:sso_settings", org=org.slug)
+    return render(
+        request,
+        "core/sso_settings.html",
+        {"form": form, "redirect_uri": sso.redirect_uri(), "configured": instance.pk is not None},
+        status=400 if form.errors else 200,
+    )
