@@ -41,6 +41,9 @@ SENTENCES: dict[str, Any] = {
     "organization.sso_changed": gettext_lazy(
         "%(actor)s changed the organization's single sign-on (%(fields)s)."
     ),
+    "organization.branding_changed": gettext_lazy(
+        "%(actor)s changed the organization's names or logo (%(fields)s)."
+    ),
     "organization.created": gettext_lazy("%(actor)s created the organization."),
     "organization.settings_changed": gettext_lazy(
         "%(actor)s changed the organization's settings (%(fields)s)."

@@ -52,7 +52,15 @@ class OrganizationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "welcome", "accent_color", "state", "role_groups", "min_group_size"]
+        fields = [
+            "name",
+            "name_es",
+            "welcome",
+            "accent_color",
+            "state",
+            "role_groups",
+            "min_group_size",
+        ]
 
     def clean_state(self) -> str:
         return (self.cleaned_data.get("state") or "").upper()
@@ -154,6 +162,7 @@ class OrganizationCreateForm(forms.ModelForm):
         fields = [
             "slug",
             "name",
+            "name_es",
             "welcome",
             "accent_color",
             "state",
@@ -161,7 +170,7 @@ class OrganizationCreateForm(forms.ModelForm):
             "time_zone",
             "min_group_size",
         ]
-        labels = {"slug": _("Web address name"), "name": _("Name")}
+        labels = {"slug": _("Web address name"), "name": _("Name (English)")}
         help_texts = {
             "slug": _("Lowercase letters, digits and hyphens; the portal is at /o/<name>/.")
         }
@@ -278,3 +287,26 @@ def _local(url: str) -> bool:
     from urllib.parse import urlsplit
 
     return urlsplit(url).scheme == "http" and urlsplit(url).hostname in ("127.0.0.1", "localhost")
+
+
+class BrandingForm(forms.ModelForm):
+    """Platform console: an organization's names in each language and its logo."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP, up to 2 MB. Shown at the top of every page of the portal."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = Organization
+        fields = ["name", "name_es"]
+        labels = {"name": _("Name (English)")}
+
+    def clean_logo(self) -> bytes | None:
+        from respite.core.branding import clean_logo
+
+        upload = self.cleaned_data.get("logo")
+        return clean_logo(upload) if upload else None

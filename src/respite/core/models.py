@@ -35,6 +35,14 @@ class Organization(models.Model):
 
     slug = models.SlugField(unique=True, max_length=60)
     name = models.CharField(max_length=200)
+    name_es = models.CharField(
+        _("name in Spanish"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to people who read Spanish. Leave empty to use the English name."),
+    )
+    # Names the current logo (OrganizationLogo) in its URL, so browsers may keep it until it changes.
+    logo_digest = models.CharField(max_length=16, blank=True, editable=False)
     welcome = models.TextField(
         _("welcome message"),
         blank=True,
@@ -79,6 +87,19 @@ class Organization(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("portal", kwargs={"org": self.slug})
 
+    def local_name(self) -> str:
+        """The name in the language of the page being made."""
+        from django.utils.translation import get_language
+
+        if (get_language() or "en").startswith("es") and self.name_es:
+            return self.name_es
+        return self.name
+
+    def logo_url(self) -> str:
+        if not self.logo_digest:
+            return ""
+        return reverse("organization_logo", kwargs={"org": self.slug, "digest": self.logo_digest})
+
     def clean(self) -> None:
         unknown = set(self.role_groups or []) - set(RoleGroup.values)
         if unknown:
@@ -102,6 +123,18 @@ def _contrast_ok(hex_color: str) -> bool:
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
     return (1.05) / (lum + 0.05) >= 4.5
+
+
+class OrganizationLogo(models.Model):
+    """The logo as served: re-encoded as PNG by ``core.branding`` (no metadata, no scripts), kept
+    apart from Organization so pages that load an organization do not load its image."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="logo")
+    png = models.BinaryField()
+    digest = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"logo of {self.organization}"
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.staff_home, name="staff_home"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("organizations/", views.platform_organizations, name="platform_organizations"),
+    path("organizations/<slug:org>/branding/", views.platform_branding, name="platform_branding"),
     path("o/<slug:org>/settings/", views.organization_settings, name="organization_settings"),
     path("o/<slug:org>/audit/", views.audit_log, name="audit_log"),
     path("o/<slug:org>/staff/", views.staff_list, name="staff_list"),

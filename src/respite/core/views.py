@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from respite.core import alerts, audit, privacy, sso
 from respite.core.forms import (
     AcceptInvitationForm,
+    BrandingForm,
     InviteForm,
     OrganizationCreateForm,
     OrganizationSettingsForm,
@@ -39,6 +40,7 @@ from respite.core.models import (
     Invitation,
     Membership,
     Organization,
+    OrganizationLogo,
     RoleGrantRequest,
     SingleSignOn,
     is_platform_admin,
@@ -496,6 +498,59 @@ def platform_organizations(request: HttpRequest) -> HttpResponse:
         {"form": form, "organizations": Organization.objects.all()},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+def platform_branding(request: HttpRequest, org: str) -> HttpResponse:
+    """Platform console: an organization's names (English and Spanish) and logo."""
+    if not is_platform_admin(request.user):
+        raise Http404
+    organization = get_object_or_404(Organization, slug=org)
+    form = BrandingForm(request.POST or None, request.FILES or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        from respite.core.branding import digest
+
+        png = form.cleaned_data["logo"]
+        changed = sorted(set(form.changed_data) - {"remove_logo", "logo"})
+        with transaction.atomic():
+            organization = form.save()
+            if png:
+                OrganizationLogo.objects.update_or_create(
+                    organization=organization, defaults={"png": png, "digest": digest(png)}
+                )
+                organization.logo_digest = digest(png)
+                changed.append("logo")
+            elif form.cleaned_data["remove_logo"] and organization.logo_digest:
+                OrganizationLogo.objects.filter(organization=organization).delete()
+                organization.logo_digest = ""
+                changed.append("logo")
+            organization.save(update_fields=["logo_digest"])
+            AuditLog.record(
+                request.user,
+                "organization.branding_changed",
+                organization,
+                organization=organization,
+                fields=sorted(changed),
+            )
+        messages.success(request, _("Branding saved."))
+        return redirect("core:platform_branding", org=organization.slug)
+    return render(
+        request,
+        "core/platform_branding.html",
+        {"form": form, "branded": organization},
+        status=400 if form.errors else 200,
+    )
+
+
+def organization_logo(request: HttpRequest, org: str, digest: str) -> HttpResponse:
+    """The logo, as the PNG made at upload. Its URL names its content, so browsers may keep it."""
+    logo = get_object_or_404(OrganizationLogo, organization__slug=org, digest=digest)
+    response = HttpResponse(bytes(logo.png), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = 'inline; filename="logo.png"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 # --- Staff profile and passwords -------------------------------------------------------------------
