@@ -44,6 +44,9 @@ SENTENCES: dict[str, Any] = {
     "organization.branding_changed": gettext_lazy(
         "%(actor)s changed the organization's names or logo (%(fields)s)."
     ),
+    "units.imported": gettext_lazy(
+        "%(actor)s imported units from a file (%(added)s added, %(changed)s changed)."
+    ),
     "organization.created": gettext_lazy("%(actor)s created the organization."),
     "organization.settings_changed": gettext_lazy(
         "%(actor)s changed the organization's settings (%(fields)s)."
@@ -204,6 +207,8 @@ def rows(entries: list[AuditLog]) -> list[Row]:
             "role": str(roles.get(detail.get("role", ""), detail.get("role", ""))),
             "roles": ", ".join(str(roles.get(r, r)) for r in detail.get("roles", [])),
             "fields": ", ".join(str(f) for f in detail.get("fields", [])) or "—",
+            "added": detail.get("added", 0),
+            "changed": detail.get("changed", 0),
         }
         sentence = SENTENCES.get(e.action)
         text = (

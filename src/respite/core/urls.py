@@ -11,6 +11,7 @@ urlpatterns = [
     path("sso/callback/", views.sso_callback, name="sso_callback"),
     path("sso/o/<slug:org>/", views.sso_begin, name="sso_begin"),
     path("o/<slug:org>/sso/", views.sso_settings, name="sso_settings"),
+    path("o/<slug:org>/units/", views.units_import, name="units_import"),
     path("", views.staff_home, name="staff_home"),
     path("invitation/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("organizations/", views.platform_organizations, name="platform_organizations"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from respite.core import alerts, audit, privacy, sso
+from respite.core import alerts, audit, privacy, sso, units
 from respite.core.forms import (
     AcceptInvitationForm,
     BrandingForm,
@@ -755,4 +755,51 @@ def sso_settings(request: HttpRequest) -> HttpResponse:
         "core/sso_settings.html",
         {"form": form, "redirect_uri": sso.redirect_uri(), "configured": instance.pk is not None},
         status=400 if form.errors else 200,
+    )
+
+
+@staff_view(StaffRole.ORG_ADMIN)
+def units_import(request: HttpRequest) -> HttpResponse:
+    """The unit tree pulse and peer support share: upload a CSV, see the dry run, then apply it."""
+    from respite.pulse.models import Unit
+
+    org = request.organization
+    plan, text, file_error, status = None, "", "", 200
+    if request.method == "POST":
+        if request.POST.get("action") == "apply":
+            text = request.POST.get("csv_text", "")
+            if len(text.encode()) > units.MAX_BYTES:
+                file_error = _("The file is larger than 1 MB.")
+            else:
+                plan = units.do_import_units(request.user, org, text)
+                if not plan.errors:
+                    messages.success(
+                        request,
+                        _("Units imported: %(added)s added, %(changed)s changed.")
+                        % {"added": len(plan.added), "changed": len(plan.changed)},
+                    )
+                    return redirect("core:units_import", org=org.slug)
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                file_error = _("Choose a CSV file.")
+            else:
+                try:
+                    text = units.decode(upload.read(units.MAX_BYTES + 1))
+                except ValueError as exc:
+                    file_error = str(exc)
+                else:
+                    plan = units.plan_import(org, text)
+        status = 400 if file_error or (plan is not None and plan.errors) else 200
+    return render(
+        request,
+        "core/units_import.html",
+        {
+            "plan": plan,
+            "csv_text": text,
+            "file_error": file_error,
+            "tree": Unit.objects.filter(organization=org).select_related("parent"),
+            "headcount": units.has_headcount(),
+        },
+        status=status,
     )
