@@ -143,7 +143,7 @@ def test_apply_checks_the_file_again(org, org_admin):
 @pytest.mark.parametrize(
     ("raw", "text"),
     [
-        ("nom,parent\nA,\n".encode(), "The first line must name the columns"),
+        (b"nom,parent\nA,\n", "The first line must name the columns"),
         ("name,parent\nCafé,\n".encode("latin-1"), "Save the file as CSV in UTF-8"),
         (b"", "The file is empty."),
         (b"name,parent\n" + b"x,\n" * 400_000, "larger than 1 MB"),
