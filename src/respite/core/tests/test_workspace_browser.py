@@ -151,3 +151,45 @@ def test_a_new_organization_offers_only_help_that_exists(browser, live_server, l
     assert _offers(worker, base) == (False, True)
     assert worker.problems == []
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("lang", "device"), CASES)
+def test_california_staff_see_pacific_times(browser, live_server, lang, device):
+    from datetime import UTC, datetime
+
+    from respite.core import privacy
+    from respite.counseling.models import Case
+    from respite.counseling.tests.conftest import make_screening
+
+    org = make_org("sunrise", name="Sunrise Clinic", time_zone="America/Los_Angeles")
+    make_staff(org, StaffRole.COUNSELOR, "cora")
+    admin = make_staff(org, StaffRole.ORG_ADMIN, "boss")
+    at = datetime(2026, 7, 1, 18, 30, tzinfo=UTC)  # 11:30 in California
+    code = privacy.new_access_code(org)[1]
+    screening = make_screening(org, code=code)
+    Case.objects.create(
+        organization=org,
+        access_code=code,
+        screening=screening,
+        tier=screening.tier,
+        opened_at=at,
+        awaiting_reply_since=at,
+    )
+    from respite.core.models import AuditLog
+
+    AuditLog.objects.create(actor=admin, actor_label="boss", organization=org, action="x.y", at=at)
+    pacific, utc = ("11:30 a.m.", "6:30 p.m.") if lang == "en" else ("11:30", "18:30")
+
+    for username, path, expected, wrong in (
+        ("cora", "/staff/o/sunrise/counseling/", pacific, utc),
+        ("boss", "/staff/o/sunrise/audit/", "2026-07-01 11:30", "18:30"),
+    ):
+        context, page = _page(browser, lang, device)
+        _sign_in(page, live_server.url, username)
+        page.goto(live_server.url + path)
+        main = page.locator("main").inner_text()
+        assert expected in main and wrong not in main, (path, main)
+        assert page.problems == []
+        context.close()
