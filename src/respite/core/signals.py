@@ -21,7 +21,7 @@ def _org_ids(user: Any) -> list:
     return ids or [None]
 
 
-def record_sign_in(user: Any, **detail: str) -> None:
+def record_sign_in(user: Any) -> None:
     """Called by the sign-in forms (staff and Django admin) once the password checked out. Not a
     ``user_logged_in`` receiver: accounts logged in by code (tests, an accepted invitation) did not
     sign in with a password."""
@@ -33,7 +33,6 @@ def record_sign_in(user: Any, **detail: str) -> None:
             action="auth.signed_in",
             target_type="auth.user",
             target_id=str(user.pk),
-            detail=detail,
         )
 
 

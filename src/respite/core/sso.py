@@ -360,6 +360,20 @@ def do_sso_sign_in(config: SingleSignOn, claims: Claims) -> Any:
     return user
 
 
+def record_sign_in(user: Any, organization: Organization) -> None:
+    """In the audit log of the organization whose provider signed the person in (the only one they
+    may work in: see ``_works_elsewhere``), even before they hold a role there."""
+    AuditLog.objects.create(
+        actor=user,
+        actor_label=user.get_username(),
+        organization=organization,
+        action="auth.signed_in",
+        target_type="auth.user",
+        target_id=str(user.pk),
+        detail={"method": "sso"},
+    )
+
+
 def record_failure(organization: Organization | None, reason: str) -> None:
     AuditLog.objects.create(
         actor=None,

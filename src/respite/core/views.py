@@ -723,8 +723,6 @@ def sso_begin(request: HttpRequest, org: str) -> HttpResponse:
 def sso_callback(request: HttpRequest) -> HttpResponse:
     """Where every organization's provider sends people back. Ends in the same session state as a
     password sign-in (``login`` with the model backend), so what follows a sign-in applies alike."""
-    from respite.core.signals import record_sign_in
-
     pending = request.session.get(sso.SESSION_KEY)
     org_id = pending.get("org") if isinstance(pending, dict) else None
     try:
@@ -734,7 +732,7 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
         return _sso_error(request, exc, org_id)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session["respite_sso_org"] = config.organization_id
-    record_sign_in(user, method="sso")
+    sso.record_sign_in(user, config.organization)
     return redirect(next_url or "core:staff_home")
 
 

@@ -169,6 +169,7 @@ def test_sign_in_without_an_invitation_gives_an_account_with_no_role(client, org
     signed_in = AuditLog.objects.get(action="auth.signed_in")
     assert signed_in.detail == {"method": "sso"}
     assert signed_in.actor_label == "new.nurse@acme.test"
+    assert signed_in.organization == org  # in the organization's log, role or not
 
 
 def test_an_invitation_to_the_address_is_accepted_at_sign_in(client, org, org_admin, provider):
