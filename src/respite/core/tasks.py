@@ -17,6 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from email.mime.text import MIMEText
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -65,8 +66,17 @@ def queue_email(
     return email
 
 
+def message_id(email: OutboundEmail) -> str:
+    """A Message-ID fixed per stored message. Delivery is at-least-once (a worker killed between sending
+    and recording sends again), so a repeat carries the same id and mail systems treat it as one message."""
+    domain = urlsplit(settings.RESPITE_SITE_URL).hostname or "localhost"
+    return f"<respite.{email.created_on:%Y%m%d}.{email.pk}@{domain}>"
+
+
 def _message(email: OutboundEmail) -> EmailMessage:
-    message = EmailMessage(email.subject, email.body, None, [email.to])
+    message = EmailMessage(
+        email.subject, email.body, None, [email.to], headers={"Message-ID": message_id(email)}
+    )
     if email.calendar:
         # RFC 6047: the iTIP method travels in the Content-Type too, so calendar clients act on it.
         method = next(

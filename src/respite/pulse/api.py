@@ -14,10 +14,12 @@ from ninja.security import django_auth
 from respite.core.models import AuditLog, Organization, has_role
 from respite.core.pagination import paginated
 from respite.core.roles import StaffRole
+from respite.core.tokens import TokenAuth
 from respite.pulse import reporting
 from respite.pulse.models import Survey
 
-router = Router(tags=["pulse"], auth=django_auth)
+# A staff session, or an API token with the pulse:read scope (core.tokens).
+router = Router(tags=["pulse"], auth=[TokenAuth("pulse:read"), django_auth])
 
 
 class ErrorOut(Schema):
