@@ -403,3 +403,19 @@ def test_sso_settings_enforce_csrf(org, org_admin):
     )
     assert response.status_code == 403
     assert not SingleSignOn.objects.exists()
+
+
+def test_a_single_sign_on_still_asks_for_the_second_factor(
+    client, org, org_admin, provider, settings
+):
+    """The seam with two-factor: SSO ends in the same session state as a password sign-in, so a
+    counselor signed in by their organization's provider still reaches nothing before the code."""
+    settings.RESPITE_TWO_FACTOR_REQUIRED = True
+    _configure(org, provider.issuer)
+    do_invite(org_admin, org, "counselor@acme.test", [StaffRole.COUNSELOR])
+
+    sso_sign_in(client, org, "counselor@acme.test")
+
+    queue = client.get(reverse("counseling_staff:queue", kwargs={"org": org.slug}))
+    assert queue.status_code == 302
+    assert queue["Location"].startswith(reverse("core:two_factor"))
