@@ -14,8 +14,21 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    """Read-only: roles are granted through the audited staff console, where a counselor's or peer
+    supporter's role needs the organization's own admins, never by a superuser here
+    (``core/tests/test_admin_matrix.py``)."""
+
     list_display = ["user", "organization", "role"]
     list_filter = ["role"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditLog)

@@ -50,6 +50,13 @@ class CoreConfig(AppConfig):
             "respite.core.tasks.prune_task_results",
             purge=True,
         ),
+        # `respite purge` runs it after every other purge job.
+        PeriodicJob(
+            "vacuum_worker_tables",
+            timedelta(hours=1),
+            "respite.core.privacy.vacuum_worker_tables",
+            purge=True,
+        ),
         PeriodicJob("staff_digests", timedelta(days=1), "respite.core.notify.send_digests"),
         PeriodicJob(
             "checkin_reminders", timedelta(days=1), "respite.core.alerts.send_checkin_reminders"

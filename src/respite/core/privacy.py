@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.http import HttpRequest
 from django.utils import timezone
 from mnemonic import Mnemonic
@@ -294,6 +294,45 @@ def forget_deleted() -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     transaction.on_commit(checkpoint)
+
+
+def worker_side_models() -> list[type[Model]]:
+    """Models holding something a worker did: a foreign key to an access code, or to such a model
+    (found from the schema, so a new model is covered without a list to keep)."""
+    from django.apps import apps
+
+    found: set[type[Model]] = {AccessCode}
+    changed = True
+    while changed:
+        changed = False
+        for model in apps.get_models():
+            if model not in found and any(
+                f.many_to_one and f.related_model in found for f in model._meta.concrete_fields
+            ):
+                found.add(model)
+                changed = True
+    return sorted(found, key=lambda m: m._meta.label)
+
+
+def vacuum_worker_tables() -> str:
+    """On PostgreSQL a deleted row stays in the table file as a dead tuple until VACUUM (autovacuum
+    runs when a table has changed enough, which a small table may take days to do). Vacuum the tables
+    that hold worker data, sessions, throttles, outgoing mail and finished tasks, hourly and after
+    ``respite purge``. SQLite needs nothing: ``secure_delete`` zeroes freed space (``forget_deleted``)."""
+    if connection.vendor != "postgresql":
+        return "not needed on this database"
+    if connection.in_atomic_block:
+        return "skipped: VACUUM cannot run inside a transaction"
+    from django.contrib.sessions.models import Session
+    from django_tasks_db.models import DBTaskResult
+
+    from respite.core.models import OutboundEmail
+
+    models_ = [*worker_side_models(), Session, DBTaskResult, ThrottleCounter, OutboundEmail]
+    tables = sorted({m._meta.db_table for m in models_})
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM " + ", ".join(connection.ops.quote_name(t) for t in tables))
+    return f"vacuumed {len(tables)} tables"
 
 
 def purge_throttles(older_than: timedelta = timedelta(days=1)) -> int:

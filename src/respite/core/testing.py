@@ -156,3 +156,19 @@ def start_smtp(port: int):
     controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=60)
     controller.start()
     return controller, inbox
+
+
+def sealed_links(html: str) -> dict[str, str]:
+    """Every link or form target in ``html`` that names an object through a sealed segment
+    (``core.urlseal``), as {path: the id it names}. Tests use it where they used to build the URL."""
+    import re
+
+    from respite.core.urlseal import unseal
+
+    found: dict[str, str] = {}
+    for path in re.findall(r'(?:href|action)="(/[^"?#]*)', html):
+        for segment in path.strip("/").split("/"):
+            plain = unseal(segment) if len(segment) >= 40 else None
+            if plain is not None:
+                found[path] = plain
+    return found

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.crypto import EncryptedTextField
+from respite.core.fields import CoarseDateTimeField
 from respite.core.models import AccessCode, Organization
 from respite.counseling.states import STATE_CODES
 from respite.screening.instruments import TIER_RANK
@@ -85,15 +86,16 @@ class Case(models.Model):
     urgent = models.BooleanField(default=False, help_text=_("Marked urgent by a counselor."))
     risk_rank = models.PositiveSmallIntegerField(default=0, db_index=True)
     status = models.CharField(max_length=10, choices=CaseStatus.choices, default=CaseStatus.OPEN)
-    opened_at = models.DateTimeField(default=timezone.now)
-    awaiting_reply_since = models.DateTimeField(
+    # Worker-side times to the hour: the reply target is counted in hours (CounselingSettings).
+    opened_at = CoarseDateTimeField(default=timezone.now)
+    awaiting_reply_since = CoarseDateTimeField(
         null=True,
         blank=True,
         help_text=_("When the worker last wrote and no counselor has answered yet."),
     )
-    first_reply_at = models.DateTimeField(null=True, blank=True)
+    first_reply_at = CoarseDateTimeField(null=True, blank=True)
     booking_suggested = models.BooleanField(default=False, help_text=_("Counts as a referral."))
-    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_at = CoarseDateTimeField(null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -157,7 +159,7 @@ class Message(models.Model):
         ),
     )
     suggests_booking = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = CoarseDateTimeField(default=timezone.now)  # to the hour: the reply target
 
     class Meta:
         ordering = ["pk"]  # insertion order: worker times are coarsened to the hour
@@ -377,8 +379,9 @@ class Engagement(models.Model):
         max_length=10, choices=EngagementStatus.choices, default=EngagementStatus.ACTIVE
     )
     end_reason = models.CharField(max_length=12, choices=EndReason.choices, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    # The day is enough: nothing about a series of sessions is counted in hours.
+    created_at = CoarseDateTimeField(default=timezone.now, precision="day")
+    ended_at = CoarseDateTimeField(null=True, blank=True, precision="day")
 
     class Meta:
         ordering = ["-created_at"]
@@ -427,7 +430,7 @@ class Booking(models.Model):
     status = models.CharField(
         max_length=10, choices=BookingStatus.choices, default=BookingStatus.BOOKED
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = CoarseDateTimeField(default=timezone.now, precision="day")
     # RFC 5545 SEQUENCE: raised on every change the therapist's calendar must apply (a new time, a cancel).
     sequence = models.PositiveIntegerField(default=0, editable=False)
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.crypto import EncryptedTextField
+from respite.core.fields import CoarseDateTimeField
 from respite.core.models import AccessCode, Membership, Organization
 from respite.core.roles import RoleGroup, StaffRole
 
@@ -287,16 +288,17 @@ class SupportRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_requests",
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
-    contacted_at = models.DateTimeField(null=True, blank=True)
+    # To the hour: the program promises contact within hours (reminders and escalation count them).
+    created_at = CoarseDateTimeField(default=timezone.now, db_index=True)
+    accepted_at = CoarseDateTimeField(null=True, blank=True)
+    contacted_at = CoarseDateTimeField(null=True, blank=True)
     contact_method = models.CharField(max_length=20, choices=ContactMethod.choices, blank=True)
     follow_up_on = models.DateField(null=True, blank=True)
     follow_up_done = models.BooleanField(default=False)
     referral = models.CharField(max_length=20, choices=Referral.choices, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = CoarseDateTimeField(null=True, blank=True)
+    reminded_at = CoarseDateTimeField(null=True, blank=True)
+    escalated_at = CoarseDateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )

@@ -51,4 +51,11 @@ class BrandedErrorMiddleware:
             branded = render(_with_portal(request), "405.html", status=405)
             branded["Allow"] = response.get("Allow", "")
             return branded
+        if (
+            response.status_code == 404
+            and getattr(request, "organization", None) is None
+            and _PORTAL_PATH.match(request.path)
+        ):
+            # No route matched (an expired or damaged sealed link, see core.urlseal): still lead home.
+            return render(_with_portal(request), "404.html", status=404)
         return response

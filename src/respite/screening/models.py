@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.crypto import EncryptedTextField
+from respite.core.fields import CoarseDateTimeField
 from respite.core.models import AccessCode, Organization
 from respite.screening import instruments
 
@@ -47,7 +48,8 @@ class Screening(models.Model):
     role_group = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=5, default="en")
     taken_on = models.DateField(default=timezone.localdate)
-    created_at = models.DateTimeField(default=timezone.now)
+    # To the hour: only to purge unsaved sittings after a day (set to midnight once saved).
+    created_at = CoarseDateTimeField(default=timezone.now)
     crisis = models.BooleanField(default=False)
     tier = models.CharField(max_length=20)
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import respite.core.urlseal  # noqa: F401  (registers the sealed_* converters)
 from respite.screening import views
 
 app_name = "screening"
@@ -7,8 +8,8 @@ urlpatterns = [
     path("check-in/", views.checkin, name="checkin"),
     path("screenings/", views.choose, name="choose"),
     path("screenings/<slug:instrument>/", views.take, name="take"),
-    path("results/<uuid:pk>/", views.result, name="result"),
-    path("results/<uuid:pk>/save/", views.save, name="save"),
+    path("results/<sealed_uuid:pk>/", views.result, name="result"),
+    path("results/<sealed_uuid:pk>/save/", views.save, name="save"),
     path("my/", views.code_login, name="code_login"),
     path("my/history/", views.history, name="history"),
     path("my/space/", views.history, name="my_space"),

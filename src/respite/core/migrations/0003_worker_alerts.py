@@ -7,23 +7,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_task_queue_and_staff_profile'),
+        ("core", "0002_task_queue_and_staff_profile"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkerAlert',
+            name="WorkerAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('push', 'Browser notification'), ('email', 'Email')], max_length=8)),
-                ('target', respite.core.crypto.EncryptedTextField(help_text='Push subscription (JSON) or email address; encrypted.')),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('checkin_days', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('next_checkin_on', models.DateField(blank=True, null=True)),
-                ('created_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('access_code', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='core.accesscode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("push", "Browser notification"), ("email", "Email")], max_length=8
+                    ),
+                ),
+                (
+                    "target",
+                    respite.core.crypto.EncryptedTextField(
+                        help_text="Push subscription (JSON) or email address; encrypted."
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("checkin_days", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("next_checkin_on", models.DateField(blank=True, null=True)),
+                ("created_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "access_code",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="alerts",
+                        to="core.accesscode",
+                    ),
+                ),
             ],
         ),
     ]

@@ -76,3 +76,44 @@ def test_deleted_screening_is_in_neither_the_database_file_nor_its_wal(tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
     still_on_disk = json.loads(done.stdout.strip().splitlines()[-1])
     assert still_on_disk == {"digest": False, "screening": False}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_purge_vacuums_the_tables_a_deletion_left_dead_rows_in(org):
+    """PostgreSQL keeps a deleted row in the table file until VACUUM. After a worker deletes
+    everything, ``respite purge`` (and the hourly job) vacuums every worker-side table, sessions,
+    throttles, mail and task rows; on SQLite there is nothing to vacuum (secure_delete)."""
+    import io
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from respite.screening.models import Screening
+
+    worker = Client()
+    answers = {"phq2__1": 1, "phq2__2": 1, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1}
+    result = worker.post(f"/o/{org.slug}/check-in/", {**answers, "selfharm__9": 0})
+    worker.post(result["Location"] + "save/")
+    assert worker.post(f"/o/{org.slug}/my/delete/", {"confirm": "on"}).status_code == 302
+    assert not Screening.objects.exists()
+
+    out = io.StringIO()
+    with CaptureQueriesContext(connection) as queries:
+        call_command("purge", stdout=out)
+    vacuums = [q["sql"] for q in queries if q["sql"].upper().startswith("VACUUM")]
+    if connection.vendor == "postgresql":
+        assert len(vacuums) == 1, out.getvalue()
+        for table in (
+            "screening_screening",
+            "screening_screeningresult",
+            "core_accesscode",
+            "counseling_message",
+            "peers_supportrequest",
+            "django_session",
+        ):
+            assert f'"{table}"' in vacuums[0], table
+        assert "vacuum_worker_tables: vacuumed" in out.getvalue()
+    else:
+        assert not vacuums and "vacuum_worker_tables: not needed" in out.getvalue()

@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import HealthCheck, settings
 
 from respite.core.testing import PASSWORD
+from respite.core.urlseal import seal
 from respite.wsgi import application
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -73,6 +74,8 @@ def _fill(route: str, org_slug: str) -> str | None:
         "int": "1",
         "uuid": str(uuid.uuid4()),
         "path": "x",
+        "sealed_uuid": seal(uuid.uuid4()),  # worker routes: ids sealed (core.urlseal)
+        "sealed_int": seal(1),
     }
 
     def repl(match: re.Match) -> str:

@@ -18,6 +18,8 @@ from django.db import models
 from django.test import Client
 from django.utils import timezone
 
+from respite.core.urlseal import seal
+
 # --- the corpus ---------------------------------------------------------------------------------
 
 LONG = "".join(f"long{i:04d}<b data-xss title='x'>&amp;</b>" for i in range(120))  # ~4.5 kB
@@ -635,7 +637,7 @@ def _directory(w: World, code):
         organization=org,
     )
     screening.save_under(code)
-    w.page("result", "worker", f"{o}/results/{screening.pk}/")
+    w.page("result", "worker", f"{o}/results/{seal(screening.pk)}/")
     return screening
 
 
@@ -703,12 +705,12 @@ def _counseling(w: World, code, screening):
     )
     Booking.objects.create(engagement=engagement, slot=booked)
     o, s = f"/o/{org.slug}", f"/staff/o/{org.slug}"
-    w.page("case_worker", "worker", f"{o}/counseling/cases/{case.pk}/")
+    w.page("case_worker", "worker", f"{o}/counseling/cases/{seal(case.pk)}/")
     w.page("case_staff", "counselor", f"{s}/counseling/cases/{case.pk}/")
     w.page("counseling_queue", "counselor", f"{s}/counseling/")
     w.page("therapists", "worker", f"{o}/counseling/therapists/?state=CA&language=en")
-    w.page("book", "worker", f"{o}/counseling/therapists/slots/{free.pk}/book/?state=CA")
-    w.page("engagement", "worker", f"{o}/counseling/sessions/{engagement.pk}/")
+    w.page("book", "worker", f"{o}/counseling/therapists/slots/{seal(free.pk)}/book/?state=CA")
+    w.page("engagement", "worker", f"{o}/counseling/sessions/{seal(engagement.pk)}/")
     w.page("volunteer_schedule", "clinician", "/staff/volunteers/")
     w.page("volunteer_profile", "clinician", "/staff/volunteers/profile/")
     w.page("volunteer_review", "platform", "/staff/volunteers/review/")
@@ -762,7 +764,7 @@ def _peers(w: World):
         published=True,
     )
     o, s = f"/o/{org.slug}/peer-support", f"/staff/o/{org.slug}/peer-support"
-    w.page("peers_status", "worker", f"{o}/status/{req.pk}/")
+    w.page("peers_status", "worker", f"{o}/status/{seal(req.pk)}/")
     w.page("peers_inbox", "supporter", f"{s}/")
     w.page("peers_request", "supporter", f"{s}/r/{req.pk}/")
     w.page("peers_training", "supporter", f"{s}/training/")
@@ -966,7 +968,8 @@ def _pulse(w: World):
     w.page("pulse_survey", "admin", f"{s}/surveys/{survey.pk}/")
     w.page("pulse_survey_es", "admin", f"{s}/surveys/{survey.pk}/", "es")
     w.page("pulse_dashboard", "admin", f"{s}/surveys/{survey.pk}/dashboard/")
-    w.page("pulse_answer", "worker", f"{o}/t/{invitation}/")
+    w.session["pulse_invitation"] = SurveyToken.hash(invitation)  # posted from the link's fragment
+    w.page("pulse_answer", "worker", f"{o}/t/")
     w.pdfs["pulse_pdf"] = ("admin", f"{s}/surveys/{survey.pk}/export.pdf")
 
 

@@ -17,6 +17,8 @@ import threading
 import time
 from urllib.parse import urlencode
 
+from respite.core.urlseal import seal
+
 CSRF = "a" * 16 + "B" * 16  # an unmasked 32-character CSRF secret, sent as cookie and form field
 
 
@@ -107,7 +109,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
 
 def race(port: int, seeded: dict) -> list[tuple[int, str]]:
     """Every worker POSTs the same slot at the same moment. Returns (status, body) per request."""
-    path = f"/o/{seeded['org']}/counseling/therapists/slots/{seeded['slot']}/book/"
+    path = f"/o/{seeded['org']}/counseling/therapists/slots/{seal(seeded['slot'])}/book/"
     barrier = threading.Barrier(len(seeded["sessions"]))
     results: list[tuple[int, str]] = [(0, "")] * len(seeded["sessions"])
 

@@ -4,19 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
-        ('directory', '0002_fulltext'),
+        ("core", "0001_initial"),
+        ("directory", "0002_fulltext"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='service',
-            index=models.Index(fields=['updated_at'], name='directory_service_updated'),
+            model_name="service",
+            index=models.Index(fields=["updated_at"], name="directory_service_updated"),
         ),
         migrations.AddIndex(
-            model_name='service',
-            index=models.Index(fields=['status', 'portal', 'roles_key', 'area_scope', 'states_key', 'languages_key', 'cost', 'confidentiality', 'channels_key', 'audiences_key', 'tiers_key', 'available_24_7', 'id'], name='directory_service_filters'),
+            model_name="service",
+            index=models.Index(
+                fields=[
+                    "status",
+                    "portal",
+                    "roles_key",
+                    "area_scope",
+                    "states_key",
+                    "languages_key",
+                    "cost",
+                    "confidentiality",
+                    "channels_key",
+                    "audiences_key",
+                    "tiers_key",
+                    "available_24_7",
+                    "id",
+                ],
+                name="directory_service_filters",
+            ),
         ),
     ]

@@ -18,6 +18,7 @@ from django_tasks import task
 
 from respite.core.roles import StaffRole
 from respite.core.testing import make_staff, run_tasks
+from respite.core.urlseal import seal
 
 pytestmark = pytest.mark.django_db
 
@@ -114,7 +115,7 @@ def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org
         {"phq2__1": 0, "phq2__2": 0, "gad2__1": 0, "gad2__2": 0, "burnout__1": 1, "selfharm__9": 0},
     )
     result_url = response["Location"]
-    result_id = re.search(r"/results/([0-9a-f-]{36})/", result_url).group(1)
+    result_id = re.search(r"/results/([\w-]+)/", result_url).group(1)
     secrets_sent.append(result_id)
     assert client.get(result_url).status_code == 200
     body = client.post(f"/o/{org.slug}/results/{result_id}/save/").content.decode()
@@ -132,7 +133,7 @@ def test_no_label_carries_an_id_a_code_or_anything_typed(metrics_on, client, org
     token = "mgmt" + uuid.uuid4().hex
     typed = "nightshiftdespair"
     secrets_sent += [stranger_id, token, typed]
-    Client().get(f"/o/{org.slug}/results/{stranger_id}/")
+    Client().get(f"/o/{org.slug}/results/{seal(stranger_id)}/")
     Client().get(f"/o/{org.slug}/community/manage/{token}/")
     Client().get(f"/o/{org.slug}/directory/?q={typed}")
     Client().get(f"/o/{org.slug}/{typed}/")

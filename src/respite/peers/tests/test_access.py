@@ -5,6 +5,7 @@ from django.test import Client
 
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, make_staff
+from respite.core.urlseal import seal
 from respite.peers.models import Source, do_create_request
 from respite.peers.tests.factories import make_lead, make_supporter
 
@@ -102,7 +103,8 @@ def test_worker_status_page_is_not_open_to_staff(world, org):
         client = Client()
         client.login(username=user.username, password=PASSWORD)
         assert (
-            client.get(f"/o/{org.slug}/peer-support/status/{world['req'].pk}/").status_code == 404
+            client.get(f"/o/{org.slug}/peer-support/status/{seal(world['req'].pk)}/").status_code
+            == 404
         )
 
 

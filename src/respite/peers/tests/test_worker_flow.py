@@ -7,6 +7,7 @@ from django.test import Client
 
 from respite.core.privacy import CODE_WORDS
 from respite.core.testing import run_tasks
+from respite.core.urlseal import seal
 from respite.peers.models import Source, SupportRequest
 
 CODE_RE = re.compile(r'data-testid="(?:access|rating)-code">([a-z-]+)<')
@@ -101,17 +102,19 @@ def test_anonymous_self_referral_reads_supporter_message_and_rates_with_own_code
     req.save()
     worker = Client()
     worker.post(f"/o/{org.slug}/peer-support/check/", {"code": code})
-    page = worker.get(f"/o/{org.slug}/peer-support/status/{req.pk}/")
+    page = worker.get(f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/")
     assert b"555-0199" in page.content and b'name="rating"' not in page.content
     assert req.do_close() is None  # anonymous: the requester rates with their own code
-    response = worker.post(f"/o/{org.slug}/peer-support/status/{req.pk}/rate/", {"rating": "4"})
+    response = worker.post(
+        f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/rate/", {"rating": "4"}
+    )
     assert response.status_code == 200
     req.refresh_from_db()
     assert req.rating == 4 and req.supporter_message == ""
     # a second rating is refused
     assert (
         worker.post(
-            f"/o/{org.slug}/peer-support/status/{req.pk}/rate/", {"rating": "1"}
+            f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/rate/", {"rating": "1"}
         ).status_code
         == 400
     )
@@ -142,20 +145,22 @@ def test_referrer_cannot_rate_and_rating_code_can(client, org, er, icu_supporter
     assert req.contact == "" and req.best_time == ""
     referrer = Client()
     referrer.post(f"/o/{org.slug}/peer-support/check/", {"code": referrer_code})
-    page = referrer.get(f"/o/{org.slug}/peer-support/status/{req.pk}/")
+    page = referrer.get(f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/")
     assert b"reached out" in page.content and b'name="rating"' not in page.content
     assert (
         referrer.post(
-            f"/o/{org.slug}/peer-support/status/{req.pk}/rate/", {"rating": "5"}
+            f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/rate/", {"rating": "5"}
         ).status_code
         == 404
     )
     person = Client()
     person.post(f"/o/{org.slug}/peer-support/check/", {"code": rating_code})
-    assert b'name="rating"' in person.get(f"/o/{org.slug}/peer-support/status/{req.pk}/").content
+    assert (
+        b'name="rating"' in person.get(f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/").content
+    )
     assert (
         person.post(
-            f"/o/{org.slug}/peer-support/status/{req.pk}/rate/", {"rating": "5"}
+            f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/rate/", {"rating": "5"}
         ).status_code
         == 200
     )
@@ -170,9 +175,9 @@ def test_wrong_code_and_other_sessions_see_nothing(client, org, er):
     stranger = Client()
     response = stranger.post(f"/o/{org.slug}/peer-support/check/", {"code": "not a real code"})
     assert response.status_code == 400
-    assert stranger.get(f"/o/{org.slug}/peer-support/status/{req.pk}/").status_code == 404
+    assert stranger.get(f"/o/{org.slug}/peer-support/status/{seal(req.pk)}/").status_code == 404
     # the status page of another organization's portal does not show it either
-    assert client.get(f"/o/elsewhere/peer-support/status/{req.pk}/").status_code == 404
+    assert client.get(f"/o/elsewhere/peer-support/status/{seal(req.pk)}/").status_code == 404
 
 
 @pytest.mark.django_db

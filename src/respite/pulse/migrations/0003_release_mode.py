@@ -5,41 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pulse', '0002_survey_dp_epsilon_noisedraw'),
+        ("pulse", "0002_survey_dp_epsilon_noisedraw"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='survey',
-            name='mode',
-            field=models.CharField(choices=[('link', 'Shared anonymous link (results for the whole organization only)'), ('invitation', 'Invitations sent by Respite (results by unit and job group)')], default='link', max_length=12, verbose_name='how people are invited'),
+            model_name="survey",
+            name="mode",
+            field=models.CharField(
+                choices=[
+                    ("link", "Shared anonymous link (results for the whole organization only)"),
+                    ("invitation", "Invitations sent by Respite (results by unit and job group)"),
+                ],
+                default="link",
+                max_length=12,
+                verbose_name="how people are invited",
+            ),
         ),
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField()),
-                ('released_on', models.DateField()),
-                ('final', models.BooleanField(default=False)),
-                ('counts', models.JSONField(default=dict)),
-                ('sums', models.JSONField(default=dict)),
-                ('plan', models.JSONField(default=dict)),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='releases', to='pulse.round')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='releases', to='pulse.survey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField()),
+                ("released_on", models.DateField()),
+                ("final", models.BooleanField(default=False)),
+                ("counts", models.JSONField(default=dict)),
+                ("sums", models.JSONField(default=dict)),
+                ("plan", models.JSONField(default=dict)),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="releases",
+                        to="pulse.round",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="releases",
+                        to="pulse.survey",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'number'],
+                "ordering": ["round", "number"],
             },
         ),
         migrations.AddField(
-            model_name='comment',
-            name='release',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='pulse.release'),
+            model_name="comment",
+            name="release",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="pulse.release",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='release',
-            constraint=models.UniqueConstraint(fields=('round', 'number'), name='pulse_unique_release'),
+            model_name="release",
+            constraint=models.UniqueConstraint(
+                fields=("round", "number"), name="pulse_unique_release"
+            ),
         ),
     ]

@@ -77,3 +77,14 @@ def release_all(survey: Survey, *, final: bool = True, today=None) -> int:
         done += do_release(survey, rnd, final=final, today=today) is not None
     survey.__dict__.pop("_pulse_releases", None)
     return done
+
+
+def open_invitation(client, link: str) -> str:
+    """What a worker's browser does with an invitation link (``…/pulse/#CODE``): app.js posts the
+    code with the page's form, and the answer page follows. Returns that page's path."""
+    from urllib.parse import urlsplit
+
+    page, _, raw = link.partition("#")
+    response = client.post(urlsplit(page).path, {"token": raw})
+    assert response.status_code == 302, response.status_code
+    return response["Location"]

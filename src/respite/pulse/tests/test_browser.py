@@ -112,7 +112,7 @@ def test_invitation_survey_admin_on_desktop_workers_on_phones_in_english_and_spa
     assert not SurveyLink.objects.filter(survey=survey).exists()
 
     run_tasks()  # the worker process sends the mail
-    paths = [re.search(r"(/o/acme/pulse/t/[\w-]+/)", m.body).group(1) for m in mail.outbox]
+    paths = [re.search(r"(/o/acme/pulse/#[\w-]+)", m.body).group(1) for m in mail.outbox]
     assert len(paths) == 6
     for i, path in enumerate(paths):
         spanish = i % 2 == 1

@@ -14,7 +14,14 @@ from django.urls import reverse
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, assert_tagged_pdf, make_staff
 from respite.pulse.models import Comment, Response, Rollup, Survey, SurveyLink, SurveyToken, Unit
-from respite.pulse.tests.factories import answer, make_survey, make_units, populate, release_all
+from respite.pulse.tests.factories import (
+    answer,
+    make_survey,
+    make_units,
+    open_invitation,
+    populate,
+    release_all,
+)
 
 
 def _page(response) -> bytes:
@@ -196,8 +203,11 @@ def test_missing_answer_is_a_400_with_the_question_marked(org, link_setup):
 def test_single_use_token_is_marked_used_and_not_linked(org, setup):
     survey, units = setup
     raw = SurveyToken.issue(survey, units["ER"], 1)[0]
-    url = reverse("pulse:token", kwargs={"org": org.slug, "token": raw})
-    assert Client().post(url, {"burnout__1": 3, "work__workload": 3}).status_code == 302
+    link = reverse("pulse:index", kwargs={"org": org.slug}) + f"#{raw}"
+    first = Client()
+    url = open_invitation(first, link)
+    assert raw not in url
+    assert first.post(url, {"burnout__1": 3, "work__workload": 3}).status_code == 302
     token = SurveyToken.objects.get()
     assert token.used and token.digest != raw
     assert {f.name for f in SurveyToken._meta.get_fields()} == {
@@ -207,15 +217,15 @@ def test_single_use_token_is_marked_used_and_not_linked(org, setup):
         "digest",
         "used",
     }
-    again = Client().post(url, {"burnout__1": 3, "work__workload": 3})
-    unknown = Client().get(reverse("pulse:token", kwargs={"org": org.slug, "token": "nope"}))
-    assert again.status_code == unknown.status_code == 404  # used looks exactly like unknown
-    assert _page(Client().get(url)) == _page(unknown)
+    again = Client()
+    again_url = open_invitation(again, link)
+    used = again.post(again_url, {"burnout__1": 3, "work__workload": 3})
+    stranger = Client()
+    unknown = stranger.get(open_invitation(stranger, link.split("#")[0] + "#nope"))
+    assert used.status_code == unknown.status_code == 404  # used looks exactly like unknown
+    assert _page(again.get(again_url)) == _page(unknown)
     assert Response.objects.count() == 1
-    assert (
-        Client().get(reverse("pulse:token", kwargs={"org": org.slug, "token": "nope"})).status_code
-        == 404
-    )
+    assert Client().get(url).status_code == 404  # the answer page holds nothing without the code
 
 
 def test_closed_survey_takes_no_answers(org, link_setup):

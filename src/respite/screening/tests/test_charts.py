@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from respite.core.urlseal import seal
 from respite.screening.models import Screening
 from respite.screening.tests.test_worker_flow import checkin_data
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def _saved(client, org, lang="en"):
     client.post(f"/o/{org.slug}/check-in/", checkin_data(burnout=3), HTTP_ACCEPT_LANGUAGE=lang)
     screening = Screening.objects.get()
-    client.post(f"/o/{org.slug}/results/{screening.pk}/save/", HTTP_ACCEPT_LANGUAGE=lang)
+    client.post(f"/o/{org.slug}/results/{seal(screening.pk)}/save/", HTTP_ACCEPT_LANGUAGE=lang)
     return screening
 
 

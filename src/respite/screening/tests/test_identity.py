@@ -11,6 +11,8 @@ from django.test import Client
 from mnemonic import Mnemonic
 
 from respite.core.models import AccessCode
+from respite.core.testing import sealed_links
+from respite.core.urlseal import seal
 from respite.counseling import scheduling
 from respite.counseling.models import Case
 from respite.counseling.tests.conftest import make_clinician, make_slot
@@ -31,7 +33,9 @@ def _checkin_and_save(client, org, lang="en", **kwargs) -> tuple[Screening, str]
     headers = {"HTTP_ACCEPT_LANGUAGE": lang}
     client.post(f"/o/{org.slug}/check-in/", checkin_data(**kwargs), **headers)
     screening = Screening.objects.order_by("-created_at").first()
-    body = client.post(f"/o/{org.slug}/results/{screening.pk}/save/", **headers).content.decode()
+    body = client.post(
+        f"/o/{org.slug}/results/{seal(screening.pk)}/save/", **headers
+    ).content.decode()
     return screening, _code(body)
 
 
@@ -58,7 +62,7 @@ def test_one_code_for_screening_peer_support_counseling_and_booking_all_on_my_sp
     ).content.decode()
     assert 'data-testid="access-code"' not in body, "a second code was issued"
     # counseling: share, and "new code" while signed in is refused quietly
-    client.post(f"/o/{org.slug}/counseling/share/{screening.pk}/", {"message": "hard week"})
+    client.post(f"/o/{org.slug}/counseling/share/{seal(screening.pk)}/", {"message": "hard week"})
     client.post(f"/o/{org.slug}/counseling/code/new/")
     the_code = AccessCode.objects.get()
     scheduling.do_book(
@@ -80,15 +84,15 @@ def test_one_code_for_screening_peer_support_counseling_and_booking_all_on_my_sp
     phone = Client()
     phone.post(f"/o/{org.slug}/my/", {"code": code})
     page = phone.get(f"/o/{org.slug}/my/space/").content.decode()
-    assert f'href="/o/{org.slug}/results/{screening.pk}/"' in page  # history rows link to results
+    links = sealed_links(page)  # history rows link to results, cases and requests, ids sealed
     case, req = Case.objects.get(), SupportRequest.objects.get()
-    assert f"/counseling/cases/{case.pk}/" in page and 'data-kind="engagement"' in page
-    assert f"/peer-support/status/{req.pk}/" in page
-    for link in (
-        f"/o/{org.slug}/results/{screening.pk}/",
-        f"/o/{org.slug}/counseling/cases/{case.pk}/",
-        f"/o/{org.slug}/peer-support/status/{req.pk}/",
+    assert 'data-kind="engagement"' in page
+    for prefix, pk in (
+        (f"/o/{org.slug}/results/", screening.pk),
+        (f"/o/{org.slug}/counseling/cases/", case.pk),
+        (f"/o/{org.slug}/peer-support/status/", req.pk),
     ):
+        link = next(p for p, plain in links.items() if p.startswith(prefix) and plain == str(pk))
         assert phone.get(link).status_code == 200, link
 
 
@@ -111,10 +115,12 @@ def test_save_first_then_share_continues_on_the_code_page(client, org, counselor
     client.post(f"/o/{org.slug}/check-in/", checkin_data(burnout=3))
     screening = Screening.objects.get()
     body = client.post(
-        f"/o/{org.slug}/results/{screening.pk}/save/", {"then": "share"}
+        f"/o/{org.slug}/results/{seal(screening.pk)}/save/", {"then": "share"}
     ).content.decode()
     assert 'data-testid="access-code"' in body
-    assert f'action="/o/{org.slug}/counseling/share/{screening.pk}/"' in body
+    assert str(screening.pk) in [
+        pk for path, pk in sealed_links(body).items() if "/counseling/share/" in path
+    ]
     assert "Copy the code" in body and "Print the code" in body
 
 

@@ -3,6 +3,7 @@ share with a counselor, in one flow, with one code."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import pytest
@@ -11,6 +12,7 @@ from playwright.sync_api import expect
 
 from respite.core.roles import StaffRole
 from respite.core.testing import make_org, make_staff
+from respite.core.urlseal import unseal
 from respite.counseling.models import Case, Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,7 +58,8 @@ def test_checkin_urgent_result_save_and_share_in_one_flow(phone, lang):
     page.locator(".counseling-share form button[type=submit]").click()
 
     case = Case.objects.get()
-    expect(page).to_have_url(f"{page.base}/o/{org.slug}/counseling/cases/{case.pk}/")
+    expect(page).to_have_url(re.compile(rf"{page.base}/o/{org.slug}/counseling/cases/[\w-]+/$"))
+    assert unseal(page.url.rstrip("/").rsplit("/", 1)[-1]) == str(case.pk)
     assert Message.objects.get(case=case).body == "Night shifts are wearing me down"
     assert case.tier == "urgent"
     # the same code opens My space with the screening and the conversation

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from respite.core.models import AccessCode
+from respite.core.urlseal import seal
 from respite.counseling.models import Case
 from respite.screening.models import SafetyPlan, Screening
 from respite.screening.tests.test_worker_flow import checkin_data
@@ -114,8 +115,8 @@ def test_moderate_and_high_risk_reach_the_counselor_flagged_urgent(
 ):
     _finish_checkin(client, org, level)
     screening = Screening.objects.get()
-    client.post(f"/o/{org.slug}/results/{screening.pk}/save/", {"then": "share"})
-    client.post(f"/o/{org.slug}/counseling/share/{screening.pk}/", {"message": ""})
+    client.post(f"/o/{org.slug}/results/{seal(screening.pk)}/save/", {"then": "share"})
+    client.post(f"/o/{org.slug}/counseling/share/{seal(screening.pk)}/", {"message": ""})
     assert Case.objects.get().urgent is urgent
 
 
@@ -150,7 +151,7 @@ def test_a_plan_saved_without_a_code_gets_one_code_and_is_encrypted(client, org)
 def test_a_signed_in_worker_keeps_the_plan_under_their_existing_code(client, org):
     _finish_checkin(client, org, "high")
     screening = Screening.objects.get()
-    body = client.post(f"/o/{org.slug}/results/{screening.pk}/save/").content.decode()
+    body = client.post(f"/o/{org.slug}/results/{seal(screening.pk)}/save/").content.decode()
     assert 'data-testid="access-code"' in body
     response = client.post(f"/o/{org.slug}/my/safety-plan/edit/", PLAN)
     assert response.status_code == 302 and AccessCode.objects.count() == 1
@@ -223,11 +224,11 @@ def test_spanish_crisis_options_carry_the_spanish_keywords_and_chat(client, org)
 def test_a_result_whose_session_expired_can_still_be_saved_from_its_page(client, org):
     client.post(f"/o/{org.slug}/check-in/", checkin_data(burnout=4))
     screening = Screening.objects.get()
-    page = client.get(f"/o/{org.slug}/results/{screening.pk}/").content.decode()
+    page = client.get(f"/o/{org.slug}/results/{seal(screening.pk)}/").content.decode()
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     session_cookie = client.cookies.pop("sessionid")  # the session expired while the page was open
     assert session_cookie
-    response = client.post(f"/o/{org.slug}/results/{screening.pk}/save/", {"token": token})
+    response = client.post(f"/o/{org.slug}/results/{seal(screening.pk)}/save/", {"token": token})
     assert response.status_code == 200 and 'data-testid="access-code"' in response.content.decode()
     assert Screening.objects.get().access_code_id is not None
 
@@ -235,23 +236,27 @@ def test_a_result_whose_session_expired_can_still_be_saved_from_its_page(client,
 def test_a_save_token_opens_nothing_else(client, org):
     client.post(f"/o/{org.slug}/check-in/", checkin_data())
     first = Screening.objects.get()
-    page = client.get(f"/o/{org.slug}/results/{first.pk}/").content.decode()
+    page = client.get(f"/o/{org.slug}/results/{seal(first.pk)}/").content.decode()
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     other = Client()
     other.post(f"/o/{org.slug}/check-in/", checkin_data(burnout=3))
     second = Screening.objects.exclude(pk=first.pk).get()
     attacker = Client()
     assert (
-        attacker.post(f"/o/{org.slug}/results/{second.pk}/save/", {"token": token}).status_code
+        attacker.post(
+            f"/o/{org.slug}/results/{seal(second.pk)}/save/", {"token": token}
+        ).status_code
         == 404
     )
     assert (
-        attacker.post(f"/o/{org.slug}/results/{first.pk}/save/", {"token": "forged"}).status_code
+        attacker.post(
+            f"/o/{org.slug}/results/{seal(first.pk)}/save/", {"token": "forged"}
+        ).status_code
         == 404
     )
     # and a saved result is never re-saved with a token
-    client.post(f"/o/{org.slug}/results/{first.pk}/save/")
+    client.post(f"/o/{org.slug}/results/{seal(first.pk)}/save/")
     assert (
-        attacker.post(f"/o/{org.slug}/results/{first.pk}/save/", {"token": token}).status_code
+        attacker.post(f"/o/{org.slug}/results/{seal(first.pk)}/save/", {"token": token}).status_code
         == 404
     )

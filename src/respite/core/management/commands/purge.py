@@ -10,6 +10,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        for job in periodic_jobs().values():
-            if job.purge:
-                self.stdout.write(f"{job.name}: {job.run()}")
+        jobs = [job for job in periodic_jobs().values() if job.purge]
+        # Vacuum last: deleted rows leave PostgreSQL's table files only when vacuumed (docs/security.md).
+        jobs.sort(key=lambda job: job.name == "vacuum_worker_tables")
+        for job in jobs:
+            self.stdout.write(f"{job.name}: {job.run()}")
