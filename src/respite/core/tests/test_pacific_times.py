@@ -18,10 +18,11 @@ from respite.core.testing import make_staff, make_user, run_tasks
 
 pytestmark = pytest.mark.django_db
 
-# 18:30 UTC is 11:30 in California (daylight time) on this day.
-FIXED = datetime(2026, 7, 1, 18, 30, tzinfo=UTC)
-PACIFIC = {"en": "11:30 a.m.", "es": "11:30"}
-UTC_SHOWN = {"en": "6:30 p.m.", "es": "18:30"}
+# 18:00 UTC is 11:00 in California (daylight time) on this day. On the hour: times next to a worker's
+# case or request are kept to the hour.
+FIXED = datetime(2026, 7, 1, 18, 0, tzinfo=UTC)
+PACIFIC = {"en": "11 a.m.", "es": "11:00"}
+UTC_SHOWN = {"en": "6 p.m.", "es": "18:00"}
 
 
 @pytest.fixture
@@ -79,8 +80,8 @@ def test_peer_support_pages_show_pacific_times(california, language):
     req, _ = do_create_request(california, Source.MANAGER, contact="555-0100", code_for="referrer")
     SupportRequest.objects.filter(pk=req.pk).update(created_at=FIXED - timedelta(days=1))
     req.offers.add(supporter)
-    # Shifts are listed while ahead: 18:30 UTC on a winter day next year is 10:30 in California.
-    winter = datetime(timezone.now().year + 1, 1, 15, 18, 30, tzinfo=UTC)
+    # Shifts are listed while ahead: 18:00 UTC on a winter day next year is 10:00 in California.
+    winter = datetime(timezone.now().year + 1, 1, 15, 18, 0, tzinfo=UTC)
     Shift.objects.create(supporter=supporter, start=winter, end=winter + timedelta(hours=2))
     base = f"/staff/o/{california.slug}/peer-support/"
 
@@ -89,8 +90,8 @@ def test_peer_support_pages_show_pacific_times(california, language):
         _as(supporter.user),
         f"{base}availability/",
         language,
-        pacific={"en": "10:30 a.m.", "es": "10:30"}[language],
-        utc={"en": "6:30 p.m.", "es": "18:30"}[language],
+        pacific={"en": "10 a.m.", "es": "10:00"}[language],
+        utc=UTC_SHOWN[language],
     )
     assert "America/Los_Angeles" in availability
     _assert_pacific(_as(lead), f"{base}lead/queue/{req.pk}/", language)
@@ -105,8 +106,8 @@ def test_audit_log_shows_pacific_times(california, org_admin, language):
         _as(org_admin),
         f"/staff/o/{california.slug}/audit/",
         language,
-        pacific="2026-07-01 11:30",
-        utc="18:30",
+        pacific="2026-07-01 11:00",
+        utc="18:00",
     )
 
 
@@ -142,8 +143,8 @@ def test_a_volunteers_booking_email_shows_their_pacific_time(california):
     run_tasks()
 
     body = mail.outbox[-1].body
-    assert "2026-07-01 11:30 (America/Los_Angeles)" in body
-    assert "18:30" not in body
+    assert "2026-07-01 11:00 (America/Los_Angeles)" in body
+    assert "18:00" not in body
 
 
 def test_staff_notices_render_in_the_persons_zone(california):
@@ -160,4 +161,4 @@ def test_staff_notices_render_in_the_persons_zone(california):
 
     notify_staff([person], "test.notice", render, always=True)
     run_tasks()
-    assert mail.outbox[-1].body == "At 11:30"
+    assert mail.outbox[-1].body == "At 11:00"

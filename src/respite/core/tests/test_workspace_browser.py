@@ -166,7 +166,7 @@ def test_california_staff_see_pacific_times(browser, live_server, lang, device):
     org = make_org("sunrise", name="Sunrise Clinic", time_zone="America/Los_Angeles")
     make_staff(org, StaffRole.COUNSELOR, "cora")
     admin = make_staff(org, StaffRole.ORG_ADMIN, "boss")
-    at = datetime(2026, 7, 1, 18, 30, tzinfo=UTC)  # 11:30 in California
+    at = datetime(2026, 7, 1, 18, 0, tzinfo=UTC)  # 11:00 in California (case times are hourly)
     code = privacy.new_access_code(org)[1]
     screening = make_screening(org, code=code)
     Case.objects.create(
@@ -180,11 +180,11 @@ def test_california_staff_see_pacific_times(browser, live_server, lang, device):
     from respite.core.models import AuditLog
 
     AuditLog.objects.create(actor=admin, actor_label="boss", organization=org, action="x.y", at=at)
-    pacific, utc = ("11:30 a.m.", "6:30 p.m.") if lang == "en" else ("11:30", "18:30")
+    pacific, utc = ("11 a.m.", "6 p.m.") if lang == "en" else ("11:00", "18:00")
 
     for username, path, expected, wrong in (
         ("cora", "/staff/o/sunrise/counseling/", pacific, utc),
-        ("boss", "/staff/o/sunrise/audit/", "2026-07-01 11:30", "18:30"),
+        ("boss", "/staff/o/sunrise/audit/", "2026-07-01 11:00", "18:00"),
     ):
         context, page = _page(browser, lang, device)
         _sign_in(page, live_server.url, username)
