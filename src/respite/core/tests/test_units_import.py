@@ -156,10 +156,16 @@ def test_unreadable_files_get_a_clear_4xx(org, org_admin, raw, text):
 
 
 def test_headcount_column_follows_the_unit_model(org, org_admin):
-    response = _check(_client(org_admin), org, "name,parent,headcount\nA,,40\n")
+    client = _client(org_admin)
+    response = _check(client, org, "name,parent,headcount\nA,,40\n")
     if units.has_headcount():
         assert response.status_code == 200
         assert "1 to add" in response.content.decode()
+        client.post(_url(org), {"action": "apply", "csv_text": "name,parent,headcount\nA,,40\n"})
+        assert Unit.objects.get(organization=org, name="A").headcount == 40
+        # A new headcount alone is a change.
+        preview = _check(client, org, "name,parent,headcount\nA,,55\n")
+        assert "0 to add, 1 to change" in preview.content.decode()
     else:
         assert response.status_code == 400
         assert "name, parent." in response.content.decode()
