@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run install test test-fast lint format demo bench messages browser clean
+.PHONY: run install test test-fast lint format demo bench messages browser oidc-provider clean
 
 $(STAMP): pyproject.toml requirements.lock requirements-nodeps.lock
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ demo: install
 	$(BIN)/respite demo
 
 ## The whole suite: lint, migrations up to date, unit, property, security and browser tests.
-test: install browser
+test: install browser oidc-provider
 	$(BIN)/ruff check src bench
 	$(BIN)/respite makemigrations --check --dry-run
 	$(BIN)/pytest
@@ -43,6 +43,13 @@ lint: install
 format: install
 	$(BIN)/ruff format src bench
 	$(BIN)/ruff check --fix src bench
+
+## The OpenID Connect provider the single sign-on tests start (npm's oidc-provider, pinned by its
+## package-lock.json; installed once into the git-ignored node_modules beside it).
+OIDC_DIR := src/respite/core/tests/oidc
+oidc-provider: $(OIDC_DIR)/node_modules/.package-lock.json
+$(OIDC_DIR)/node_modules/.package-lock.json: $(OIDC_DIR)/package-lock.json
+	cd $(OIDC_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 ## Headless Chromium for the browser tests (Debian's package; root installs it if missing).
 browser:

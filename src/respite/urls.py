@@ -17,6 +17,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("respite.core.urls")),
     path("o/<slug:org>/", core_views.portal, name="portal"),
+    path(
+        "o/<slug:org>/logo/<str:digest>.png",
+        core_views.organization_logo,
+        name="organization_logo",
+    ),
     path("o/<slug:org>/alerts/", core_views.worker_alerts, name="worker_alerts"),
     path("o/<slug:org>/alerts/push/", core_views.worker_alerts_push, name="worker_alerts_push"),
 ]

@@ -16,6 +16,8 @@ class CoreConfig(AppConfig):
         ("core:staff_list", _("Staff and roles"), ("org_admin",)),
         ("core:organization_settings", _("Settings"), ("org_admin",)),
         ("core:audit_log", _("Audit log"), ("org_admin",)),
+        ("core:units_import", _("Units and departments"), ("org_admin",)),
+        ("core:sso_settings", _("Single sign-on"), ("org_admin",)),
         ("core:api_tokens", _("API tokens"), ("org_admin", "peer_lead")),
         ("peers_staff:dashboard", _("Peer program: dashboard"), ("peer_lead",)),
         ("volunteers:profile", _("My volunteer profile"), ("volunteer_therapist",)),

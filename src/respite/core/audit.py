@@ -37,6 +37,16 @@ WORKER_TARGET_TYPES = (
 SENTENCES: dict[str, Any] = {
     "auth.signed_in": gettext_lazy("%(actor)s signed in."),
     "auth.sign_in_failed": gettext_lazy("A sign-in as %(actor)s failed."),
+    "auth.sso_failed": gettext_lazy("A sign-in through the organization's sign-in service failed."),
+    "organization.sso_changed": gettext_lazy(
+        "%(actor)s changed the organization's single sign-on (%(fields)s)."
+    ),
+    "organization.branding_changed": gettext_lazy(
+        "%(actor)s changed the organization's names or logo (%(fields)s)."
+    ),
+    "units.imported": gettext_lazy(
+        "%(actor)s imported units from a file (%(added)s added, %(changed)s changed)."
+    ),
     "organization.created": gettext_lazy("%(actor)s created the organization."),
     "organization.settings_changed": gettext_lazy(
         "%(actor)s changed the organization's settings (%(fields)s)."
@@ -206,6 +216,8 @@ def rows(entries: list[AuditLog]) -> list[Row]:
             "role": str(roles.get(detail.get("role", ""), detail.get("role", ""))),
             "roles": ", ".join(str(roles.get(r, r)) for r in detail.get("roles", [])),
             "fields": ", ".join(str(f) for f in detail.get("fields", [])) or "—",
+            "added": detail.get("added", 0),
+            "changed": detail.get("changed", 0),
         }
         sentence = SENTENCES.get(e.action)
         text = (

@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from respite.core import privacy
-from respite.core.models import Organization, StaffProfile
+from respite.core.models import Organization, SingleSignOn, StaffProfile
 from respite.core.roles import DEFAULT_ROLE_GROUPS, ORG_ROLES, RoleGroup, StaffRole
 
 THROTTLED = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
@@ -52,7 +52,15 @@ class OrganizationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "welcome", "accent_color", "state", "role_groups", "min_group_size"]
+        fields = [
+            "name",
+            "name_es",
+            "welcome",
+            "accent_color",
+            "state",
+            "role_groups",
+            "min_group_size",
+        ]
 
     def clean_state(self) -> str:
         return (self.cleaned_data.get("state") or "").upper()
@@ -154,6 +162,7 @@ class OrganizationCreateForm(forms.ModelForm):
         fields = [
             "slug",
             "name",
+            "name_es",
             "welcome",
             "accent_color",
             "state",
@@ -161,7 +170,7 @@ class OrganizationCreateForm(forms.ModelForm):
             "time_zone",
             "min_group_size",
         ]
-        labels = {"slug": _("Web address name"), "name": _("Name")}
+        labels = {"slug": _("Web address name"), "name": _("Name (English)")}
         help_texts = {
             "slug": _("Lowercase letters, digits and hyphens; the portal is at /o/<name>/.")
         }
@@ -218,3 +227,86 @@ class ProfileForm(forms.Form):
             ("", _("My organization's time zone")),
             *time_zone_choices(),
         ]
+
+
+class SsoEmailForm(forms.Form):
+    email = forms.EmailField(label=_("Your work email address"), max_length=254)
+
+
+class SingleSignOnForm(forms.ModelForm):
+    """The organization's OpenID Connect provider. The secret is never shown again: an empty box keeps
+    the one saved."""
+
+    issuer = forms.URLField(
+        label=_("Issuer"),
+        max_length=300,
+        assume_scheme="https",
+        help_text=_("The provider's issuer URL, e.g. https://login.example.org/realms/staff."),
+    )
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text=_("Stored encrypted. Leave empty to keep the saved secret."),
+    )
+
+    class Meta:
+        model = SingleSignOn
+        fields = ["is_enabled", "issuer", "client_id", "client_secret", "email_domains"]
+
+    def clean_client_secret(self) -> str:
+        secret = self.cleaned_data.get("client_secret") or ""
+        if not secret:
+            if not self.instance.pk:
+                raise forms.ValidationError(_("Enter the client secret your provider gave you."))
+            return self.instance.client_secret
+        return secret
+
+    def clean_issuer(self) -> str:
+        issuer = (self.cleaned_data.get("issuer") or "").strip()
+        if not issuer.startswith("https://") and not settings.DEBUG and not _local(issuer):
+            raise forms.ValidationError(_("The issuer must start with https://."))
+        return issuer.rstrip("/")
+
+    def clean_email_domains(self) -> str:
+        value = self.cleaned_data.get("email_domains") or ""
+        return ", ".join(d.strip().lower() for d in value.split(",") if d.strip())
+
+    @property
+    def changed_data(self) -> list[str]:
+        # An empty secret box is "unchanged", whatever the form machinery thinks.
+        changed = list(super().changed_data)
+        if "client_secret" in changed and not self.data.get("client_secret"):
+            changed.remove("client_secret")
+        return changed
+
+
+def _local(url: str) -> bool:
+    """Plain http only to this machine (a provider run beside Respite, and the tests')."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).scheme == "http" and urlsplit(url).hostname in ("127.0.0.1", "localhost")
+
+
+class BrandingForm(forms.ModelForm):
+    """Platform console: an organization's names in each language and its logo."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_("PNG, JPEG or WebP, up to 2 MB. Shown at the top of every page of the portal."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+    class Meta:
+        model = Organization
+        fields = ["name", "name_es"]
+        labels = {"name": _("Name (English)")}
+
+    def clean_logo(self) -> bytes | None:
+        from respite.core.branding import clean_logo
+
+        upload = self.cleaned_data.get("logo")
+        return clean_logo(upload) if upload else None

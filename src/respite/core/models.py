@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.conf import settings
@@ -35,6 +36,14 @@ class Organization(models.Model):
 
     slug = models.SlugField(unique=True, max_length=60)
     name = models.CharField(max_length=200)
+    name_es = models.CharField(
+        _("name in Spanish"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to people who read Spanish. Leave empty to use the English name."),
+    )
+    # Names the current logo (OrganizationLogo) in its URL, so browsers may keep it until it changes.
+    logo_digest = models.CharField(max_length=16, blank=True, editable=False)
     welcome = models.TextField(
         _("welcome message"),
         blank=True,
@@ -79,6 +88,19 @@ class Organization(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("portal", kwargs={"org": self.slug})
 
+    def local_name(self) -> str:
+        """The name in the language of the page being made."""
+        from django.utils.translation import get_language
+
+        if (get_language() or "en").startswith("es") and self.name_es:
+            return self.name_es
+        return self.name
+
+    def logo_url(self) -> str:
+        if not self.logo_digest:
+            return ""
+        return reverse("organization_logo", kwargs={"org": self.slug, "digest": self.logo_digest})
+
     def clean(self) -> None:
         unknown = set(self.role_groups or []) - set(RoleGroup.values)
         if unknown:
@@ -102,6 +124,18 @@ def _contrast_ok(hex_color: str) -> bool:
     lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
     return (1.05) / (lum + 0.05) >= 4.5
+
+
+class OrganizationLogo(models.Model):
+    """The logo as served: re-encoded as PNG by ``core.branding`` (no metadata, no scripts), kept
+    apart from Organization so pages that load an organization do not load its image."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="logo")
+    png = models.BinaryField()
+    digest = models.CharField(max_length=16)
+
+    def __str__(self) -> str:
+        return f"logo of {self.organization}"
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -475,6 +509,84 @@ class RoleGrantRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} asks for {self.role} in {self.organization}"
+
+
+class SingleSignOn(models.Model):
+    """An organization's OpenID Connect identity provider. Signing in through it proves an email
+    address and nothing more: roles still come only from the organization console (an invitation to
+    that address, or the roles an existing account with that address already holds)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="single_sign_on"
+    )
+    is_enabled = models.BooleanField(_("sign-in with this provider is on"), default=True)
+    issuer = models.URLField(
+        _("issuer"),
+        max_length=300,
+        help_text=_("The provider's issuer URL, e.g. https://login.example.org/realms/staff."),
+    )
+    client_id = models.CharField(_("client ID"), max_length=200)
+    client_secret = EncryptedTextField(_("client secret"))
+    email_domains = models.CharField(
+        _("email domains"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Optional, separated by commas (e.g. example.org, example.com). Staff who type an "
+            "address at one of these domains are sent to this provider, and only addresses at "
+            "these domains may sign in through it."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"single sign-on of {self.organization}"
+
+    def domains(self) -> list[str]:
+        return [d.strip().lower() for d in self.email_domains.split(",") if d.strip()]
+
+    def clean(self) -> None:
+        bad = [d for d in self.domains() if not _DOMAIN.match(d)]
+        if bad:
+            raise ValidationError(
+                {"email_domains": _("Not a domain name: %(names)s") % {"names": ", ".join(bad)}}
+            )
+        clash = (
+            SingleSignOn.objects.exclude(pk=self.pk)
+            .exclude(organization_id=self.organization_id)
+            .values_list("email_domains", flat=True)
+        )
+        taken = {d.strip().lower() for value in clash for d in value.split(",") if d.strip()}
+        if taken & set(self.domains()):
+            raise ValidationError(
+                {"email_domains": _("Another organization already uses one of these domains.")}
+            )
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+class SingleSignOnIdentity(models.Model):
+    """Which account a provider's subject signs in as (found once by verified email, then kept, so a
+    later change of address at the provider cannot move the sign-in to another account)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    issuer = models.CharField(max_length=300)
+    subject = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "issuer", "subject"], name="unique_sso_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"sso identity #{self.pk}"
 
 
 class RecoveryCodeDevice(Device):

@@ -20,15 +20,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from respite.core import alerts, audit, privacy
+from respite.core import alerts, audit, privacy, sso, units
 from respite.core.forms import (
     AcceptInvitationForm,
+    BrandingForm,
     InviteForm,
     OrganizationCreateForm,
     OrganizationSettingsForm,
     ProfileForm,
     ReplyEmailForm,
     RolesForm,
+    SingleSignOnForm,
+    SsoEmailForm,
     ThrottledLoginForm,
     VolunteerApplicationForm,
 )
@@ -37,7 +40,9 @@ from respite.core.models import (
     Invitation,
     Membership,
     Organization,
+    OrganizationLogo,
     RoleGrantRequest,
+    SingleSignOn,
     is_platform_admin,
 )
 from respite.core.navigation import staff_navigation
@@ -495,6 +500,59 @@ def platform_organizations(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def platform_branding(request: HttpRequest, org: str) -> HttpResponse:
+    """Platform console: an organization's names (English and Spanish) and logo."""
+    if not is_platform_admin(request.user):
+        raise Http404
+    organization = get_object_or_404(Organization, slug=org)
+    form = BrandingForm(request.POST or None, request.FILES or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        from respite.core.branding import digest
+
+        png = form.cleaned_data["logo"]
+        changed = sorted(set(form.changed_data) - {"remove_logo", "logo"})
+        with transaction.atomic():
+            organization = form.save()
+            if png:
+                OrganizationLogo.objects.update_or_create(
+                    organization=organization, defaults={"png": png, "digest": digest(png)}
+                )
+                organization.logo_digest = digest(png)
+                changed.append("logo")
+            elif form.cleaned_data["remove_logo"] and organization.logo_digest:
+                OrganizationLogo.objects.filter(organization=organization).delete()
+                organization.logo_digest = ""
+                changed.append("logo")
+            organization.save(update_fields=["logo_digest"])
+            AuditLog.record(
+                request.user,
+                "organization.branding_changed",
+                organization,
+                organization=organization,
+                fields=sorted(changed),
+            )
+        messages.success(request, _("Branding saved."))
+        return redirect("core:platform_branding", org=organization.slug)
+    return render(
+        request,
+        "core/platform_branding.html",
+        {"form": form, "branded": organization},
+        status=400 if form.errors else 200,
+    )
+
+
+def organization_logo(request: HttpRequest, org: str, digest: str) -> HttpResponse:
+    """The logo, as the PNG made at upload. Its URL names its content, so browsers may keep it."""
+    logo = get_object_or_404(OrganizationLogo, organization__slug=org, digest=digest)
+    response = HttpResponse(bytes(logo.png), content_type="image/png")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = 'inline; filename="logo.png"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 # --- Staff profile and passwords -------------------------------------------------------------------
 
 
@@ -603,3 +661,143 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "core/password_message.html"
     extra_context = {"message": gettext_lazy("Your password is set. You can sign in now.")}
+
+
+# --- Single sign-on (OpenID Connect, one provider per organization) -------------------------------
+
+
+def _sso_error(
+    request: HttpRequest, exc: sso.SsoError, organization_id: int | None
+) -> HttpResponse:
+    sso.record_failure(
+        Organization.objects.filter(pk=organization_id).first() if organization_id else None,
+        exc.reason,
+    )
+    return render(request, "core/sso_error.html", {"message": exc.message}, status=exc.status)
+
+
+def sso_start(request: HttpRequest) -> HttpResponse:
+    """Staff type their work email; an organization whose provider claims that domain is offered.
+    The provider is reached by a link, not a redirect after the form: the pages' Content-Security-Policy
+    lets forms post only to this site."""
+    form = SsoEmailForm(request.POST or None)
+    config = None
+    if request.method == "POST" and form.is_valid():
+        config = sso.config_for_email(form.cleaned_data["email"])
+        if config is None:
+            form.add_error(
+                "email",
+                _("No organization signs in with this address's domain. Use your password."),
+            )
+    return render(
+        request,
+        "core/sso_start.html",
+        {"form": form, "config": config, "next": _safe_next(request)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _safe_next(request: HttpRequest) -> str:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    candidate = request.GET.get("next") or request.POST.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return ""
+
+
+def sso_begin(request: HttpRequest, org: str) -> HttpResponse:
+    organization = get_object_or_404(Organization, slug=org)
+    config = sso.config_for(organization)
+    if config is None:
+        raise Http404
+    try:
+        url = sso.begin(request, config, _safe_next(request))
+    except sso.SsoError as exc:
+        return _sso_error(request, exc, organization.pk)
+    return redirect(url)
+
+
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    """Where every organization's provider sends people back. Ends in the same session state as a
+    password sign-in (``login`` with the model backend), so what follows a sign-in applies alike."""
+    pending = request.session.get(sso.SESSION_KEY)
+    org_id = pending.get("org") if isinstance(pending, dict) else None
+    try:
+        config, claims, next_url = sso.finish(request)
+        user = sso.do_sso_sign_in(config, claims)
+    except sso.SsoError as exc:
+        return _sso_error(request, exc, org_id)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session["respite_sso_org"] = config.organization_id
+    sso.record_sign_in(user, config.organization)
+    return redirect(next_url or "core:staff_home")
+
+
+@staff_view(StaffRole.ORG_ADMIN)
+def sso_settings(request: HttpRequest) -> HttpResponse:
+    """An organization admin (or a platform admin) connects the organization's identity provider."""
+    org = request.organization
+    instance = SingleSignOn.objects.filter(organization=org).first() or SingleSignOn(
+        organization=org
+    )
+    form = SingleSignOnForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        AuditLog.save_form(form, request.user, "organization.sso_changed", organization=org)
+        messages.success(request, _("Single sign-on saved."))
+        return redirect("core:sso_settings", org=org.slug)
+    return render(
+        request,
+        "core/sso_settings.html",
+        {"form": form, "redirect_uri": sso.redirect_uri(), "configured": instance.pk is not None},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(StaffRole.ORG_ADMIN)
+def units_import(request: HttpRequest) -> HttpResponse:
+    """The unit tree pulse and peer support share: upload a CSV, see the dry run, then apply it."""
+    from respite.pulse.models import Unit
+
+    org = request.organization
+    plan, text, file_error, status = None, "", "", 200
+    if request.method == "POST":
+        if request.POST.get("action") == "apply":
+            text = request.POST.get("csv_text", "")
+            if len(text.encode()) > units.MAX_BYTES:
+                file_error = _("The file is larger than 1 MB.")
+            else:
+                plan = units.do_import_units(request.user, org, text)
+                if not plan.errors:
+                    messages.success(
+                        request,
+                        _("Units imported: %(added)s added, %(changed)s changed.")
+                        % {"added": len(plan.added), "changed": len(plan.changed)},
+                    )
+                    return redirect("core:units_import", org=org.slug)
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                file_error = _("Choose a CSV file.")
+            else:
+                try:
+                    text = units.decode(upload.read(units.MAX_BYTES + 1))
+                except ValueError as exc:
+                    file_error = str(exc)
+                else:
+                    plan = units.plan_import(org, text)
+        status = 400 if file_error or (plan is not None and plan.errors) else 200
+    return render(
+        request,
+        "core/units_import.html",
+        {
+            "plan": plan,
+            "csv_text": text,
+            "file_error": file_error,
+            "tree": Unit.objects.filter(organization=org).select_related("parent"),
+            "headcount": units.has_headcount(),
+        },
+        status=status,
+    )

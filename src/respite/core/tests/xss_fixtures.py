@@ -81,6 +81,13 @@ REGISTRY: dict[str, Shown | Hidden] = {
     # core
     "core.Organization.name": Shown(("portal", "org_settings", "staff_home")),
     "core.Organization.welcome": Shown(("portal", "org_settings")),
+    "core.Organization.name_es": Shown(("portal_es", "org_settings", "platform_branding")),
+    "core.SingleSignOn.issuer": Shown(("sso_settings",)),
+    "core.SingleSignOn.client_id": Shown(("sso_settings",)),
+    "core.SingleSignOn.email_domains": Shown(("sso_settings",)),
+    "core.SingleSignOn.client_secret": Hidden("encrypted; the console never shows it again"),
+    "core.SingleSignOnIdentity.issuer": Hidden("copied from the configuration; never rendered"),
+    "core.SingleSignOnIdentity.subject": Hidden("the provider's account id; never rendered"),
     "core.Organization.accent_color": Shown(
         ("portal",), "7 characters, inside the nonce'd <style>"
     ),
@@ -526,7 +533,11 @@ def build_world(with_pulse: bool) -> World:
 
     v = value
     org = make_org(
-        "acme", name=v("core.Organization.name"), state="CA", welcome=v("core.Organization.welcome")
+        "acme",
+        name=v("core.Organization.name"),
+        name_es=v("core.Organization.name_es"),
+        state="CA",
+        welcome=v("core.Organization.welcome"),
     )
     type(org).objects.filter(pk=org.pk).update(accent_color=v("core.Organization.accent_color"))
     org.refresh_from_db()
@@ -547,6 +558,18 @@ def build_world(with_pulse: bool) -> World:
     w.page("portal", "worker", f"{o}/")
     w.page("staff_home", "admin", "/staff/")
     w.page("org_settings", "admin", f"{s}/settings/")
+    w.page("portal_es", "worker", f"{o}/", "es")
+    w.page("platform_branding", "platform", f"/staff/organizations/{org.slug}/branding/")
+    w.page("sso_settings", "admin", f"{s}/sso/")
+    from respite.core.models import SingleSignOn
+
+    SingleSignOn.objects.create(
+        organization=org,
+        issuer=v("core.SingleSignOn.issuer"),
+        client_id=v("core.SingleSignOn.client_id"),
+        client_secret=v("core.SingleSignOn.client_secret"),
+        email_domains=v("core.SingleSignOn.email_domains"),
+    )
     AuditLog.objects.create(
         organization=org,
         actor=admin,

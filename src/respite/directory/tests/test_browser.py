@@ -111,5 +111,5 @@ def test_phone_service_page_with_imported_hsds_facts_is_accessible(phone, lang):
     assert "35 GBP" in text
     assert ("Ages 12 to 100" if lang == "en" else "Edades 12 a 100") in text
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    assert _axe_violations(page) == []
+    assert axe_violations(page) == []
     assert page.problems == []
