@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('peers', '0002_request_excluded_supporters'),
+        ('peers', '0003_request_times_to_the_hour'),
     ]
 
     operations = [
