@@ -8,17 +8,17 @@ portal's curation: its hidden services are left out and its local services inclu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from respite.core import pagination
+from respite.core.lazy import lazy_module
 from respite.core.models import Organization
 from respite.core.resources import crisis_options
 from respite.core.roles import RoleGroup
-from respite.directory import search as directory_search
 from respite.directory.hsds import (
     FACETS,
     TAXONOMY,
@@ -37,6 +37,11 @@ from respite.directory.models import (
     Service,
     Tier,
 )
+
+if TYPE_CHECKING:
+    from respite.directory import search as directory_search
+else:  # numpy-based: imported on the first search, not with the URLconf
+    directory_search = lazy_module("respite.directory.search")
 
 router = Router(tags=["directory"])
 
