@@ -6,11 +6,19 @@ CPU time, not wall-clock time, is asserted: it holds on a machine whose load ave
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
+
+import pytest
+
+from respite.core.testing import free_port
 
 # Libraries that cost tenths of a second or more to import and serve only a few pages or commands.
 HEAVY = (
@@ -105,3 +113,86 @@ def test_respite_score_costs_under_one_and_a_half_seconds_of_cpu(tmp_path):
     assert result["rc"] == 0, result["err"]
     assert json.loads(result["out"])["score"] == 7
     assert result["cpu"] < 1.5, f"respite score used {result['cpu']:.2f} s of CPU"
+
+
+# --- a preloaded gunicorn worker is ready for its first request -------------------------------------
+def _cpu_ns(pid: int) -> int:
+    """CPU time of every thread of ``pid`` so far, in nanoseconds (/proc/<pid>/task/*/schedstat)."""
+    total = 0
+    for stat in Path(f"/proc/{pid}/task").glob("*/schedstat"):
+        with contextlib.suppress(OSError):
+            total += int(stat.read_text().split()[0])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/schedstat").exists(), reason="needs Linux /proc")
+def test_preloaded_worker_serves_its_first_request_about_as_cheaply_as_its_tenth(tmp_path):
+    env = _env(tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "respite.cli", "migrate", "--noinput", "-v", "0"],
+        env=env,
+        check=True,
+        timeout=900,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "respite.cli", "demo"],
+        env=env,
+        check=True,
+        timeout=900,
+        capture_output=True,
+    )
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:respite.gunicorn_conf",
+            "respite.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--log-level",
+            "info",
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        # Ready = the worker has run its own warm-up (it then blocks in accept, using no CPU).
+        deadline = time.monotonic() + 300
+        worker, last = None, -1
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, log.read_text()[-3000:]
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            if children:
+                worker = int(children[0])
+                now = _cpu_ns(worker)
+                if now == last and now > 0:
+                    break
+                last = now
+            time.sleep(1)
+        assert worker is not None, log.read_text()[-3000:]
+        assert "warm-up: " in log.read_text()
+
+        def cpu_of_one_request() -> float:
+            before = _cpu_ns(worker)
+            with urllib.request.urlopen(  # noqa: S310 - loopback
+                f"http://127.0.0.1:{port}/o/riverside/check-in/", timeout=120
+            ) as response:
+                assert response.status == 200
+                response.read()
+            return (_cpu_ns(worker) - before) / 1e9
+
+        costs = [cpu_of_one_request() for _ in range(12)]
+        typical = sorted(costs[8:12])[1]
+        # Without preloading and the warm-up the first request costs seconds (every import).
+        assert costs[0] <= 2 * typical + 0.005, [round(c * 1000, 1) for c in costs]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=120)
