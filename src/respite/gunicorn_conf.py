@@ -39,10 +39,12 @@ preload_app = True
 
 def when_ready(server: Any) -> None:
     """In the master, after the application is loaded and before any worker is forked."""
+    from django.apps import apps
+
+    if os.environ.get("RESPITE_WARMUP", "1") == "0" or not apps.ready:
+        return  # turned off, or not serving Respite (bench_http's bare WSGI app)
     from respite.ops.warmup import warm_up
 
-    if os.environ.get("RESPITE_WARMUP", "1") == "0":
-        return
     results = warm_up(server.app.wsgi())
     server.log.info(
         "warm-up: %s", ", ".join(f"{path} {status} in {ms:.0f} ms" for path, status, ms in results)
@@ -56,9 +58,11 @@ def when_ready(server: Any) -> None:
 def post_worker_init(worker: Any) -> None:
     """In each new worker, before it accepts a connection: open its database connection and touch
     the pages once more, so the first visitor does not pay for the connection or copy-on-write faults."""
+    from django.apps import apps
+
+    if os.environ.get("RESPITE_WARMUP", "1") == "0" or not apps.ready:
+        return
     from respite.ops.warmup import warm_up, warm_up_paths
 
-    if os.environ.get("RESPITE_WARMUP", "1") == "0":
-        return
     paths = [p for p in warm_up_paths() if "/directory/" not in p]
     warm_up(worker.wsgi, paths, close_connections=False)
