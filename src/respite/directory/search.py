@@ -20,7 +20,9 @@ import html
 import logging
 import re
 import threading
+import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -847,15 +849,78 @@ def recommend(
     returns a service the role is not eligible for, or one the organization hid.
     """
     lang = (language or "en")[:2]
+    state = state or (organization.state if organization else "")
+    curations = _curations(organization)
+    # The same answer for everyone with the same organization, needs, role and language until the
+    # directory or the organization's curation changes: cached per process, checked by two small
+    # queries (the service table's fingerprint and the organization's curation rows).
+    key = (
+        organization.pk if organization else None,
+        tier or "",
+        role_group,
+        lang,
+        state,
+        audience,
+        limit,
+        _version(),
+        curations,
+    )
+    now = time.monotonic()
+    with _recommend_lock:
+        hit = _recommend_cache.get(key)
+        if hit is not None and now - hit[0] < RECOMMEND_TTL_S:
+            _recommend_cache.move_to_end(key)
+            return [{**card, "channels": list(card["channels"])} for card in hit[1]]
+    cards = _recommend(organization, tier, role_group, lang, state, audience, limit, curations[1])
+    with _recommend_lock:
+        _recommend_cache[key] = (now, cards)
+        while len(_recommend_cache) > RECOMMEND_CACHE_SIZE:
+            _recommend_cache.popitem(last=False)
+    return [{**card, "channels": list(card["channels"])} for card in cards]
+
+
+# Per-process cache of recommend()'s cards; a time limit backs up the version check (a phone number
+# edited without touching its service changes no fingerprint).
+RECOMMEND_CACHE_SIZE = 1024
+RECOMMEND_TTL_S = 300
+_recommend_cache: OrderedDict[tuple, tuple[float, list[dict[str, Any]]]] = OrderedDict()
+_recommend_lock = threading.Lock()
+
+
+def _curations(organization: Organization | None) -> tuple[frozenset[str], frozenset[str]]:
+    """(hidden, featured) service ids of the organization's curation."""
+    if organization is None:
+        return frozenset(), frozenset()
+    rows = Curation.objects.filter(organization=organization).values_list(
+        "service_id", "hidden", "featured"
+    )
+    hidden, featured = set(), set()
+    for sid, is_hidden, is_featured in rows:
+        if is_hidden:
+            hidden.add(sid)
+        if is_featured:
+            featured.add(sid)
+    return frozenset(hidden), frozenset(featured)
+
+
+def _recommend(
+    organization: Organization | None,
+    tier: str | None,
+    role_group: str,
+    lang: str,
+    state: str,
+    audience: str,
+    limit: int,
+    featured: frozenset[str],
+) -> list[dict[str, Any]]:
     rule = TIER_RULES.get(tier or "", {})
     f = Filters(
         role_group=role_group,
-        state=(state or (organization.state if organization else "")),
+        state=state,
         audience=audience,
         tier=rule.get("tier", ""),
         available_24_7=rule.get("available_24_7", False),
     )
-    featured = featured_ids(organization)
     # Rank on the few columns the order needs; load phones and texts for the chosen few only.
     services = list(
         filtered(organization, f).only(

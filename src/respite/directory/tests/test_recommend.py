@@ -87,3 +87,37 @@ def test_app_config_registers_the_result_panel():
     assert apps.get_app_config("directory").respite_result_panels == [
         "directory/recommend_panel.html"
     ]
+
+
+def test_cached_recommendations_follow_every_change_of_directory_or_curation(
+    demo_directory, riverside, django_assert_max_num_queries
+):
+    """Repeated result pages are served from the per-process cache (a few small queries), yet hiding,
+    featuring or editing a service shows at once."""
+    first = recommend(organization=riverside, tier="counseling", role_group="nurse")
+    with django_assert_max_num_queries(2):  # the directory's fingerprint and the curation rows
+        assert recommend(organization=riverside, tier="counseling", role_group="nurse") == first
+    shown = first[0]["id"]
+    Curation.objects.create(organization=riverside, service_id=shown, hidden=True)
+    assert shown not in [
+        c["id"] for c in recommend(organization=riverside, tier="counseling", role_group="nurse")
+    ]
+    Curation.objects.filter(organization=riverside, service_id=shown).update(
+        hidden=False, featured=True
+    )
+    Curation.objects.create(organization=riverside, service_id="battle-within", featured=True)
+    assert recommend(organization=riverside, tier="counseling", role_group="nurse")[0]["id"] in {
+        shown,
+        "battle-within",
+    }
+    service = Service.objects.get(pk="battle-within")
+    service.name = "The Battle Within (renamed)"
+    service.save()
+    names = [c["name"] for c in recommend(organization=riverside, tier="counseling")]
+    assert "The Battle Within (renamed)" in names
+    # A caller changing its copy does not change what the next page gets.
+    cards = recommend(organization=riverside, tier="counseling")
+    cards[0]["name"] = "tampered"
+    cards[0]["channels"].append("tampered")
+    again = recommend(organization=riverside, tier="counseling")
+    assert again[0]["name"] != "tampered" and "tampered" not in again[0]["channels"]
