@@ -265,6 +265,7 @@ class Server:
         self, app: str, env: dict, ready_path: str | None = "/", extra: tuple[str, ...] = ()
     ) -> None:
         self.port = _free_port()
+        self.log = Path(tempfile.gettempdir()) / f"respite-bench-gunicorn-{self.port}.log"
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -285,13 +286,14 @@ class Server:
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
+            stderr=self.log.open("ab"),
             start_new_session=True,
         )
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{app} exited: {self.proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"{app} exited: {self.log.read_text(errors='replace')[-2000:]}")
             if ready_path is None:  # the caller decides readiness (cold-start measurement)
                 return
             try:

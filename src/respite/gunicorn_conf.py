@@ -37,12 +37,23 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "respite.settings")
 preload_app = True
 
 
+def _warm_up_wanted() -> bool:
+    """Unless turned off, when the application served is Respite's own URLconf (not bench_http's
+    bare WSGI or Django hello apps, which share this configuration)."""
+    from django.apps import apps
+    from django.conf import settings
+
+    return (
+        os.environ.get("RESPITE_WARMUP", "1") != "0"
+        and apps.ready
+        and settings.ROOT_URLCONF == "respite.urls"
+    )
+
+
 def when_ready(server: Any) -> None:
     """In the master, after the application is loaded and before any worker is forked."""
-    from django.apps import apps
-
-    if os.environ.get("RESPITE_WARMUP", "1") == "0" or not apps.ready:
-        return  # turned off, or not serving Respite (bench_http's bare WSGI app)
+    if not _warm_up_wanted():
+        return
     from respite.ops.warmup import warm_up
 
     results = warm_up(server.app.wsgi())
@@ -58,9 +69,7 @@ def when_ready(server: Any) -> None:
 def post_worker_init(worker: Any) -> None:
     """In each new worker, before it accepts a connection: open its database connection and touch
     the pages once more, so the first visitor does not pay for the connection or copy-on-write faults."""
-    from django.apps import apps
-
-    if os.environ.get("RESPITE_WARMUP", "1") == "0" or not apps.ready:
+    if not _warm_up_wanted():
         return
     from respite.ops.warmup import warm_up, warm_up_paths
 
