@@ -29,8 +29,8 @@ CHECKIN = {
 
 BUDGET = {
     "check-in form": 4,
-    "answers POST": 0,
-    "result page": 0,
+    "answers POST": 9,
+    "result page": 15,
     "directory search": 8,
     "pulse dashboard": 22,
     "pulse chart": 14,
