@@ -280,8 +280,9 @@ _LICENSE_BOOST = {Confidentiality.ANONYMOUS: 0.006, Confidentiality.CONFIDENTIAL
 class _Index:
     """What ranking needs about every service, as numpy arrays in one order (position = row).
 
-    Eligibility is never read from here: the database decides which services may be shown, and this
-    only scores them, so a stale entry can misorder results but never surface a hidden service.
+    Eligibility is decided by the database: the positions its filter query returned are kept in
+    ``eligible_cache`` only for as long as this index lives (until any service is added or saved) and
+    per organization's hidden set, so a hidden or withdrawn service never surfaces from it.
     """
 
     ids: list[str]
@@ -295,6 +296,8 @@ class _Index:
     name_rank: np.ndarray  # position in case-insensitive name order (the tie-break)
     missing_embeddings: int
     rowid_pos: np.ndarray | None = None  # SQLite rowid -> position (-1: none), for FTS5 matches
+    # (filter SQL, params, hidden ids) -> eligible positions; see _eligible_positions.
+    eligible_cache: dict[tuple, np.ndarray] = field(default_factory=dict)
 
 
 def _version() -> tuple:
@@ -421,7 +424,11 @@ def keyword_scores(
 
 
 def _eligible_positions(
-    qs: models.QuerySet[Service], index: _Index, *, strict: bool = True
+    qs: models.QuerySet[Service],
+    index: _Index,
+    *,
+    strict: bool = True,
+    hidden: frozenset[str] | None = None,
 ) -> np.ndarray | None:
     """Index positions of the services the filter query admits, in one raw round trip.
 
@@ -433,6 +440,12 @@ def _eligible_positions(
         sql, params = qs.values_list(rowid).query.sql_with_params()
     else:
         sql, params = qs.values_list("id").query.sql_with_params()
+    # Kept beside the index (so dropped with it when the service table changes), per query and the
+    # curation it depends on: an organization hiding a service changes the key, not the index.
+    key = (sql, tuple(params), hidden)
+    cached = index.eligible_cache.get(key) if hidden is not None else None
+    if cached is not None:
+        return cached
     with connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
@@ -446,7 +459,13 @@ def _eligible_positions(
         )
     if strict and (positions < 0).any():
         return None
-    return positions[positions >= 0]
+    positions = positions[positions >= 0]
+    if hidden is not None:
+        positions.flags.writeable = False  # shared between requests: nobody may change it
+        if len(index.eligible_cache) >= 512:
+            index.eligible_cache.clear()
+        index.eligible_cache[key] = positions
+    return positions
 
 
 def _keyword_positions(
@@ -463,18 +482,16 @@ def _keyword_positions(
     if connection.vendor == "sqlite" and _fts_available() and index.rowid_pos is not None:
         match = " OR ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
         with connection.cursor() as cur:
+            # Same cut as keyword_scores: the best 5,000 matches before eligibility, chosen by FTS5.
             cur.execute(
-                f"SELECT rowid, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
+                "ORDER BY rank LIMIT 5000",
                 [match],
             )
             rows = cur.fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64)
-        pairs = np.array(rows, dtype=np.float64)
-        rowids = pairs[:, 0].astype(np.int64)
-        # Same cut as keyword_scores: the best 5,000 matches before eligibility.
-        best = np.argsort(pairs[:, 1], kind="stable")[:5000]
-        rowids = rowids[best]
+        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         known = rowids < len(index.rowid_pos)
         positions = np.where(known, index.rowid_pos[np.where(known, rowids, 0)], -1)
         return positions[positions >= 0]
@@ -683,9 +700,10 @@ def search(
         inferred_role = intent["role"]
         f = Filters(**{**f.__dict__, "role_group": inferred_role})
     qs = filtered(organization, f).order_by()
-    featured = featured_ids(organization)
+    hidden, featured_set = _curations(organization)
+    featured = set(featured_set)
     index = _index()
-    eligible = _eligible_positions(qs, index)
+    eligible = _eligible_positions(qs, index, hidden=hidden)
     if eligible is None:  # a service was added since the index was built
         _matrix_cache.clear()
         index = _index()

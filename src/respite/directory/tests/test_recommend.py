@@ -121,3 +121,23 @@ def test_cached_recommendations_follow_every_change_of_directory_or_curation(
     cards[0]["channels"].append("tampered")
     again = recommend(organization=riverside, tier="counseling")
     assert again[0]["name"] != "tampered" and "tampered" not in again[0]["channels"]
+
+
+def test_search_never_shows_a_service_hidden_or_withdrawn_after_its_eligibility_was_cached(
+    client, demo_directory, riverside
+):
+    """Eligibility is cached beside the ranking index; hiding (curation) or withdrawing (status) a
+    service must still take effect on the very next search, over the worker's page."""
+    from django.urls import reverse
+
+    url = reverse("directory:search", kwargs={"org": riverside.slug})
+    assert b"The Battle Within" in client.get(url, {"q": "free therapy grief"}).content
+    assert b"The Battle Within" in client.get(url, {"q": "free therapy grief"}).content  # cached
+    Curation.objects.create(organization=riverside, service_id="battle-within", hidden=True)
+    assert b"The Battle Within" not in client.get(url, {"q": "free therapy grief"}).content
+    Curation.objects.filter(organization=riverside).delete()
+    assert b"The Battle Within" in client.get(url, {"q": "free therapy grief"}).content
+    service = Service.objects.get(pk="battle-within")
+    service.status = "inactive"
+    service.save()
+    assert b"The Battle Within" not in client.get(url, {"q": "free therapy grief"}).content
