@@ -699,15 +699,21 @@ def search(
     if intent["role"] and not f.role_group:
         inferred_role = intent["role"]
         f = Filters(**{**f.__dict__, "role_group": inferred_role})
-    qs = filtered(organization, f).order_by()
     hidden, featured_set = _curations(organization)
     featured = set(featured_set)
     index = _index()
-    eligible = _eligible_positions(qs, index, hidden=hidden)
-    if eligible is None:  # a service was added since the index was built
-        _matrix_cache.clear()
-        index = _index()
-        eligible = _eligible_positions(qs, index, strict=False)
+    # A repeated filter skips building (and compiling) its query: keyed by what the query is made of.
+    filters_key = (organization.pk if organization else None, tuple(f.__dict__.items()), hidden)
+    eligible = index.eligible_cache.get(filters_key)
+    qs = filtered(organization, f).order_by() if eligible is None else None
+    if qs is not None:
+        eligible = _eligible_positions(qs, index, hidden=hidden)
+        if eligible is None:  # a service was added since the index was built
+            _matrix_cache.clear()
+            index = _index()
+            eligible = _eligible_positions(qs, index, strict=False)
+        else:
+            index.eligible_cache[filters_key] = eligible
     if f.open_now and len(eligible):
         when = now or datetime.now(UTC)
         open_ids = {
@@ -739,7 +745,14 @@ def search(
         allowed = np.zeros(len(index.ids), dtype=bool)
         allowed[eligible] = True
         kw_pos = _keyword_positions(
-            intent["words"], index, eligible, qs.values("id").query.sql_with_params()
+            intent["words"],
+            index,
+            eligible,
+            (qs if qs is not None else filtered(organization, f).order_by())
+            .values("id")
+            .query.sql_with_params()
+            if connection.vendor == "postgresql"
+            else ("", ()),
         )
         kw_pos = kw_pos[allowed[kw_pos]]
         keyword_hits = len(kw_pos)
