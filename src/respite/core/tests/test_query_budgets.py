@@ -32,8 +32,8 @@ BUDGET = {
     "answers POST": 9,
     "result page": 15,
     "directory search": 8,
-    "pulse dashboard": 22,
-    "pulse chart": 14,
+    "pulse dashboard": 23,
+    "pulse chart": 15,
 }
 
 
