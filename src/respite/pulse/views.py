@@ -37,6 +37,7 @@ from respite.pulse.forms import (
 )
 from respite.pulse.models import (
     CustomItem,
+    Release,
     Round,
     Survey,
     SurveyLink,
@@ -327,8 +328,9 @@ def _fields(obj: models.Model) -> tuple:
 
 
 def _dashboard_key(request: HttpRequest, survey: Survey, filters: dict) -> str:
+    # Ids only: the releases' stored figures (large JSON) are read on a miss, not to make the key.
     releases_now = sorted(
-        (round_id, rel.pk) for round_id, rel in reporting.latest_releases(survey).items()
+        Release.objects.filter(survey=survey).values_list("round_id", "number", "pk")
     )
     parts = (
         _fields(survey),
