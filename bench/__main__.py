@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -32,14 +33,26 @@ def main(names: list[str]) -> int:
         (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2))
         summary.append(result)
         print(f"{name}: done in {result['seconds']} s")
+    # latest.md holds every module's latest results (a run of some modules keeps the others'),
+    # each with the time it was measured.
+    ran = {r["benchmark"] for r in summary}
+    everything = {r["benchmark"]: r for r in summary}
+    for path in sorted(RESULTS.glob("bench_*.json")):
+        if path.stem not in ran:
+            with contextlib.suppress(ValueError, OSError):
+                everything[path.stem] = json.loads(path.read_text())
     lines = [
         "# Benchmark results",
         "",
-        f"Run at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs.",
+        f"Written at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs; each section "
+        "says when it was measured.",
         "",
     ]
-    for result in summary:
-        lines.append(f"## {result['benchmark']}")
+    for name in sorted(everything):
+        result = everything[name]
+        lines.append(f"## {name}")
+        lines.append("")
+        lines.append(f"Measured at {result.get('at', '?')}.")
         lines.append("")
         lines.extend(result.get("markdown", ["(no table)"]))
         lines.append("")

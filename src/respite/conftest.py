@@ -75,8 +75,11 @@ def platform_admin(db):
 @pytest.fixture(scope="session")
 def browser():
     from django.conf import settings
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Playwright's assertions give up after 5 s by default: far too short at load average 10.
+    # Every expect() polls for up to 60 s instead (actions already wait up to 30 s).
+    expect.set_options(timeout=60_000)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=settings.RESPITE_CHROMIUM,

@@ -9,14 +9,24 @@ from __future__ import annotations
 import io
 import textwrap
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 ACCENT = "#1d5c63"
 PREVIOUS = "#a8b5ba"
+
+
+def _new_figure(**kwargs: Any) -> Figure:
+    """A matplotlib figure. matplotlib is imported on the first chart drawn, never with this module:
+    it costs about a second of CPU, which every page and command would otherwise pay at start-up."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
 
 
 def _svg(fig: Figure) -> bytes:
@@ -36,7 +46,7 @@ def scorecard_svg(
 ) -> bytes:
     """Horizontal bars, one per area (0–100 %), with the previous assessment beside them if any."""
     n = max(len(rows), 1)
-    fig = Figure(figsize=(7, (0.62 if previous else 0.45) * n + 1.1), dpi=100)
+    fig = _new_figure(figsize=(7, (0.62 if previous else 0.45) * n + 1.1), dpi=100)
     ax = fig.add_subplot()
     ys = list(range(n))[::-1]
     height = 0.38 if previous else 0.6
@@ -76,7 +86,7 @@ def scorecard_svg(
 
 def progress_svg(dates: list[date], series: dict[str, list[int | None]]) -> bytes:
     """One line per area across completed assessments, oldest first."""
-    fig = Figure(figsize=(7, 3.6), dpi=100)
+    fig = _new_figure(figsize=(7, 3.6), dpi=100)
     ax = fig.add_subplot()
     plotted = False
     for name, values in series.items():

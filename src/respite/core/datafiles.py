@@ -9,8 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Every user-facing text in a data file comes in English and Spanish.
 BILINGUAL_TEXT: dict[str, Any] = {
@@ -63,12 +64,17 @@ def load_yaml(
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DataFileError(path, None, f"cannot read file: {exc}") from exc
+    # One parse with libyaml's C parser when installed (PyYAML's pure-Python one made loading the
+    # instruments cost most of a second of CPU in every process); the same nodes give the line index.
+    loader = _SafeLoader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise DataFileError(path, line, f"not valid YAML: {exc.problem}") from exc
+    finally:
+        loader.dispose()
     index: dict[tuple, int] = {}
     if node is not None:
         _line_index(node, index)
@@ -89,6 +95,8 @@ def load_json(path: Path | str, schema: dict[str, Any] | None = None) -> Any:
 
 
 def validate(data: Any, schema: dict[str, Any], path: Path | str, index: dict[tuple, int]) -> None:
+    import jsonschema  # imported where used: slow to load, and most processes never validate
+
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

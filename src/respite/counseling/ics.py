@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
 
 from respite.counseling.models import Booking
 from respite.counseling.notify import booking_uid
 
 
 def _calendar(booking: Booking, summary: str, description: str) -> bytes:
+    from icalendar import Calendar, Event  # imported where used: slow to load
+
     cal = Calendar()
     cal.add("prodid", "-//Respite//Counseling//EN")
     cal.add("version", "2.0")

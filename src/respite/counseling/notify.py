@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -22,7 +22,6 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
 
 from respite.core import alerts
 from respite.core.notify import notify_staff, site_link
@@ -37,6 +36,9 @@ from respite.counseling.models import (
     CounselingSettings,
     Message,
 )
+
+if TYPE_CHECKING:  # icalendar is imported where a calendar is built: it is slow to load
+    from icalendar import Event
 
 # --- Counselors -------------------------------------------------------------------------------------
 
@@ -152,6 +154,8 @@ def _organizer() -> str:
 
 
 def _event(booking: Booking, clinician: Clinician, *, cancelled: bool) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", booking_uid(booking))
     event.add("dtstamp", timezone.now())
@@ -176,6 +180,8 @@ def _event(booking: Booking, clinician: Clinician, *, cancelled: bool) -> Event:
 
 def booking_calendar(booking: Booking, method: str) -> str:
     """An iTIP message (RFC 5546): METHOD:REQUEST for a new or moved session, METHOD:CANCEL."""
+    from icalendar import Calendar
+
     clinician = booking.slot.clinician
     cal = Calendar()
     cal.add("prodid", "-//Respite//Volunteer sessions//EN")
@@ -263,6 +269,8 @@ def clinician_for_feed(token: str) -> Clinician | None:
 def feed_calendar(clinician: Clinician) -> bytes:
     """Every session of this volunteer from a month ago on, booked or cancelled (so a subscribed
     calendar drops cancelled ones), and nobody else's."""
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", "-//Respite//Volunteer sessions//EN")
     cal.add("version", "2.0")

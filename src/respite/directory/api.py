@@ -12,7 +12,7 @@ portal's curation: its hidden services are left out and its local services inclu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest
@@ -21,10 +21,10 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from respite.core import pagination
+from respite.core.lazy import lazy_module
 from respite.core.models import Organization
 from respite.core.resources import crisis_options
 from respite.core.roles import RoleGroup
-from respite.directory import search as directory_search
 from respite.directory.hsds import (
     FACETS,
     HSDS_VERSION,
@@ -48,6 +48,11 @@ from respite.directory.models import (
     Tier,
 )
 from respite.directory.search import offered_kinds
+
+if TYPE_CHECKING:
+    from respite.directory import search as directory_search
+else:  # numpy-based: imported on the first search, not with the URLconf
+    directory_search = lazy_module("respite.directory.search")
 
 router = Router(tags=["directory"])
 

@@ -20,7 +20,9 @@ import html
 import logging
 import re
 import threading
+import time
 import unicodedata
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -278,8 +280,9 @@ _LICENSE_BOOST = {Confidentiality.ANONYMOUS: 0.006, Confidentiality.CONFIDENTIAL
 class _Index:
     """What ranking needs about every service, as numpy arrays in one order (position = row).
 
-    Eligibility is never read from here: the database decides which services may be shown, and this
-    only scores them, so a stale entry can misorder results but never surface a hidden service.
+    Eligibility is decided by the database: the positions its filter query returned are kept in
+    ``eligible_cache`` only for as long as this index lives (until any service is added or saved) and
+    per organization's hidden set, so a hidden or withdrawn service never surfaces from it.
     """
 
     ids: list[str]
@@ -296,6 +299,8 @@ class _Index:
     missing_embeddings: int
     rowid_pos: np.ndarray | None = None  # SQLite rowid -> position (-1: none), for FTS5 matches
     away_masks: dict[str, np.ndarray] = field(default_factory=dict)  # state -> "elsewhere" mask
+    # (filter SQL, params, hidden ids) -> eligible positions; see _eligible_positions.
+    eligible_cache: dict[tuple, np.ndarray] = field(default_factory=dict)
 
 
 def _version() -> tuple:
@@ -429,7 +434,11 @@ def keyword_scores(
 
 
 def _eligible_positions(
-    qs: models.QuerySet[Service], index: _Index, *, strict: bool = True
+    qs: models.QuerySet[Service],
+    index: _Index,
+    *,
+    strict: bool = True,
+    hidden: frozenset[str] | None = None,
 ) -> np.ndarray | None:
     """Index positions of the services the filter query admits, in one raw round trip.
 
@@ -441,6 +450,12 @@ def _eligible_positions(
         sql, params = qs.values_list(rowid).query.sql_with_params()
     else:
         sql, params = qs.values_list("id").query.sql_with_params()
+    # Kept beside the index (so dropped with it when the service table changes), per query and the
+    # curation it depends on: an organization hiding a service changes the key, not the index.
+    key = (sql, tuple(params), hidden)
+    cached = index.eligible_cache.get(key) if hidden is not None else None
+    if cached is not None:
+        return cached
     with connection.cursor() as cur:
         cur.execute(sql, params)
         rows = cur.fetchall()
@@ -454,7 +469,13 @@ def _eligible_positions(
         )
     if strict and (positions < 0).any():
         return None
-    return positions[positions >= 0]
+    positions = positions[positions >= 0]
+    if hidden is not None:
+        positions.flags.writeable = False  # shared between requests: nobody may change it
+        if len(index.eligible_cache) >= 512:
+            index.eligible_cache.clear()
+        index.eligible_cache[key] = positions
+    return positions
 
 
 def _keyword_positions(
@@ -471,18 +492,16 @@ def _keyword_positions(
     if connection.vendor == "sqlite" and _fts_available() and index.rowid_pos is not None:
         match = " OR ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
         with connection.cursor() as cur:
+            # Same cut as keyword_scores: the best 5,000 matches before eligibility, chosen by FTS5.
             cur.execute(
-                f"SELECT rowid, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
+                "ORDER BY rank LIMIT 5000",
                 [match],
             )
             rows = cur.fetchall()
         if not rows:
             return np.zeros(0, dtype=np.int64)
-        pairs = np.array(rows, dtype=np.float64)
-        rowids = pairs[:, 0].astype(np.int64)
-        # Same cut as keyword_scores: the best 5,000 matches before eligibility.
-        best = np.argsort(pairs[:, 1], kind="stable")[:5000]
-        rowids = rowids[best]
+        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         known = rowids < len(index.rowid_pos)
         positions = np.where(known, index.rowid_pos[np.where(known, rowids, 0)], -1)
         return positions[positions >= 0]
@@ -738,14 +757,22 @@ def search(
     if intent["role"] and not f.role_group:
         inferred_role = intent["role"]
         f = Filters(**{**f.__dict__, "role_group": inferred_role})
-    qs = filtered(organization, f).order_by()
-    featured = featured_ids(organization)
+    hidden, featured_set = _curations(organization)
+    featured = set(featured_set)
     index = _index()
-    eligible = _eligible_positions(qs, index)
-    if eligible is None:  # a service was added since the index was built
-        _matrix_cache.clear()
-        index = _index()
-        eligible = _eligible_positions(qs, index, strict=False)
+    # A repeated filter skips building (and compiling) its query: keyed by what the query is made of.
+    filters_key = (organization.pk if organization else None, tuple(f.__dict__.items()), hidden)
+    eligible = index.eligible_cache.get(filters_key)
+    qs = filtered(organization, f).order_by() if eligible is None else None
+    if qs is not None:
+        eligible = _eligible_positions(qs, index, hidden=hidden)
+        if eligible is None:  # a service was added since the index was built
+            _matrix_cache.clear()
+            index = _index()
+            eligible = _eligible_positions(qs, index, strict=False)
+        else:
+            index.eligible_cache[filters_key] = eligible
+    # After the cache: whether the portal's own services exist changes without the directory changing.
     eligible = _offered_now(eligible, index, organization)
     if f.open_now and len(eligible):
         when = now or datetime.now(UTC)
@@ -778,7 +805,14 @@ def search(
         allowed = np.zeros(len(index.ids), dtype=bool)
         allowed[eligible] = True
         kw_pos = _keyword_positions(
-            intent["words"], index, eligible, qs.values("id").query.sql_with_params()
+            intent["words"],
+            index,
+            eligible,
+            (qs if qs is not None else filtered(organization, f).order_by())
+            .values("id")
+            .query.sql_with_params()
+            if connection.vendor == "postgresql"
+            else ("", ()),
         )
         kw_pos = kw_pos[allowed[kw_pos]]
         keyword_hits = len(kw_pos)
@@ -912,15 +946,78 @@ def recommend(
     returns a service the role is not eligible for, or one the organization hid.
     """
     lang = (language or "en")[:2]
+    state = state or (organization.state if organization else "")
+    curations = _curations(organization)
+    # The same answer for everyone with the same organization, needs, role and language until the
+    # directory or the organization's curation changes: cached per process, checked by two small
+    # queries (the service table's fingerprint and the organization's curation rows).
+    key = (
+        organization.pk if organization else None,
+        tier or "",
+        role_group,
+        lang,
+        state,
+        audience,
+        limit,
+        _version(),
+        curations,
+    )
+    now = time.monotonic()
+    with _recommend_lock:
+        hit = _recommend_cache.get(key)
+        if hit is not None and now - hit[0] < RECOMMEND_TTL_S:
+            _recommend_cache.move_to_end(key)
+            return [{**card, "channels": list(card["channels"])} for card in hit[1]]
+    cards = _recommend(organization, tier, role_group, lang, state, audience, limit, curations[1])
+    with _recommend_lock:
+        _recommend_cache[key] = (now, cards)
+        while len(_recommend_cache) > RECOMMEND_CACHE_SIZE:
+            _recommend_cache.popitem(last=False)
+    return [{**card, "channels": list(card["channels"])} for card in cards]
+
+
+# Per-process cache of recommend()'s cards; a time limit backs up the version check (a phone number
+# edited without touching its service changes no fingerprint).
+RECOMMEND_CACHE_SIZE = 1024
+RECOMMEND_TTL_S = 300
+_recommend_cache: OrderedDict[tuple, tuple[float, list[dict[str, Any]]]] = OrderedDict()
+_recommend_lock = threading.Lock()
+
+
+def _curations(organization: Organization | None) -> tuple[frozenset[str], frozenset[str]]:
+    """(hidden, featured) service ids of the organization's curation."""
+    if organization is None:
+        return frozenset(), frozenset()
+    rows = Curation.objects.filter(organization=organization).values_list(
+        "service_id", "hidden", "featured"
+    )
+    hidden, featured = set(), set()
+    for sid, is_hidden, is_featured in rows:
+        if is_hidden:
+            hidden.add(sid)
+        if is_featured:
+            featured.add(sid)
+    return frozenset(hidden), frozenset(featured)
+
+
+def _recommend(
+    organization: Organization | None,
+    tier: str | None,
+    role_group: str,
+    lang: str,
+    state: str,
+    audience: str,
+    limit: int,
+    featured: frozenset[str],
+) -> list[dict[str, Any]]:
     rule = TIER_RULES.get(tier or "", {})
     f = Filters(
         role_group=role_group,
-        state=(state or (organization.state if organization else "")),
+        state=state,
         audience=audience,
         tier=rule.get("tier", ""),
         available_24_7=rule.get("available_24_7", False),
     )
-    featured = featured_ids(organization)
     # Rank on the few columns the order needs; load phones and texts for the chosen few only.
     services = list(
         filtered(organization, f)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -11,13 +13,18 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from respite.core.lazy import lazy_module
 from respite.core.models import AuditLog
 from respite.core.portal import client_language, portal_view, staff_view
 from respite.core.resources import crisis_options
 from respite.core.roles import StaffRole
-from respite.directory import search as directory_search
 from respite.directory.forms import CurationForm, LocalServiceForm, SearchForm
 from respite.directory.models import Curation, Phone, Provider, Service
+
+if TYPE_CHECKING:
+    from respite.directory import search as directory_search
+else:  # numpy-based: imported on the first search, not with the URLconf
+    directory_search = lazy_module("respite.directory.search")
 
 PAGE_SIZE = 10
 

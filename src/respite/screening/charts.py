@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from respite.screening import instruments
 
-from respite.screening import instruments  # noqa: E402
+
+def _new_figure(**kwargs: Any) -> Figure:
+    """A matplotlib figure. matplotlib is imported on the first chart drawn, never with this module:
+    it costs about a second of CPU, which every page and command would otherwise pay at start-up."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
 
 
 def series(screenings) -> dict[str, list[tuple]]:
@@ -48,7 +58,7 @@ def instrument_svg(instrument_id: str, points: list[tuple], lang: str) -> bytes:
     inst = instruments.get(instrument_id)
     scale = inst.scales[0]
     lo, hi = inst.score_range(scale)
-    fig = Figure(figsize=(3.6, 2.4), dpi=100)
+    fig = _new_figure(figsize=(3.6, 2.4), dpi=100)
     ax = fig.add_subplot()
     shades = ("#eef3f4", "#dfe9eb")
     for n, band in enumerate(sorted(scale.bands, key=lambda b: b.min or 0)):
@@ -87,7 +97,7 @@ def has_series(rows: list[dict]) -> bool:
 
 
 def trend_svg(data: dict[str, list[tuple]]) -> bytes:
-    fig = Figure(figsize=(6, 3.2), dpi=100)
+    fig = _new_figure(figsize=(6, 3.2), dpi=100)
     ax = fig.add_subplot()
     for name, points in data.items():
         ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", linewidth=2, label=name)

@@ -27,11 +27,12 @@ import csv
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fhir.resources.R4B.bundle import Bundle
-from fhir.resources.R4B.questionnaire import Questionnaire
-from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+if TYPE_CHECKING:  # fhir.resources (pydantic models) is imported where used: it is slow to load
+    from fhir.resources.R4B.bundle import Bundle
+    from fhir.resources.R4B.questionnaire import Questionnaire
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from respite.screening import instruments
 from respite.screening.instruments import Instrument, Item, Scale
@@ -328,6 +329,8 @@ def _uses_loinc(inst: Instrument) -> bool:
 
 
 def questionnaire(inst: Instrument, base: str) -> Questionnaire:
+    from fhir.resources.R4B.questionnaire import Questionnaire
+
     return Questionnaire.model_validate(questionnaire_dict(inst, base))
 
 
@@ -382,12 +385,16 @@ def questionnaire_response_dict(
 def questionnaire_response(
     result_row, base: str, subject: str | None = None
 ) -> QuestionnaireResponse:
+    from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
     return QuestionnaireResponse.model_validate(
         questionnaire_response_dict(result_row, base, subject)
     )
 
 
 def bundle(screenings, base: str, subject: str | None = None) -> Bundle:
+    from fhir.resources.R4B.bundle import Bundle
+
     entries = [
         {"resource": questionnaire_response(r, base, subject)}
         for s in screenings

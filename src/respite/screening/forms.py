@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import hashlib
+
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from respite.core import privacy
@@ -48,6 +51,20 @@ class AnswersForm(forms.Form):
                     "Helps us suggest services open to you. Never shown with your answers."
                 ),
             )
+
+    @property
+    def cache_key(self) -> str | None:
+        """Names the HTML of this form's questions when it is the same for every visitor (unbound,
+        nothing pre-filled): the page caches that block (``screening/take.html``) and fills the CSRF
+        token and CSP nonce, which sit outside it, per request. None for a bound form."""
+        if self.is_bound or self.initial:
+            return None
+        shape = [
+            (name, getattr(f, "show_if", None), [str(c) for c in getattr(f, "choices", [])])
+            for name, f in self.fields.items()
+        ]
+        labels = [str(f.label) for f in self.fields.values()]
+        return hashlib.sha256(repr((shape, labels, get_language())).encode()).hexdigest()
 
     def answers_for(self, instrument: Instrument) -> dict[str, int]:
         out = {}

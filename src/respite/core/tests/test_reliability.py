@@ -115,7 +115,7 @@ def test_kill_9_under_load_loses_no_acknowledged_submission(database):
     threads = [threading.Thread(target=writer) for _ in range(6)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300
     while len(acknowledged) < 60 and time.monotonic() < deadline:
         time.sleep(0.05)
     server.kill9()  # mid-load: requests are in flight

@@ -21,12 +21,9 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 from django.db import transaction
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from respite.core.models import Organization
 from respite.core.roles import RoleGroup
@@ -51,6 +48,10 @@ from respite.directory.models import (
     Tier,
     hhmm,
 )
+
+if TYPE_CHECKING:  # jsonschema and referencing are imported where a record is validated
+    import jsonschema
+    from referencing import Registry
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
@@ -77,6 +78,9 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 
 @lru_cache(maxsize=1)
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*.json")):
         if path.name in ("openapi.json", "datapackage.json"):
@@ -101,6 +105,8 @@ def _registry() -> Registry:
 def validator(table: str, *, formats: bool = False) -> jsonschema.protocols.Validator:
     """The official schema of ``table``; ``formats`` turns on jsonschema's FormatChecker (uuid, date,
     email, uri...), as exports must pass it."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(
         {"$ref": BASE + f"{table}.json"},
         registry=_registry(),

@@ -292,7 +292,7 @@ def test_gunicorn_workers_counts_are_summed_in_one_scrape(tmp_path):
 
     try:
         # Until more than one worker process has counted something (the others may still be booting).
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         while len(list(metrics_dir.glob("counter_*.db"))) < 2 and time.monotonic() < deadline:
             assert get(f"{server.url}/healthz")[0] == 200
         assert len(list(metrics_dir.glob("counter_*.db"))) >= 2, "only one gunicorn worker answered"

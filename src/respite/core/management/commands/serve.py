@@ -1,6 +1,8 @@
 """``respite serve``: the portal and its background worker together, for local use.
 
 Ctrl-C stops both. Production runs gunicorn and ``respite worker`` as separate services (docs/deploy.md).
+``--gunicorn`` serves with production's gunicorn configuration instead of Django's development server
+(``respite.gunicorn_conf``: the app preloaded and warmed up before the workers are forked).
 """
 
 from __future__ import annotations
@@ -20,8 +22,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_false", dest="worker", help="Serve pages only."
         )
+        parser.add_argument(
+            "--gunicorn",
+            action="store_true",
+            help="Serve with gunicorn and production's configuration (preloaded, warmed-up workers).",
+        )
+        parser.add_argument(
+            "--workers", type=int, default=2, help="gunicorn worker processes (with --gunicorn)."
+        )
 
-    def handle(self, *args, addrport, worker: bool, **options):
+    def handle(self, *args, addrport: str, worker: bool, gunicorn: bool, workers: int, **options):
         proc = None
         if worker:
             proc = subprocess.Popen(
@@ -29,7 +39,25 @@ class Command(BaseCommand):
             )  # noqa: S603
             self.stdout.write(f"Background worker started (pid {proc.pid}).")
         try:
-            call_command("runserver", addrport, use_reloader=False)
+            if gunicorn:
+                bind = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
+                subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "-c",
+                        "python:respite.gunicorn_conf",
+                        "respite.wsgi:application",
+                        "-b",
+                        bind,
+                        "-w",
+                        str(workers),
+                    ],
+                    check=False,
+                )
+            else:
+                call_command("runserver", addrport, use_reloader=False)
         finally:
             if proc is not None and proc.poll() is None:
                 proc.terminate()

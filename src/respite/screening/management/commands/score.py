@@ -7,6 +7,9 @@ from respite.screening import instruments
 
 class Command(BaseCommand):
     help = "Score answers to an instrument and print score, band and flags as JSON. Stores nothing."
+    # Scoring touches no database, URL or template: skip the system checks, which import the whole
+    # URLconf (every app's views and the API schemas) and would triple the command's start-up cost.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("instrument", help="Instrument id, e.g. phq9. 'list' prints the ids.")

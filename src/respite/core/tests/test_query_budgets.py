@@ -1,0 +1,107 @@
+"""Query budgets of the busiest pages (issue 19): a change that adds a query per row or per request
+to the worker flow, the directory search or the pulse dashboard fails here.
+
+Budgets are the counts measured when they were set (SQLite), as maxima: fewer is always welcome.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from respite.core.roles import StaffRole
+from respite.core.testing import PASSWORD, make_staff
+
+pytestmark = pytest.mark.django_db
+
+CHECKIN = {
+    "phq2__1": 0,
+    "phq2__2": 0,
+    "gad2__1": 0,
+    "gad2__2": 0,
+    "burnout__1": 1,
+    "selfharm__9": 0,
+    "role_group": "nurse",
+}
+
+BUDGET = {
+    "check-in form": 4,
+    "answers POST": 9,
+    "result page": 15,
+    "directory search": 8,
+    "pulse dashboard": 24,
+    "pulse chart": 15,
+}
+
+
+@pytest.fixture
+def directory(db):
+    from respite.directory.demo import SEED_FILE
+    from respite.directory.hsds import import_json
+
+    assert not import_json(SEED_FILE).errors
+
+
+def test_worker_flow_pages_stay_within_their_query_budgets(
+    org, directory, django_assert_max_num_queries
+):
+    client = Client()
+    url = f"/o/{org.slug}/check-in/"
+    with django_assert_max_num_queries(BUDGET["check-in form"]):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(BUDGET["answers POST"]):
+        response = client.post(url, CHECKIN)
+    assert response.status_code == 302
+    with django_assert_max_num_queries(BUDGET["result page"]):
+        page = client.get(response["Location"])
+    assert page.status_code == 200 and "Your results" in page.content.decode()
+
+
+def test_directory_search_stays_within_its_query_budget(
+    org, directory, django_assert_max_num_queries
+):
+    client = Client()
+    url = reverse("directory:search", kwargs={"org": org.slug})
+    client.get(url, {"q": "warm up"})  # the ranking index is built once per process
+    for query in ("can't sleep after night shift", "ayuda para dormir", "peer support"):
+        with django_assert_max_num_queries(BUDGET["directory search"]):
+            assert client.get(url, {"q": query}).status_code == 200
+
+
+def test_pulse_dashboard_and_its_charts_stay_within_their_query_budgets(
+    org, django_assert_max_num_queries
+):
+    from respite.pulse.tests.factories import make_survey, make_units, populate
+
+    units = make_units(org, {"Hospital": None, "ICU": "Hospital", "ER": "Hospital", "Clinic": None})
+    survey = make_survey(org, rounds=2)
+    r1, r2 = survey.rounds.all()
+    populate(
+        survey,
+        {
+            (r2, units["ICU"], "nurse"): 12,
+            (r2, units["ER"], "nurse"): 7,
+            (r2, units["Clinic"], "nurse"): 8,
+            (r1, units["ICU"], "nurse"): 6,
+        },
+    )
+    admin = Client()
+    assert admin.login(
+        username=make_staff(org, StaffRole.ORG_ADMIN, "budget-admin").username, password=PASSWORD
+    )
+    url = reverse("pulse_staff:dashboard", kwargs={"org": org.slug, "pk": survey.pk})
+    with django_assert_max_num_queries(BUDGET["pulse dashboard"]):
+        page = admin.get(url)
+    assert page.status_code == 200
+    charts = [
+        src.replace("&amp;", "&")
+        for src in re.findall(r'src="([^"]+\.svg[^"]*)"', page.content.decode())
+    ]
+    assert charts, "the dashboard embeds its charts"
+    for src in charts:
+        with django_assert_max_num_queries(BUDGET["pulse chart"]):
+            chart = admin.get(src)
+        assert chart.status_code == 200 and chart["Content-Type"].startswith("image/svg")

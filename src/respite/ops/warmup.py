@@ -1,0 +1,100 @@
+"""Warm-up requests served inside the gunicorn master before it forks its workers.
+
+With ``preload_app`` (``respite.gunicorn_conf``) the master imports the application once; these GET
+requests then load everything a first visitor would otherwise pay for in each new worker: the
+template engine and compiled templates, translation catalogs, the directory's numpy ranking index and
+embedding model, chart and PDF code paths are left out (rare, and imported where used). Workers are
+forked with all of it in memory, shared copy-on-write.
+
+The requests are read-only GETs through the real WSGI application (every middleware), never logged
+in as anyone, and failures are reported, never fatal: a server must start even if a page is broken.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+log = logging.getLogger("respite.ops.warmup")
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def warm_up_paths() -> list[str]:
+    """The pages every worker serves soon after it starts, for the first organization if any."""
+    from respite.core.models import Organization
+
+    paths = ["/", "/crisis/"]
+    org = Organization.objects.order_by("pk").values_list("slug", flat=True).first()
+    if org:
+        paths += [f"/o/{org}/check-in/", f"/o/{org}/directory/?q=sleep"]
+    return paths
+
+
+def _environ(path: str) -> dict[str, Any]:
+    from django.conf import settings
+
+    host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "localhost")
+    path_info, _sep, query = path.partition("?")
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path_info,
+        "QUERY_STRING": query,
+        "SCRIPT_NAME": "",
+        "SERVER_NAME": host,
+        "SERVER_PORT": "443",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "HTTP_ACCEPT": "text/html",
+        "HTTP_ACCEPT_LANGUAGE": "en",
+        # Behind the TLS proxy production expects (SECURE_PROXY_SSL_HEADER): no redirect to https.
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+    }
+
+
+def warm_up(
+    application: WSGIApp, paths: list[str] | None = None, *, close_connections: bool = True
+) -> list[tuple[str, int, float]]:
+    """Serve each path once; returns (path, status, milliseconds). In the master, closes the
+    database connections afterwards, so no forked worker shares the master's connection."""
+    from django.db import connections
+
+    results: list[tuple[str, int, float]] = []
+    try:
+        for path in paths if paths is not None else warm_up_paths():
+            status = [0]
+
+            def start_response(
+                line: str, headers: list, exc_info: Any = None, _s: list = status
+            ) -> None:
+                _s[0] = int(line.split(" ", 1)[0])
+
+            started = time.perf_counter()
+            try:
+                body = application(_environ(path), start_response)
+                for _chunk in body:
+                    pass
+                close = getattr(body, "close", None)
+                if close is not None:
+                    close()
+            except Exception:  # a broken page must not stop the server from starting
+                log.exception("warm-up request failed: %s", path)
+            results.append((path, status[0], round((time.perf_counter() - started) * 1000, 1)))
+    except Exception:
+        log.exception("warm-up failed")
+    finally:
+        if close_connections:
+            connections.close_all()
+    return results
