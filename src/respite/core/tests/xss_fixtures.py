@@ -319,6 +319,7 @@ REGISTRY: dict[str, Shown | Hidden] = {
         )
     ),
     "peers.Supporter.training_course": Shown(("peers_supporter_edit",)),
+    "peers.PeerMessage.body": Shown(("peers_thread",)),
     "peers.SupportRequest.contact": Shown(
         ("peers_request",), "encrypted; only the accepting supporter"
     ),
@@ -397,6 +398,8 @@ PULSE_REGISTRY: dict[str, Shown | Hidden] = {
     "pulse.Unit.name": Shown(("pulse_units", "pulse_survey", "pulse_answer")),
     "pulse.Survey.title": Shown(("pulse_index", "pulse_survey", "pulse_dashboard", "pulse_answer")),
     "pulse.CustomItem.text_en": Shown(("pulse_survey", "pulse_answer")),
+    "pulse.ResultsNote.actions_en": Shown(("pulse_results",)),
+    "pulse.ResultsNote.actions_es": Shown(("pulse_results_es",)),
     "pulse.CustomItem.text_es": Shown(("pulse_survey_es",)),
     "pulse.SurveyLink.key": Hidden("random link token (only inside hrefs)"),
     "pulse.Response.role_group": Hidden(CODE + " (organization role group)"),
@@ -827,6 +830,7 @@ def _peers(w: World):
     from respite.core.testing import make_staff
     from respite.peers.models import (
         Department,
+        PeerMessage,
         PeerProgram,
         Source,
         Supporter,
@@ -862,6 +866,13 @@ def _peers(w: World):
         organization=org, source=Source.SELF_CONTACT, contact="x"
     )
     w.session[SESSION_KEY] = {str(req.pk): "requester"}
+    # An anonymous request with a two-way thread, read by its supporter.
+    thread = SupportRequest.objects.create(
+        organization=org, source=Source.SELF_CODE, assigned=supporter, accepted_at=timezone.now()
+    )
+    PeerMessage.objects.create(
+        request=thread, author=PeerMessage.Author.WORKER, body=v("peers.PeerMessage.body")
+    )
     material = TrainingMaterial.objects.create(  # save() sanitizes the body with nh3
         organization=org,
         title=v("peers.TrainingMaterial.title"),
@@ -873,6 +884,7 @@ def _peers(w: World):
     w.page("peers_status", "worker", f"{o}/status/{seal(req.pk)}/")
     w.page("peers_inbox", "supporter", f"{s}/")
     w.page("peers_request", "supporter", f"{s}/r/{req.pk}/")
+    w.page("peers_thread", "supporter", f"{s}/r/{thread.pk}/")
     w.page("peers_training", "supporter", f"{s}/training/")
     w.page("peers_material", "supporter", f"{s}/training/{material.pk}/")
     w.page("peers_dashboard", "admin", f"{s}/lead/?period=all")
@@ -1031,6 +1043,7 @@ def _pulse(w: World):
     from respite.pulse.models import (
         Comment,
         CustomItem,
+        ResultsNote,
         Round,
         Survey,
         SurveyToken,
@@ -1067,6 +1080,12 @@ def _pulse(w: World):
         answers = {item.field_name: sorted(item.values)[i % len(item.values)] for item in items}
         do_submit(survey, rnd, unit, "", answers, v("pulse.Comment.text") if i == 0 else "")
     do_release(survey, rnd, final=True)  # comments and figures are shown only once released
+    ResultsNote.objects.create(
+        round=rnd,
+        actions_en=v("pulse.ResultsNote.actions_en"),
+        actions_es=v("pulse.ResultsNote.actions_es"),
+        published=True,
+    )
     assert Comment.objects.filter(round=rnd, release__isnull=False).count() == 1
     o, s = f"/o/{org.slug}/pulse", f"/staff/o/{org.slug}/pulse"
     w.page("pulse_index", "admin", f"{s}/")
@@ -1074,8 +1093,12 @@ def _pulse(w: World):
     w.page("pulse_survey", "admin", f"{s}/surveys/{survey.pk}/")
     w.page("pulse_survey_es", "admin", f"{s}/surveys/{survey.pk}/", "es")
     w.page("pulse_dashboard", "admin", f"{s}/surveys/{survey.pk}/dashboard/")
-    w.session["pulse_invitation"] = SurveyToken.hash(invitation)  # posted from the link's fragment
+    w.session["pulse_invitation"] = SurveyToken.digests(
+        invitation
+    )  # posted from the link's fragment
     w.page("pulse_answer", "worker", f"{o}/t/")
+    w.page("pulse_results", "worker", f"{o}/results/{survey.pk}/{rnd.number}/")
+    w.page("pulse_results_es", "worker", f"{o}/results/{survey.pk}/{rnd.number}/", "es")
     w.pdfs["pulse_pdf"] = ("admin", f"{s}/surveys/{survey.pk}/export.pdf")
 
 
