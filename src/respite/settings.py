@@ -173,7 +173,7 @@ MIDDLEWARE = [
 
 # Form widgets through Jinja2 (Django's own widget templates in their Jinja2 versions): a radio or
 # select option is a few microseconds instead of a nested Django template each (issue 19).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
+FORM_RENDERER = "respite.core.renderers.FormRenderer"
 ROOT_URLCONF = "respite.urls"
 WSGI_APPLICATION = "respite.wsgi.application"
 

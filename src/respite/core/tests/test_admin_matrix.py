@@ -45,6 +45,17 @@ def _superuser_client() -> Client:
     root = make_user("root", is_staff=True, is_superuser=True)
     client = Client(raise_request_exception=False)
     client.force_login(root)
+    # Past the admin's second factor too (its sign-in is tested in test_two_factor): this test is
+    # about what a fully signed-in superuser can reach.
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from respite.core.testing import enrol_two_factor
+
+    enrol_two_factor(root)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=root).persistent_id
+    session.save()
     return client
 
 

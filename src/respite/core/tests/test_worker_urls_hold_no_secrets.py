@@ -169,6 +169,7 @@ PUBLIC_PARAMETERS = {
     # Directory services and community events are public listings, not anything a worker did.
     "directory/s/<str:pk>/": "a public directory service",
     "community/e/<uuid:pk>/": "a public community event page",
+    "logo/<str:digest>.png": "the organization's public logo, named by its content hash",
     "pulse/results/<int:survey_pk>/<int:number>/": "a survey round's published organization-level "
     "results ('you said, we did'): the same page for every worker",
 }

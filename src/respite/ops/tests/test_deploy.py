@@ -52,7 +52,10 @@ def test_systemd_units_verify(tmp_path):
 def test_units_run_the_right_programs_unprivileged():
     web = (DEPLOY / "respite-web.service").read_text()
     worker = (DEPLOY / "respite-worker@.service").read_text()
-    assert f"ExecStart={INSTALLED_VENV}gunicorn respite.wsgi:application" in web
+    assert (
+        f"ExecStart={INSTALLED_VENV}gunicorn -c python:respite.gunicorn_conf respite.wsgi:application"
+        in web
+    )
     assert f"ExecStart={INSTALLED_VENV}respite worker" in worker
     for text in (web, worker):
         assert (
