@@ -87,10 +87,25 @@ def schedule(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _may_volunteer(request: HttpRequest) -> bool:
+    """A volunteer therapist's profile is written by someone an organization admin invited or approved
+    as one (the role), or who already has a profile; nobody else signs themselves up."""
+    from respite.core.models import Membership
+    from respite.core.roles import StaffRole
+
+    return (
+        Membership.objects.for_user(request.user)
+        .filter(role=StaffRole.VOLUNTEER_THERAPIST)
+        .exists()
+    )
+
+
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    """Sign up as a volunteer or edit the profile. Licence changes go back to a platform admin."""
+    """Write or edit the volunteer profile. Licence changes go back to a platform admin."""
     clinician = _clinician_for(request)
+    if clinician is None and not _may_volunteer(request):
+        raise Http404
     form = ClinicianForm(request.POST or None, instance=clinician)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():

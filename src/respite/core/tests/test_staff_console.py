@@ -14,6 +14,7 @@ from django.utils import timezone
 from respite.core.models import AuditLog, Invitation, Membership, Organization, RoleGrantRequest
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, make_staff, run_tasks
+from respite.counseling.models import Clinician
 
 pytestmark = pytest.mark.django_db
 
@@ -473,6 +474,31 @@ def test_a_volunteer_therapist_applies_and_an_admin_approves(org, org_admin, mai
     )
     assert Membership.objects.filter(role="volunteer_therapist", organization=org).exists()
     assert "/staff/volunteers/profile/" in nav_links(therapist)
+    assert therapist.post("/staff/volunteers/profile/", VOLUNTEER_PROFILE).status_code == 302
+    assert Clinician.objects.filter(user__username="rivera@example.org").exists()
+
+
+VOLUNTEER_PROFILE = {
+    "display_name": "Dr T",
+    "licence_type": "lcsw",
+    "states": ["CA"],
+    "licence_number": "L-2",
+    "languages": ["en"],
+    "modalities": ["video"],
+    "session_cap": "12",
+    "session_minutes": "50",
+    "time_zone": "America/Los_Angeles",
+    "accepting": "on",
+}
+
+
+def test_nobody_signs_themselves_up_as_a_volunteer_therapist(org, counselor):
+    """The volunteer profile is for people an admin invited or approved as volunteer therapists: a
+    counselor (or anyone signed in) posting the form directly gets a 404 and no profile."""
+    client = login(counselor)
+    assert client.get("/staff/volunteers/profile/").status_code == 404
+    assert client.post("/staff/volunteers/profile/", VOLUNTEER_PROFILE).status_code == 404
+    assert not Clinician.objects.exists()
 
 
 # --- Sign-ins, profile, passwords -----------------------------------------------------------------------
