@@ -197,9 +197,6 @@ class Framework:
     def level(self, value: int | None) -> Level | None:
         return next((lv for lv in self.scale if lv.value == value), None)
 
-    def area_choices(self, lang: str | None = None) -> list[tuple[str, str]]:
-        return [(a.id, tr(a.name, lang)) for a in self.areas]
-
     def goal_choices(self, lang: str | None = None) -> list[tuple[str, str]]:
         """(``area:goal``, label) for every goal, so an action item can name the goal it serves."""
         return [

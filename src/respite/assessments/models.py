@@ -360,9 +360,6 @@ class Scorecard:
             (a for a in self.areas if a.is_gap), key=lambda a: (a.percent, order[a.area.id])
         )
 
-    def unanswered_areas(self) -> list[AreaScore]:
-        return [a for a in self.areas if a.answered == 0]
-
     def percent_by_area(self) -> dict[str, int | None]:
         return {a.area.id: a.percent for a in self.areas}
 

@@ -17,7 +17,6 @@ from django.utils.translation import get_language
 from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
 
 DATA = Path(__file__).parent / "data"
-AUDIENCES = ("workers", "mixed", "others")
 
 _TEXT = BILINGUAL_TEXT
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}

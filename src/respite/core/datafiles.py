@@ -5,7 +5,6 @@ Errors name the file and the line, so whoever edits a data file can fix it witho
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -75,17 +74,6 @@ def load_yaml(
     if schema is not None:
         validate(data, schema, path, index)
     return data, index
-
-
-def load_json(path: Path | str, schema: dict[str, Any] | None = None) -> Any:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, exc.lineno, f"not valid JSON: {exc.msg}") from exc
-    if schema is not None:
-        validate(data, schema, path, {})
-    return data
 
 
 def validate(data: Any, schema: dict[str, Any], path: Path | str, index: dict[tuple, int]) -> None:
