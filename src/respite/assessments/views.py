@@ -37,21 +37,21 @@ from respite.assessments.models import (
 )
 from respite.core.models import AuditLog
 from respite.core.notify import notify_staff, site_link
-from respite.core.portal import client_language, staff_view
+from respite.core.portal import PortalRequest, client_language, staff_view
 from respite.core.roles import StaffRole
 
 admin_view = staff_view(StaffRole.ORG_ADMIN)
 rater_view = staff_view(StaffRole.ASSESSMENT_RATER, StaffRole.ORG_ADMIN)
 
 
-def _get_assessment_for_admin(request: HttpRequest, pk) -> Assessment:
+def _get_assessment_for_admin(request: PortalRequest, pk) -> Assessment:
     assessment = get_object_or_404(Assessment, pk=pk, organization=request.organization)
     if frameworks.get(assessment.framework) is None:
         raise Http404
     return assessment
 
 
-def _get_rater_for_user(request: HttpRequest, pk) -> Rater:
+def _get_rater_for_user(request: PortalRequest, pk) -> Rater:
     """The caller's own invitation to rate this assessment (404 for anyone not invited)."""
     rater = get_object_or_404(
         Rater.objects.select_related("assessment"),
@@ -64,11 +64,11 @@ def _get_rater_for_user(request: HttpRequest, pk) -> Rater:
     return rater
 
 
-def _get_item_for_admin(request: HttpRequest, pk: int) -> ActionItem:
+def _get_item_for_admin(request: PortalRequest, pk: int) -> ActionItem:
     return get_object_or_404(ActionItem, pk=pk, organization=request.organization)
 
 
-def _get_commitment_for_admin(request: HttpRequest, pk: int) -> Commitment:
+def _get_commitment_for_admin(request: PortalRequest, pk: int) -> Commitment:
     return get_object_or_404(Commitment, pk=pk, organization=request.organization)
 
 
@@ -81,7 +81,7 @@ def _get_framework(framework_id: str) -> frameworks.Framework:
 
 @require_GET
 @admin_view
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     org, lang = request.organization, client_language(request)
     assessments = list(Assessment.objects.filter(organization=org).prefetch_related("answers"))
     rows = [
@@ -116,7 +116,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_view
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: PortalRequest) -> HttpResponse:
     lang = client_language(request)
     form = StartForm(request.POST, lang=lang)
     if not form.is_valid():
@@ -142,7 +142,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @admin_view
-def answer(request: HttpRequest, pk) -> HttpResponse:
+def answer(request: PortalRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     form = AnswersForm(assessment, request.POST or None, lang=lang)
@@ -187,7 +187,7 @@ def answer(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @admin_view
-def complete(request: HttpRequest, pk) -> HttpResponse:
+def complete(request: PortalRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     if assessment.is_complete:
         return redirect("assessments:scorecard", org=request.organization.slug, pk=assessment.pk)
@@ -208,7 +208,7 @@ def complete(request: HttpRequest, pk) -> HttpResponse:
 
 @require_GET
 @admin_view
-def scorecard(request: HttpRequest, pk) -> HttpResponse:
+def scorecard(request: PortalRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     context = report.build(assessment, lang)
@@ -235,7 +235,7 @@ def chart(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @admin_view
-def plan_from_gaps(request: HttpRequest, pk) -> HttpResponse:
+def plan_from_gaps(request: PortalRequest, pk) -> HttpResponse:
     """Turn chosen gaps into action items, one per area, named after the area's weakest criterion."""
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
@@ -281,7 +281,11 @@ def plan_from_gaps(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _download(
-    request: HttpRequest, assessment: Assessment, content: bytes | str, content_type: str, ext: str
+    request: PortalRequest,
+    assessment: Assessment,
+    content: bytes | str,
+    content_type: str,
+    ext: str,
 ) -> HttpResponse:
     AuditLog.record(
         request.user,
@@ -318,7 +322,7 @@ def report_csv(request: HttpRequest, pk) -> HttpResponse:
     return _download(request, assessment, text, "text/csv; charset=utf-8", "csv")
 
 
-def _progress(request: HttpRequest, spec: frameworks.Framework):
+def _progress(request: PortalRequest, spec: frameworks.Framework):
     lang = client_language(request)
     done = list(
         Assessment.objects.completed()
@@ -373,7 +377,7 @@ def progress_chart(request: HttpRequest, framework: str) -> HttpResponse:
 
 @require_GET
 @admin_view
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: PortalRequest) -> HttpResponse:
     org, lang = request.organization, client_language(request)
     items = list(ActionItem.objects.filter(organization=org).select_related("owner_account"))
     today = timezone.localdate()
@@ -408,7 +412,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 
 def _item_form(
-    request: HttpRequest, item: ActionItem, spec: frameworks.Framework
+    request: PortalRequest, item: ActionItem, spec: frameworks.Framework
 ) -> ActionItemForm:
     return ActionItemForm(
         request.POST or None,
@@ -420,7 +424,7 @@ def _item_form(
 
 
 @admin_view
-def item_new(request: HttpRequest, framework: str) -> HttpResponse:
+def item_new(request: PortalRequest, framework: str) -> HttpResponse:
     spec = _get_framework(framework)
     item = ActionItem(organization=request.organization, framework=spec.id, created_by=request.user)
     form = _item_form(request, item, spec)
@@ -445,7 +449,7 @@ def item_new(request: HttpRequest, framework: str) -> HttpResponse:
 
 
 @admin_view
-def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def item_edit(request: PortalRequest, pk: int) -> HttpResponse:
     item = _get_item_for_admin(request, pk)
     spec = _get_framework(item.framework)
     old_status = item.status
@@ -480,7 +484,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_view
-def commitment_new(request: HttpRequest) -> HttpResponse:
+def commitment_new(request: PortalRequest) -> HttpResponse:
     """A new commitment, optionally prefilled from a framework's suggestion (?suggested=framework:id)."""
     lang = client_language(request)
     framework_id, _sep, suggestion_id = request.GET.get("suggested", "").partition(":")
@@ -522,7 +526,7 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
 
 
 @admin_view
-def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_edit(request: PortalRequest, pk: int) -> HttpResponse:
     commitment = _get_commitment_for_admin(request, pk)
     form = CommitmentForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
@@ -543,7 +547,7 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_view
-def raters(request: HttpRequest, pk) -> HttpResponse:
+def raters(request: PortalRequest, pk) -> HttpResponse:
     """Who is invited to rate, how far each has got, and the invitation form."""
     assessment = _get_assessment_for_admin(request, pk)
     form = InviteRatersForm(assessment, request.POST or None)
@@ -611,7 +615,7 @@ def _raters_context(request: HttpRequest, assessment: Assessment, form) -> dict:
 
 @require_GET
 @rater_view
-def rate_index(request: HttpRequest) -> HttpResponse:
+def rate_index(request: PortalRequest) -> HttpResponse:
     """The assessments the signed-in staff member is invited to rate in this organization."""
     lang = client_language(request)
     invitations = [
@@ -625,7 +629,7 @@ def rate_index(request: HttpRequest) -> HttpResponse:
 
 
 @rater_view
-def rate(request: HttpRequest, pk) -> HttpResponse:
+def rate(request: PortalRequest, pk) -> HttpResponse:
     """One rater's own ratings. Nobody else's ratings are shown here, so each rates independently."""
     rater = _get_rater_for_user(request, pk)
     lang = client_language(request)
@@ -658,7 +662,7 @@ def rate(request: HttpRequest, pk) -> HttpResponse:
 
 
 @admin_view
-def consensus(request: HttpRequest, pk) -> HttpResponse:
+def consensus(request: PortalRequest, pk) -> HttpResponse:
     """For the team's meeting: each criterion's median and spread, the raters' evidence notes
     (without names), and the agreed rating, which becomes the assessment's answer."""
     assessment = _get_assessment_for_admin(request, pk)

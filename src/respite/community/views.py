@@ -25,7 +25,7 @@ from respite.community import actions, social, toolkit
 from respite.community.forms import ComposerForm, EventForm, NoteForm, PledgeForm, RsvpForm
 from respite.community.models import Event, Note, NoteStatus
 from respite.core import pdf, privacy
-from respite.core.portal import client_language, portal_view
+from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
 
 SESSION_RSVPS = "community_rsvps"
@@ -55,14 +55,14 @@ def _too_many(request: HttpRequest) -> HttpResponse:
     return render(request, "community/too_many.html", status=429)
 
 
-def _get_event_for_public(request: HttpRequest, pk) -> Event:
+def _get_event_for_public(request: PortalRequest, pk) -> Event:
     event = Event.objects.visible().filter(organization=request.organization, pk=pk).first()
     if event is None:
         raise Http404
     return event
 
 
-def _get_event_for_organizer(request: HttpRequest, token: str) -> Event:
+def _get_event_for_organizer(request: PortalRequest, token: str) -> Event:
     """The event whose management token this is; wrong tokens are throttled like access codes."""
     keys = privacy.check_credential(
         request,
@@ -100,14 +100,14 @@ def _manage_url(event: Event, token: str, name: str = "manage") -> str:
 # --- Start ------------------------------------------------------------------------------------
 @portal_view
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     return render(
         request, "community/index.html", {"notes": toolkit.notes(), "fund": toolkit.fundraising()}
     )
 
 
 @portal_view
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: PortalRequest) -> HttpResponse:
     org = request.organization
     form = EventForm(request.POST or None, initial={"state": org.state})
     if request.method == "POST" and form.is_valid():
@@ -147,14 +147,14 @@ def _event_context(request: HttpRequest, event: Event, **forms) -> dict:
 
 @portal_view
 @require_GET
-def event_page(request: HttpRequest, pk) -> HttpResponse:
+def event_page(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     return render(request, "community/event.html", _event_context(request, event))
 
 
 @portal_view
 @require_POST
-def rsvp(request: HttpRequest, pk) -> HttpResponse:
+def rsvp(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     if event.is_past:
         messages.error(request, _("This gathering has already taken place."))
@@ -182,7 +182,7 @@ def rsvp(request: HttpRequest, pk) -> HttpResponse:
 
 @portal_view
 @require_POST
-def note_submit(request: HttpRequest, pk) -> HttpResponse:
+def note_submit(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -203,7 +203,7 @@ def note_submit(request: HttpRequest, pk) -> HttpResponse:
 
 @portal_view
 @require_POST
-def pledge(request: HttpRequest, pk) -> HttpResponse:
+def pledge(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     form = PledgeForm(request.POST)
     if not form.is_valid():
@@ -226,7 +226,7 @@ def pledge(request: HttpRequest, pk) -> HttpResponse:
 
 @portal_view
 @require_GET
-def cards_pdf(request: HttpRequest) -> HttpResponse:
+def cards_pdf(request: PortalRequest) -> HttpResponse:
     """Foldable note cards; ?event=<id> prints the event's clinic or unit on the front."""
     event = None
     if request.GET.get("event"):
@@ -250,7 +250,7 @@ def cards_pdf(request: HttpRequest) -> HttpResponse:
 @portal_view
 @_organizer
 @require_GET
-def manage(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def manage(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     ctx = {
         "event": event,
         "token": token,
@@ -268,7 +268,7 @@ def manage(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 
 @portal_view
 @_organizer
-def edit(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def edit(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -287,7 +287,7 @@ def edit(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 @_organizer
 @require_POST
 def moderate(
-    request: HttpRequest, event: Event, token: str, note: str, action: str
+    request: PortalRequest, event: Event, token: str, note: str, action: str
 ) -> HttpResponse:
     target = Note.objects.filter(event=event, pk=note).first()
     if target is None or action not in ("approve", "reject"):
@@ -300,7 +300,7 @@ def moderate(
 @portal_view
 @_organizer
 @require_POST
-def pledge_delete(request: HttpRequest, event: Event, token: str, pledge: str) -> HttpResponse:
+def pledge_delete(request: PortalRequest, event: Event, token: str, pledge: str) -> HttpResponse:
     deleted, _rows = event.pledges.filter(pk=pledge).delete()
     if not deleted:
         raise Http404
@@ -310,7 +310,7 @@ def pledge_delete(request: HttpRequest, event: Event, token: str, pledge: str) -
 @portal_view
 @_organizer
 @require_POST
-def delete(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def delete(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(
             request,
@@ -327,7 +327,7 @@ def delete(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 @portal_view
 @_organizer
 @require_GET
-def packet_pdf(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def packet_pdf(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     language = client_language(request)
     ctx = {
         "event": event,
@@ -346,7 +346,7 @@ def packet_pdf(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 
 # --- Social composer -------------------------------------------------------------------------
 @portal_view
-def composer(request: HttpRequest) -> HttpResponse:
+def composer(request: PortalRequest) -> HttpResponse:
     """Start from a suggested post, add a resource link and hashtags, see warnings and counts.
 
     Works as a plain form; with htmx the result part refreshes while typing (same view, partial

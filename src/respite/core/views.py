@@ -42,7 +42,13 @@ from respite.core.models import (
 )
 from respite.core.navigation import staff_navigation
 from respite.core.notify import profile_for, staff_time_zone
-from respite.core.portal import client_language, portal_view, staff_view
+from respite.core.portal import (
+    PortalRequest,
+    StaffRequest,
+    client_language,
+    portal_view,
+    staff_view,
+)
 from respite.core.resources import crisis_options
 from respite.core.roles import ORG_ROLES, StaffRole
 from respite.core.staff import (
@@ -71,7 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: PortalRequest) -> HttpResponse:
     from respite.screening.instruments import registry
 
     return render(request, "core/portal.html", {"instruments": registry().values()})
@@ -97,7 +103,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def organization_settings(request: HttpRequest) -> HttpResponse:
+def organization_settings(request: StaffRequest) -> HttpResponse:
     org = request.organization
     form = OrganizationSettingsForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
@@ -108,7 +114,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """Who did what and when, in sentences; per-worker events only as suppressed counts."""
     org = request.organization
     actions = sorted(
@@ -174,7 +180,7 @@ def background_tasks(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def worker_alerts(request: HttpRequest) -> HttpResponse:
+def worker_alerts(request: PortalRequest) -> HttpResponse:
     """A worker chooses how to hear of replies and check-ins, under their access code. No code in
     this browser: the page says how to get one and changes nothing."""
     code = privacy.session_code(request)
@@ -224,7 +230,7 @@ def _render_alerts(
 
 @require_POST
 @portal_view
-def worker_alerts_push(request: HttpRequest) -> HttpResponse:
+def worker_alerts_push(request: PortalRequest) -> HttpResponse:
     """The page's script posts the browser's PushSubscription here (JSON)."""
     code = privacy.session_code(request)
     if code is None:
@@ -273,7 +279,7 @@ def _members(org: Organization) -> list:
     ]
 
 
-def _get_member_for_admin(request: HttpRequest, user_id: int):
+def _get_member_for_admin(request: PortalRequest, user_id: int):
     """A person holding a role in the admin's organization; 404 for anyone else."""
     for entry in _members(request.organization):
         if entry["user"].pk == user_id:
@@ -281,12 +287,12 @@ def _get_member_for_admin(request: HttpRequest, user_id: int):
     raise Http404
 
 
-def _get_invitation_for_admin(request: HttpRequest, pk: int) -> Invitation:
+def _get_invitation_for_admin(request: PortalRequest, pk: int) -> Invitation:
     return get_object_or_404(Invitation, pk=pk, organization=request.organization)
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: StaffRequest) -> HttpResponse:
     org = request.organization
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -323,7 +329,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_member(request: StaffRequest, user_id: int) -> HttpResponse:
     org = request.organization
     member = _get_member_for_admin(request, user_id)
     current = sorted(roles_in(member, org) & set(ORG_ROLES))
@@ -355,7 +361,7 @@ def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_deactivate(request: StaffRequest, user_id: int) -> HttpResponse:
     member = _get_member_for_admin(request, user_id)
     try:
         do_deactivate(request.user, request.organization, member)
@@ -370,7 +376,7 @@ def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def invitation_action(request: StaffRequest, pk: int, action: str) -> HttpResponse:
     invitation = _get_invitation_for_admin(request, pk)
     actions = {"resend": do_resend, "withdraw": do_withdraw, "approve": do_approve_application}
     if action not in actions:
@@ -386,7 +392,7 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_decide(request: StaffRequest, pk: int) -> HttpResponse:
     grant = get_object_or_404(RoleGrantRequest, pk=pk, organization=request.organization)
     try:
         do_decide_grant(request.user, grant, approve=request.POST.get("decision") == "approve")
@@ -443,7 +449,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
-def volunteer_apply(request: HttpRequest) -> HttpResponse:
+def volunteer_apply(request: PortalRequest) -> HttpResponse:
     """Licensed therapists ask to volunteer with this organization; an admin approves and the
     invitation follows. The licence is then verified by a platform admin on the therapist's profile."""
     org = request.organization

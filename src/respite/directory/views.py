@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.models import AuditLog
-from respite.core.portal import client_language, portal_view, staff_view
+from respite.core.portal import (
+    PortalRequest,
+    StaffRequest,
+    client_language,
+    portal_view,
+    staff_view,
+)
 from respite.core.resources import crisis_options
 from respite.core.roles import StaffRole
 from respite.directory import search as directory_search
@@ -22,7 +28,7 @@ from respite.directory.models import Curation, Phone, Provider, Service
 PAGE_SIZE = 10
 
 
-def _get_service_for_worker(request: HttpRequest, pk: str) -> Service:
+def _get_service_for_worker(request: PortalRequest, pk: str) -> Service:
     service = Service.objects.visible_to(request.organization).filter(pk=pk).first()
     if service is None:
         raise Http404
@@ -36,7 +42,7 @@ def _get_shared_service_for_admin(request: HttpRequest, pk: str) -> Service:
     return service
 
 
-def _get_local_service_for_admin(request: HttpRequest, pk: str) -> Service:
+def _get_local_service_for_admin(request: PortalRequest, pk: str) -> Service:
     service = Service.objects.filter(pk=pk, portal=request.organization).first()
     if service is None:
         raise Http404
@@ -49,7 +55,7 @@ def _cards(result: directory_search.SearchResult, lang: str) -> list[tuple]:
 
 @require_GET
 @portal_view
-def search_page(request: HttpRequest) -> HttpResponse:
+def search_page(request: PortalRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     lang = client_language(request)
     context = {"form": form, "lang": lang, "result": None}
@@ -124,7 +130,7 @@ def _talk_links(org_slug: str) -> dict[str, str]:
 
 @require_GET
 @portal_view
-def service_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def service_detail(request: PortalRequest, pk: str) -> HttpResponse:
     service = _get_service_for_worker(request, pk)
     lang = client_language(request)
     name, description = service.localized(lang)
@@ -139,7 +145,7 @@ def service_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def curate(request: HttpRequest) -> HttpResponse:
+def curate(request: StaffRequest) -> HttpResponse:
     org = request.organization
     curations = {c.service_id: c for c in Curation.objects.filter(organization=org)}
     shared = Paginator(
@@ -152,7 +158,7 @@ def curate(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def curate_action(request: HttpRequest, pk: str) -> HttpResponse:
+def curate_action(request: StaffRequest, pk: str) -> HttpResponse:
     org = request.organization
     service = _get_shared_service_for_admin(request, pk)
     form = CurationForm(request.POST)
@@ -169,7 +175,7 @@ def curate_action(request: HttpRequest, pk: str) -> HttpResponse:
     return redirect("directory_staff:curate", org=org.slug)
 
 
-def _save_local(request: HttpRequest, form: LocalServiceForm, action: str) -> Service:
+def _save_local(request: PortalRequest, form: LocalServiceForm, action: str) -> Service:
     org = request.organization
     with transaction.atomic():
         service = form.save(commit=False)
@@ -201,7 +207,7 @@ def _save_local(request: HttpRequest, form: LocalServiceForm, action: str) -> Se
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def local_add(request: HttpRequest) -> HttpResponse:
+def local_add(request: StaffRequest) -> HttpResponse:
     form = LocalServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _save_local(request, form, "directory.local_service_added")
@@ -213,7 +219,7 @@ def local_add(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def local_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def local_edit(request: StaffRequest, pk: str) -> HttpResponse:
     service = _get_local_service_for_admin(request, pk)
     phone = service.phones.first()
     form = LocalServiceForm(
@@ -233,7 +239,7 @@ def local_edit(request: HttpRequest, pk: str) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def local_delete(request: HttpRequest, pk: str) -> HttpResponse:
+def local_delete(request: StaffRequest, pk: str) -> HttpResponse:
     service = _get_local_service_for_admin(request, pk)
     with transaction.atomic():
         AuditLog.record(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from respite.core import privacy
 from respite.core.models import AccessCode
-from respite.core.portal import portal_view
+from respite.core.portal import PortalRequest, portal_view
 from respite.peers.forms import (
     CodeForm,
     GroupRequestForm,
@@ -34,7 +34,7 @@ from respite.peers.models import (
 SESSION_KEY = "peers_requests"  # {request id: "requester" | "referrer" | "rater"}
 
 
-def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
+def my_space_section(request: PortalRequest, code: AccessCode) -> dict:
     """This worker's own peer-support requests, for the My space page (screening.views.my_space).
 
     The session may then open each request's status page, as if the worker had typed the code there.
@@ -55,7 +55,7 @@ def _remember(request: HttpRequest, req: SupportRequest, role: str) -> None:
     request.session[SESSION_KEY] = seen
 
 
-def _get_request_for_worker(request: HttpRequest, pk) -> tuple[SupportRequest, str]:
+def _get_request_for_worker(request: PortalRequest, pk) -> tuple[SupportRequest, str]:
     """The request and this session's part in it; 404 to any session that is not a party."""
     role = request.session.get(SESSION_KEY, {}).get(str(pk))
     if role is None:
@@ -64,13 +64,13 @@ def _get_request_for_worker(request: HttpRequest, pk) -> tuple[SupportRequest, s
 
 
 @portal_view
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     program = PeerProgram.for_org(request.organization)
     return render(request, "peers/index.html", {"program": program})
 
 
 def _created(
-    request: HttpRequest, req: SupportRequest, words: str | None, role: str
+    request: PortalRequest, req: SupportRequest, words: str | None, role: str
 ) -> HttpResponse:
     _remember(request, req, role)
     program = PeerProgram.for_org(request.organization)
@@ -91,7 +91,7 @@ def _request_fields(data: dict) -> dict:
 
 
 @portal_view
-def ask(request: HttpRequest) -> HttpResponse:
+def ask(request: PortalRequest) -> HttpResponse:
     """Self-referral: anonymous with a code (default) or with a contact the worker chooses to give."""
     org = request.organization
     form = SelfRequestForm(
@@ -122,7 +122,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def refer(request: HttpRequest) -> HttpResponse:
+def refer(request: PortalRequest) -> HttpResponse:
     """A colleague or manager refers someone after an adverse event: contact and kind of event only."""
     org = request.organization
     form = ReferralForm(org, request.POST or None)
@@ -143,7 +143,7 @@ def refer(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: PortalRequest) -> HttpResponse:
     """A group request for a team after a critical incident."""
     org = request.organization
     form = GroupRequestForm(org, request.POST or None)
@@ -166,7 +166,7 @@ def team(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def check(request: HttpRequest) -> HttpResponse:
+def check(request: PortalRequest) -> HttpResponse:
     """Enter a code: the requester's, the referrer's, or the rating code the supporter handed over."""
     form = CodeForm(request.POST or None)
     status = 200
@@ -202,7 +202,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def status(request: HttpRequest, pk) -> HttpResponse:
+def status(request: PortalRequest, pk) -> HttpResponse:
     req, role = _get_request_for_worker(request, pk)
     can_rate = role in ("requester", "rater") and req.closed_at is not None and req.rating is None
     return render(
@@ -220,7 +220,7 @@ def status(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def rate(request: HttpRequest, pk) -> HttpResponse:
+def rate(request: PortalRequest, pk) -> HttpResponse:
     req, role = _get_request_for_worker(request, pk)
     if role not in ("requester", "rater") or req.closed_at is None:
         raise Http404

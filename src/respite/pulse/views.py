@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.models import AuditLog
 from respite.core.pdf import render_pdf
-from respite.core.portal import portal_view, staff_view
+from respite.core.portal import PortalRequest, StaffRequest, portal_view, staff_view
 from respite.core.roles import StaffRole
 from respite.pulse import charts, dp, releases, reporting
 from respite.pulse.forms import (
@@ -46,13 +46,13 @@ ADMIN = StaffRole.ORG_ADMIN
 _ANSWERED_SALT = "respite.pulse.answered"
 
 
-def _get_survey_for_admin(request: HttpRequest, pk: int) -> Survey:
+def _get_survey_for_admin(request: PortalRequest, pk: int) -> Survey:
     return get_object_or_404(Survey, pk=pk, organization=request.organization)
 
 
 # --- staff ------------------------------------------------------------------------------------
 @staff_view(ADMIN)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: StaffRequest) -> HttpResponse:
     surveys = Survey.objects.for_org(request.organization).prefetch_related("rounds")
     return render(
         request,
@@ -65,7 +65,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(ADMIN)
-def units(request: HttpRequest) -> HttpResponse:
+def units(request: StaffRequest) -> HttpResponse:
     form = UnitForm(organization=request.organization)
     return render(
         request,
@@ -76,7 +76,7 @@ def units(request: HttpRequest) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def unit_add(request: HttpRequest) -> HttpResponse:
+def unit_add(request: StaffRequest) -> HttpResponse:
     form = UnitForm(request.POST, organization=request.organization)
     if not form.is_valid():
         return render(
@@ -93,7 +93,7 @@ def unit_add(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(ADMIN)
-def survey_new(request: HttpRequest) -> HttpResponse:
+def survey_new(request: StaffRequest) -> HttpResponse:
     form = SurveyForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -113,7 +113,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
+def _survey_context(request: PortalRequest, survey: Survey, **extra) -> dict:
     links = {link.unit_id: link for link in survey.links.all()}
     unit_links = [(u, d, links.get(u.pk)) for u, d in reporting.unit_tree(request.organization)]
     return {
@@ -134,14 +134,14 @@ def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
 
 
 @staff_view(ADMIN)
-def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_detail(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     return render(request, "pulse/survey_detail.html", _survey_context(request, survey))
 
 
 @staff_view(ADMIN)
 @require_POST
-def survey_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_schedule(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
@@ -179,7 +179,7 @@ def survey_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_open(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     if not survey.rounds.exists():
         messages.error(request, _("Schedule at least one round first."))
@@ -199,7 +199,7 @@ def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_close(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     survey.status = Survey.Status.CLOSED
     with transaction.atomic():
@@ -217,7 +217,7 @@ def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_invite(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     if not survey.by_invitation or survey.status == Survey.Status.CLOSED:
         messages.error(request, _("This survey does not send invitations."))
@@ -303,7 +303,7 @@ def _bad(exc: BadFilter) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+def dashboard(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
@@ -329,7 +329,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def chart(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def chart(request: StaffRequest, pk: int, kind: str) -> HttpResponse:
     try:
         _survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
@@ -366,7 +366,7 @@ def _csv(dash: reporting.Dashboard) -> str:
 
 @staff_view(ADMIN)
 @require_GET
-def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def export_csv(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
@@ -381,7 +381,7 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def export_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
@@ -407,7 +407,7 @@ def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- workers ----------------------------------------------------------------------------------
 @portal_view
-def worker_index(request: HttpRequest) -> HttpResponse:
+def worker_index(request: PortalRequest) -> HttpResponse:
     form = TokenEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         return redirect(
@@ -421,7 +421,7 @@ def _answered_cookie(survey: Survey, round_: Round) -> str:
 
 
 def _answer(
-    request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken | None
+    request: PortalRequest, survey: Survey, unit: Unit, token: SurveyToken | None
 ) -> HttpResponse:
     round_ = survey.current_round()
     if round_ is None:
@@ -472,7 +472,7 @@ def _answer(
 
 
 @portal_view
-def answer_link(request: HttpRequest, key: str) -> HttpResponse:
+def answer_link(request: PortalRequest, key: str) -> HttpResponse:
     link = get_object_or_404(
         SurveyLink.objects.select_related("survey", "unit"),
         key=key,
@@ -483,7 +483,7 @@ def answer_link(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @portal_view
-def answer_token(request: HttpRequest, token: str) -> HttpResponse:
+def answer_token(request: PortalRequest, token: str) -> HttpResponse:
     row = (
         SurveyToken.objects.select_related("survey", "unit")
         .filter(digest=SurveyToken.hash(token), survey__organization=request.organization)
@@ -495,5 +495,5 @@ def answer_token(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
-def thanks(request: HttpRequest) -> HttpResponse:
+def thanks(request: PortalRequest) -> HttpResponse:
     return render(request, "pulse/thanks.html")
