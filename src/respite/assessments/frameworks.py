@@ -197,6 +197,13 @@ class Framework:
     def level(self, value: int | None) -> Level | None:
         return next((lv for lv in self.scale if lv.value == value), None)
 
+    def level_label(self, value: int) -> dict[str, str]:
+        """The label of a stored rating (``do_record_answers`` accepts only levels on the scale)."""
+        level = self.level(value)
+        if level is None:
+            raise ValueError(f"{value!r} is not a level of {self.id}")
+        return level.label
+
     def goal_choices(self, lang: str | None = None) -> list[tuple[str, str]]:
         """(``area:goal``, label) for every goal, so an action item can name the goal it serves."""
         return [

@@ -233,12 +233,12 @@ class Spread:
 
     @property
     def range(self) -> int | None:
-        return self.high - self.low if self.values else None
+        return max(self.values) - min(self.values) if self.values else None
 
     @property
     def disagree(self) -> bool:
         """Raters two or more levels apart: talk about this one first."""
-        return bool(self.values) and self.range >= 2
+        return (self.range or 0) >= 2
 
     @property
     def suggested(self) -> int | None:
@@ -453,7 +453,7 @@ class ActionItem(models.Model):
         """The owner as written, or the owner's account name when only the account is set."""
         if self.owner:
             return self.owner
-        return self.owner_account.get_username() if self.owner_account_id else ""
+        return self.owner_account.get_username() if self.owner_account else ""
 
     def area_name(self, lang: str | None = None) -> str:
         area = self.spec.area(self.area) if self.spec else None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
@@ -37,7 +38,7 @@ from respite.assessments.models import (
 )
 from respite.core.models import AuditLog
 from respite.core.notify import notify_staff, site_link
-from respite.core.portal import PortalRequest, client_language, staff_view
+from respite.core.portal import PortalRequest, StaffRequest, client_language, staff_view
 from respite.core.roles import StaffRole
 
 admin_view = staff_view(StaffRole.ORG_ADMIN)
@@ -81,10 +82,10 @@ def _get_framework(framework_id: str) -> frameworks.Framework:
 
 @require_GET
 @admin_view
-def index(request: PortalRequest) -> HttpResponse:
+def index(request: StaffRequest) -> HttpResponse:
     org, lang = request.organization, client_language(request)
     assessments = list(Assessment.objects.filter(organization=org).prefetch_related("answers"))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"assessment": a, "name": frameworks.tr(a.spec.name, lang), "card": a.scorecard(lang)}
         for a in assessments
         if frameworks.get(a.framework)
@@ -116,13 +117,13 @@ def index(request: PortalRequest) -> HttpResponse:
 
 @require_POST
 @admin_view
-def start(request: PortalRequest) -> HttpResponse:
+def start(request: StaffRequest) -> HttpResponse:
     lang = client_language(request)
     form = StartForm(request.POST, lang=lang)
     if not form.is_valid():
         messages.error(request, _("Choose one of the frameworks."))
         return redirect("assessments:index", org=request.organization.slug)
-    spec = frameworks.get(form.cleaned_data["framework"])
+    spec = _get_framework(form.cleaned_data["framework"])
     title = form.cleaned_data["title"] or f"{spec.short_name} — {timezone.localdate():%Y-%m-%d}"
     with transaction.atomic():
         assessment = Assessment.objects.create(
@@ -142,7 +143,7 @@ def start(request: PortalRequest) -> HttpResponse:
 
 
 @admin_view
-def answer(request: PortalRequest, pk) -> HttpResponse:
+def answer(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     form = AnswersForm(assessment, request.POST or None, lang=lang)
@@ -187,7 +188,7 @@ def answer(request: PortalRequest, pk) -> HttpResponse:
 
 @require_POST
 @admin_view
-def complete(request: PortalRequest, pk) -> HttpResponse:
+def complete(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     if assessment.is_complete:
         return redirect("assessments:scorecard", org=request.organization.slug, pk=assessment.pk)
@@ -208,7 +209,7 @@ def complete(request: PortalRequest, pk) -> HttpResponse:
 
 @require_GET
 @admin_view
-def scorecard(request: PortalRequest, pk) -> HttpResponse:
+def scorecard(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     context = report.build(assessment, lang)
@@ -226,7 +227,7 @@ def scorecard(request: PortalRequest, pk) -> HttpResponse:
 
 @require_GET
 @admin_view
-def chart(request: HttpRequest, pk) -> HttpResponse:
+def chart(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     return HttpResponse(
         report.chart_svg(assessment, client_language(request)), content_type="image/svg+xml"
@@ -235,7 +236,7 @@ def chart(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @admin_view
-def plan_from_gaps(request: PortalRequest, pk) -> HttpResponse:
+def plan_from_gaps(request: StaffRequest, pk) -> HttpResponse:
     """Turn chosen gaps into action items, one per area, named after the area's weakest criterion."""
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
@@ -302,7 +303,7 @@ def _download(
 
 @require_GET
 @admin_view
-def report_pdf(request: HttpRequest, pk) -> HttpResponse:
+def report_pdf(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     return _download(
@@ -316,7 +317,7 @@ def report_pdf(request: HttpRequest, pk) -> HttpResponse:
 
 @require_GET
 @admin_view
-def report_csv(request: HttpRequest, pk) -> HttpResponse:
+def report_csv(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     text = report.csv_text(report.build(assessment, client_language(request)))
     return _download(request, assessment, text, "text/csv; charset=utf-8", "csv")
@@ -337,7 +338,7 @@ def _progress(request: PortalRequest, spec: frameworks.Framework):
 
 @require_GET
 @admin_view
-def progress(request: HttpRequest, framework: str) -> HttpResponse:
+def progress(request: StaffRequest, framework: str) -> HttpResponse:
     spec = _get_framework(framework)
     lang, cards = _progress(request, spec)
     areas = [(a.id, frameworks.tr(a.name, lang)) for a in spec.areas]
@@ -363,7 +364,7 @@ def progress(request: HttpRequest, framework: str) -> HttpResponse:
 
 @require_GET
 @admin_view
-def progress_chart(request: HttpRequest, framework: str) -> HttpResponse:
+def progress_chart(request: StaffRequest, framework: str) -> HttpResponse:
     spec = _get_framework(framework)
     lang, cards = _progress(request, spec)
     series = {
@@ -377,7 +378,7 @@ def progress_chart(request: HttpRequest, framework: str) -> HttpResponse:
 
 @require_GET
 @admin_view
-def plan(request: PortalRequest) -> HttpResponse:
+def plan(request: StaffRequest) -> HttpResponse:
     org, lang = request.organization, client_language(request)
     items = list(ActionItem.objects.filter(organization=org).select_related("owner_account"))
     today = timezone.localdate()
@@ -424,7 +425,7 @@ def _item_form(
 
 
 @admin_view
-def item_new(request: PortalRequest, framework: str) -> HttpResponse:
+def item_new(request: StaffRequest, framework: str) -> HttpResponse:
     spec = _get_framework(framework)
     item = ActionItem(organization=request.organization, framework=spec.id, created_by=request.user)
     form = _item_form(request, item, spec)
@@ -449,7 +450,7 @@ def item_new(request: PortalRequest, framework: str) -> HttpResponse:
 
 
 @admin_view
-def item_edit(request: PortalRequest, pk: int) -> HttpResponse:
+def item_edit(request: StaffRequest, pk: int) -> HttpResponse:
     item = _get_item_for_admin(request, pk)
     spec = _get_framework(item.framework)
     old_status = item.status
@@ -484,7 +485,7 @@ def item_edit(request: PortalRequest, pk: int) -> HttpResponse:
 
 
 @admin_view
-def commitment_new(request: PortalRequest) -> HttpResponse:
+def commitment_new(request: StaffRequest) -> HttpResponse:
     """A new commitment, optionally prefilled from a framework's suggestion (?suggested=framework:id)."""
     lang = client_language(request)
     framework_id, _sep, suggestion_id = request.GET.get("suggested", "").partition(":")
@@ -493,8 +494,8 @@ def commitment_new(request: PortalRequest) -> HttpResponse:
         next((c for c in spec.commitments if c.id == suggestion_id), None) if spec else None
     )
     commitment = Commitment(organization=request.organization, created_by=request.user)
-    initial = {"target_date": timezone.localdate() + timedelta(days=365)}
-    if suggestion:
+    initial: dict[str, Any] = {"target_date": timezone.localdate() + timedelta(days=365)}
+    if spec and suggestion:
         commitment.framework, commitment.area, commitment.suggested = (
             spec.id,
             suggestion.area_id or "",
@@ -526,7 +527,7 @@ def commitment_new(request: PortalRequest) -> HttpResponse:
 
 
 @admin_view
-def commitment_edit(request: PortalRequest, pk: int) -> HttpResponse:
+def commitment_edit(request: StaffRequest, pk: int) -> HttpResponse:
     commitment = _get_commitment_for_admin(request, pk)
     form = CommitmentForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
@@ -547,7 +548,7 @@ def commitment_edit(request: PortalRequest, pk: int) -> HttpResponse:
 
 
 @admin_view
-def raters(request: PortalRequest, pk) -> HttpResponse:
+def raters(request: StaffRequest, pk) -> HttpResponse:
     """Who is invited to rate, how far each has got, and the invitation form."""
     assessment = _get_assessment_for_admin(request, pk)
     form = InviteRatersForm(assessment, request.POST or None)
@@ -615,7 +616,7 @@ def _raters_context(request: HttpRequest, assessment: Assessment, form) -> dict:
 
 @require_GET
 @rater_view
-def rate_index(request: PortalRequest) -> HttpResponse:
+def rate_index(request: StaffRequest) -> HttpResponse:
     """The assessments the signed-in staff member is invited to rate in this organization."""
     lang = client_language(request)
     invitations = [
@@ -629,7 +630,7 @@ def rate_index(request: PortalRequest) -> HttpResponse:
 
 
 @rater_view
-def rate(request: PortalRequest, pk) -> HttpResponse:
+def rate(request: StaffRequest, pk) -> HttpResponse:
     """One rater's own ratings. Nobody else's ratings are shown here, so each rates independently."""
     rater = _get_rater_for_user(request, pk)
     lang = client_language(request)
@@ -662,7 +663,7 @@ def rate(request: PortalRequest, pk) -> HttpResponse:
 
 
 @admin_view
-def consensus(request: PortalRequest, pk) -> HttpResponse:
+def consensus(request: StaffRequest, pk) -> HttpResponse:
     """For the team's meeting: each criterion's median and spread, the raters' evidence notes
     (without names), and the agreed rating, which becomes the assessment's answer."""
     assessment = _get_assessment_for_admin(request, pk)

@@ -83,7 +83,7 @@ def _organizer(view):
     """Resolve the management token, answering 429 after too many wrong ones."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: PortalRequest, token: str, *args, **kwargs) -> HttpResponse:
         try:
             event = _get_event_for_organizer(request, token)
         except privacy.Throttled:

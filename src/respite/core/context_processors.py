@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django.apps import apps
 from django.http import HttpRequest
@@ -13,7 +14,7 @@ def portal(request: HttpRequest) -> dict:
     new app joins the menu without editing the base template.
     """
     org = getattr(request, "organization", None)
-    nav = []
+    nav: list[tuple[str, Any]] = []
     for config in apps.get_app_configs():
         nav.extend(getattr(config, "respite_nav", []))
     if org is None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -9,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from respite.core import privacy
 from respite.core.models import Organization, StaffProfile
 from respite.core.roles import DEFAULT_ROLE_GROUPS, ORG_ROLES, RoleGroup, StaffRole
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 THROTTLED = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
 
@@ -70,7 +75,7 @@ class ReplyEmailForm(forms.Form):
     )
 
 
-def _role_choices() -> list[tuple[str, str]]:
+def _role_choices() -> list[tuple[str, StrOrPromise]]:
     labels = dict(StaffRole.choices)
     return [(str(r), labels[r]) for r in ORG_ROLES]
 
@@ -112,8 +117,8 @@ class AcceptInvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             raise forms.ValidationError(_("The two passwords differ."))
@@ -168,7 +173,7 @@ class OrganizationCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
 
     def clean_state(self) -> str:
         return (self.cleaned_data.get("state") or "").upper()
@@ -214,7 +219,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
             ("", _("My organization's time zone")),
             *time_zone_choices(),
         ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +13,12 @@ from django.utils.translation import gettext_lazy as _
 
 from respite.core.crypto import EncryptedTextField
 from respite.core.roles import DEFAULT_ROLE_GROUPS, RoleGroup, StaffRole
+
+if TYPE_CHECKING:
+    from django import forms
+    from django_stubs_ext import StrOrPromise
+
+M = TypeVar("M", bound=models.Model)
 
 
 def validate_time_zone(value: str) -> None:
@@ -87,7 +94,7 @@ class Organization(models.Model):
         if not _contrast_ok(self.accent_color):
             raise ValidationError({"accent_color": _("This colour is too light for white text.")})
 
-    def role_group_choices(self) -> list[tuple[str, str]]:
+    def role_group_choices(self) -> list[tuple[str, StrOrPromise]]:
         labels = dict(RoleGroup.choices)
         return [(g, labels[g]) for g in self.role_groups or [] if g in labels]
 
@@ -212,8 +219,13 @@ class AuditLog(models.Model):
 
     @classmethod
     def save_form(
-        cls, form, actor, action: str, *, organization: Organization | None = None
-    ) -> models.Model:
+        cls,
+        form: forms.ModelForm[M],
+        actor: Any,
+        action: str,
+        *,
+        organization: Organization | None = None,
+    ) -> M:
         """Save a ModelForm and log which fields changed (names only), in one transaction."""
         with transaction.atomic():
             obj = form.save()

@@ -83,7 +83,7 @@ def org_admins(organization: Organization) -> list[Any]:
 
 def _digest(token: str) -> str:
     return hmac.new(
-        settings.SECRET_KEY.encode(), f"invitation:{token}".encode(), hashlib.sha256
+        str(settings.SECRET_KEY).encode(), f"invitation:{token}".encode(), hashlib.sha256
     ).hexdigest()
 
 

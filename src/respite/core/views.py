@@ -43,6 +43,7 @@ from respite.core.models import (
 from respite.core.navigation import staff_navigation
 from respite.core.notify import profile_for, staff_time_zone
 from respite.core.portal import (
+    AccountRequest,
     PortalRequest,
     StaffRequest,
     client_language,
@@ -505,7 +506,7 @@ def platform_organizations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AccountRequest) -> HttpResponse:
     user = request.user
     prof = profile_for(user)
     initial = {

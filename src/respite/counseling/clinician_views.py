@@ -212,7 +212,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @platform_admin_view
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
+def verify(request: AccountRequest, pk: int) -> HttpResponse:
     """Record that a platform admin checked the licence with the state board: who and when."""
     clinician = get_object_or_404(Clinician, pk=pk)
     revoke = request.POST.get("revoke") == "1"

@@ -261,6 +261,7 @@ def report_figures(organization) -> dict:
     waits = [
         (c.first_reply_at - c.opened_at).total_seconds() / 3600
         for c in cases.filter(first_reply_at__isnull=False).only("opened_at", "first_reply_at")
+        if c.first_reply_at is not None
     ]
     engagements = Engagement.objects.filter(organization=organization)
     n_eng = engagements.count()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,7 +41,7 @@ def location_text(location: dict) -> str:
 
 def _context(request: HttpRequest, audit: Audit) -> dict:
     lang = client_language(request)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "q": q,
             "location": location_text(q.location),

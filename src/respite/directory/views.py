@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -58,7 +60,7 @@ def _cards(result: directory_search.SearchResult, lang: str) -> list[tuple]:
 def search_page(request: PortalRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     lang = client_language(request)
-    context = {"form": form, "lang": lang, "result": None}
+    context: dict[str, Any] = {"form": form, "lang": lang, "result": None}
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         filters = directory_search.Filters(

@@ -8,9 +8,11 @@ sees a reference, its age and state, and the suggested supporters, never contact
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -80,7 +82,7 @@ def _get_request_for_supporter(
 @supporter_view
 def inbox(request: StaffRequest) -> HttpResponse:
     me = Supporter.objects.filter(organization=request.organization, user=request.user).first()
-    context = {"me": me, "is_lead": is_lead(request.user, request.organization)}
+    context: dict[str, Any] = {"me": me, "is_lead": is_lead(request.user, request.organization)}
     if me is not None:
         program = PeerProgram.for_org(request.organization)
         context.update(
@@ -148,7 +150,7 @@ def decline(request: StaffRequest, pk) -> HttpResponse:
     return redirect("peers_staff:inbox", org=request.organization.slug)
 
 
-def _open_assigned(request: HttpRequest, pk) -> tuple[SupportRequest, Supporter]:
+def _open_assigned(request: PortalRequest, pk) -> tuple[SupportRequest, Supporter]:
     req, me = _get_request_for_supporter(request, pk)
     if req.closed_at is not None:
         raise Http404

@@ -213,7 +213,9 @@ def item_measure(item: PulseItem, prefix: str) -> Measure:
     )
 
 
-def instrument_values(inst: screening.Instrument, answers: dict[str, int]) -> dict[str, float]:
+def instrument_values(
+    inst: screening.Instrument, answers: dict[str, int | None]
+) -> dict[str, float]:
     """The measure values one respondent contributes for an instrument (scores, 0/1 flags, items)."""
     result = inst.score(answers)
     out: dict[str, float] = {}

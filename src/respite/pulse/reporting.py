@@ -29,7 +29,7 @@ MIN_BENCHMARK_ORGS = 3
 
 def structure(survey: Survey) -> Structure:
     rounds = tuple(survey.rounds.order_by("starts_on", "number").values_list("pk", flat=True))
-    parents = dict(
+    parents: dict[int, int | None] = dict(
         Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id")
     )
     roles = tuple(survey.organization.role_groups or [])
@@ -336,7 +336,7 @@ def evaluation(figs: SurveyFigures, rounds: list[Round], on_date: date) -> dict:
     before_ids, after_ids = _split_rounds(rounds, on_date)
     before = _pooled(figs, before_ids)
     after = _pooled(figs, after_ids)
-    effect = {"estimate": None, "low": None, "high": None}
+    effect: dict[str, float | None] = {"estimate": None, "low": None, "high": None}
     if not before.suppressed and not after.suppressed and before.n and after.n:
         if figs.noise is not None:
             # Only the two released noisy figures may be used: their difference, no sampling interval.

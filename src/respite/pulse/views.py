@@ -285,7 +285,7 @@ def _filters(request: HttpRequest, survey: Survey) -> dict:
     }
 
 
-def _dashboard(request: HttpRequest, pk: int):
+def _dashboard(request: PortalRequest, pk: int):
     survey = _get_survey_for_admin(request, pk)
     try:
         filters = _filters(request, survey)

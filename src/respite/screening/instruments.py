@@ -366,7 +366,8 @@ class Instrument:
                 values = self.item(item_id).values
                 value = min(values) + max(values) - value
             total += value
-        band = next(b for b in scale.bands if b.min <= total <= b.max)
+        # Every band has min and max: the loader refuses a scale whose bands do not.
+        band = next(b for b in scale.bands if (b.min or 0) <= total <= (b.max or 0))
         return ScaleResult(scale, total, band)
 
     def score_range(self, scale: Scale) -> tuple[int, int]:
@@ -489,11 +490,11 @@ def load_instrument(path: Path) -> Instrument:
         if scale.method == "rules":
             continue
         lo, hi = instrument.score_range(scale)
-        ranges = sorted((b.min, b.max) for b in scale.bands)
         if any(b.min is None or b.max is None for b in scale.bands):
             raise DataFileError(
                 path, line_of(index, "scales", n), f"every band of '{scale.id}' needs min and max"
             )
+        ranges = sorted((b.min or 0, b.max or 0) for b in scale.bands)
         expected = lo
         for b_min, b_max in ranges:
             if b_min != expected or b_max < b_min:

@@ -306,7 +306,7 @@ def _screening_to_save(request: PortalRequest, pk) -> Screening:
     except Http404:
         try:
             signed = signing.loads(
-                request.POST.get("token", ""), salt=_SAVE_SALT, max_age=UNSAVED_TTL.total_seconds()
+                request.POST.get("token", ""), salt=_SAVE_SALT, max_age=UNSAVED_TTL
             )
         except signing.BadSignature:
             raise Http404 from None
@@ -350,7 +350,7 @@ def sign_in_with_code(request: PortalRequest, form: CodeForm, not_found: str) ->
 @portal_view
 def code_login(request: PortalRequest) -> HttpResponse:
     form = CodeForm(request.POST if request.method == "POST" else None)
-    status = 200
+    status: int | None = 200
     if form.is_bound:
         status = sign_in_with_code(
             request,

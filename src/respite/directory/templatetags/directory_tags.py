@@ -83,7 +83,7 @@ def _clock(value: time, lang: str) -> str:
 def human_hours(schedule: Schedule) -> str:
     """ "Every day, 7am–11pm (Pacific time)" / "Todos los días, 7:00–23:00 (hora del Pacífico)"."""
     lang = (get_language() or "en")[:2]
-    zone = _ZONES.get(schedule.timezone)
+    zone: str | None = _ZONES.get(schedule.timezone)
     if zone is None:
         sign = "+" if schedule.timezone >= 0 else "-"
         zone = f"UTC{sign}{abs(schedule.timezone)}"
@@ -94,7 +94,7 @@ def human_hours(schedule: Schedule) -> str:
 def verified_line(service: Service) -> str:
     """Who vouches for this entry, in words a worker can weigh; never a staff username."""
     if service.assured_date:
-        by = service.portal.name if service.portal_id else service.assured_by
+        by = service.portal.name if service.portal else service.assured_by
         when = date_format(service.assured_date, "DATE_FORMAT")
         if by:
             return str(
