@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.apps import apps
@@ -26,6 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 logger = logging.getLogger("respite.api")
 
@@ -113,7 +115,7 @@ class RespiteAPI(NinjaAPI):
         urls.append(re_path(r"^.*$", _unknown_path, name="problem-not-found"))
         return urls
 
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(*args, **kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
@@ -237,7 +239,7 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     )
 
 
-def _field_name(loc: list[str]) -> str:
+def _field_name(loc: Sequence[str]) -> str:
     """body.payload.answers.3 -> answers.3: the part of the location a client wrote."""
     parts = [
         p for p in loc if p not in ("body", "payload", "query", "path", "header", "cookie", "form")

@@ -271,7 +271,9 @@ class SurveyToken(models.Model):
     def issue(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
         """Create ``count`` tokens and return them in clear, for ``do_invite`` to mail; never shown."""
         raws = [secrets.token_urlsafe(12) for _ in range(count)]
-        cls.objects.bulk_create([cls(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws])
+        SurveyToken.objects.bulk_create(
+            [SurveyToken(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws]
+        )
         return raws
 
 

@@ -10,6 +10,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -22,6 +23,9 @@ from respite.core.models import Organization
 from respite.pulse import disclosure, dp, releases
 from respite.pulse import items as library
 from respite.pulse.models import Comment, Release, Round, Survey, Unit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 Sums = tuple[int, float, float]
 MIN_BENCHMARK_ORGS = 3
@@ -140,7 +144,7 @@ class Dashboard:
     rounds: list[Round]
     trend: list[tuple[Round, Figure]] = field(default_factory=list)
     units: list[tuple[Unit, int, Figure]] = field(default_factory=list)
-    roles: list[tuple[str, str, Figure]] = field(default_factory=list)
+    roles: list[tuple[str, StrOrPromise, Figure]] = field(default_factory=list)
     heatmap: list[tuple[Unit, int, list[Figure]]] = field(default_factory=list)
     organization: Figure | None = None
     benchmark: dict | None = None
@@ -185,7 +189,7 @@ class Dashboard:
         for unit, _depth, f in self.units:
             add("units", rlabel, unit.name, role_name, f)
         for _g, label, f in self.roles:
-            add("roles", rlabel, unit_name, label, f)
+            add("roles", rlabel, unit_name, str(label), f)
         for unit, _depth, figs in self.heatmap:
             for rnd, f in zip(self.rounds, figs, strict=True):
                 add("heatmap", rnd.label, unit.name, role_name, f)

@@ -3,10 +3,13 @@ session that took the screening or with the worker's access code."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.apps import apps
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
+from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -468,7 +471,10 @@ def safety_plan(request: PortalRequest) -> HttpResponse:
     plan = SafetyPlan.objects.filter(access_code=code).first() if code else None
     if plan is None:
         return redirect("screening:safety_plan_edit", org=request.organization.slug)
-    steps = [(plan._meta.get_field(s).verbose_name, getattr(plan, s)) for s in SafetyPlan.SECTIONS]
+    steps = [
+        (cast(Field, plan._meta.get_field(s)).verbose_name, getattr(plan, s))
+        for s in SafetyPlan.SECTIONS
+    ]
     response = render(
         request,
         "screening/safety_plan.html",

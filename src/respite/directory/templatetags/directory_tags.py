@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.formats import date_format
@@ -11,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from respite.directory.models import Schedule, Service
 from respite.directory.search import recommend
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 
@@ -83,7 +87,7 @@ def _clock(value: time, lang: str) -> str:
 def human_hours(schedule: Schedule) -> str:
     """ "Every day, 7am–11pm (Pacific time)" / "Todos los días, 7:00–23:00 (hora del Pacífico)"."""
     lang = (get_language() or "en")[:2]
-    zone: str | None = _ZONES.get(schedule.timezone)
+    zone: StrOrPromise | None = _ZONES.get(schedule.timezone)
     if zone is None:
         sign = "+" if schedule.timezone >= 0 else "-"
         zone = f"UTC{sign}{abs(schedule.timezone)}"
