@@ -15,7 +15,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +27,8 @@ from ninja import NinjaAPI, Swagger
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
+
+from respite.core.apphooks import installed_hooks
 
 logger = logging.getLogger("respite.api")
 
@@ -285,8 +286,6 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-for config in apps.get_app_configs():
-    spec = getattr(config, "respite_api", None)
-    if spec:
-        prefix, router_path = spec
-        api.add_router(prefix, import_string(router_path))
+for _hooks in installed_hooks():
+    if _hooks.api:
+        api.add_router(_hooks.api.prefix, import_string(_hooks.api.target))

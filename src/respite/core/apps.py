@@ -61,7 +61,7 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from respite.core import signals
+        from respite.core import apphooks, signals  # noqa: F401 - apphooks registers its system check
         from respite.core.navigation import invalidate
 
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="core.audit_sign_in_failed")

@@ -15,4 +15,3 @@ class DirectoryConfig(AppConfig):
     respite_staff_nav = [("directory_staff:curate", _("Resource directory"), ("org_admin",))]
     respite_api = ("", "respite.directory.api.router")
     respite_demo = "respite.directory.demo.load"
-    respite_result_panels = ["directory/recommend_panel.html"]

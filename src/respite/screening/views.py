@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import cast
 
-from django.apps import apps
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respite.core import privacy
+from respite.core.apphooks import installed_hooks
 from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
 from respite.screening import charts, instruments, recommendations, routing, selfcare
@@ -389,9 +389,9 @@ def history(request: PortalRequest) -> HttpResponse:
         for s in screenings.prefetch_related("results")
     ]
     sections = [
-        import_string(c.respite_my_space)(request, code)
-        for c in apps.get_app_configs()
-        if getattr(c, "respite_my_space", None)
+        import_string(hooks.my_space)(request, code)
+        for hooks in installed_hooks()
+        if hooks.my_space
     ]
     return render(
         request,

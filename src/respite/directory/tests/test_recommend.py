@@ -79,11 +79,3 @@ def test_result_panel_renders_recommendations_and_escapes_nothing_dangerous(
     assert "Support you can use" in html
     assert "Riverside Employee Assistance Program" in html
     assert "<script>" not in html
-
-
-def test_app_config_registers_the_result_panel():
-    from django.apps import apps
-
-    assert apps.get_app_config("directory").respite_result_panels == [
-        "directory/recommend_panel.html"
-    ]
