@@ -32,27 +32,8 @@ SESSION_RSVPS = "community_rsvps"
 POSTS_PER_ADDRESS = 120  # per throttle window; a hospital's staff share one public address
 
 
-class _TooMany(Exception):
-    pass
-
-
-def _limit_posts(request: HttpRequest) -> None:
-    """Count a public submission against this address; raise _TooMany past the limit."""
-    try:
-        keys = privacy.check_credential(
-            request,
-            "community",
-            kind="community-post",
-            per_credential=10**9,
-            per_address=POSTS_PER_ADDRESS,
-        )
-    except privacy.Throttled as exc:
-        raise _TooMany from exc
-    privacy.throttle_record_failure(keys[1])
-
-
-def _too_many(request: HttpRequest) -> HttpResponse:
-    return render(request, "community/too_many.html", status=429)
+def _too_many(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "community/too_many.html", {"message": message}, status=429)
 
 
 def _get_event_for_public(request: PortalRequest, pk) -> Event:
@@ -87,7 +68,7 @@ def _organizer(view):
         try:
             event = _get_event_for_organizer(request, token)
         except privacy.Throttled:
-            return _too_many(request)
+            return _too_many(request, privacy.too_many_attempts())
         return view(request, event, token, *args, **kwargs)
 
     return wrapper
@@ -168,9 +149,9 @@ def rsvp(request: PortalRequest, pk) -> HttpResponse:
             status=400,
         )
     try:
-        _limit_posts(request)
-    except _TooMany:
-        return _too_many(request)
+        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
+    except privacy.Throttled:
+        return _too_many(request, privacy.too_many_requests())
     form.instance.event = event
     form.instance.language = client_language(request)
     form.save()
@@ -193,9 +174,9 @@ def note_submit(request: PortalRequest, pk) -> HttpResponse:
             status=400,
         )
     try:
-        _limit_posts(request)
-    except _TooMany:
-        return _too_many(request)
+        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
+    except privacy.Throttled:
+        return _too_many(request, privacy.too_many_requests())
     form.instance.event = event
     form.save()
     return redirect(f"{event.get_absolute_url()}?note=sent#notes")
@@ -214,9 +195,9 @@ def pledge(request: PortalRequest, pk) -> HttpResponse:
             status=400,
         )
     try:
-        _limit_posts(request)
-    except _TooMany:
-        return _too_many(request)
+        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
+    except privacy.Throttled:
+        return _too_many(request, privacy.too_many_requests())
     form.save(event)
     messages.success(
         request, _("Thank you for your pledge. Please complete it on the donation page.")

@@ -15,8 +15,6 @@ from respite.core.roles import DEFAULT_ROLE_GROUPS, ORG_ROLES, RoleGroup, StaffR
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-THROTTLED = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
-
 
 class ThrottledSignInMixin:
     """Rate-limit a Django sign-in form strictly per username and generously per network address, and
@@ -29,7 +27,7 @@ class ThrottledSignInMixin:
                 self.request, username, kind="login", per_credential=5, per_address=300
             )
         except privacy.Throttled:
-            raise forms.ValidationError(THROTTLED, code="throttled") from None
+            raise forms.ValidationError(privacy.too_many_sign_ins(), code="throttled") from None
         try:
             data = super().clean()
         except forms.ValidationError:

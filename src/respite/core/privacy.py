@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
 import secrets
 import time
 import unicodedata
@@ -22,6 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import ngettext
 from mnemonic import Mnemonic
 
 from respite.core.models import AccessCode, Organization, ThrottleCounter
@@ -89,6 +91,41 @@ def new_access_code(
 
 class Throttled(Exception):
     """Too many failed attempts; the caller shows a 'wait and try again' message (HTTP 429)."""
+
+
+def throttle_minutes() -> int:
+    """The throttle window in whole minutes: what every "please wait" message promises."""
+    return max(1, math.ceil(settings.RESPITE_THROTTLE_WINDOW_SECONDS / 60))
+
+
+def too_many_attempts() -> str:
+    """The answer to a throttled attempt (codes, tokens), in the active language."""
+    n = throttle_minutes()
+    return ngettext(
+        "Too many attempts. Please wait %(minutes)d minute and try again.",
+        "Too many attempts. Please wait %(minutes)d minutes and try again.",
+        n,
+    ) % {"minutes": n}
+
+
+def too_many_sign_ins() -> str:
+    """The answer to a throttled staff sign-in, in the active language."""
+    n = throttle_minutes()
+    return ngettext(
+        "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
+        "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
+        n,
+    ) % {"minutes": n}
+
+
+def too_many_requests() -> str:
+    """The answer past a ``rate_limit`` (posts, anonymous audits), in the active language."""
+    n = throttle_minutes()
+    return ngettext(
+        "Too many requests from your network. Please wait %(minutes)d minute and try again.",
+        "Too many requests from your network. Please wait %(minutes)d minutes and try again.",
+        n,
+    ) % {"minutes": n}
 
 
 # --- Client address -------------------------------------------------------------------------
@@ -207,6 +244,17 @@ def check_credential(
         if counts.get(key, 0) >= limit:
             raise Throttled
     return [k for k, _ in keys]
+
+
+def rate_limit(request: HttpRequest | None, kind: str, per_address: int) -> None:
+    """Count this request of ``kind`` against the client's network and raise Throttled once the
+    network made ``per_address`` of them in this window. For work that costs something whatever its
+    outcome (a public post, an anonymous audit); ``check_credential`` is for guesses of a secret.
+    Generous limits: a hospital's staff share one public address."""
+    key = keyed_hash(f"{kind}:rate:{_network(client_address(request))}", "throttle")
+    if throttle_failures(key) >= per_address:
+        raise Throttled
+    throttle_record_failure(key)
 
 
 # --- Access-code look-ups -------------------------------------------------------------------

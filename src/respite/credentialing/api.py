@@ -57,16 +57,11 @@ def audit(request: HttpRequest, payload: AuditIn):
     """Segment and classify the questions of a form, with reasons and suggested wording."""
     # Anonymous and CPU-bound: every call counts against the client's network, not only failures.
     try:
-        keys = privacy.check_credential(
-            request,
-            "audit",
-            kind="anonymous-audit",
-            per_credential=10**9,
-            per_address=settings.RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS,
+        privacy.rate_limit(
+            request, "anonymous-audit", settings.RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS
         )
     except privacy.Throttled:
-        raise HttpError(429, "Too many audits from this network. Wait 15 minutes.") from None
-    privacy.throttle_record_failure(keys[1])
+        raise HttpError(429, privacy.too_many_requests()) from None
     professions = auditor.vocabulary().professions
     if payload.profession and payload.profession not in professions:
         raise HttpError(422, f"profession must be one of: {', '.join(professions)}")

@@ -157,7 +157,7 @@ def _by_code(request: HttpRequest, raw: str) -> tuple[SupportRequest, str]:
         # A real code that opens no request (a screening's, say) counts as a failure too.
         found = privacy.lookup_code(request, raw, request_for_code)
     except privacy.Throttled:
-        raise HttpError(429, "Too many attempts. Wait 15 minutes and try again.") from None
+        raise HttpError(429, privacy.too_many_attempts()) from None
     if found is None:
         raise HttpError(404, "No request for that code.")
     code, req = found

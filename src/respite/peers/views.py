@@ -178,7 +178,7 @@ def check(request: PortalRequest) -> HttpResponse:
                 lambda c: request_for_code(c, request.organization),
             )
         except privacy.Throttled:
-            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+            form.add_error(None, privacy.too_many_attempts())
             status = 429
         else:
             code, req = found or (None, None)

@@ -231,7 +231,7 @@ def _lookup(request: HttpRequest, raw: str):
     try:
         code = privacy.find_access_code(request, raw)
     except privacy.Throttled:
-        raise HttpError(429, "Too many attempts. Wait 15 minutes and try again.") from None
+        raise HttpError(429, privacy.too_many_attempts()) from None
     if code is None:
         raise HttpError(404, "No saved results for that access code.")
     return Screening.objects.filter(access_code=code).prefetch_related("results")

@@ -340,7 +340,7 @@ def sign_in_with_code(request: PortalRequest, form: CodeForm, not_found: str) ->
             lambda c: c if c.organization_id in (None, request.organization.pk) else None,
         )
     except privacy.Throttled:
-        form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+        form.add_error(None, privacy.too_many_attempts())
         return 429
     if code is None:
         form.add_error(None, not_found)
