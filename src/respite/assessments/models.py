@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.assessments import frameworks
-from respite.core.models import Organization
+from respite.core.models import AuditLog, Organization
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -86,10 +87,12 @@ class Assessment(models.Model):
         )
 
     @transaction.atomic
-    def do_record_answers(self, user, values: dict[str, tuple[int, str]]) -> list[str]:
-        """Save changed answers ({criterion: (value, note)}), each stamped with who and when.
-
-        Returns the ids of criteria that changed, for the audit log.
+    def do_record_answers(
+        self, user: Any, values: dict[str, tuple[int, str]], *, consensus: bool = False
+    ) -> list[str]:
+        """Save changed answers ({criterion: (value, note)}), each stamped with who and when, and
+        put the change in the audit log (criterion ids only; ``consensus`` when the raters' meeting
+        agreed them). Returns the ids of criteria that changed.
         """
         existing = self.answer_map()
         now = timezone.now()
@@ -123,6 +126,15 @@ class Assessment(models.Model):
             else:
                 continue
             changed.append(criterion_id)
+        if changed:
+            AuditLog.record(
+                user,
+                "assessment.answered",
+                self,
+                organization=self.organization,
+                criteria=changed,
+                **({"consensus": True} if consensus else {}),
+            )
         return changed
 
 

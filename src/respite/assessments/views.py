@@ -149,16 +149,7 @@ def answer(request: StaffRequest, pk) -> HttpResponse:
     form = AnswersForm(assessment, request.POST or None, lang=lang)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                changed = assessment.do_record_answers(request.user, form.changed_answers())
-                if changed:
-                    AuditLog.record(
-                        request.user,
-                        "assessment.answered",
-                        assessment,
-                        organization=request.organization,
-                        criteria=changed,
-                    )
+            changed = assessment.do_record_answers(request.user, form.changed_answers())
             messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(changed)})
             if "scorecard" in request.POST:
                 return redirect(
@@ -676,17 +667,7 @@ def consensus(request: StaffRequest, pk) -> HttpResponse:
         suggested={cid: sp.suggested for cid, sp in by_criterion.items()},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            changed = assessment.do_record_answers(request.user, form.changed_answers())
-            if changed:
-                AuditLog.record(
-                    request.user,
-                    "assessment.answered",
-                    assessment,
-                    organization=request.organization,
-                    criteria=changed,
-                    consensus=True,
-                )
+        changed = assessment.do_record_answers(request.user, form.changed_answers(), consensus=True)
         messages.success(request, _("Saved %(n)d agreed rating(s).") % {"n": len(changed)})
         return redirect("assessments:consensus", org=request.organization.slug, pk=assessment.pk)
     notes: dict[str, list[str]] = {}

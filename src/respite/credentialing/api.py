@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from respite.core import privacy
+from respite.core.apischema import ErrorOut
 from respite.credentialing import auditor, readers
 
 router = Router(tags=["credentialing"])
@@ -46,10 +47,6 @@ class QuestionOut(Schema):
 class AuditOut(Schema):
     profession: str
     questions: list[QuestionOut]
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 @router.post("/credentialing/audit", response={200: AuditOut, 422: ErrorOut, 429: ErrorOut})

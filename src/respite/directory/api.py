@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from respite.core import pagination
+from respite.core.apischema import ErrorOut
 from respite.core.models import Organization
 from respite.core.resources import crisis_options
 from respite.core.roles import RoleGroup
@@ -81,10 +82,6 @@ class PageOut(Schema):
     contents: list[dict[str, Any]]
 
 
-class Error(Schema):
-    detail: str
-
-
 def _portal(slug: str) -> Organization | None:
     return get_object_or_404(Organization, slug=slug) if slug else None
 
@@ -93,7 +90,7 @@ def _page(items: list, total: int, page: int, per_page: int, **extra) -> dict[st
     return pagination.page(items, total, page, per_page, **extra)
 
 
-@router.get("/services", response={200: PageOut, 404: Error})
+@router.get("/services", response={200: PageOut, 404: ErrorOut})
 def list_services(request: HttpRequest, params: Query[ServiceQuery]):
     portal = _portal(params.organization)
     text = params.q or params.search
@@ -140,7 +137,7 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
     )
 
 
-@router.get("/services/{service_id}", response={200: dict[str, Any], 404: Error})
+@router.get("/services/{service_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_service(request: HttpRequest, service_id: str, organization: str = ""):
     portal = _portal(organization)
     visible = Service.objects.visible_to(portal).select_related("provider", "portal")
@@ -167,7 +164,7 @@ class OrgQuery(Schema):
     per_page: int = Field(20, ge=1, le=100)
 
 
-@router.get("/organizations", response={200: PageOut, 404: Error})
+@router.get("/organizations", response={200: PageOut, 404: ErrorOut})
 def list_organizations(request: HttpRequest, params: Query[OrgQuery]):
     portal = _portal(params.organization)
     visible = Service.objects.visible_to(portal).values("provider_id")
@@ -229,7 +226,7 @@ class SalQuery(PageQuery):
     organization: str = Field("", max_length=60, pattern=r"^[-a-zA-Z0-9_]*$")
 
 
-@router.get("/service_at_locations", response={200: PageOut, 404: Error})
+@router.get("/service_at_locations", response={200: PageOut, 404: ErrorOut})
 def list_service_at_locations(request: HttpRequest, params: Query[SalQuery]):
     portal = _portal(params.organization)
     qs = (
@@ -257,7 +254,7 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalQuery]):
     return _page(items, total, params.page, params.per_page)
 
 
-@router.get("/organizations/{organization_id}", response={200: dict[str, Any], 404: Error})
+@router.get("/organizations/{organization_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_organization(request: HttpRequest, organization_id: str, organization: str = ""):
     portal = _portal(organization)
     visible = Service.objects.visible_to(portal)

@@ -5,7 +5,7 @@ Codes travel in request bodies, never in URLs that could be logged.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -13,6 +13,7 @@ from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from respite.core import privacy
+from respite.core.apischema import ErrorOut
 from respite.core.models import Organization
 from respite.peers import stats
 from respite.peers.models import (
@@ -27,10 +28,6 @@ from respite.peers.models import (
 )
 
 router = Router(tags=["peer support"])
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class Choice(Schema):

@@ -4,13 +4,13 @@ response row, a comment's author data or any count the dashboard would hide."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from respite.core.apischema import ErrorOut
 from respite.core.models import AuditLog, Organization, has_role
 from respite.core.pagination import paginated
 from respite.core.roles import StaffRole
@@ -18,10 +18,6 @@ from respite.pulse import reporting
 from respite.pulse.models import Survey
 
 router = Router(tags=["pulse"], auth=django_auth)
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class RoundOut(Schema):

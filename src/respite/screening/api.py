@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from pydantic import StrictInt
 
 from respite.core import privacy
+from respite.core.apischema import ErrorOut
 from respite.core.models import Organization
 from respite.core.pagination import paginated
 from respite.screening import fhir, instruments
@@ -66,10 +67,6 @@ class ResultOut(Schema):
     flags: list[str]
     follow_up: str | None
     scales: list[ScaleOut]
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 Answers = dict[str, StrictInt | None] | list[StrictInt | None]
