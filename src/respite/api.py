@@ -29,6 +29,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 
 from respite.core.apphooks import installed_hooks
+from respite.core.errors import DomainError
 
 logger = logging.getLogger("respite.api")
 
@@ -246,6 +247,12 @@ def _field_name(loc: Sequence[str]) -> str:
         p for p in loc if p not in ("body", "payload", "query", "path", "header", "cookie", "form")
     ]
     return ".".join(parts) or "body"
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    return _problem_response(request, 422, detail)
 
 
 @api.exception_handler(HttpError)

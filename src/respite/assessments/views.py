@@ -447,20 +447,20 @@ def item_edit(request: StaffRequest, pk: int) -> HttpResponse:
     old_status = item.status
     form = _item_form(request, item, spec)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            item = form.save(commit=False)
+
+        def completed_on(item: ActionItem) -> None:
             if item.status == ActionItem.Status.DONE and old_status != ActionItem.Status.DONE:
                 item.completed_on = timezone.localdate()
             elif item.status != ActionItem.Status.DONE:
                 item.completed_on = None
-            item.save()
-            AuditLog.record(
-                request.user,
-                "action_item.updated",
-                item,
-                organization=request.organization,
-                fields=sorted(form.changed_data),
-            )
+
+        AuditLog.save_form(
+            form,
+            request.user,
+            "action_item.updated",
+            organization=request.organization,
+            prepare=completed_on,
+        )
         messages.success(request, _("Action saved."))
         return redirect("assessments:plan", org=request.organization.slug)
     return render(

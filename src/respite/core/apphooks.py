@@ -32,7 +32,7 @@ Model-free, so an ``apps.py`` may import it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -247,9 +247,11 @@ def installed_hooks() -> list[AppHooks]:
 
 
 @checks.register()
-def check_app_hooks(app_configs: list[AppConfig] | None = None, **kwargs: Any) -> list[Any]:
+def check_app_hooks(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """respite.E001: a hook of the wrong shape; respite.E002: a dotted path that does not import."""
-    errors: list[Any] = []
+    errors: list[checks.CheckMessage] = []
     for config in app_configs or apps.get_app_configs():
         try:
             hooks = read(config)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
@@ -225,10 +226,19 @@ class AuditLog(models.Model):
         action: str,
         *,
         organization: Organization | None = None,
+        prepare: Callable[[M], None] | None = None,
     ) -> M:
-        """Save a ModelForm and log which fields changed (names only), in one transaction."""
+        """Save a ModelForm and log which fields changed (names only), in one transaction.
+
+        ``prepare(obj)`` sets what the form does not (owner, derived fields) before the save."""
         with transaction.atomic():
-            obj = form.save()
+            if prepare is None:
+                obj = form.save()
+            else:
+                obj = form.save(commit=False)
+                prepare(obj)
+                obj.save()
+                form.save_m2m()
             cls.record(
                 actor, action, obj, organization=organization, fields=sorted(form.changed_data)
             )

@@ -95,20 +95,18 @@ def schedule(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AccountRequest) -> HttpResponse:
     """Sign up as a volunteer or edit the profile. Licence changes go back to a platform admin."""
     clinician = _clinician_for(request)
     form = ClinicianForm(request.POST or None, instance=clinician)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            obj = form.save(commit=False)
+
+        def owned(obj: Clinician) -> None:
             obj.user = request.user
             if clinician is not None and set(form.changed_data) & set(ClinicianForm.REVERIFY):
                 obj.verified_at, obj.verified_by = None, None
-            obj.save()
-            AuditLog.record(
-                request.user, "counseling.clinician_saved", obj, fields=sorted(form.changed_data)
-            )
+
+        obj = AuditLog.save_form(form, request.user, "counseling.clinician_saved", prepare=owned)
         messages.success(
             request,
             _("Profile saved.")

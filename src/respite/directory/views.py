@@ -179,8 +179,8 @@ def curate_action(request: StaffRequest, pk: str) -> HttpResponse:
 
 def _save_local(request: PortalRequest, form: LocalServiceForm, action: str) -> Service:
     org = request.organization
-    with transaction.atomic():
-        service = form.save(commit=False)
+
+    def local(service: Service) -> None:
         if service.portal_id is None:
             provider, _created = Provider.objects.get_or_create(
                 id=f"portal-{org.pk}",
@@ -198,13 +198,12 @@ def _save_local(request: PortalRequest, form: LocalServiceForm, action: str) -> 
         # Workers see "Last verified <date> by <organization>", never a staff member's name.
         service.assured_by = org.name
         service.embedding = None  # recomputed on the next search
-        service.save()
+
+    with transaction.atomic():
+        service = AuditLog.save_form(form, request.user, action, organization=org, prepare=local)
         service.phones.all().delete()
         if form.cleaned_data.get("phone"):
             Phone.objects.create(service=service, number=form.cleaned_data["phone"], type="voice")
-        AuditLog.record(
-            request.user, action, service, organization=org, fields=sorted(form.changed_data)
-        )
     return service
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respite.core import privacy
+from respite.core.errors import DomainError
 from respite.core.models import AccessCode
 from respite.core.portal import PortalRequest, portal_view
 from respite.peers.forms import (
@@ -102,17 +103,21 @@ def ask(request: PortalRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         anonymous = form.cleaned_data["mode"] == SelfRequestForm.MODE_CODE
         signed_in = privacy.session_code(request) if anonymous else None
-        req, words = do_create_request(
-            org,
-            Source.SELF_CODE if anonymous else Source.SELF_CONTACT,
-            code_for="requester" if anonymous else None,
-            code=signed_in,  # one worker, one code: never a second one for a signed-in worker
-            **_request_fields(form.cleaned_data),
-        )
-        if anonymous and signed_in is None:
-            # The new code is now this worker's identity for screenings, counseling and bookings too.
-            privacy.attach_code(request, req.requester_code_id)
-        return _created(request, req, words, "requester")
+        try:
+            req, words = do_create_request(
+                org,
+                Source.SELF_CODE if anonymous else Source.SELF_CONTACT,
+                code_for="requester" if anonymous else None,
+                code=signed_in,  # one worker, one code: never a second one for a signed-in worker
+                **_request_fields(form.cleaned_data),
+            )
+        except DomainError as exc:
+            exc.add_to(form)
+        else:
+            if anonymous and signed_in is None:
+                # The new code is now this worker's identity for screenings, counseling and bookings.
+                privacy.attach_code(request, req.requester_code_id)
+            return _created(request, req, words, "requester")
     return render(
         request,
         "peers/request_form.html",
@@ -130,10 +135,14 @@ def refer(request: PortalRequest) -> HttpResponse:
         source = (
             Source.MANAGER if form.cleaned_data["relationship"] == "manager" else Source.COLLEAGUE
         )
-        req, words = do_create_request(
-            org, source, code_for="referrer", **_request_fields(form.cleaned_data)
-        )
-        return _created(request, req, words, "referrer")
+        try:
+            req, words = do_create_request(
+                org, source, code_for="referrer", **_request_fields(form.cleaned_data)
+            )
+        except DomainError as exc:
+            exc.add_to(form)
+        else:
+            return _created(request, req, words, "referrer")
     return render(
         request,
         "peers/request_form.html",
@@ -149,14 +158,18 @@ def team(request: PortalRequest) -> HttpResponse:
     form = GroupRequestForm(org, request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = _request_fields({**form.cleaned_data, "role_group": ""})
-        req, words = do_create_request(
-            org,
-            Source.GROUP,
-            code_for="referrer",
-            team_size=form.cleaned_data["team_size"],
-            **fields,
-        )
-        return _created(request, req, words, "referrer")
+        try:
+            req, words = do_create_request(
+                org,
+                Source.GROUP,
+                code_for="referrer",
+                team_size=form.cleaned_data["team_size"],
+                **fields,
+            )
+        except DomainError as exc:
+            exc.add_to(form)
+        else:
+            return _created(request, req, words, "referrer")
     return render(
         request,
         "peers/request_form.html",
