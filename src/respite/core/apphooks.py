@@ -21,11 +21,15 @@ An app joins without editing shared files. On its ``AppConfig`` it sets any of t
                                       ``available(organization)`` is true
 ``respite_my_space``                  ``"dotted.section"``: ``section(request, code)`` returns a dict
                                       with a ``"template"`` key, shown on the worker's My space page
+``respite_data_files``                ``["dotted.loader", ...]``: functions that load and validate the
+                                      app's data files (``core.datafiles``), run by the system check
+                                      so a broken file stops ``check``/``migrate``, not a page later
 ====================================  =========================================================
 
 Shared code reads them only through ``installed_hooks()``, which checks every declaration; the
 system check ``respite.E001`` (run by ``respite check``, ``migrate`` and the server) reports a
-wrong one by app and attribute, and ``respite.E002`` a dotted path that does not import.
+wrong one by app and attribute, ``respite.E002`` a dotted path that does not import, and
+``respite.E003`` a data file that does not load (its loader's message names the file and line).
 
 Model-free, so an ``apps.py`` may import it.
 """
@@ -100,6 +104,7 @@ class AppHooks:
     periodic: tuple[PeriodicJob, ...] = ()
     own_people: tuple[OwnPeople, ...] = ()
     my_space: str | None = None
+    data_files: tuple[str, ...] = ()
 
     def dotted_paths(self) -> list[tuple[str, str]]:
         """(attribute, dotted path) of everything this app asks the portal to import."""
@@ -110,6 +115,7 @@ class AppHooks:
         out += [("respite_periodic", j.func) for j in self.periodic]
         out += [("respite_own_people", o.available) for o in self.own_people]
         out += [("respite_my_space", self.my_space)] if self.my_space else []
+        out += [("respite_data_files", loader) for loader in self.data_files]
         return out
 
 
@@ -194,6 +200,12 @@ def _own_people(value: object) -> tuple[OwnPeople, ...]:
     )
 
 
+def _dotted_list(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple):
+        raise ValueError(f'must be a list of "dotted.loader" paths, not {type(value).__name__}')
+    return tuple(_str(v, "each loader") for v in value)
+
+
 _READERS: dict[str, tuple[str, Callable[[object], object]]] = {
     "respite_urls": ("urls", _urls),
     "respite_nav": ("nav", _nav),
@@ -204,6 +216,7 @@ _READERS: dict[str, tuple[str, Callable[[object], object]]] = {
     "respite_periodic": ("periodic", _periodic),
     "respite_own_people": ("own_people", _own_people),
     "respite_my_space": ("my_space", lambda v: _str(v, "the section hook")),
+    "respite_data_files": ("data_files", _dotted_list),
 }
 HOOK_NAMES = tuple(_READERS)
 
@@ -279,4 +292,26 @@ def check_app_hooks(
                         id="respite.E002",
                     )
                 )
+        errors += _check_data_files(config, hooks)
+    return errors
+
+
+def _check_data_files(config: AppConfig, hooks: AppHooks) -> list[checks.CheckMessage]:
+    errors: list[checks.CheckMessage] = []
+    for dotted in hooks.data_files:
+        try:
+            loader = import_string(dotted)
+        except ImportError:
+            continue  # reported as respite.E002
+        try:
+            loader()
+        except Exception as exc:  # noqa: BLE001 - any failure to load is the finding
+            errors.append(
+                checks.Error(
+                    f"{config.label}: a data file does not load: {exc}",
+                    hint=f"Loaded by {dotted}; fix the file (core.datafiles names file and line).",
+                    obj=config,
+                    id="respite.E003",
+                )
+            )
     return errors

@@ -27,6 +27,8 @@ class CoreConfig(AppConfig):
         ),
         ("core:background_tasks", _("Background tasks"), "respite.core.models.is_platform_admin"),
     ]
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = ["respite.core.resources._crisis_data"]
     # Scheduled by `respite worker` (see respite.core.tasks).
     respite_periodic = [
         PeriodicJob(

@@ -89,6 +89,41 @@ def test_a_dotted_path_that_does_not_import_is_a_check_error():
     assert "no_such_function" in errors[1][1]
 
 
+BROKEN: list[Path] = []
+
+
+def load_broken_crisis_file() -> None:
+    """A loader as apps declare them, reading the file the test below broke."""
+    from respite.core.datafiles import load_yaml
+    from respite.core.resources import CRISIS_SCHEMA
+
+    load_yaml(BROKEN[0], CRISIS_SCHEMA)
+
+
+def test_a_broken_data_file_fails_the_start_up_check_naming_file_and_line(tmp_path, monkeypatch):
+    shipped = Path(apphooks.__file__).parent / "data" / "crisis.yaml"
+    broken = tmp_path / "crisis.yaml"
+    lines = shipped.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("es:"))
+    broken.write_text("\n".join(lines[:at] + lines[at + 1 :]) + "\n", encoding="utf-8")
+    monkeypatch.setattr(__import__(__name__, fromlist=["BROKEN"]), "BROKEN", [broken])
+    errors = apphooks.check_app_hooks(
+        [_config(respite_data_files=[f"{__name__}.load_broken_crisis_file"])]
+    )
+    assert [e.id for e in errors] == ["respite.E003"]
+    assert "crisis.yaml, line" in errors[0].msg and "'es' is a required property" in errors[0].msg
+
+
+def test_every_shipped_data_file_is_checked_at_start_up():
+    declared = {d for h in apphooks.installed_hooks() for d in h.data_files}
+    assert {
+        "respite.core.resources._crisis_data",
+        "respite.screening.recommendations._data",
+        "respite.directory.search.glossary",
+        "respite.screening.instruments.registry",
+    } <= declared
+
+
 def test_shared_code_reads_hooks_only_through_the_contract():
     """No module outside respite.core.apphooks reads a respite_* hook with getattr."""
     names = "|".join(apphooks.HOOK_NAMES)
