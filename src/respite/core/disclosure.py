@@ -520,10 +520,13 @@ _T975 = {
 }
 
 
+T_TABLE_LAST_DF = 1000
+
+
 def t975(df: float) -> float:
     """Two-sided 95% Student t quantile (table, rounded down to the nearest listed df: conservative)."""
-    if df >= 1000:
-        return 1.96
+    if df >= T_TABLE_LAST_DF:
+        return 1.96  # the normal quantile: the t distribution has converged
     for d in sorted(_T975, reverse=True):
         if df >= d:
             return _T975[d]

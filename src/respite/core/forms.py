@@ -16,6 +16,12 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+# Failed sign-ins allowed per throttle window: strict per account, generous per network (a
+# hospital's staff share one public address).
+SIGN_INS_PER_ACCOUNT = 5
+SIGN_INS_PER_ADDRESS = 300
+
+
 class ThrottledSignInMixin:
     """Rate-limit a Django sign-in form strictly per username and generously per network address, and
     put the sign-in in the audit log (failures are logged by ``signals.on_login_failed``)."""
@@ -24,7 +30,11 @@ class ThrottledSignInMixin:
         username = (self.cleaned_data.get("username") or "").strip().lower()
         try:
             keys = privacy.check_credential(
-                self.request, username, kind="login", per_credential=5, per_address=300
+                self.request,
+                username,
+                kind="login",
+                per_credential=SIGN_INS_PER_ACCOUNT,
+                per_address=SIGN_INS_PER_ADDRESS,
             )
         except privacy.Throttled:
             raise forms.ValidationError(privacy.too_many_sign_ins(), code="throttled") from None

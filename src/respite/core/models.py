@@ -100,15 +100,19 @@ class Organization(models.Model):
         return [(g, labels[g]) for g in self.role_groups or [] if g in labels]
 
 
+WCAG_AA_CONTRAST = 4.5  # normal-size text (WCAG 2.2, 1.4.3)
+SRGB_LINEAR_LIMIT = 0.03928  # where the sRGB curve turns linear (WCAG's relative luminance)
+
+
 def _contrast_ok(hex_color: str) -> bool:
     """WCAG AA contrast (4.5:1) of white text on the accent colour."""
     try:
         rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     except (ValueError, IndexError):
         return False
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    lin = [c / 12.92 if c <= SRGB_LINEAR_LIMIT else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return (1.05) / (lum + 0.05) >= 4.5
+    return (1.05) / (lum + 0.05) >= WCAG_AA_CONTRAST
 
 
 class MembershipQuerySet(models.QuerySet):

@@ -236,7 +236,7 @@ def worker_alerts_push(request: PortalRequest) -> HttpResponse:
     code = privacy.session_code(request)
     if code is None:
         return JsonResponse({"detail": _("Enter your access code first.")}, status=403)
-    if len(request.body) > 4096:
+    if len(request.body) > alerts.MAX_PUSH_SUBSCRIPTION_BYTES:
         return JsonResponse(
             {"detail": _("This browser sent a subscription we cannot use.")}, status=400
         )
