@@ -496,7 +496,7 @@ def check_request(
     best_time: str = "",
     department: Department | None = None,
     role_group: str = "",
-    event_type: str = "",
+    event_type: str = EventType.NONE,
     team_size: int | None = None,
     **_other: object,
 ) -> None:
