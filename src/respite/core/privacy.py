@@ -16,14 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 from mnemonic import Mnemonic
 
 from respite.core.models import AccessCode, Organization, ThrottleCounter
@@ -98,34 +98,41 @@ def throttle_minutes() -> int:
     return max(1, math.ceil(settings.RESPITE_THROTTLE_WINDOW_SECONDS / 60))
 
 
+# "Please wait" messages, in the window's minutes (one form or the other, by the number).
+TOO_MANY_ATTEMPTS = ngettext_lazy(
+    "Too many attempts. Please wait %(minutes)d minute and try again.",
+    "Too many attempts. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
+TOO_MANY_SIGN_INS = ngettext_lazy(
+    "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
+    "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
+TOO_MANY_REQUESTS = ngettext_lazy(
+    "Too many requests from your network. Please wait %(minutes)d minute and try again.",
+    "Too many requests from your network. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
+
+
+def _wait(message: Any) -> str:
+    return str(message % {"minutes": throttle_minutes()})
+
+
 def too_many_attempts() -> str:
     """The answer to a throttled attempt (codes, tokens), in the active language."""
-    n = throttle_minutes()
-    return ngettext(
-        "Too many attempts. Please wait %(minutes)d minute and try again.",
-        "Too many attempts. Please wait %(minutes)d minutes and try again.",
-        n,
-    ) % {"minutes": n}
+    return _wait(TOO_MANY_ATTEMPTS)
 
 
 def too_many_sign_ins() -> str:
     """The answer to a throttled staff sign-in, in the active language."""
-    n = throttle_minutes()
-    return ngettext(
-        "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
-        "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
-        n,
-    ) % {"minutes": n}
+    return _wait(TOO_MANY_SIGN_INS)
 
 
 def too_many_requests() -> str:
     """The answer past a ``rate_limit`` (posts, anonymous audits), in the active language."""
-    n = throttle_minutes()
-    return ngettext(
-        "Too many requests from your network. Please wait %(minutes)d minute and try again.",
-        "Too many requests from your network. Please wait %(minutes)d minutes and try again.",
-        n,
-    ) % {"minutes": n}
+    return _wait(TOO_MANY_REQUESTS)
 
 
 # --- Client address -------------------------------------------------------------------------
