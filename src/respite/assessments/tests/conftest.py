@@ -92,5 +92,8 @@ def fake_directory(monkeypatch):
 
 @pytest.fixture
 def no_directory(monkeypatch):
-    module = _module(monkeypatch, "respite.directory.search")
-    monkeypatch.delattr(module, "recommend", raising=False)
+    """As if the deployment had left the directory app out of INSTALLED_APPS."""
+    from respite.assessments import links
+
+    installed = links._installed
+    monkeypatch.setattr(links, "_installed", lambda app: app != links.DIRECTORY and installed(app))
