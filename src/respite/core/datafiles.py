@@ -23,6 +23,24 @@ BILINGUAL_TEXT: dict[str, Any] = {
 }
 
 
+# Named answer scales of a questionnaire file ({name: [{value, label}, ...]}): instruments and
+# pulse item sets share the shape; items name the set they use.
+OPTION_SETS: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {
+        "type": "array",
+        "minItems": 2,
+        "items": {
+            "type": "object",
+            "properties": {"value": {"type": "integer"}, "label": BILINGUAL_TEXT},
+            "required": ["value", "label"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
 class DataFileError(ValueError):
     """A data file is malformed. The message names the file, the line and what is wrong."""
 

@@ -13,7 +13,13 @@ from typing import Any
 
 from django.utils.translation import get_language
 
-from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.datafiles import (
+    BILINGUAL_TEXT,
+    OPTION_SETS,
+    DataFileError,
+    line_of,
+    load_yaml,
+)
 
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 TIERS = ("self_care", "counseling", "urgent", "crisis")
@@ -50,20 +56,7 @@ SCHEMA: dict[str, Any] = {
             "properties": {"panel": {"type": "string"}, "total": {"type": "string"}},
             "additionalProperties": False,
         },
-        "option_sets": {
-            "type": "object",
-            "minProperties": 1,
-            "additionalProperties": {
-                "type": "array",
-                "minItems": 2,
-                "items": {
-                    "type": "object",
-                    "properties": {"value": {"type": "integer"}, "label": _TEXT},
-                    "required": ["value", "label"],
-                    "additionalProperties": False,
-                },
-            },
-        },
+        "option_sets": OPTION_SETS,
         "items": {
             "type": "array",
             "minItems": 1,
