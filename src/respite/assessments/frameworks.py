@@ -16,9 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
-
 from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.text import tr
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 
@@ -110,12 +109,6 @@ SCHEMA: dict[str, Any] = {
     "required": ["id", "short_name", "name", "description", "source", "scale", "areas"],
     "additionalProperties": False,
 }
-
-
-def tr(text: dict[str, str], lang: str | None = None) -> str:
-    """Pick the reader's language from a {en, es} text, falling back to English."""
-    lang = (lang or get_language() or "en")[:2]
-    return text.get(lang) or text["en"]
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from respite.core.models import Organization, has_role, is_platform_admin
+from respite.core.text import language
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -122,4 +123,4 @@ platform_admin_view = account_view(is_platform_admin)
 
 
 def client_language(request: HttpRequest) -> str:
-    return (getattr(request, "LANGUAGE_CODE", None) or "en")[:2]
+    return language(getattr(request, "LANGUAGE_CODE", None))

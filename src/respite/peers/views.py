@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from respite.core import privacy
 from respite.core.errors import DomainError
 from respite.core.models import AccessCode
-from respite.core.portal import PortalRequest, portal_view
+from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.peers.forms import (
     CodeForm,
     GroupRequestForm,
@@ -98,7 +98,7 @@ def ask(request: PortalRequest) -> HttpResponse:
     form = SelfRequestForm(
         org,
         request.POST or None,
-        initial={"language": (getattr(request, "LANGUAGE_CODE", "en") or "en")[:2]},
+        initial={"language": client_language(request)},
     )
     if request.method == "POST" and form.is_valid():
         anonymous = form.cleaned_data["mode"] == SelfRequestForm.MODE_CODE

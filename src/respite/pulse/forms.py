@@ -6,9 +6,9 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.text import tr
 from respite.pulse import items as library
 from respite.pulse.models import Survey, Unit
-from respite.screening.instruments import tr
 
 
 class UnitForm(forms.ModelForm):

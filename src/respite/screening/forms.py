@@ -5,7 +5,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from respite.core import privacy
-from respite.screening.instruments import AnswerError, Instrument, Item, tr
+from respite.core.text import tr
+from respite.screening.instruments import AnswerError, Instrument, Item
 from respite.screening.models import SafetyPlan
 
 

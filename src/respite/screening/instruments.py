@@ -11,8 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
-
 from respite.core.datafiles import (
     BILINGUAL_TEXT,
     OPTION_SETS,
@@ -20,6 +18,7 @@ from respite.core.datafiles import (
     line_of,
     load_yaml,
 )
+from respite.core.text import tr
 
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 TIERS = ("self_care", "counseling", "urgent", "crisis")
@@ -127,12 +126,6 @@ SCHEMA: dict[str, Any] = {
     ],
     "additionalProperties": False,
 }
-
-
-def tr(text: dict[str, str], lang: str | None = None) -> str:
-    """Pick the worker's language from a {en, es} text, falling back to English."""
-    lang = (lang or get_language() or "en")[:2]
-    return text.get(lang) or text["en"]
 
 
 class AnswerError(ValueError):

@@ -16,8 +16,8 @@ from django.utils.module_loading import import_string
 
 from respite.core.apphooks import installed_hooks
 from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.text import tr
 from respite.screening import instruments
-from respite.screening.instruments import tr
 
 ROUTING_FILE = Path(__file__).parent / "routing.yaml"
 OWN_KINDS = ("counselor", "volunteer_therapists", "peer_support")

@@ -21,9 +21,9 @@ from respite.core import privacy
 from respite.core.apphooks import installed_hooks
 from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
+from respite.core.text import tr
 from respite.screening import charts, instruments, recommendations, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
-from respite.screening.instruments import tr
 from respite.screening.models import UNSAVED_TTL, SafetyPlan, Screening
 
 CHECKIN = ("phq2", "gad2", "burnout", "selfharm")

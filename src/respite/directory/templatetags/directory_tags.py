@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from django import template
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.text import language
 from respite.directory.models import Schedule, Service
 from respite.directory.search import recommend
 
@@ -86,7 +86,7 @@ def _clock(value: time, lang: str) -> str:
 @register.simple_tag
 def human_hours(schedule: Schedule) -> str:
     """ "Every day, 7am–11pm (Pacific time)" / "Todos los días, 7:00–23:00 (hora del Pacífico)"."""
-    lang = (get_language() or "en")[:2]
+    lang = language()
     zone: StrOrPromise | None = _ZONES.get(schedule.timezone)
     if zone is None:
         sign = "+" if schedule.timezone >= 0 else "-"
