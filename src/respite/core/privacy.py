@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django import forms
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -27,6 +28,9 @@ from django.utils.translation import ngettext_lazy
 from mnemonic import Mnemonic
 
 from respite.core.models import AccessCode, Organization, ThrottleCounter
+
+if TYPE_CHECKING:
+    from respite.core.portal import PortalRequest
 
 # --- Access codes ---------------------------------------------------------------------------
 # 8 words from a 2048-word BIP-39 list in the worker's language: 88 bits, typeable on a phone.
@@ -431,3 +435,28 @@ def attach_code(request: HttpRequest, code_id: object) -> None:
     if request.session.get(SESSION_CODE) != str(code_id):
         request.session.cycle_key()
     request.session[SESSION_CODE] = str(code_id)
+
+
+def sign_in_with_code(request: PortalRequest, form: forms.Form, not_found: str) -> int | None:
+    """Open this session with the access code typed into ``form``'s ``code`` field (the one rule of
+    every "sign in with your code" page). Returns None when the session now holds the code;
+    otherwise the HTTP status to answer with, the reason added to the form. Wrong, unknown and
+    malformed codes read the same."""
+    if not form.is_valid():
+        return 400
+    try:
+        # A real code of another organization is a failure like any unknown code (charged, same time).
+        code = lookup_code(
+            request,
+            form.cleaned_data["code"],
+            lambda c: c if c.organization_id in (None, request.organization.pk) else None,
+        )
+    except Throttled:
+        form.add_error(None, too_many_attempts())
+        return 429
+    if code is None:
+        form.add_error(None, not_found)
+        return 400
+    request.session.cycle_key()
+    attach_code(request, code.pk)
+    return None

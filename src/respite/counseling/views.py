@@ -42,7 +42,7 @@ from respite.counseling.models import (
     coarse_now,
 )
 from respite.screening.forms import CodeForm
-from respite.screening.views import get_screening_for_worker, sign_in_with_code
+from respite.screening.views import get_screening_for_worker
 
 
 # --- Who is the worker -------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def home(request: PortalRequest) -> HttpResponse:
 @portal_view
 def code_enter(request: PortalRequest) -> HttpResponse:
     form = CodeForm(request.POST)
-    status = sign_in_with_code(
+    status = privacy.sign_in_with_code(
         request, form, _("We could not find that code. Check the words and try again.")
     )
     if status is None:

@@ -326,36 +326,12 @@ def _screening_to_save(request: PortalRequest, pk) -> Screening:
         return screening
 
 
-def sign_in_with_code(request: PortalRequest, form: CodeForm, not_found: str) -> int | None:
-    """Open this session with the access code typed into ``form`` (the one rule, also used by
-    counseling). Returns None when the session now holds the code; otherwise the HTTP status to
-    answer with, the reason added to the form. Wrong, unknown and malformed codes read the same."""
-    if not form.is_valid():
-        return 400
-    try:
-        # A real code of another organization is a failure like any unknown code (charged, same time).
-        code = privacy.lookup_code(
-            request,
-            form.cleaned_data["code"],
-            lambda c: c if c.organization_id in (None, request.organization.pk) else None,
-        )
-    except privacy.Throttled:
-        form.add_error(None, privacy.too_many_attempts())
-        return 429
-    if code is None:
-        form.add_error(None, not_found)
-        return 400
-    request.session.cycle_key()
-    privacy.attach_code(request, code.pk)
-    return None
-
-
 @portal_view
 def code_login(request: PortalRequest) -> HttpResponse:
     form = CodeForm(request.POST if request.method == "POST" else None)
     status: int | None = 200
     if form.is_bound:
-        status = sign_in_with_code(
+        status = privacy.sign_in_with_code(
             request,
             form,
             _("We could not find saved results for that code. Check the words and try again."),
