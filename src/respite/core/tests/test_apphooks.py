@@ -28,7 +28,7 @@ def _config(module: ModuleType = tinyapp_module, **hooks: object) -> AppConfig:
     return cls(module.__name__, module)
 
 
-def _errors(config: AppConfig) -> list[tuple[str, str]]:
+def _errors(config: AppConfig) -> list[tuple[str | None, str]]:
     return [(e.id, e.msg) for e in apphooks.check_app_hooks([config])]
 
 
