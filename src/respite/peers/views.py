@@ -8,6 +8,9 @@ a referrer sees only whether a supporter has reached out.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -118,12 +121,26 @@ def ask(request: PortalRequest) -> HttpResponse:
                 # The new code is now this worker's identity for screenings, counseling and bookings.
                 privacy.attach_code(request, req.requester_code_id)
             return _created(request, req, words, "requester")
+    return _request_form(request, form, "self")
+
+
+def _request_form(request: PortalRequest, form: forms.Form, kind: str) -> HttpResponse:
     return render(
         request,
         "peers/request_form.html",
-        {"form": form, "kind": "self"},
+        {"form": form, "kind": kind},
         status=400 if form.errors else 200,
     )
+
+
+def _referral(request: PortalRequest, form: forms.Form, source: str, **fields: Any) -> HttpResponse:
+    """Someone asks for someone else (colleague, manager, team): the referrer gets the code."""
+    try:
+        req, words = do_create_request(request.organization, source, code_for="referrer", **fields)
+    except DomainError as exc:
+        exc.add_to(form)
+        return _request_form(request, form, "team" if source == Source.GROUP else "refer")
+    return _created(request, req, words, "referrer")
 
 
 @portal_view
@@ -135,20 +152,8 @@ def refer(request: PortalRequest) -> HttpResponse:
         source = (
             Source.MANAGER if form.cleaned_data["relationship"] == "manager" else Source.COLLEAGUE
         )
-        try:
-            req, words = do_create_request(
-                org, source, code_for="referrer", **_request_fields(form.cleaned_data)
-            )
-        except DomainError as exc:
-            exc.add_to(form)
-        else:
-            return _created(request, req, words, "referrer")
-    return render(
-        request,
-        "peers/request_form.html",
-        {"form": form, "kind": "refer"},
-        status=400 if form.errors else 200,
-    )
+        return _referral(request, form, source, **_request_fields(form.cleaned_data))
+    return _request_form(request, form, "refer")
 
 
 @portal_view
@@ -158,24 +163,10 @@ def team(request: PortalRequest) -> HttpResponse:
     form = GroupRequestForm(org, request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = _request_fields({**form.cleaned_data, "role_group": ""})
-        try:
-            req, words = do_create_request(
-                org,
-                Source.GROUP,
-                code_for="referrer",
-                team_size=form.cleaned_data["team_size"],
-                **fields,
-            )
-        except DomainError as exc:
-            exc.add_to(form)
-        else:
-            return _created(request, req, words, "referrer")
-    return render(
-        request,
-        "peers/request_form.html",
-        {"form": form, "kind": "team"},
-        status=400 if form.errors else 200,
-    )
+        return _referral(
+            request, form, Source.GROUP, team_size=form.cleaned_data["team_size"], **fields
+        )
+    return _request_form(request, form, "team")
 
 
 @portal_view
