@@ -30,9 +30,3 @@ class AssessmentsConfig(AppConfig):
             "respite.assessments.management.commands.assessment_reminders.send_due_reminders",
         )
     ]
-
-    def ready(self) -> None:
-        # Validate every framework file at start-up: a broken file must stop the server, not an admin.
-        from respite.assessments.frameworks import registry
-
-        registry()

@@ -33,10 +33,3 @@ class CommunityConfig(AppConfig):
             "respite.community.management.commands.community_tidy.tidy",
         )
     ]
-
-    def ready(self) -> None:
-        # Validate the toolkit and composer data files at start-up: a broken edit stops the server.
-        from respite.community.toolkit import social_data, toolkit_data
-
-        toolkit_data()
-        social_data()

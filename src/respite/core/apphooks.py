@@ -26,7 +26,8 @@ An app joins without editing shared files. On its ``AppConfig`` it sets any of t
                                       so a broken file stops ``check``/``migrate``, not a page later
 ====================================  =========================================================
 
-Shared code reads them only through ``installed_hooks()``, which checks every declaration; the
+Data files are loaded when the apps are ready (``load_data_files``), so a broken one stops any
+process at start-up. Shared code reads the hooks only through ``installed_hooks()``, which checks every declaration; the
 system check ``respite.E001`` (run by ``respite check``, ``migrate`` and the server) reports a
 wrong one by app and attribute, ``respite.E002`` a dotted path that does not import, and
 ``respite.E003`` a data file that does not load (its loader's message names the file and line).
@@ -294,6 +295,17 @@ def check_app_hooks(
                 )
         errors += _check_data_files(config, hooks)
     return errors
+
+
+def load_data_files() -> None:
+    """Load every installed app's data files (``CoreConfig.ready``): in every process (server,
+    worker, command, tests) a broken file stops the start, with the file and line in the message."""
+    for hooks in installed_hooks():
+        for dotted in hooks.data_files:
+            try:
+                import_string(dotted)()
+            except Exception as exc:
+                raise HookError(f"{hooks.app}: a data file does not load: {exc}") from exc
 
 
 def _check_data_files(config: AppConfig, hooks: AppHooks) -> list[checks.CheckMessage]:

@@ -63,10 +63,12 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from respite.core import apphooks, signals  # noqa: F401 - apphooks registers its system check
+        from respite.core import apphooks, signals  # apphooks also registers its system check
         from respite.core.navigation import invalidate
 
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="core.audit_sign_in_failed")
+        # Every app's data files (respite_data_files), validated before anything is served.
+        apphooks.load_data_files()
         # The staff header's cached navigation and time zone follow roles, profiles and accounts.
         for model in (
             "core.Membership",

@@ -19,9 +19,3 @@ class CredentialingConfig(AppConfig):
         "respite.credentialing.auditor.vocabulary",
     ]
     respite_demo = "respite.credentialing.demo.load"
-
-    def ready(self) -> None:
-        # A broken vocabulary file must stop the server at start-up, not an admin mid-audit.
-        from respite.credentialing.auditor import vocabulary
-
-        vocabulary()

@@ -30,9 +30,3 @@ class PulseConfig(AppConfig):
     respite_periodic = [
         PeriodicJob("pulse-releases", timedelta(hours=1), "respite.pulse.releases.release_due")
     ]
-
-    def ready(self) -> None:
-        # A broken item file must stop the server, not a worker halfway through a survey.
-        from respite.pulse.items import item_sets
-
-        item_sets()

@@ -114,6 +114,17 @@ def test_a_broken_data_file_fails_the_start_up_check_naming_file_and_line(tmp_pa
     assert "crisis.yaml, line" in errors[0].msg and "'es' is a required property" in errors[0].msg
 
 
+def test_a_broken_data_file_stops_any_process_at_start_up(tmp_path, monkeypatch):
+    """CoreConfig.ready calls load_data_files: the server, the worker and every command."""
+    broken = tmp_path / "crisis.yaml"
+    broken.write_text("- id: lifeline988\n  name: {en: 988}\n", encoding="utf-8")
+    monkeypatch.setattr(__import__(__name__, fromlist=["BROKEN"]), "BROKEN", [broken])
+    hooks = apphooks.AppHooks(app="someapp", data_files=(f"{__name__}.load_broken_crisis_file",))
+    monkeypatch.setattr(apphooks, "installed_hooks", lambda: [hooks])
+    with pytest.raises(apphooks.HookError, match=r"someapp: a data file does not load: .*crisis"):
+        apphooks.load_data_files()
+
+
 def test_every_shipped_data_file_is_checked_at_start_up():
     declared = {d for h in apphooks.installed_hooks() for d in h.data_files}
     assert {
