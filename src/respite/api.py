@@ -211,8 +211,10 @@ api = RespiteAPI(
         )
         + ". A 422 lists each invalid field in `errors`; a 429 carries `Retry-After` (seconds); "
         "a 405 carries `Allow`.\n\n"
-        "**Staff endpoints** (pulse dashboards, peer-support dashboard) use the staff session cookie "
-        "of a signed-in staff member; send the CSRF token in `X-CSRFToken` for unsafe methods."
+        "**Staff endpoints** (pulse dashboards, peer-support dashboard) take an API token made on the "
+        "staff pages (`Authorization: Bearer …`, scopes `pulse:read` and `peers:read`), or the staff "
+        "session cookie of a signed-in staff member who has passed the second factor; send the CSRF "
+        "token in `X-CSRFToken` for unsafe methods."
     ),
     urls_namespace="api-v1",
     # Served from django-ninja's bundled files (ninja is in INSTALLED_APPS), never a CDN, so the page

@@ -27,6 +27,9 @@ def _fast_tests(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # The constant-time floor of code look-ups is measured by its own test (core/tests/test_code_limits.py).
     settings.RESPITE_CODE_LOOKUP_SECONDS = 0
+    # Tests about other things sign staff in with force_login; the second factor has its own tests
+    # (core/tests/test_two_factor.py, test_console_browser.py), which switch it back on.
+    settings.RESPITE_TWO_FACTOR_REQUIRED = False
 
 
 @pytest.fixture(autouse=True)

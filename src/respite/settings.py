@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "respite.core",
     "respite.screening",
     "respite.directory",
@@ -155,6 +157,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor: marks a session verified (django-otp), then keeps a password-only session of a
+    # role that must use one away from every page but the second-factor pages.
+    "django_otp.middleware.OTPMiddleware",
+    "respite.core.middleware.TwoFactorMiddleware",
     "respite.core.middleware.StaffTimeZoneMiddleware",
     "respite.core.middleware.DjangoAdminGateMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -401,6 +407,18 @@ RESPITE_TRUSTED_PROXIES = [
 # Django admin is off in production unless an operator turns it on (its sign-in is throttled like
 # the staff sign-in); every staff task has a console page.
 RESPITE_DJANGO_ADMIN = envbool("RESPITE_DJANGO_ADMIN", not PRODUCTION)
+# Two-factor sign-in (TOTP, django-otp) for every role that reads or routes worker content and for
+# admins (respite.core.twofactor). Not an operator setting: only the test suite switches it off, for
+# tests that are about something else.
+RESPITE_TWO_FACTOR_REQUIRED = True
+OTP_TOTP_ISSUER = os.environ.get("RESPITE_TOTP_ISSUER", "Respite")
+# django-otp's own back-off is per device, so anyone holding the password could lock its owner out
+# from anywhere; Respite's throttle below is per (account, network) instead.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Failed second-factor codes per account and client network, and per account from any network, in
+# one throttle window (RESPITE_THROTTLE_WINDOW_SECONDS).
+RESPITE_TWO_FACTOR_FAILURES_PER_NETWORK = envint("RESPITE_TWO_FACTOR_FAILURES_PER_NETWORK", 5)
+RESPITE_TWO_FACTOR_FAILURES_PER_ACCOUNT = envint("RESPITE_TWO_FACTOR_FAILURES_PER_ACCOUNT", 30)
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")
 
 # --- Operations (respite.ops): /metrics is off unless a bearer token or an allow list is set ----

@@ -527,3 +527,24 @@ class Commitment(models.Model):
         spec = frameworks.get(self.framework)
         area = spec.area(self.area) if spec else None
         return frameworks.tr(area.name, lang) if area else ""
+
+
+def public_commitments(organization: Organization, lang: str | None = None) -> list[dict[str, Any]]:
+    """The organization's active and met commitments, for pages every worker may read (pulse's
+    "you said, we did" page): title, target date, status label and framework area, nothing about
+    who made them. Commitments are public pledges by design; action items stay on staff pages."""
+    out: list[dict[str, Any]] = []
+    for c in Commitment.objects.filter(
+        organization=organization,
+        status__in=[Commitment.Status.ACTIVE, Commitment.Status.MET],
+    ):
+        out.append(
+            {
+                "title": c.title,
+                "target_date": c.target_date,
+                "status": str(c.get_status_display()),
+                "met": c.status == Commitment.Status.MET,
+                "area": c.area_name(lang),
+            }
+        )
+    return out

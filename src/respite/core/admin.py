@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.admin.forms import AdminAuthenticationForm
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 
 from respite.core.forms import ThrottledSignInMixin
 from respite.core.models import AuditLog, Membership, Organization
@@ -33,8 +33,23 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
 
-class ThrottledAdminLoginForm(ThrottledSignInMixin, AdminAuthenticationForm):
-    """The admin's sign-in, throttled exactly like the staff sign-in."""
+class ThrottledAdminLoginForm(ThrottledSignInMixin, OTPAdminAuthenticationForm):
+    """The admin's sign-in: password and a second-factor code (authenticator or recovery code),
+    throttled exactly like the staff sign-in; a wrong code counts as a failed sign-in."""
+
+    def _chosen_device(self, user):
+        # One box, as on the staff pages: six digits are the authenticator's, anything else a
+        # recovery code. (django-otp otherwise makes the person pick a device first.)
+        device = super()._chosen_device(user)
+        if device is None:
+            from respite.core.twofactor import device_for_token
+
+            device = device_for_token(user, self.cleaned_data.get("otp_token") or "")
+        return device
 
 
+# django-otp's admin site: every admin page needs a session verified with a second factor, whether it
+# signed in here or on the staff sign-in (core.twofactor). django-otp documents this class swap.
+admin.site.__class__ = OTPAdminSite
 admin.site.login_form = ThrottledAdminLoginForm
+admin.site.login_template = OTPAdminSite.login_template

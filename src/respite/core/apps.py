@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
         ("core:staff_list", _("Staff and roles"), ("org_admin",)),
         ("core:organization_settings", _("Settings"), ("org_admin",)),
         ("core:audit_log", _("Audit log"), ("org_admin",)),
+        ("core:api_tokens", _("API tokens"), ("org_admin", "peer_lead")),
         ("peers_staff:dashboard", _("Peer program: dashboard"), ("peer_lead",)),
         ("volunteers:profile", _("My volunteer profile"), ("volunteer_therapist",)),
     ]
@@ -50,9 +51,6 @@ class CoreConfig(AppConfig):
             purge=True,
         ),
         PeriodicJob("staff_digests", timedelta(days=1), "respite.core.notify.send_digests"),
-        PeriodicJob(
-            "requeue_stale_tasks", timedelta(minutes=5), "respite.core.tasks.requeue_stale_tasks"
-        ),
         PeriodicJob(
             "checkin_reminders", timedelta(days=1), "respite.core.alerts.send_checkin_reminders"
         ),

@@ -53,3 +53,41 @@ class DjangoAdminGateMiddleware:
         if request.path.startswith("/admin/") and not settings.RESPITE_DJANGO_ADMIN:
             raise Http404
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """After the password, a person whose role needs a second factor (``core.twofactor``) reaches only
+    the second-factor pages and sign-out until they enrol or verify. Every other page redirects there;
+    the API sees such a session as nobody (401); Django admin asks for the code in its own sign-in."""
+
+    EXEMPT = ("/staff/two-factor/", "/staff/logout/", "/static/", "/i18n/", "/crisis/", "/admin/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.RESPITE_TWO_FACTOR_REQUIRED
+            and user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+        ):
+            from respite.core.twofactor import is_required
+
+            if is_required(user):
+                if request.path.startswith("/api/"):
+                    from django.contrib.auth.models import AnonymousUser
+
+                    request.user = AnonymousUser()
+                elif not request.path.startswith(self.EXEMPT):
+                    from urllib.parse import urlencode
+
+                    from django.shortcuts import redirect
+                    from django.urls import reverse
+
+                    target = reverse("core:two_factor")
+                    if request.method == "GET":
+                        target += "?" + urlencode({"next": request.get_full_path()})
+                    return redirect(target)
+        return self.get_response(request)

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 from respite.core.crypto import EncryptedTextField
 from respite.core.roles import DEFAULT_ROLE_GROUPS, RoleGroup, StaffRole
@@ -500,3 +501,74 @@ class RoleGrantRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} asks for {self.role} in {self.organization}"
+
+
+class RecoveryCodeDevice(Device):
+    """A staff member's one-time recovery codes, as a django-otp device: signing in with one marks the
+    session verified like an authenticator code does. Only keyed hashes are stored; each works once."""
+
+    class Meta:
+        verbose_name = "recovery code set"
+
+    def verify_token(self, token: str) -> bool:
+        from respite.core.twofactor import recovery_digest
+
+        digest = recovery_digest(self.user_id, token)
+        return bool(
+            RecoveryCode.objects.filter(device=self, digest=digest, used_on__isnull=True).update(
+                used_on=timezone.localdate()
+            )
+        )
+
+    def remaining(self) -> int:
+        return RecoveryCode.objects.filter(device=self, used_on__isnull=True).count()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+    used_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"recovery code #{self.pk}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class ApiToken(models.Model):
+    """A staff member's scoped, expiring key for the API (``Authorization: Bearer``), for one
+    organization. Only a keyed hash is kept; the token is shown once, when it is made. It acts as its
+    owner, so it opens nothing the owner's roles do not, and stops when they lose the role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    scopes = models.JSONField(default=list)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_on = models.DateField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"API token #{self.pk} ({self.name})"
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

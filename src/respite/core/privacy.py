@@ -113,6 +113,11 @@ TOO_MANY_SIGN_INS = ngettext_lazy(
     "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
     "minutes",
 )
+TOO_MANY_CODES = ngettext_lazy(
+    "Too many wrong codes. Please wait %(minutes)d minute and try again.",
+    "Too many wrong codes. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
 TOO_MANY_REQUESTS = ngettext_lazy(
     "Too many requests from your network. Please wait %(minutes)d minute and try again.",
     "Too many requests from your network. Please wait %(minutes)d minutes and try again.",
@@ -132,6 +137,11 @@ def too_many_attempts() -> str:
 def too_many_sign_ins() -> str:
     """The answer to a throttled staff sign-in, in the active language."""
     return _wait(TOO_MANY_SIGN_INS)
+
+
+def too_many_codes() -> str:
+    """The answer to throttled second-factor codes, in the active language."""
+    return _wait(TOO_MANY_CODES)
 
 
 def too_many_requests() -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.mime.text import MIMEText
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -46,9 +47,17 @@ def retry_delays() -> list[int]:
 
 
 def queue_email(
-    to: str, subject: str, body: str, *, kind: str, key: str | None = None, calendar: str = ""
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    kind: str,
+    key: str | None = None,
+    calendar: str = "",
+    run_after: datetime | None = None,
 ) -> OutboundEmail | None:
-    """Store a message and enqueue its delivery. Returns None (and sends nothing) when ``key`` was
+    """Store a message and enqueue its delivery (not before ``run_after`` if given: the address and
+    body stay encrypted in the outbox until then). Returns None (and sends nothing) when ``key`` was
     queued before, so a re-run job or a retried request never mails twice."""
     if not to:
         return None
@@ -59,14 +68,25 @@ def queue_email(
             email = OutboundEmail.objects.create(
                 key=key, to=to, subject=subject[:200], body=body, calendar=calendar, kind=kind
             )
-            deliver_email.enqueue(email.pk)
+            (deliver_email.using(run_after=run_after) if run_after else deliver_email).enqueue(
+                email.pk
+            )
     except IntegrityError:  # the same key queued at the same moment by another process
         return None
     return email
 
 
+def message_id(email: OutboundEmail) -> str:
+    """A Message-ID fixed per stored message. Delivery is at-least-once (a worker killed between sending
+    and recording sends again), so a repeat carries the same id and mail systems treat it as one message."""
+    domain = urlsplit(settings.RESPITE_SITE_URL).hostname or "localhost"
+    return f"<respite.{email.created_on:%Y%m%d}.{email.pk}@{domain}>"
+
+
 def _message(email: OutboundEmail) -> EmailMessage:
-    message = EmailMessage(email.subject, email.body, None, [email.to])
+    message = EmailMessage(
+        email.subject, email.body, None, [email.to], headers={"Message-ID": message_id(email)}
+    )
     if email.calendar:
         # RFC 6047: the iTIP method travels in the Content-Type too, so calendar clients act on it.
         method = next(

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from respite.core import views
+from respite.core import security_views, views
 
 app_name = "core"
 urlpatterns = [
@@ -41,4 +41,22 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("tasks/", views.background_tasks, name="background_tasks"),
+    path("two-factor/", security_views.two_factor, name="two_factor"),
+    path(
+        "two-factor/recovery-codes/",
+        security_views.two_factor_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("two-factor/disable/", security_views.two_factor_disable, name="two_factor_disable"),
+    path(
+        "o/<slug:org>/staff/<int:user_id>/reset-two-factor/",
+        security_views.staff_reset_two_factor,
+        name="staff_reset_two_factor",
+    ),
+    path("o/<slug:org>/api-tokens/", security_views.api_tokens, name="api_tokens"),
+    path(
+        "o/<slug:org>/api-tokens/<int:pk>/revoke/",
+        security_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
 ]

@@ -17,6 +17,7 @@ from respite.core import privacy
 from respite.core.apischema import ErrorOut
 from respite.core.errors import DomainError
 from respite.core.models import Organization
+from respite.core.tokens import TokenAuth
 from respite.peers import stats
 from respite.peers.models import (
     Department,
@@ -190,7 +191,11 @@ def rate(request: HttpRequest, payload: RateIn):
     }
 
 
-@router.get("/peer-support/{org}/dashboard", auth=django_auth, response={200: dict, 404: ErrorOut})
+@router.get(
+    "/peer-support/{org}/dashboard",
+    auth=[TokenAuth("peers:read"), django_auth],
+    response={200: dict, 404: ErrorOut},
+)
 def dashboard(request: HttpRequest, org: str, period: Literal["90", "365", "all"] = "365"):
     """Aggregates for the program lead (session sign-in); suppressed cells come back as null."""
     organization = Organization.objects.filter(slug=org).first()

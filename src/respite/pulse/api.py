@@ -14,10 +14,12 @@ from respite.core.apischema import ErrorOut
 from respite.core.models import AuditLog, Organization, has_role
 from respite.core.pagination import paginated
 from respite.core.roles import StaffRole
+from respite.core.tokens import TokenAuth
 from respite.pulse import reporting
 from respite.pulse.models import Survey
 
-router = Router(tags=["pulse"], auth=django_auth)
+# A staff session, or an API token with the pulse:read scope (core.tokens).
+router = Router(tags=["pulse"], auth=[TokenAuth("pulse:read"), django_auth])
 
 
 class RoundOut(Schema):
@@ -173,6 +175,60 @@ def export_csv(request: HttpRequest, org: str, pk: int, q: Query[DashboardQuery]
         request.user, "pulse.exported", survey, organization=survey.organization, format="csv-api"
     )
     return HttpResponse(_csv(dash), content_type="text/csv; charset=utf-8")
+
+
+class OverviewRowOut(Schema):
+    section: str
+    round: str
+    unit: str
+    measure: str
+    value: float | None = None
+    change: float | None = None
+    benchmark: float | None = None
+    n: int | None = None
+    headcount: int | None = None
+    rate: float | None = None
+    accuracy: float | None = None
+    suppressed: bool
+    note: str
+
+
+class ThemeOut(Schema):
+    label: str
+    comments: list[str]
+
+
+class OverviewOut(Schema):
+    survey: int
+    round: int | None
+    min_group_size: int
+    rows: list[OverviewRowOut]
+    themes: list[ThemeOut]
+
+
+class OverviewQuery(Schema):
+    round: int | None = None
+
+
+@router.get(
+    "/pulse/{org}/surveys/{pk}/overview",
+    response={200: OverviewOut, 404: ErrorOut, 422: ErrorOut},
+)
+def overview(request: HttpRequest, org: str, pk: int, q: Query[OverviewQuery]):
+    """Every measure of one release, units × measures, participation, trends and comment themes:
+    the rows of the overview page, through the same disclosure rules."""
+    survey = _survey_for_admin(request, org, pk)
+    try:
+        ov = reporting.overview(survey, round_id=q.round)
+    except KeyError as exc:
+        raise HttpError(422, f"unknown {exc.args[0]}") from None
+    return {
+        "survey": survey.pk,
+        "round": ov.round.pk if ov.round else None,
+        "min_group_size": ov.k,
+        "rows": [r for r in ov.rows() if r["section"] != "theme"],
+        "themes": [{"label": t.label, "comments": t.comments} for t in ov.themes],
+    }
 
 
 @router.get("/pulse/{org}/measures", response={200: list[tuple[str, str]], 404: ErrorOut})

@@ -7,6 +7,9 @@ from __future__ import annotations
 import base64
 from xml.sax.saxutils import escape
 
+from respite.core.disclosure import Figure
+from respite.pulse.items import Measure
+from respite.pulse.models import Round
 from respite.pulse.reporting import Dashboard
 
 INK, MUTED, ACCENT, GRID = "#1b1f24", "#4a5560", "#1d5c63", "#d5dadf"
@@ -162,3 +165,37 @@ def heatmap_svg(dash: Dashboard) -> bytes:
                 )
             )
     return _svg(width, height, body, f"{dash.measure.label}: units by round")
+
+
+def sparkline_svg(measure: Measure, rounds: list[Round], figures: list[Figure]) -> bytes:
+    """A small trend of one measure across rounds (for the report): released rounds are dots joined
+    by a line; a hidden round is a gap marked "hidden", never an interpolated value."""
+    width, height, left, right, top, bottom = 300, 90, 8, 8, 10, 22
+    if measure.kind == "rate":
+        lo, hi = 0.0, 1.0
+    else:
+        lo, hi = float(measure.low or 0), float(measure.high or 1)
+    span = (hi - lo) or 1.0
+    step = (width - left - right) / max(len(rounds), 1)
+    body = [
+        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" '
+        f'stroke="{GRID}"/>'
+    ]
+    points: list[tuple[float, float] | None] = []
+    for i, (rnd, f) in enumerate(zip(rounds, figures, strict=True)):
+        x = left + step * (i + 0.5)
+        body.append(_text(x, height - 6, rnd.label.split(" ")[0], 9, "middle", MUTED))
+        if f.suppressed or f.value is None:
+            body.append(_text(x, height - bottom - 4, "hidden" if f.suppressed else "", 8))
+            points.append(None)
+            continue
+        y = top + (height - top - bottom) * (1 - (min(max(f.value, lo), hi) - lo) / span)
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{ACCENT}"/>')
+        points.append((x, y))
+    for a, b in zip(points, points[1:], strict=False):
+        if a and b:
+            body.append(
+                f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
+                f'stroke="{ACCENT}" stroke-width="1.5"/>'
+            )
+    return _svg(width, height, body, f"{measure.label}: trend")

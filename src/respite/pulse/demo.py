@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from respite.pulse.models import Round, Survey, Unit, do_submit
+from respite.pulse.models import ResultsNote, Round, Survey, Unit, do_submit
 
 UNITS = [
     ("Riverside Hospital", None),
@@ -82,3 +82,16 @@ def load(orgs) -> None:
 
     for rnd in rounds:
         do_release(survey, rnd, final=rnd.ends_on < today)
+    # Headcounts for participation rates, and the workers' page of the last closed round.
+    for name, size in sizes.items():
+        units[name].headcount = size + size // 3 + 1
+        units[name].save(update_fields=["headcount"])
+    ResultsNote.objects.create(
+        round=rounds[1],
+        published=True,
+        actions_en="Two float nurses on nights from next month\nBreaks covered by the charge nurse",
+        actions_es=(
+            "Dos enfermeras de relevo en las noches desde el próximo mes\n"
+            "La enfermera a cargo cubre los descansos"
+        ),
+    )

@@ -1,20 +1,21 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.core.validators import validate_email
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.text import tr
 from respite.pulse import items as library
-from respite.pulse.models import Survey, Unit
+from respite.pulse.models import ResultsNote, Survey, Unit
 
 
 class UnitForm(forms.ModelForm):
     class Meta:
         model = Unit
-        fields = ["name", "parent"]
+        fields = ["name", "parent", "headcount"]
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -33,6 +34,31 @@ class UnitForm(forms.ModelForm):
             .exists()
         ):
             self.add_error("name", _("There is already a unit with this name."))
+
+
+class HeadcountForm(forms.Form):
+    """Headcounts of every unit at once (people in the unit itself, for participation rates)."""
+
+    def __init__(self, *args, units: list[Unit], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = units
+        for unit in units:
+            self.fields[f"unit_{unit.pk}"] = forms.IntegerField(
+                label=unit.name,
+                required=False,
+                min_value=0,
+                max_value=1_000_000,
+                initial=unit.headcount,
+            )
+
+    def changed_units(self) -> list[Unit]:
+        out = []
+        for unit in self.units:
+            value = self.cleaned_data.get(f"unit_{unit.pk}")
+            if value != unit.headcount:
+                unit.headcount = value
+                out.append(unit)
+        return out
 
 
 class SurveyForm(forms.ModelForm):
@@ -175,9 +201,37 @@ class InvitationForm(forms.Form):
         ),
     )
 
+    reminder_days = forms.IntegerField(
+        label=_("Send one reminder after this many days (optional)"),
+        required=False,
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "Everyone invited gets the reminder, since nobody can tell who answered. Until it is sent "
+            "the addresses stay in Respite's outbox, encrypted; then they are erased."
+        ),
+    )
+
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = Unit.objects.filter(organization=organization)
+
+    def reminder_on(self, survey: Survey) -> date | None:
+        """The reminder's day, or None; adds a form error if it falls after the round ends."""
+        days = self.cleaned_data.get("reminder_days")
+        if not days:
+            return None
+        day = timezone.localdate() + timedelta(days=days)
+        rnd = (
+            survey.current_round()
+            or survey.rounds.filter(starts_on__gt=timezone.localdate()).first()
+        )
+        if rnd is None or day > rnd.ends_on:
+            self.add_error(
+                "reminder_days", _("The reminder must be sent before the current round closes.")
+            )
+            return None
+        return day
 
     def clean_addresses(self) -> list[str]:
         raw = self.cleaned_data["addresses"].replace(",", "\n").replace(";", "\n").split()
@@ -201,6 +255,38 @@ class InvitationForm(forms.Form):
                 _("At most %(n)s addresses at a time.") % {"n": MAX_INVITATIONS}
             )
         return out
+
+
+MAX_SEALED_CODES = 300
+
+
+class SealedCodesForm(forms.Form):
+    """How many sealed codes to print for one unit (invitation mode, for a third party to hand out)."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    count = forms.IntegerField(
+        label=_("Number of codes"),
+        min_value=1,
+        max_value=MAX_SEALED_CODES,
+        help_text=_(
+            "One code per person in the unit. The sheet is made once, now: Respite keeps no copy and "
+            "cannot show these codes again."
+        ),
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(organization=organization)
+
+
+class ResultsNoteForm(forms.ModelForm):
+    class Meta:
+        model = ResultsNote
+        fields = ["actions_en", "actions_es", "published"]
+        widgets = {
+            "actions_en": forms.Textarea(attrs={"rows": 5}),
+            "actions_es": forms.Textarea(attrs={"rows": 5}),
+        }
 
 
 class TokenEntryForm(forms.Form):

@@ -8,9 +8,10 @@ live in their own table with their own random ids, so a comment cannot be joined
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
-from datetime import date
+from datetime import date, datetime, time
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models, transaction
@@ -22,6 +23,9 @@ from respite.core.crypto import EncryptedTextField
 from respite.core.models import Organization
 from respite.pulse import items as library
 
+# Sealed codes are typed by hand: 16 characters without look-alikes (no 0/O, 1/I/L), about 79 bits.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 16
 DP_EPSILON_MIN = 0.1
 DP_EPSILON_MAX = 10.0
 LOCKED_FIELDS = ("min_group_size", "min_group_size_text", "dp_epsilon", "mode")
@@ -45,6 +49,16 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
         verbose_name=_("part of"),
+    )
+    # People in this unit itself (not its sub-units), for participation rates. Optional.
+    headcount = models.PositiveIntegerField(
+        _("number of people"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1_000_000)],
+        help_text=_(
+            "People in this unit itself, not counting its sub-units. Used for participation."
+        ),
     )
 
     class Meta:
@@ -268,6 +282,16 @@ class SurveyToken(models.Model):
         return privacy.keyed_hash(raw.strip(), "pulse-token")
 
     @classmethod
+    def digests(cls, raw: str) -> list[str]:
+        """The stored digests ``raw`` may match: as given (a mailed invitation), and as a sealed code
+        (typed with any case, spaces or dashes)."""
+        out = [cls.hash(raw)]
+        code = canonical_code(raw)
+        if code is not None:
+            out.append(cls.hash(code))
+        return out
+
+    @classmethod
     def issue(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
         """Create ``count`` tokens and return them in clear, for ``do_invite`` to mail; never shown."""
         raws = [secrets.token_urlsafe(12) for _ in range(count)]
@@ -276,13 +300,84 @@ class SurveyToken(models.Model):
         )
         return raws
 
+    @classmethod
+    def issue_codes(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
+        """Create ``count`` sealed codes and return them in clear, grouped for printing, for
+        ``do_seal_codes`` to print once; only their hashes are stored."""
+        codes = [
+            "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)
+        ]
+        SurveyToken.objects.bulk_create(
+            [SurveyToken(survey=survey, unit=unit, digest=cls.hash(c)) for c in codes]
+        )
+        return ["-".join(c[i : i + 4] for i in range(0, CODE_LENGTH, 4)) for c in codes]
 
-def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:
-    """Mail each address its own single-use invitation through the task queue.
 
-    The invitation exists in clear only inside the queued message (encrypted at rest, erased with
+def canonical_code(raw: str) -> str | None:
+    """A sealed code as stored (upper case, no separators), or None if ``raw`` is not shaped like one."""
+    code = re.sub(r"[\s-]", "", raw).upper()
+    if len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code):
+        return code
+    return None
+
+
+def do_seal_codes(survey: Survey, unit: Unit, count: int, site_url: str) -> bytes:
+    """Issue ``count`` sealed codes for ``unit`` and return the printable sheet (a tagged PDF).
+
+    The codes exist in clear only in the returned bytes: the caller streams them once and keeps
+    nothing, so no page, export or API can show or re-issue them. If the sheet cannot be made, no
+    code is issued (one transaction)."""
+    from django.urls import reverse
+
+    from respite.core.pdf import render_pdf
+    from respite.core.resources import crisis_options
+
+    with transaction.atomic():
+        codes = SurveyToken.issue_codes(survey, unit, count)
+        org = survey.organization.slug
+        entry = site_url + reverse("pulse:index", kwargs={"org": org})
+        slips = [
+            {
+                "code": code,
+                "qr": qr_data_uri(
+                    site_url + reverse("pulse:token", kwargs={"org": org, "token": code})
+                ),
+            }
+            for code in codes
+        ]
+        return render_pdf(
+            "pulse/sealed_codes_pdf.html",
+            {
+                "survey": survey,
+                "unit": unit,
+                "organization": survey.organization,
+                "slips": slips,
+                "entry": entry,
+                "k": survey.k(),
+                "crisis": crisis_options("en")[:2],
+            },
+            lang="en",
+        )
+
+
+def qr_data_uri(text: str, scale: int = 4) -> str:
+    """A QR code as an SVG data URI (segno, no network, no image library)."""
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(scale=scale, border=2)
+
+
+def do_invite(
+    survey: Survey, unit: Unit, addresses: list[str], reminder_on: date | None = None
+) -> int:
+    """Mail each address its own single-use invitation through the task queue, and optionally one
+    reminder with the same invitation on ``reminder_on``.
+
+    The invitation exists in clear only inside the queued messages (encrypted at rest, erased with
     the address once sent): no page, export or API ever shows it to staff, and nothing links an
-    address to a token. Addresses are shuffled so even the queue's order says nothing."""
+    address to a token. Addresses are shuffled so even the queue's order says nothing. A reminder
+    goes to everyone invited (nothing records who answered), so it keeps the address, encrypted in
+    the outbox, until the reminder is sent."""
     from django.conf import settings
     from django.urls import reverse
 
@@ -302,15 +397,36 @@ def do_invite(survey: Survey, unit: Unit, addresses: list[str]) -> int:
                 _invitation_body(survey, url),
                 kind="pulse-invitation",
             )
+            if reminder_on is not None:
+                queue_email(
+                    address,
+                    f"{survey.organization.name}: {survey.title}",
+                    _invitation_body(survey, url, reminder=True),
+                    kind="pulse-reminder",
+                    run_after=timezone.make_aware(
+                        datetime.combine(reminder_on, time(9)), timezone.get_default_timezone()
+                    ),
+                )
     return len(addresses)
 
 
-def _invitation_body(survey: Survey, url: str) -> str:
+def _invitation_body(survey: Survey, url: str, reminder: bool = False) -> str:
     from django.utils import translation
 
     parts = []
     for lang in ("en", "es"):
         with translation.override(lang):
+            if reminder:
+                parts.append(
+                    str(
+                        _(
+                            "A reminder: the anonymous survey from %(org)s, %(title)s, is still open. "
+                            "If you already answered, thank you: there is nothing more to do (Respite "
+                            "cannot tell who answered, so everyone invited gets this reminder)."
+                        )
+                    )
+                    % {"org": survey.organization.name, "title": survey.title}
+                )
             parts.append(
                 str(
                     _(
@@ -470,6 +586,34 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return f"release {self.number} of {self.round}"
+
+
+class ResultsNote(models.Model):
+    """The "you said, we did" page of one round: what the organization commits to do, in English and
+    Spanish, and whether workers can see it. The figures on that page come from the round's release
+    (organization level only); this row holds only the organization's own words."""
+
+    round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="results_note")
+    actions_en = models.TextField(
+        _("what we will do (English)"),
+        blank=True,
+        max_length=4000,
+        help_text=_("One action per line. About the organization's policies and programs."),
+    )
+    actions_es = models.TextField(
+        _("what we will do (Spanish)"),
+        blank=True,
+        max_length=4000,
+        help_text=_("The same actions in Spanish, one per line."),
+    )
+    published = models.BooleanField(_("show this page to workers"), default=False)
+
+    def __str__(self) -> str:
+        return f"results of {self.round}"
+
+    def actions(self, lang: str) -> list[str]:
+        text = self.actions_es if lang == "es" and self.actions_es.strip() else self.actions_en
+        return [line.strip(" -•\t") for line in text.splitlines() if line.strip(" -•\t")]
 
 
 class NoiseDraw(models.Model):

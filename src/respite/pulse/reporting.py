@@ -27,6 +27,8 @@ from respite.pulse.models import Comment, Release, Round, Survey, Unit
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from respite.pulse.themes import Theme
+
 Sums = tuple[int, float, float]
 MIN_BENCHMARK_ORGS = 3
 
@@ -308,7 +310,7 @@ def dashboard(
     return dash
 
 
-def comments(survey: Survey, rnd: Round, figs: SurveyFigures) -> tuple[list[str], bool]:
+def comments(survey: Survey, rnd: Round, figs: SurveyFigures | None) -> tuple[list[str], bool]:
     """Comments of a round's final release, shuffled, only for invitation surveys whose release
     counts at least k_text respondents (all from invitations: a shared link can be padded).
 
@@ -484,3 +486,212 @@ def measure_before_after(organization: Organization, key: str, on_date: date) ->
         "before": side(result["before"]),
         "after": side(result["after"]),
     }
+
+
+# --- the overview of one release: every measure, units × measures, participation, trends ---------
+@dataclass
+class MeasureSummary:
+    """One measure in the overview: the organization's figure in the chosen round, the change since
+    the round before (both released), the anonymous benchmark and the organization's trend."""
+
+    measure: library.Measure
+    figure: Figure
+    previous: Figure | None
+    change: float | None
+    benchmark: dict | None
+    trend: list[Figure]
+
+
+@dataclass
+class Participation:
+    unit: Unit | None  # None: the whole organization
+    depth: int
+    respondents: Figure
+    headcount: int | None
+    rate: float | None
+
+
+@dataclass
+class Overview:
+    survey: Survey
+    round: Round | None
+    rounds: list[Round]
+    k: int
+    summaries: list[MeasureSummary] = field(default_factory=list)
+    heat_measures: list[library.Measure] = field(default_factory=list)
+    heatmap: list[tuple[Unit, int, list[tuple[library.Measure, Figure]]]] = field(
+        default_factory=list
+    )
+    participation: list[Participation] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)  # only from released comments
+    comments_hidden: bool = False
+
+    def rows(self) -> list[dict]:
+        """Every figure the overview shows, flat, for CSV/PDF/API (and nothing else)."""
+        out: list[dict] = []
+        rlabel = self.round.label if self.round else ""
+
+        def add(section: str, rnd: str, unit: str, m: library.Measure, f: Figure, **extra) -> None:
+            shown = not f.suppressed
+            out.append(
+                {
+                    "section": section,
+                    "round": str(rnd),
+                    "unit": str(unit),
+                    "measure": str(m.label),
+                    "value": f.value if shown else None,
+                    "n": f.n if shown else None,
+                    "accuracy": f.accuracy if shown else None,
+                    "suppressed": f.suppressed,
+                    "note": str(f.note),
+                    **extra,
+                }
+            )
+
+        everyone = _("All units")
+        for s in self.summaries:
+            bench = s.benchmark or {}
+            add(
+                "overview",
+                rlabel,
+                everyone,
+                s.measure,
+                s.figure,
+                change=s.change,
+                benchmark=None if bench.get("suppressed", True) else bench.get("value"),
+            )
+        for s in self.summaries:
+            for rnd, f in zip(self.rounds, s.trend, strict=True):
+                add("trend", rnd.label, everyone, s.measure, f)
+        for unit, _depth, cells in self.heatmap:
+            for m, f in cells:
+                add("heatmap", rlabel, unit.name, m, f)
+        respondents = library.Measure(library.RESPONDENTS, str(_("Respondents")), "count")
+        for p in self.participation:
+            add(
+                "participation",
+                rlabel,
+                p.unit.name if p.unit else everyone,
+                respondents,
+                p.respondents,
+                headcount=p.headcount,
+                rate=p.rate,
+            )
+        for theme in self.themes:
+            out.append(
+                {
+                    "section": "theme",
+                    "round": rlabel,
+                    "unit": str(everyone),
+                    "measure": theme.label,
+                    "n": len(theme.comments),
+                    "suppressed": False,
+                    "note": "",
+                }
+            )
+        return out
+
+
+def _subtree_headcounts(tree: list[tuple[Unit, int]]) -> dict[int | None, int | None]:
+    """People in each unit and everything under it (None when any unit below has no number)."""
+    children: dict[int | None, list[Unit]] = defaultdict(list)
+    for u, _d in tree:
+        children[u.parent_id].append(u)
+    memo: dict[int | None, int | None] = {}
+
+    def total(uid: int | None, own: int | None) -> int | None:
+        acc = own
+        for child in children.get(uid, []):
+            sub = total(child.pk, child.headcount)
+            acc = None if acc is None or sub is None else acc + sub
+        memo[uid] = acc
+        return acc
+
+    total(None, 0 if tree else None)
+    return memo
+
+
+def overview(
+    survey: Survey, *, round_id: int | None = None, organization_only: bool = False
+) -> Overview:
+    """Every measure of one round's last release, through the same plan and noise as the dashboard.
+    ``organization_only`` (the workers' page): no unit, no heat map, no comments. Unknown rounds
+    raise KeyError (the caller answers 4xx)."""
+    rounds = list(survey.rounds.order_by("starts_on", "number"))
+    released = latest_releases(survey)
+    shown_rounds = [r for r in rounds if r.pk in released]
+    if round_id:
+        rnd = next((r for r in rounds if r.pk == round_id), None)
+        if rnd is None:
+            raise KeyError("round")
+    else:
+        rnd = shown_rounds[-1] if shown_rounds else None
+    earlier = [r for r in shown_rounds if rnd is not None and r.starts_on < rnd.starts_on]
+    prev = earlier[-1] if earlier else None
+    plan = disclosure.plan_for(survey)
+    tree = [] if organization_only else unit_tree(survey.organization)
+    ov = Overview(survey, rnd, rounds, survey.k())
+    heat_figs: list[list[tuple[library.Measure, Figure]]] = [[] for _u in tree]
+    for m in survey.measures():
+        figs = SurveyFigures(survey, m, plan)
+        trend = [figs.get(CellKey((r.pk,))) for r in rounds]
+        if m.key == library.RESPONDENTS:
+            heads = _subtree_headcounts(unit_tree(survey.organization))
+            if rnd is not None:
+                ov.participation.append(
+                    _participation(None, 0, figs.get(CellKey((rnd.pk,))), heads.get(None))
+                )
+                for u, d in tree:
+                    f = figs.get(CellKey((rnd.pk,), u.pk))
+                    ov.participation.append(_participation(u, d, f, heads.get(u.pk)))
+            continue
+        if rnd is None:
+            continue
+        now = figs.get(CellKey((rnd.pk,)))
+        before = figs.get(CellKey((prev.pk,))) if prev else None
+        change = None
+        if (
+            before is not None
+            and not now.suppressed
+            and not before.suppressed
+            and now.value is not None
+            and before.value is not None
+        ):
+            change = now.value - before.value
+        ov.summaries.append(
+            MeasureSummary(m, now, before, change, benchmark(survey.organization, m.key), trend)
+        )
+        ov.heat_measures.append(m)
+        for i, (u, _d) in enumerate(tree):
+            heat_figs[i].append((m, figs.get(CellKey((rnd.pk,), u.pk))))
+    if rnd is not None:
+        ov.heatmap = [(u, d, heat_figs[i]) for i, (u, d) in enumerate(tree)]
+        if not organization_only:
+            ov.themes, ov.comments_hidden = comment_themes(survey, rnd)
+    return ov
+
+
+def comment_themes(survey: Survey, rnd: Round) -> tuple[list[Theme], bool]:
+    """Themes of the round's released comments (the same rule as the comment list), or none."""
+    from respite.pulse import themes
+
+    texts, hidden = comments(survey, rnd, None)
+    return themes.themes(texts), hidden
+
+
+def _participation(
+    unit: Unit | None, depth: int, f: Figure, headcount: int | None
+) -> Participation:
+    rate = None
+    if not f.suppressed and f.value is not None and headcount:
+        rate = min(1.0, f.value / headcount)
+    return Participation(unit, depth, f, headcount, rate)
+
+
+def heat_level(f: Figure, m: library.Measure) -> int | None:
+    """0..4 shade of a released figure on the measure's scale (None for a hidden one)."""
+    if f.suppressed or f.value is None:
+        return None
+    lo, hi = (0.0, 1.0) if m.kind == "rate" else (float(m.low or 0), float(m.high or 1))
+    share = (f.value - lo) / ((hi - lo) or 1.0)
+    return max(0, min(4, int(share * 5)))

@@ -12,25 +12,31 @@ from django.core import signing
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.models import AuditLog
-from respite.core.pdf import render_pdf
+from respite.core.pdf import pdf_response, render_pdf
 from respite.core.portal import PortalRequest, StaffRequest, portal_view, staff_view
 from respite.core.roles import StaffRole
 from respite.pulse import charts, dp, releases, reporting
 from respite.pulse.forms import (
     AnswerForm,
     EvaluationForm,
+    HeadcountForm,
     InvitationForm,
+    ResultsNoteForm,
     ScheduleForm,
+    SealedCodesForm,
     SurveyForm,
     TokenEntryForm,
     UnitForm,
 )
 from respite.pulse.models import (
     CustomItem,
+    ResultsNote,
     Round,
     Survey,
     SurveyLink,
@@ -38,6 +44,7 @@ from respite.pulse.models import (
     TokenUsed,
     Unit,
     do_invite,
+    do_seal_codes,
     do_submit,
 )
 from respite.screening.instruments import AnswerError
@@ -64,14 +71,54 @@ def index(request: StaffRequest) -> HttpResponse:
     )
 
 
+def _units_context(request: PortalRequest, **extra) -> dict:
+    tree = reporting.unit_tree(request.organization)
+    return {
+        "tree": tree,
+        "form": extra.pop("form", UnitForm(organization=request.organization)),
+        "headcount_form": extra.pop("headcount_form", HeadcountForm(units=[u for u, _d in tree])),
+        **extra,
+    }
+
+
+def _headcount_rows(context: dict) -> list:
+    form = context["headcount_form"]
+    return [(form[f"unit_{u.pk}"], d) for u, d in context["tree"]]
+
+
 @staff_view(ADMIN)
 def units(request: StaffRequest) -> HttpResponse:
-    form = UnitForm(organization=request.organization)
+    context = _units_context(request)
     return render(
-        request,
-        "pulse/units.html",
-        {"tree": reporting.unit_tree(request.organization), "form": form},
+        request, "pulse/units.html", {**context, "headcount_rows": _headcount_rows(context)}
     )
+
+
+@staff_view(ADMIN)
+@require_POST
+def unit_headcounts(request: StaffRequest) -> HttpResponse:
+    tree = reporting.unit_tree(request.organization)
+    form = HeadcountForm(request.POST, units=[u for u, _d in tree])
+    if not form.is_valid():
+        context = _units_context(request, headcount_form=form)
+        return render(
+            request,
+            "pulse/units.html",
+            {**context, "headcount_rows": _headcount_rows(context)},
+            status=400,
+        )
+    with transaction.atomic():
+        changed = form.changed_units()
+        Unit.objects.bulk_update(changed, ["headcount"])
+        AuditLog.record(
+            request.user,
+            "pulse.headcounts_changed",
+            None,
+            organization=request.organization,
+            count=len(changed),
+        )
+    messages.success(request, _("Headcounts saved."))
+    return redirect("pulse_staff:units", org=request.organization.slug)
 
 
 @staff_view(ADMIN)
@@ -79,14 +126,20 @@ def units(request: StaffRequest) -> HttpResponse:
 def unit_add(request: StaffRequest) -> HttpResponse:
     form = UnitForm(request.POST, organization=request.organization)
     if not form.is_valid():
+        context = _units_context(request, form=form)
         return render(
             request,
             "pulse/units.html",
-            {"tree": reporting.unit_tree(request.organization), "form": form},
+            {**context, "headcount_rows": _headcount_rows(context)},
             status=400,
         )
     with transaction.atomic():
         unit = form.save()
+        # Open shared-link surveys get a link for the new unit at once (invitation surveys have none).
+        for survey in Survey.objects.for_org(request.organization).filter(
+            status=Survey.Status.OPEN, mode=Survey.Mode.LINK
+        ):
+            SurveyLink.objects.get_or_create(survey=survey, unit=unit)
         AuditLog.record(request.user, "pulse.unit_added", unit, organization=request.organization)
     messages.success(request, _("Unit added."))
     return redirect("pulse_staff:units", org=request.organization.slug)
@@ -124,6 +177,7 @@ def _survey_context(request: PortalRequest, survey: Survey, **extra) -> dict:
         "invitation_form": extra.pop(
             "invitation_form", InvitationForm(organization=request.organization)
         ),
+        "codes_form": extra.pop("codes_form", SealedCodesForm(organization=request.organization)),
         "parts": survey.parts(),
         "dp_budget": dp.budget(survey),
         "survey_releases": survey.releases.select_related("round").order_by(
@@ -223,6 +277,7 @@ def survey_invite(request: StaffRequest, pk: int) -> HttpResponse:
         messages.error(request, _("This survey does not send invitations."))
         return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
     form = InvitationForm(request.POST, organization=request.organization)
+    reminder_on = form.reminder_on(survey) if form.is_valid() else None
     if not form.is_valid():
         return render(
             request,
@@ -231,7 +286,9 @@ def survey_invite(request: StaffRequest, pk: int) -> HttpResponse:
             status=400,
         )
     with transaction.atomic():
-        sent = do_invite(survey, form.cleaned_data["unit"], form.cleaned_data["addresses"])
+        sent = do_invite(
+            survey, form.cleaned_data["unit"], form.cleaned_data["addresses"], reminder_on
+        )
         AuditLog.record(
             request.user,
             "pulse.invitations_queued",
@@ -239,12 +296,48 @@ def survey_invite(request: StaffRequest, pk: int) -> HttpResponse:
             organization=request.organization,
             unit=form.cleaned_data["unit"].pk,
             count=sent,
+            reminder=reminder_on.isoformat() if reminder_on else "",
         )
     messages.success(
         request,
         _("%(n)s invitations are on their way. The addresses are erased once sent.") % {"n": sent},
     )
     return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+
+
+@staff_view(ADMIN)
+@require_POST
+def survey_codes(request: StaffRequest, pk: int) -> HttpResponse:
+    """Print sealed codes: the sheet is the response to this POST and exists nowhere else. There is
+    no GET: asking again issues new codes (audited), never the same ones."""
+    survey = _get_survey_for_admin(request, pk)
+    if not survey.by_invitation or survey.status == Survey.Status.CLOSED:
+        messages.error(request, _("This survey does not send invitations."))
+        return redirect("pulse_staff:survey", org=request.organization.slug, pk=survey.pk)
+    form = SealedCodesForm(request.POST, organization=request.organization)
+    if not form.is_valid():
+        return render(
+            request,
+            "pulse/survey_detail.html",
+            _survey_context(request, survey, codes_form=form),
+            status=400,
+        )
+    from django.conf import settings
+
+    unit, count = form.cleaned_data["unit"], form.cleaned_data["count"]
+    with transaction.atomic():
+        pdf = do_seal_codes(survey, unit, count, settings.RESPITE_SITE_URL)
+        AuditLog.record(
+            request.user,
+            "pulse.sealed_codes_printed",
+            survey,
+            organization=request.organization,
+            unit=unit.pk,
+            count=count,
+        )
+    response = pdf_response(pdf, f"sealed-codes-{survey.pk}-{unit.pk}")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class BadFilter(ValueError):
@@ -354,13 +447,22 @@ def _csv(dash: reporting.Dashboard) -> str:
         "suppressed",
         "note",
     ]
-    writer = csv.DictWriter(buf, fieldnames=fields)
+    return _write_csv(buf, fields, dash.rows())
+
+
+def csv_safe(value: object) -> object:
+    """Spreadsheet formula injection: unit names and comments are people's text, so a cell that
+    begins with = + - or @ gets a leading apostrophe. Nothing else is touched (empty stays empty)."""
+    if isinstance(value, str) and value and value[0] in "=+-@":
+        return "'" + value
+    return value
+
+
+def _write_csv(buf: io.StringIO, fields: list[str], rows: list[dict]) -> str:
+    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
-    for row in dash.rows():
-        # Spreadsheet formula injection: unit names are admin text, so neutralise leading =+-@.
-        writer.writerow(
-            {k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v) for k, v in row.items()}
-        )
+    for row in rows:
+        writer.writerow({k: csv_safe(v) for k, v in row.items()})
     return buf.getvalue()
 
 
@@ -405,7 +507,266 @@ def export_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _round_filter(request: HttpRequest) -> int | None:
+    raw = request.GET.get("round", "")
+    if raw in ("", "all"):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise BadFilter("round") from None
+
+
+def _overview(request: PortalRequest, pk: int) -> tuple[Survey, reporting.Overview]:
+    survey = _get_survey_for_admin(request, pk)
+    try:
+        return survey, reporting.overview(survey, round_id=_round_filter(request))
+    except KeyError as exc:
+        raise BadFilter(str(exc).strip("'")) from None
+
+
+@staff_view(ADMIN)
+@require_GET
+def overview(request: StaffRequest, pk: int) -> HttpResponse:
+    """Every measure of one release: value, change, benchmark; units × measures; participation;
+    trends. The same plan and stored noise as the dashboard, so nothing here is new information."""
+    try:
+        survey, ov = _overview(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    return render(
+        request,
+        "pulse/overview.html",
+        {"survey": survey, "ov": ov, "query": request.GET.urlencode()},
+    )
+
+
+OVERVIEW_FIELDS = [
+    "section",
+    "round",
+    "unit",
+    "measure",
+    "value",
+    "change",
+    "benchmark",
+    "n",
+    "headcount",
+    "rate",
+    "accuracy",
+    "suppressed",
+    "note",
+]
+
+
+@staff_view(ADMIN)
+@require_GET
+def overview_csv(request: StaffRequest, pk: int) -> HttpResponse:
+    try:
+        survey, ov = _overview(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    AuditLog.record(
+        request.user,
+        "pulse.exported",
+        survey,
+        organization=request.organization,
+        format="overview-csv",
+    )
+    response = HttpResponse(
+        _write_csv(io.StringIO(), OVERVIEW_FIELDS, ov.rows()),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="pulse-overview-{survey.pk}.csv"'
+    return response
+
+
+@staff_view(ADMIN)
+@require_GET
+def report_pdf(request: StaffRequest, pk: int) -> HttpResponse:
+    """The designed report of one release: cover, overview, heat map, trends, themes and how
+    anonymity is protected. The same figures as the overview page, nothing else."""
+    try:
+        survey, ov = _overview(request, pk)
+    except BadFilter as exc:
+        return _bad(exc)
+    trends = [
+        (
+            s,
+            charts.data_uri(charts.sparkline_svg(s.measure, ov.rounds, s.trend)),
+            list(zip(ov.rounds, s.trend, strict=True)),
+        )
+        for s in ov.summaries
+    ]
+    release = reporting.latest_releases(survey).get(ov.round.pk) if ov.round else None
+    pdf = render_pdf(
+        "pulse/report_pdf.html",
+        {
+            "survey": survey,
+            "ov": ov,
+            "organization": request.organization,
+            "trends": trends,
+            "release": release,
+        },
+        request,
+    )
+    AuditLog.record(
+        request.user, "pulse.exported", survey, organization=request.organization, format="report"
+    )
+    return pdf_response(pdf, f"pulse-report-{survey.pk}")
+
+
+@staff_view(ADMIN)
+@require_GET
+def posters_pdf(request: StaffRequest, pk: int) -> HttpResponse:
+    """Printable posters, one page per unit (or ``?unit=``): the unit's shared link as a QR code,
+    what the survey protects, and the crisis lines. Shared-link surveys only: an invitation survey
+    has no link anyone could answer through (print sealed codes instead)."""
+    from django.conf import settings
+
+    from respite.core.resources import crisis_options
+    from respite.pulse.models import qr_data_uri
+
+    survey = _get_survey_for_admin(request, pk)
+    if survey.by_invitation or survey.status != Survey.Status.OPEN:
+        return HttpResponseBadRequest(
+            _(
+                "Posters are for open shared-link surveys. For an invitation survey, print sealed codes."
+            ),
+            content_type="text/plain; charset=utf-8",
+        )
+    links = survey.links.select_related("unit").order_by("unit__name")
+    if request.GET.get("unit"):
+        try:
+            links = links.filter(unit_id=int(request.GET["unit"]))
+        except ValueError:
+            return _bad(BadFilter("unit"))
+        if not links:
+            return _bad(BadFilter("unit"))
+    posters = []
+    for link in links:
+        url = settings.RESPITE_SITE_URL + reverse(
+            "pulse:link", kwargs={"org": request.organization.slug, "key": link.key}
+        )
+        posters.append({"unit": link.unit, "url": url, "qr": qr_data_uri(url, scale=10)})
+    pdf = render_pdf(
+        "pulse/posters_pdf.html",
+        {
+            "survey": survey,
+            "organization": request.organization,
+            "posters": posters,
+            "round": survey.current_round(),
+            "k": survey.k(),
+            "crisis": crisis_options("en")[:2],
+        },
+        lang="en",
+    )
+    AuditLog.record(
+        request.user,
+        "pulse.posters_printed",
+        survey,
+        organization=request.organization,
+        count=len(posters),
+    )
+    return pdf_response(pdf, f"pulse-posters-{survey.pk}")
+
+
+def _released_round(survey: Survey, number: int) -> Round:
+    """A round of ``survey`` with a final release (404 otherwise)."""
+    rnd = get_object_or_404(Round, survey=survey, number=number)
+    if not rnd.releases.filter(final=True).exists():
+        raise Http404
+    return rnd
+
+
+def _commitments(request: PortalRequest) -> list[dict] | None:
+    """The organization's public commitments from its action plan (assessments), if that app is here."""
+    try:
+        from respite.assessments.models import public_commitments
+    except ImportError:
+        return None
+    return public_commitments(request.organization, translation.get_language())
+
+
+@staff_view(ADMIN)
+def results_note(request: StaffRequest, pk: int, number: int) -> HttpResponse:
+    """The "you said, we did" page of one released round: the admin writes what the organization
+    will do and publishes it; workers then see it with the organization-level figures."""
+    survey = _get_survey_for_admin(request, pk)
+    rnd = _released_round(survey, number)
+    note = ResultsNote.objects.filter(round=rnd).first() or ResultsNote(round=rnd)
+    form = ResultsNoteForm(request.POST or None, instance=note)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            form.save()
+            AuditLog.record(
+                request.user,
+                "pulse.results_note_saved",
+                survey,
+                organization=request.organization,
+                round=rnd.number,
+                published=note.published,
+            )
+        messages.success(request, _("Saved."))
+        return redirect(
+            "pulse_staff:results_note", org=request.organization.slug, pk=survey.pk, number=number
+        )
+    return render(
+        request,
+        "pulse/results_note.html",
+        {
+            "survey": survey,
+            "round": rnd,
+            "form": form,
+            "note": note,
+            "ov": reporting.overview(survey, round_id=rnd.pk, organization_only=True),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 # --- workers ----------------------------------------------------------------------------------
+@portal_view
+@require_GET
+def results_index(request: PortalRequest) -> HttpResponse:
+    notes = (
+        ResultsNote.objects.filter(
+            published=True,
+            round__releases__final=True,
+            round__survey__organization=request.organization,
+        )
+        .select_related("round", "round__survey")
+        .order_by("-round__ends_on")
+    )
+    return render(request, "pulse/results_index.html", {"notes": notes})
+
+
+@portal_view
+@require_GET
+def results(request: PortalRequest, survey_pk: int, number: int) -> HttpResponse:
+    """What the organization heard and what it will do: organization-level released figures only."""
+    note = get_object_or_404(
+        ResultsNote.objects.select_related("round", "round__survey"),
+        published=True,
+        round__releases__final=True,
+        round__number=number,
+        round__survey_id=survey_pk,
+        round__survey__organization=request.organization,
+    )
+    survey = note.round.survey
+    lang = (translation.get_language() or "en")[:2]
+    return render(
+        request,
+        "pulse/results.html",
+        {
+            "survey": survey,
+            "round": note.round,
+            "ov": reporting.overview(survey, round_id=note.round_id, organization_only=True),
+            "actions": note.actions(lang),
+            "commitments": _commitments(request),
+        },
+    )
+
+
 @portal_view
 def worker_index(request: PortalRequest) -> HttpResponse:
     form = TokenEntryForm(request.POST or None)
@@ -486,7 +847,7 @@ def answer_link(request: PortalRequest, key: str) -> HttpResponse:
 def answer_token(request: PortalRequest, token: str) -> HttpResponse:
     row = (
         SurveyToken.objects.select_related("survey", "unit")
-        .filter(digest=SurveyToken.hash(token), survey__organization=request.organization)
+        .filter(digest__in=SurveyToken.digests(token), survey__organization=request.organization)
         .first()
     )
     if row is None or row.used or not row.survey.by_invitation:

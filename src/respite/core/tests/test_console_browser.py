@@ -1,7 +1,8 @@
 """In Chromium, on a desktop in English and on a phone in Spanish: a platform admin creates an
 organization and invites its admin; the admin invites a counselor; each accepts by the emailed link and
-sees exactly their navigation. No step touches Django admin. The worker portal offers counseling only
-once the counselor exists."""
+sees exactly their navigation. Each sets up a second factor on the way in (the test computes the
+authenticator's code from the page's otpauth:// address, as a phone app would). No step touches Django
+admin. The worker portal offers counseling only once the counselor exists."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.core import mail
 
 from respite.conftest import PHONE
 from respite.core.roles import StaffRole
-from respite.core.testing import PASSWORD, make_staff, run_tasks
+from respite.core.testing import PASSWORD, make_staff, run_tasks, totp_code
 
 PASSPHRASE = "a long enough passphrase 42"
 
@@ -25,6 +26,8 @@ TEXT = {
         "signed_in": "Signed in as",
         "sign_out": "Sign out",
         "audit": "Audit log",
+        "enrol": "Set up two-factor sign-in",
+        "continue": "I have saved them — continue",
     },
     "es": {
         "orgs": "Organizaciones",
@@ -34,6 +37,8 @@ TEXT = {
         "signed_in": "Sesión iniciada como",
         "sign_out": "Cerrar sesión",
         "audit": "Registro de auditoría",
+        "enrol": "Configura el inicio de sesión en dos pasos",
+        "continue": "Ya los guardé: continuar",
     },
 }
 
@@ -65,20 +70,53 @@ def _new_page(browser, live_server, lang: str, device: str):
     return context, page
 
 
+def _axe_violations(page) -> list[str]:
+    """axe-core (WCAG 2.x A/AA rules) on the current page: the ids of the rules it finds broken."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]})
+    assert results.response["passes"], "axe-core did not run"
+    return [v["id"] for v in results.response["violations"]]
+
+
+def _enrol(page, t) -> None:
+    """On the set-up page: read the key from the QR code's otpauth:// address, type the code an app
+    would show, see the recovery codes once, continue."""
+    page.wait_for_url(re.compile(r"/staff/two-factor/"))
+    assert page.locator("h1").inner_text() == t["enrol"]
+    qr = page.locator("figure.qr svg")
+    assert qr.is_visible()
+    box = qr.bounding_box()
+    assert box["width"] >= 120 and box["x"] >= 0  # scannable, and on screen on a phone
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert _axe_violations(page) == []
+    uri = page.locator("code.otp-secret").get_attribute("data-otpauth")
+    secret = re.search(r"secret=([A-Z2-7]+)", uri).group(1)
+    assert page.locator("code.otp-secret").inner_text().replace(" ", "") == secret.rstrip("=")
+    page.fill("input[name=code]", totp_code(secret))
+    page.locator("main form.stack button[type=submit]").click()
+    page.wait_for_selector("ul.recovery-codes")
+    assert page.locator("ul.recovery-codes li").count() == 10
+    assert _axe_violations(page) == []
+    page.get_by_role("link", name=t["continue"]).click()
+    page.wait_for_url(re.compile(r"/staff/$"))
+
+
 def _accept(browser, live_server, lang, device, link):
     context, page = _new_page(browser, live_server, lang, device)
     page.goto(live_server.url + link)
     page.fill("input[name=password1]", PASSPHRASE)
     page.fill("input[name=password2]", PASSPHRASE)
     page.locator("main button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
+    _enrol(page, TEXT[lang])
     return context, page
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("lang", "device"), [("en", "desktop"), ("es", "phone")])
-def test_platform_admin_to_org_admin_to_counselor(browser, live_server, lang, device):
+def test_platform_admin_to_org_admin_to_counselor(browser, live_server, lang, device, settings):
+    settings.RESPITE_TWO_FACTOR_REQUIRED = True
     t = TEXT[lang]
     platform = make_staff(None, StaffRole.PLATFORM_ADMIN, "platform")
     base = live_server.url
@@ -89,7 +127,8 @@ def test_platform_admin_to_org_admin_to_counselor(browser, live_server, lang, de
     page.fill("input[name=username]", platform.username)
     page.fill("input[name=password]", PASSWORD)
     page.locator("main button[type=submit]").click()
-    page.wait_for_url(re.compile(r"/staff/$"))
+    # The password alone opens nothing: the platform admin sets up a second factor first.
+    _enrol(page, t)
     assert t["signed_in"] in page.locator("header.staff").inner_text()
     page.locator("header.staff nav").get_by_role("link", name=t["orgs"]).click()
     page.fill("input[name=slug]", "sunrise")

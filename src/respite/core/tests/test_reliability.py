@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
+
+from respite.ops.tests.helpers import ROOT, Gunicorn, server_env
 
 
 def _suite_on_sqlite() -> bool:
@@ -36,28 +37,10 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not _suite_on_sqlite(), reason="SQLite reliability checks"),
 ]
-ROOT = Path(__file__).resolve().parents[4]
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(db: Path) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
-    env.update(
-        DATABASE_URL=f"sqlite:///{db}",
-        DJANGO_SETTINGS_MODULE="respite.settings",
-        PYTHONPATH=str(ROOT / "src"),
-        RESPITE_CODE_FAILURES_PER_ADDRESS="100000",
-    )
-    return env
+    return server_env(DATABASE_URL=f"sqlite:///{db}", RESPITE_CODE_FAILURES_PER_ADDRESS="100000")
 
 
 def _manage(db: Path, *args: str) -> None:
@@ -70,53 +53,16 @@ def _manage(db: Path, *args: str) -> None:
     )
 
 
-class Server:
-    def __init__(self, db: Path, workers: int = 2, threads: int = 1):
-        self.db, self.port = db, _free_port()
-        self.log = db.with_suffix(".log")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "respite.wsgi:application",
-                "-b",
-                f"127.0.0.1:{self.port}",
-                "-w",
-                str(workers),
-                "--threads",
-                str(threads),
-                "--graceful-timeout",
-                "1",
-                "--timeout",
-                "60",
-            ],
-            env=_env(db),
-            stdout=self.log.open("ab"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"{self.url}/api/v1/instruments", timeout=2)  # noqa: S310
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"server did not start: {self.log.read_text()[-2000:]}")
+class Server(Gunicorn):
+    """gunicorn on its own SQLite file (the shared helper from ops' tests), which a test may kill -9."""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def __init__(self, db: Path, workers: int = 2, threads: int = 1):
+        self.db = db
+        super().__init__(_env(db), db.with_suffix(".log"), workers=workers, threads=threads)
 
     def kill9(self) -> None:
         os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=20)
+        self.proc.wait(timeout=60)
 
 
 def submit(url: str) -> str | None:

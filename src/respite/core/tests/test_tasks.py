@@ -345,7 +345,8 @@ def test_serve_starts_web_and_worker_and_ctrl_c_stops_both(tmp_path, settings):
 
 
 def test_a_task_left_running_by_a_killed_worker_runs_again(mailoutbox, settings):
-    """SIGKILL between claiming and finishing leaves the row RUNNING; the periodic job takes it back."""
+    """SIGKILL between claiming and finishing leaves the row RUNNING; every worker's scheduler tick takes
+    it back (the scale-out test in ops does this with real processes)."""
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
@@ -364,3 +365,21 @@ def test_a_task_left_running_by_a_killed_worker_runs_again(mailoutbox, settings)
     )
     assert DBTaskResult.objects.get().status == TaskResultStatus.READY
     assert run_tasks() == 1 and len(mailoutbox) == 1
+
+
+def test_a_repeated_delivery_is_the_same_message(mailoutbox):
+    """A worker killed after the mail server took a message but before recording it sends it again; the
+    repeat carries the same Message-ID, so mail systems keep one message."""
+    email = queue_email("a@example.org", "S", "B", kind="k")
+    assert run_tasks() == 1
+    # What the dead worker left behind: the message still waiting, its task run again.
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=OutboundEmail.Status.PENDING, to="a@example.org", body="B"
+    )
+    deliver_email.call(email.pk)
+    assert len(mailoutbox) == 2
+    first, again = (m.extra_headers["Message-ID"] for m in mailoutbox)
+    assert first == again and first.startswith("<respite.") and "a@example.org" not in first
+    other = queue_email("a@example.org", "S", "B", kind="k")
+    deliver_email.call(other.pk)
+    assert mailoutbox[2].extra_headers["Message-ID"] != first

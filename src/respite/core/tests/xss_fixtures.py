@@ -96,6 +96,8 @@ REGISTRY: dict[str, Shown | Hidden] = {
     "core.Invitation.email": Shown(("staff_list",)),
     "core.Invitation.display_name": Shown(("staff_list",)),
     "core.ThrottleCounter.key": Hidden("hashed throttle key, never rendered"),
+    "core.ApiToken.name": Shown(("api_tokens",)),
+    "core.RecoveryCodeDevice.name": Hidden("server-set device label, never rendered"),
     "core.Organization.time_zone": Hidden(
         "IANA zone name validated against zoneinfo on every input path"
     ),
@@ -502,6 +504,21 @@ def build_world(with_pulse: bool) -> World:
         roles=["volunteer_therapist"],
     )
     w.page("staff_list", "admin", f"{s}/staff/")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from respite.core.models import ApiToken
+
+    ApiToken.objects.create(
+        user=admin,
+        organization=org,
+        name=v("core.ApiToken.name"),
+        scopes=["pulse:read"],
+        digest="0" * 64,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    w.page("api_tokens", "admin", f"{s}/api-tokens/")
 
     screening = _directory(w, code)
     _counseling(w, code, screening)

@@ -12,6 +12,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -169,3 +170,86 @@ class Relay:
         finally:
             with contextlib.suppress(OSError):
                 sink.shutdown(socket.SHUT_WR)
+
+
+@dataclass
+class Routed:
+    """One client connection as the balancer saw it."""
+
+    client_port: int
+    backend: int  # index into Balancer.backends
+    opened: float  # time.monotonic()
+    closed: float | None = None
+
+
+class Balancer:
+    """A small round-robin TCP load balancer on loopback, like a proxy in front of app servers.
+
+    Each client connection goes to the next backend; a backend that refuses the connection (a dead
+    server) is skipped, as nginx's ``proxy_next_upstream error`` does. It records which backend served
+    each client port, so a test can tell a dead server's in-flight requests from everyone else's."""
+
+    def __init__(self, backends: list[int]):
+        self.backends = backends
+        self.port = free_port()
+        self.routed: dict[
+            int, list[Routed]
+        ] = {}  # by client port (ports are reused over a long run)
+        self._next = 0
+        self._lock = threading.Lock()
+        self._listener = socket.socket()
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", self.port))
+        self._listener.listen(256)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, (_host, client_port) = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client, client_port), daemon=True).start()
+
+    def _connect(self) -> tuple[int, socket.socket] | None:
+        with self._lock:
+            start = self._next
+            self._next = (self._next + 1) % len(self.backends)
+        for step in range(len(self.backends)):
+            index = (start + step) % len(self.backends)
+            try:
+                return index, socket.create_connection(("127.0.0.1", self.backends[index]), 10)
+            except OSError:
+                continue
+        return None
+
+    def _serve(self, client: socket.socket, client_port: int) -> None:
+        chosen = self._connect()
+        if chosen is None:
+            client.close()
+            return
+        index, upstream = chosen
+        upstream.settimeout(None)
+        record = Routed(client_port, index, time.monotonic())
+        with self._lock:
+            self.routed.setdefault(client_port, []).append(record)
+        pumps = [
+            threading.Thread(target=Relay._pump, args=(a, b), daemon=True)
+            for a, b in ((client, upstream), (upstream, client))
+        ]
+        for pump in pumps:
+            pump.start()
+        for pump in pumps:
+            pump.join()
+        record.closed = time.monotonic()
+        for s in (client, upstream):
+            with contextlib.suppress(OSError):
+                s.close()

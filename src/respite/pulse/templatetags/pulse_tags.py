@@ -4,6 +4,9 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from respite.core.disclosure import Figure
+from respite.pulse.items import Measure
+
 register = template.Library()
 
 
@@ -57,3 +60,28 @@ def pct_or_mean(value, kind: str) -> str:
 @register.filter
 def indent(depth: int) -> str:
     return "– " * int(depth or 0)
+
+
+@register.filter
+def heat_class(f: Figure, measure: Measure) -> str:
+    """CSS class of a heat-map cell: its shade on the measure's scale, or hidden."""
+    from respite.pulse.reporting import heat_level
+
+    level = heat_level(f, measure)
+    return "is-suppressed" if level is None else f"heat-{level}"
+
+
+@register.filter
+def signed_change(value: float | None, kind: str) -> str:
+    """A change between two released figures: percentage points for a rate, signed."""
+    if value is None:
+        return "—"
+    if kind == "rate":
+        points = value * 100
+        return _("%(sign)s%(n).0f points") % {"sign": "+" if points >= 0 else "−", "n": abs(points)}
+    return f"{'+' if value >= 0 else '−'}{abs(value):.2f}"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"

@@ -54,3 +54,36 @@ def audit(struct: Structure, released: list[CellKey], counts: dict, k: int) -> l
         if np.linalg.matrix_rank(np.vstack([m, v])) == rank:
             problems.append(f"group of {n} derivable: {sorted(target)[:3]}")
     return problems
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as poppler's pdftotext reads it (layout kept)."""
+    import subprocess
+
+    out = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True, timeout=120
+    )
+    return out.stdout.decode()
+
+
+def pdf_pages(data: bytes, tmp_path, dpi: int = 40) -> list:
+    """The pages of a PDF as images via poppler's pdftoppm, as a person would see them printed."""
+    import subprocess
+
+    from PIL import Image
+
+    src = tmp_path / "doc.pdf"
+    src.write_bytes(data)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", str(src), str(tmp_path / "page")],
+        check=True,
+        timeout=120,
+    )
+    return [Image.open(p).convert("RGB") for p in sorted(tmp_path.glob("page*.png"))]
+
+
+def ink(img, box: tuple[int, int, int, int] | None = None) -> float:
+    """Share of non-white pixels in an image (or a region of it)."""
+    region = (img.crop(box) if box else img).convert("L")
+    hist = region.histogram()
+    return 1 - sum(hist[235:]) / max(1, sum(hist))

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from respite.core.testing import PASSWORD, free_port, run_tasks, start_smtp
 from respite.pulse import releases
-from respite.pulse.models import Survey, SurveyToken
+from respite.pulse.models import ResultsNote, Survey, SurveyToken
 from respite.pulse.tests.factories import make_survey, make_units
 
 
@@ -67,6 +67,20 @@ def everything(c: Client, org, survey) -> dict:
             reverse("pulse_staff:chart", kwargs={**kw, "kind": kind})
         ).content
     out["page"] = _stable(c.get(reverse("pulse_staff:dashboard", kwargs=kw)).content.decode())
+    # The overview (every measure, units × measures, participation, trends, themes) and its CSV.
+    out["overview"] = _stable(c.get(reverse("pulse_staff:overview", kwargs=kw)).content.decode())
+    out["overview_csv"] = c.get(reverse("pulse_staff:overview_csv", kwargs=kw)).content
+    out["overview_api"] = c.get(f"{base}/overview").json()
+    from respite.pulse.tests.helpers import pdf_text
+
+    out["report"] = pdf_text(c.get(reverse("pulse_staff:report_pdf", kwargs=kw)).content)
+    # The workers' "you said, we did" pages of this survey (anyone can read them).
+    for note in ResultsNote.objects.filter(round__survey=survey, published=True):
+        url = reverse(
+            "pulse:results",
+            kwargs={"org": org.slug, "survey_pk": survey.pk, "number": note.round.number},
+        )
+        out[("results", note.round.number)] = _stable(Client().get(url).content.decode())
     out["detail"] = _stable(c.get(reverse("pulse_staff:survey", kwargs=kw)).content.decode())
     return out
 
@@ -287,7 +301,11 @@ def test_padding_through_every_shared_link_unlocks_no_unit_role_or_comment(org, 
         for _ in range(6):
             assert submit(link, burnout=1, role="nurse", comment="padding") == 302
     releases.close_rounds(survey)
+    ResultsNote.objects.create(round=survey.rounds.get(), published=True, actions_en="Listen")
     outputs = everything(c, org, survey)
+    worker_page = outputs[("results", 1)]
+    for private in ("The real comment", "padding", ">A<", ">B<", "Nurse"):
+        assert private not in worker_page, private
     for key, body in outputs.items():
         if key[0] != "api":
             continue
@@ -295,7 +313,19 @@ def test_padding_through_every_shared_link_unlocks_no_unit_role_or_comment(org, 
             if row["unit"] != "All units" or row["role"] != "All roles":
                 assert row["suppressed"], row  # nothing below the whole organization
         assert body["comments"] == []
+    assert outputs["overview_api"]["themes"] == []
+    for row in outputs["overview_api"]["rows"]:
+        if row["unit"] != "All units":
+            assert row["suppressed"] and row["value"] is None and row["n"] is None, row
     assert "The real comment" not in outputs["page"]
+    assert "The real comment" not in outputs["overview"] and "padding" not in outputs["overview"]
+    assert "The real comment" not in outputs["report"] and "padding" not in outputs["report"]
+    import csv
+    import io
+
+    for row in csv.DictReader(io.StringIO(outputs["overview_csv"].decode())):
+        if row["unit"] != "All units":
+            assert row["suppressed"] == "True" and row["value"] == "" and row["n"] == "", row
 
 
 def test_padding_cannot_average_away_the_noise(org, org_admin):

@@ -109,4 +109,17 @@ def test_every_released_output_is_safe(data):
             assert (
                 hook[side]["suppressed"] or hook[side]["n"] in (None, 0) or hook[side]["n"] >= k
             )  # 0 names nobody
+    # The overview of every round (every measure, units × measures, participation, trends) and its
+    # CSV rows release nothing the auditor objects to either.
+    for rnd in rounds:
+        ov = reporting.overview(survey, round_id=rnd.pk)
+        figures = [s.figure for s in ov.summaries] + [f for s in ov.summaries for f in s.trend]
+        figures += [f for _u, _d, cells in ov.heatmap for _m, f in cells]
+        figures += [p.respondents for p in ov.participation]
+        for f in figures:
+            if not f.suppressed and f.n:
+                assert f.n >= k
+                shown.add(f.key)
+        for row in ov.rows():
+            assert row["suppressed"] or row["n"] in (None, 0) or row["n"] >= k
     assert audit(struct, sorted(shown, key=lambda c: c.token()), counts, k) == []

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands import db_worker
 
-from respite.core.tasks import schedule_due
+from respite.core.tasks import requeue_stale_tasks, schedule_due
 
 log = logging.getLogger("respite.worker")
 
@@ -23,6 +23,9 @@ def _schedule_forever(stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             close_old_connections()
+            # Every tick, not as a periodic job: a task claimed by a worker that died must come back
+            # within RESPITE_TASK_STALE_AFTER, and a job scheduled every few minutes would add to that.
+            requeue_stale_tasks()
             enqueued = schedule_due()
             if enqueued:
                 log.info("scheduled: %s", ", ".join(enqueued))
