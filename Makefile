@@ -5,13 +5,15 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run install test test-fast lint format demo bench messages browser oidc-provider clean
+.PHONY: run install test test-fast lint format demo bench messages browser oidc-provider clean lock coverage
 
-$(STAMP): pyproject.toml requirements.lock requirements-nodeps.lock
+## Development install: production lock + development lock (tests, linters, mypy), every file hashed.
+## Production installs only requirements.lock (docs/deploy.md).
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock requirements-nodeps.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -r requirements-nodeps.lock
+	$(BIN)/pip install -q --require-hashes -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements-nodeps.lock
 	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
@@ -28,10 +30,16 @@ demo: install
 	$(BIN)/respite demo
 
 ## The whole suite: lint, migrations up to date, unit, property, security and browser tests.
+## Prints a coverage table (branch coverage) and fails if any app is under $(COVERAGE_MIN)%.
+COVERAGE_MIN ?= 90
 test: install browser oidc-provider
 	$(BIN)/ruff check src bench
 	$(BIN)/respite makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=respite --cov-branch --cov-report=
+	$(MAKE) --no-print-directory coverage
+
+coverage:
+	$(BIN)/python scripts/coverage-by-app --min $(COVERAGE_MIN)
 
 test-fast: install
 	$(BIN)/pytest -m "not browser"
@@ -39,6 +47,13 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check src bench
 	$(BIN)/ruff format --check src bench
+	$(BIN)/mypy
+
+## Regenerate the lock files from pyproject.toml (keeps existing pins; upgrade with UV_ARGS=--upgrade).
+LOCK := $(BIN)/uv pip compile --python-version 3.11 --generate-hashes $(UV_ARGS)
+lock: install
+	$(LOCK) pyproject.toml -o requirements.lock
+	$(LOCK) pyproject.toml --extra dev -c requirements.lock -o requirements-dev.lock
 
 format: install
 	$(BIN)/ruff format src bench

@@ -12,9 +12,9 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
@@ -26,6 +26,10 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+
+from respite.core.apphooks import installed_hooks
+from respite.core.errors import DomainError
 
 logger = logging.getLogger("respite.api")
 
@@ -113,7 +117,7 @@ class RespiteAPI(NinjaAPI):
         urls.append(re_path(r"^.*$", _unknown_path, name="problem-not-found"))
         return urls
 
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(*args, **kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components["Problem"] = PROBLEM_SCHEMA
@@ -239,12 +243,18 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
     )
 
 
-def _field_name(loc: list[str]) -> str:
+def _field_name(loc: Sequence[str]) -> str:
     """body.payload.answers.3 -> answers.3: the part of the location a client wrote."""
     parts = [
         p for p in loc if p not in ("body", "payload", "query", "path", "header", "cookie", "form")
     ]
     return ".".join(parts) or "body"
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
+    return _problem_response(request, 422, detail)
 
 
 @api.exception_handler(HttpError)
@@ -285,8 +295,6 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-for config in apps.get_app_configs():
-    spec = getattr(config, "respite_api", None)
-    if spec:
-        prefix, router_path = spec
-        api.add_router(prefix, import_string(router_path))
+for _hooks in installed_hooks():
+    if _hooks.api:
+        api.add_router(_hooks.api.prefix, import_string(_hooks.api.target))

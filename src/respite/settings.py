@@ -36,7 +36,6 @@ def envsecret(name: str, default: str | None = None) -> str | None:
 
 RESPITE_ENV = os.environ.get("RESPITE_ENV", "development")
 PRODUCTION = RESPITE_ENV == "production"
-TESTING = envbool("RESPITE_TESTING")
 
 DEBUG = envbool("DEBUG", default=False)
 

@@ -2,12 +2,12 @@
 AppConfig, so adding an app needs no edit here. Portal pages live under ``o/<slug:org>/``, staff pages
 under ``staff/``."""
 
-from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
 from respite.api import api
 from respite.core import views as core_views
+from respite.core.apphooks import installed_hooks
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -26,6 +26,6 @@ urlpatterns = [
     path("o/<slug:org>/alerts/push/", core_views.worker_alerts_push, name="worker_alerts_push"),
 ]
 
-for _config in apps.get_app_configs():
-    for _prefix, _module in getattr(_config, "respite_urls", []):
-        urlpatterns.append(path(_prefix, include(_module)))
+for _hooks in installed_hooks():
+    for _mount in _hooks.urls:
+        urlpatterns.append(path(_mount.prefix, include(_mount.target)))

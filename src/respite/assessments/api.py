@@ -11,14 +11,11 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from respite.assessments import frameworks
+from respite.core.apischema import ErrorOut
 from respite.core.pagination import paginated
 
 router = Router(tags=["assessments"])
 Lang = Literal["en", "es"]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class LevelOut(Schema):

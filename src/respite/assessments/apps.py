@@ -18,6 +18,10 @@ class AssessmentsConfig(AppConfig):
         ("assessments:rate_index", _("Assessments to rate"), ("assessment_rater",)),
     ]
     respite_api = ("", "respite.assessments.api.router")
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = [
+        "respite.assessments.frameworks.registry",
+    ]
     respite_demo = "respite.assessments.demo.load"
     respite_periodic = [
         PeriodicJob(
@@ -26,9 +30,3 @@ class AssessmentsConfig(AppConfig):
             "respite.assessments.management.commands.assessment_reminders.send_due_reminders",
         )
     ]
-
-    def ready(self) -> None:
-        # Validate every framework file at start-up: a broken file must stop the server, not an admin.
-        from respite.assessments.frameworks import registry
-
-        registry()

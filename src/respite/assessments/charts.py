@@ -93,7 +93,7 @@ def progress_svg(dates: list[date], series: dict[str, list[int | None]]) -> byte
         points = [(d, v) for d, v in zip(dates, values, strict=False) if v is not None]
         if points:
             ax.plot(
-                [p[0] for p in points],
+                [p[0] for p in points],  # type: ignore[arg-type]  # matplotlib plots dates (its unit registry), its stubs say numbers
                 [p[1] for p in points],
                 marker="o",
                 linewidth=2,

@@ -25,7 +25,7 @@ def load(orgs: list[Organization]) -> None:
         .objects.filter(memberships__organization=org, memberships__role="org_admin")
         .first()
     )
-    spec = frameworks.get("all_in")
+    spec = frameworks.registry()["all_in"]
     now = timezone.now()
     for title, when, levels in (
         ("Demo — last year", now - timedelta(days=365), _FIRST),
@@ -69,7 +69,7 @@ def load(orgs: list[Organization]) -> None:
         due_date=today + timedelta(days=45),
         created_by=admin,
     )
-    suggestion = frameworks.get("national_plan").commitments[0]
+    suggestion = frameworks.registry()["national_plan"].commitments[0]
     Commitment.objects.create(
         organization=org,
         framework="national_plan",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,11 @@ from respite.core.models import Organization
 from respite.core.roles import StaffRole
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _username(user: Any) -> str:
+    """How account pickers list people: by username (never a name the person did not choose)."""
+    return str(user.get_username())
 
 
 class StartForm(forms.Form):
@@ -23,7 +30,7 @@ class StartForm(forms.Form):
 
     def __init__(self, *args, lang: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["framework"].choices = [
+        cast(forms.ChoiceField, self.fields["framework"]).choices = [
             (f.id, frameworks.tr(f.name, lang)) for f in frameworks.registry().values()
         ]
 
@@ -48,7 +55,7 @@ class AnswersForm(forms.Form):
         self.current = assessment.answer_map()
         suggested = suggested or {}
         choices = [(str(lv.value), frameworks.tr(lv.label, lang)) for lv in self.spec.scale]
-        self.groups = []
+        self.groups: list[dict[str, Any]] = []
         for area in self.spec.areas:
             rows = []
             for c in area.criteria:
@@ -143,7 +150,7 @@ class RatingsForm(forms.Form):
         self.spec = rater.assessment.spec
         self.own = {r.criterion: r for r in rater.ratings.all()}
         choices = [(str(lv.value), frameworks.tr(lv.label, lang)) for lv in self.spec.scale]
-        self.groups = []
+        self.groups: list[dict[str, Any]] = []
         for area in self.spec.areas:
             rows = []
             for c in area.criteria:
@@ -213,10 +220,10 @@ class InviteRatersForm(forms.Form):
     def __init__(self, assessment: Assessment, *args, **kwargs):
         super().__init__(*args, **kwargs)
         invited = assessment.raters.values_list("user_id", flat=True)
-        self.fields["users"].queryset = eligible_raters(assessment.organization).exclude(
-            pk__in=invited
-        )
-        self.fields["users"].label_from_instance = lambda u: u.get_username()
+        cast(forms.ModelChoiceField, self.fields["users"]).queryset = eligible_raters(
+            assessment.organization
+        ).exclude(pk__in=invited)
+        self.fields["users"].label_from_instance = _username  # type: ignore[attr-defined]  # a ModelMultipleChoiceField
 
 
 def staff_accounts(organization: Organization):
@@ -258,20 +265,22 @@ class ActionItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.spec = spec
         areas = [(f"{a.id}:", frameworks.tr(a.name, lang)) for a in spec.areas]
-        self.fields["area_goal"].choices = [
+        cast(forms.ChoiceField, self.fields["area_goal"]).choices = [
             (_("Areas"), areas),
             (_("Goals"), spec.goal_choices(lang)),
         ]
         if self.instance.pk:
             self.initial["area_goal"] = f"{self.instance.area}:{self.instance.goal}"
-        self.fields["owner_account"].queryset = staff_accounts(organization)
-        self.fields["owner_account"].label_from_instance = lambda u: u.get_username()
+        cast(forms.ModelChoiceField, self.fields["owner_account"]).queryset = staff_accounts(
+            organization
+        )
+        self.fields["owner_account"].label_from_instance = _username  # type: ignore[attr-defined]  # a ModelChoiceField
         measures = links.measure_choices(organization)
         current = self.instance.measure_key
         choices = [("", _("None"))] + (measures or [])
         if current and current not in {k for k, _label in choices}:
             choices.append((current, current))
-        self.fields["measure_key"].choices = choices
+        cast(forms.ChoiceField, self.fields["measure_key"]).choices = choices
         self.fields["measure_key"].initial = current
         if measures is None:
             self.fields["measure_key"].help_text = _(
@@ -320,7 +329,11 @@ class GapPlanForm(forms.Form):
 
     def __init__(self, *args, gaps=(), organization: Organization | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["areas"].choices = [(g.area.id, f"{g.name} ({g.percent}%)") for g in gaps]
+        cast(forms.ChoiceField, self.fields["areas"]).choices = [
+            (g.area.id, f"{g.name} ({g.percent}%)") for g in gaps
+        ]
         if organization is not None:
-            self.fields["owner_account"].queryset = staff_accounts(organization)
-        self.fields["owner_account"].label_from_instance = lambda u: u.get_username()
+            cast(forms.ModelChoiceField, self.fields["owner_account"]).queryset = staff_accounts(
+                organization
+            )
+        self.fields["owner_account"].label_from_instance = _username  # type: ignore[attr-defined]  # a ModelChoiceField

@@ -16,9 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
-
 from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.text import tr
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
 
@@ -112,12 +111,6 @@ SCHEMA: dict[str, Any] = {
 }
 
 
-def tr(text: dict[str, str], lang: str | None = None) -> str:
-    """Pick the reader's language from a {en, es} text, falling back to English."""
-    lang = (lang or get_language() or "en")[:2]
-    return text.get(lang) or text["en"]
-
-
 @dataclass(frozen=True)
 class Level:
     value: int
@@ -197,8 +190,12 @@ class Framework:
     def level(self, value: int | None) -> Level | None:
         return next((lv for lv in self.scale if lv.value == value), None)
 
-    def area_choices(self, lang: str | None = None) -> list[tuple[str, str]]:
-        return [(a.id, tr(a.name, lang)) for a in self.areas]
+    def level_label(self, value: int) -> dict[str, str]:
+        """The label of a stored rating (``do_record_answers`` accepts only levels on the scale)."""
+        level = self.level(value)
+        if level is None:
+            raise ValueError(f"{value!r} is not a level of {self.id}")
+        return level.label
 
     def goal_choices(self, lang: str | None = None) -> list[tuple[str, str]]:
         """(``area:goal``, label) for every goal, so an action item can name the goal it serves."""

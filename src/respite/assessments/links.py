@@ -1,33 +1,36 @@
 """Links to apps written alongside this one: the resource directory and pulse-survey measures.
 
-Both are optional. Each call is guarded so assessments keep working before those apps land (or if
-one is switched off): the page then says "not available" instead of failing.
+Both are optional: when a deployment leaves one out of INSTALLED_APPS, the page says "not
+available" instead of failing. Errors inside an installed app are bugs and propagate (a 500 and a
+traceback), never hidden behind "not available".
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
+from django.apps import apps
+
 from respite.core.models import Organization
 
-log = logging.getLogger(__name__)
-# What a misbehaving sibling app may raise; anything else is a bug worth a 500 and a traceback.
-_GUARDED = (ImportError, AttributeError, LookupError, TypeError, ValueError)
+DIRECTORY = "respite.directory"
+PULSE = "respite.pulse"
+
+
+def _installed(app: str) -> bool:
+    return apps.is_installed(app)
 
 
 def directory_suggestions(
     organization: Organization, limit: int = 3
 ) -> list[dict[str, Any]] | None:
     """Organization-audience resources from the directory, or None when the directory is unavailable."""
-    try:
-        from respite.directory.search import recommend
-
-        found = recommend(organization=organization, audience="organization", limit=limit)
-    except _GUARDED as exc:
-        log.info("directory suggestions unavailable: %s", type(exc).__name__)
+    if not _installed(DIRECTORY):
         return None
+    from respite.directory.search import recommend
+
+    found = recommend(organization=organization, audience="organization", limit=limit)
     out = []
     for item in list(found or [])[:limit]:
         if isinstance(item, dict) and item.get("name"):
@@ -43,13 +46,11 @@ def directory_suggestions(
 
 def measure_choices(organization: Organization) -> list[tuple[str, str]] | None:
     """Pulse measures an action item can watch, or None when the pulse app is unavailable."""
-    try:
-        from respite.pulse.reporting import measure_choices as pulse_choices
-
-        return [(str(k), str(label)) for k, label in pulse_choices(organization)]
-    except _GUARDED as exc:
-        log.info("pulse measures unavailable: %s", type(exc).__name__)
+    if not _installed(PULSE):
         return None
+    from respite.pulse.reporting import measure_choices as pulse_choices
+
+    return [(str(k), str(label)) for k, label in pulse_choices(organization)]
 
 
 def _side(raw: Any) -> dict[str, Any]:
@@ -70,13 +71,11 @@ def measure_before_after(
     """{label, before, after} for one measure around a date, or None when it cannot be had."""
     if not key:
         return None
-    try:
-        from respite.pulse.reporting import measure_before_after as pulse_before_after
-
-        raw = pulse_before_after(organization, key, on_date)
-    except _GUARDED as exc:
-        log.info("pulse before/after unavailable: %s", type(exc).__name__)
+    if not _installed(PULSE):
         return None
+    from respite.pulse.reporting import measure_before_after as pulse_before_after
+
+    raw = pulse_before_after(organization, key, on_date)
     if not isinstance(raw, dict):
         return None
     before, after = _side(raw.get("before")), _side(raw.get("after"))

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.assessments import frameworks
-from respite.core.models import Organization
+from respite.core.models import AuditLog, Organization
 
 
 class AssessmentQuerySet(models.QuerySet):
@@ -87,10 +87,12 @@ class Assessment(models.Model):
         )
 
     @transaction.atomic
-    def do_record_answers(self, user, values: dict[str, tuple[int, str]]) -> list[str]:
-        """Save changed answers ({criterion: (value, note)}), each stamped with who and when.
-
-        Returns the ids of criteria that changed, for the audit log.
+    def do_record_answers(
+        self, user: Any, values: dict[str, tuple[int, str]], *, consensus: bool = False
+    ) -> list[str]:
+        """Save changed answers ({criterion: (value, note)}), each stamped with who and when, and
+        put the change in the audit log (criterion ids only; ``consensus`` when the raters' meeting
+        agreed them). Returns the ids of criteria that changed.
         """
         existing = self.answer_map()
         now = timezone.now()
@@ -124,6 +126,15 @@ class Assessment(models.Model):
             else:
                 continue
             changed.append(criterion_id)
+        if changed:
+            AuditLog.record(
+                user,
+                "assessment.answered",
+                self,
+                organization=self.organization,
+                criteria=changed,
+                **({"consensus": True} if consensus else {}),
+            )
         return changed
 
 
@@ -234,12 +245,12 @@ class Spread:
 
     @property
     def range(self) -> int | None:
-        return self.high - self.low if self.values else None
+        return max(self.values) - min(self.values) if self.values else None
 
     @property
     def disagree(self) -> bool:
         """Raters two or more levels apart: talk about this one first."""
-        return bool(self.values) and self.range >= 2
+        return (self.range or 0) >= 2
 
     @property
     def suggested(self) -> int | None:
@@ -361,9 +372,6 @@ class Scorecard:
             (a for a in self.areas if a.is_gap), key=lambda a: (a.percent, order[a.area.id])
         )
 
-    def unanswered_areas(self) -> list[AreaScore]:
-        return [a for a in self.areas if a.answered == 0]
-
     def percent_by_area(self) -> dict[str, int | None]:
         return {a.area.id: a.percent for a in self.areas}
 
@@ -457,7 +465,7 @@ class ActionItem(models.Model):
         """The owner as written, or the owner's account name when only the account is set."""
         if self.owner:
             return self.owner
-        return self.owner_account.get_username() if self.owner_account_id else ""
+        return self.owner_account.get_username() if self.owner_account else ""
 
     def area_name(self, lang: str | None = None) -> str:
         area = self.spec.area(self.area) if self.spec else None

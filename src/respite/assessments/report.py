@@ -50,7 +50,7 @@ def build(
             "weak": [
                 {
                     "text": frameworks.tr(c.text, lang),
-                    "level": frameworks.tr(spec.level(v).label, lang),
+                    "level": frameworks.tr(spec.level_label(v), lang),
                     "value": v,
                 }
                 for c, v in g.weak
@@ -95,7 +95,7 @@ def build(
         {
             "area": frameworks.tr(area.name, lang),
             "criterion": frameworks.tr(c.text, lang),
-            "level": frameworks.tr(spec.level(answers[c.id].value).label, lang),
+            "level": frameworks.tr(spec.level_label(answers[c.id].value), lang),
             "note": printable(answers[c.id].note),
             "on": answers[c.id].answered_at.date(),
         }

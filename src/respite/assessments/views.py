@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
@@ -37,21 +38,21 @@ from respite.assessments.models import (
 )
 from respite.core.models import AuditLog
 from respite.core.notify import notify_staff, site_link
-from respite.core.portal import client_language, staff_view
+from respite.core.portal import PortalRequest, StaffRequest, client_language, staff_view
 from respite.core.roles import StaffRole
 
 admin_view = staff_view(StaffRole.ORG_ADMIN)
 rater_view = staff_view(StaffRole.ASSESSMENT_RATER, StaffRole.ORG_ADMIN)
 
 
-def _get_assessment_for_admin(request: HttpRequest, pk) -> Assessment:
+def _get_assessment_for_admin(request: PortalRequest, pk) -> Assessment:
     assessment = get_object_or_404(Assessment, pk=pk, organization=request.organization)
     if frameworks.get(assessment.framework) is None:
         raise Http404
     return assessment
 
 
-def _get_rater_for_user(request: HttpRequest, pk) -> Rater:
+def _get_rater_for_user(request: PortalRequest, pk) -> Rater:
     """The caller's own invitation to rate this assessment (404 for anyone not invited)."""
     rater = get_object_or_404(
         Rater.objects.select_related("assessment"),
@@ -64,11 +65,11 @@ def _get_rater_for_user(request: HttpRequest, pk) -> Rater:
     return rater
 
 
-def _get_item_for_admin(request: HttpRequest, pk: int) -> ActionItem:
+def _get_item_for_admin(request: PortalRequest, pk: int) -> ActionItem:
     return get_object_or_404(ActionItem, pk=pk, organization=request.organization)
 
 
-def _get_commitment_for_admin(request: HttpRequest, pk: int) -> Commitment:
+def _get_commitment_for_admin(request: PortalRequest, pk: int) -> Commitment:
     return get_object_or_404(Commitment, pk=pk, organization=request.organization)
 
 
@@ -81,10 +82,10 @@ def _get_framework(framework_id: str) -> frameworks.Framework:
 
 @require_GET
 @admin_view
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: StaffRequest) -> HttpResponse:
     org, lang = request.organization, client_language(request)
     assessments = list(Assessment.objects.filter(organization=org).prefetch_related("answers"))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"assessment": a, "name": frameworks.tr(a.spec.name, lang), "card": a.scorecard(lang)}
         for a in assessments
         if frameworks.get(a.framework)
@@ -116,13 +117,13 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @admin_view
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: StaffRequest) -> HttpResponse:
     lang = client_language(request)
     form = StartForm(request.POST, lang=lang)
     if not form.is_valid():
         messages.error(request, _("Choose one of the frameworks."))
         return redirect("assessments:index", org=request.organization.slug)
-    spec = frameworks.get(form.cleaned_data["framework"])
+    spec = _get_framework(form.cleaned_data["framework"])
     title = form.cleaned_data["title"] or f"{spec.short_name} — {timezone.localdate():%Y-%m-%d}"
     with transaction.atomic():
         assessment = Assessment.objects.create(
@@ -142,22 +143,13 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @admin_view
-def answer(request: HttpRequest, pk) -> HttpResponse:
+def answer(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     form = AnswersForm(assessment, request.POST or None, lang=lang)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                changed = assessment.do_record_answers(request.user, form.changed_answers())
-                if changed:
-                    AuditLog.record(
-                        request.user,
-                        "assessment.answered",
-                        assessment,
-                        organization=request.organization,
-                        criteria=changed,
-                    )
+            changed = assessment.do_record_answers(request.user, form.changed_answers())
             messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(changed)})
             if "scorecard" in request.POST:
                 return redirect(
@@ -187,7 +179,7 @@ def answer(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @admin_view
-def complete(request: HttpRequest, pk) -> HttpResponse:
+def complete(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     if assessment.is_complete:
         return redirect("assessments:scorecard", org=request.organization.slug, pk=assessment.pk)
@@ -208,7 +200,7 @@ def complete(request: HttpRequest, pk) -> HttpResponse:
 
 @require_GET
 @admin_view
-def scorecard(request: HttpRequest, pk) -> HttpResponse:
+def scorecard(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     context = report.build(assessment, lang)
@@ -226,7 +218,7 @@ def scorecard(request: HttpRequest, pk) -> HttpResponse:
 
 @require_GET
 @admin_view
-def chart(request: HttpRequest, pk) -> HttpResponse:
+def chart(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     return HttpResponse(
         report.chart_svg(assessment, client_language(request)), content_type="image/svg+xml"
@@ -235,7 +227,7 @@ def chart(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @admin_view
-def plan_from_gaps(request: HttpRequest, pk) -> HttpResponse:
+def plan_from_gaps(request: StaffRequest, pk) -> HttpResponse:
     """Turn chosen gaps into action items, one per area, named after the area's weakest criterion."""
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
@@ -281,7 +273,11 @@ def plan_from_gaps(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _download(
-    request: HttpRequest, assessment: Assessment, content: bytes | str, content_type: str, ext: str
+    request: PortalRequest,
+    assessment: Assessment,
+    content: bytes | str,
+    content_type: str,
+    ext: str,
 ) -> HttpResponse:
     AuditLog.record(
         request.user,
@@ -298,7 +294,7 @@ def _download(
 
 @require_GET
 @admin_view
-def report_pdf(request: HttpRequest, pk) -> HttpResponse:
+def report_pdf(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     return _download(
@@ -312,13 +308,13 @@ def report_pdf(request: HttpRequest, pk) -> HttpResponse:
 
 @require_GET
 @admin_view
-def report_csv(request: HttpRequest, pk) -> HttpResponse:
+def report_csv(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     text = report.csv_text(report.build(assessment, client_language(request)))
     return _download(request, assessment, text, "text/csv; charset=utf-8", "csv")
 
 
-def _progress(request: HttpRequest, spec: frameworks.Framework):
+def _progress(request: PortalRequest, spec: frameworks.Framework):
     lang = client_language(request)
     done = list(
         Assessment.objects.completed()
@@ -333,7 +329,7 @@ def _progress(request: HttpRequest, spec: frameworks.Framework):
 
 @require_GET
 @admin_view
-def progress(request: HttpRequest, framework: str) -> HttpResponse:
+def progress(request: StaffRequest, framework: str) -> HttpResponse:
     spec = _get_framework(framework)
     lang, cards = _progress(request, spec)
     areas = [(a.id, frameworks.tr(a.name, lang)) for a in spec.areas]
@@ -359,7 +355,7 @@ def progress(request: HttpRequest, framework: str) -> HttpResponse:
 
 @require_GET
 @admin_view
-def progress_chart(request: HttpRequest, framework: str) -> HttpResponse:
+def progress_chart(request: StaffRequest, framework: str) -> HttpResponse:
     spec = _get_framework(framework)
     lang, cards = _progress(request, spec)
     series = {
@@ -373,7 +369,7 @@ def progress_chart(request: HttpRequest, framework: str) -> HttpResponse:
 
 @require_GET
 @admin_view
-def plan(request: HttpRequest) -> HttpResponse:
+def plan(request: StaffRequest) -> HttpResponse:
     org, lang = request.organization, client_language(request)
     items = list(ActionItem.objects.filter(organization=org).select_related("owner_account"))
     today = timezone.localdate()
@@ -408,7 +404,7 @@ def plan(request: HttpRequest) -> HttpResponse:
 
 
 def _item_form(
-    request: HttpRequest, item: ActionItem, spec: frameworks.Framework
+    request: PortalRequest, item: ActionItem, spec: frameworks.Framework
 ) -> ActionItemForm:
     return ActionItemForm(
         request.POST or None,
@@ -420,7 +416,7 @@ def _item_form(
 
 
 @admin_view
-def item_new(request: HttpRequest, framework: str) -> HttpResponse:
+def item_new(request: StaffRequest, framework: str) -> HttpResponse:
     spec = _get_framework(framework)
     item = ActionItem(organization=request.organization, framework=spec.id, created_by=request.user)
     form = _item_form(request, item, spec)
@@ -445,26 +441,26 @@ def item_new(request: HttpRequest, framework: str) -> HttpResponse:
 
 
 @admin_view
-def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def item_edit(request: StaffRequest, pk: int) -> HttpResponse:
     item = _get_item_for_admin(request, pk)
     spec = _get_framework(item.framework)
     old_status = item.status
     form = _item_form(request, item, spec)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            item = form.save(commit=False)
+
+        def completed_on(item: ActionItem) -> None:
             if item.status == ActionItem.Status.DONE and old_status != ActionItem.Status.DONE:
                 item.completed_on = timezone.localdate()
             elif item.status != ActionItem.Status.DONE:
                 item.completed_on = None
-            item.save()
-            AuditLog.record(
-                request.user,
-                "action_item.updated",
-                item,
-                organization=request.organization,
-                fields=sorted(form.changed_data),
-            )
+
+        AuditLog.save_form(
+            form,
+            request.user,
+            "action_item.updated",
+            organization=request.organization,
+            prepare=completed_on,
+        )
         messages.success(request, _("Action saved."))
         return redirect("assessments:plan", org=request.organization.slug)
     return render(
@@ -480,7 +476,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_view
-def commitment_new(request: HttpRequest) -> HttpResponse:
+def commitment_new(request: StaffRequest) -> HttpResponse:
     """A new commitment, optionally prefilled from a framework's suggestion (?suggested=framework:id)."""
     lang = client_language(request)
     framework_id, _sep, suggestion_id = request.GET.get("suggested", "").partition(":")
@@ -489,8 +485,8 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
         next((c for c in spec.commitments if c.id == suggestion_id), None) if spec else None
     )
     commitment = Commitment(organization=request.organization, created_by=request.user)
-    initial = {"target_date": timezone.localdate() + timedelta(days=365)}
-    if suggestion:
+    initial: dict[str, Any] = {"target_date": timezone.localdate() + timedelta(days=365)}
+    if spec and suggestion:
         commitment.framework, commitment.area, commitment.suggested = (
             spec.id,
             suggestion.area_id or "",
@@ -522,7 +518,7 @@ def commitment_new(request: HttpRequest) -> HttpResponse:
 
 
 @admin_view
-def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_edit(request: StaffRequest, pk: int) -> HttpResponse:
     commitment = _get_commitment_for_admin(request, pk)
     form = CommitmentForm(request.POST or None, instance=commitment)
     if request.method == "POST" and form.is_valid():
@@ -543,7 +539,7 @@ def commitment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_view
-def raters(request: HttpRequest, pk) -> HttpResponse:
+def raters(request: StaffRequest, pk) -> HttpResponse:
     """Who is invited to rate, how far each has got, and the invitation form."""
     assessment = _get_assessment_for_admin(request, pk)
     form = InviteRatersForm(assessment, request.POST or None)
@@ -611,7 +607,7 @@ def _raters_context(request: HttpRequest, assessment: Assessment, form) -> dict:
 
 @require_GET
 @rater_view
-def rate_index(request: HttpRequest) -> HttpResponse:
+def rate_index(request: StaffRequest) -> HttpResponse:
     """The assessments the signed-in staff member is invited to rate in this organization."""
     lang = client_language(request)
     invitations = [
@@ -625,7 +621,7 @@ def rate_index(request: HttpRequest) -> HttpResponse:
 
 
 @rater_view
-def rate(request: HttpRequest, pk) -> HttpResponse:
+def rate(request: StaffRequest, pk) -> HttpResponse:
     """One rater's own ratings. Nobody else's ratings are shown here, so each rates independently."""
     rater = _get_rater_for_user(request, pk)
     lang = client_language(request)
@@ -658,7 +654,7 @@ def rate(request: HttpRequest, pk) -> HttpResponse:
 
 
 @admin_view
-def consensus(request: HttpRequest, pk) -> HttpResponse:
+def consensus(request: StaffRequest, pk) -> HttpResponse:
     """For the team's meeting: each criterion's median and spread, the raters' evidence notes
     (without names), and the agreed rating, which becomes the assessment's answer."""
     assessment = _get_assessment_for_admin(request, pk)
@@ -671,17 +667,7 @@ def consensus(request: HttpRequest, pk) -> HttpResponse:
         suggested={cid: sp.suggested for cid, sp in by_criterion.items()},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            changed = assessment.do_record_answers(request.user, form.changed_answers())
-            if changed:
-                AuditLog.record(
-                    request.user,
-                    "assessment.answered",
-                    assessment,
-                    organization=request.organization,
-                    criteria=changed,
-                    consensus=True,
-                )
+        changed = assessment.do_record_answers(request.user, form.changed_answers(), consensus=True)
         messages.success(request, _("Saved %(n)d agreed rating(s).") % {"n": len(changed)})
         return redirect("assessments:consensus", org=request.organization.slug, pk=assessment.pk)
     notes: dict[str, list[str]] = {}

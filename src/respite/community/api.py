@@ -11,15 +11,12 @@ from ninja import Field, Router, Schema, Status
 
 from respite.community import social, toolkit
 from respite.community.models import Event
+from respite.core.apischema import ErrorOut
 from respite.core.pagination import paginated
 
 router = Router(tags=["community"])
 Lang = Literal["en", "es"]
 Network = Literal["x", "bluesky", "threads", "linkedin", "facebook"]
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 class ComposeIn(Schema):

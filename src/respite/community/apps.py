@@ -19,6 +19,11 @@ class CommunityConfig(AppConfig):
     respite_nav = [("community:index", _("Gatherings"))]
     respite_staff_nav = [("community_staff:events", _("Community gatherings"), ("org_admin",))]
     respite_api = ("", "respite.community.api.router")
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = [
+        "respite.community.toolkit.toolkit_data",
+        "respite.community.toolkit.social_data",
+    ]
     respite_demo = "respite.community.demo.load"
     # Hourly, so a reminder goes out during the day before a gathering and an address never outlives it.
     respite_periodic = [
@@ -28,10 +33,3 @@ class CommunityConfig(AppConfig):
             "respite.community.management.commands.community_tidy.tidy",
         )
     ]
-
-    def ready(self) -> None:
-        # Validate the toolkit and composer data files at start-up: a broken edit stops the server.
-        from respite.community.toolkit import social_data, toolkit_data
-
-        toolkit_data()
-        social_data()

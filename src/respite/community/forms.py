@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -238,7 +239,7 @@ class PledgeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["tier"].choices = [
+        cast(forms.ChoiceField, self.fields["tier"]).choices = [
             (t["id"], f"{t['name']} · ${t['amount']:,}") for t in toolkit.fundraising()["tiers"]
         ] + [("other", _("Another amount"))]
 
@@ -285,11 +286,11 @@ class ComposerForm(forms.Form):
     def __init__(self, *args, links: list[dict[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.links = {c["key"]: c for c in links}
-        self.fields["resource"].choices = [("", _("No link"))] + [
+        cast(forms.ChoiceField, self.fields["resource"]).choices = [("", _("No link"))] + [
             (c["key"], c["name"]) for c in links
         ]
         tags = toolkit.social()["hashtags"]
-        self.fields["hashtags"].choices = [(h, h) for h in tags]
+        cast(forms.ChoiceField, self.fields["hashtags"]).choices = [(h, h) for h in tags]
 
     def composed(self) -> str:
         data = self.cleaned_data

@@ -51,7 +51,7 @@ class Audience(models.TextChoices):
     OTHERS = "others", _("Family, friends and community (not health workers)")
 
 
-class EventQuerySet(models.QuerySet):
+class EventQuerySet(models.QuerySet["Event"]):
     def visible(self) -> EventQuerySet:
         return self.filter(removed=False)
 

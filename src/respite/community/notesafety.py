@@ -79,7 +79,7 @@ def sanitize(text: str) -> str:
 
 def personal_data_problems(text: str) -> list[tuple[str, str]]:
     """(code, message) for each kind of personal data found; empty when the note looks safe."""
-    found = []
+    found: list[tuple[str, str]] = []
     for code, pattern, message in RULES:
         if pattern.search(text or ""):
             if code == "date" and any(c == "date_of_birth" for c, _m in found):

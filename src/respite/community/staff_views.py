@@ -9,18 +9,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respite.community.models import Event, Note, NoteStatus, Pledge, Rsvp
 from respite.core.models import AuditLog
-from respite.core.portal import staff_view
+from respite.core.portal import PortalRequest, StaffRequest, staff_view
 from respite.core.roles import StaffRole
 
 
-def _get_event_for_admin(request: HttpRequest, pk) -> Event:
+def _get_event_for_admin(request: PortalRequest, pk) -> Event:
     event = Event.objects.filter(organization=request.organization, pk=pk).first()
     if event is None:
         raise Http404
@@ -32,7 +32,7 @@ def _per_event(qs, value) -> dict:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def events(request: HttpRequest) -> HttpResponse:
+def events(request: StaffRequest) -> HttpResponse:
     """Four queries whatever the number of gatherings (one per total, one for the list)."""
     org = request.organization
     attending = _per_event(Rsvp.objects.filter(event__organization=org), Sum("party_size"))
@@ -54,7 +54,7 @@ def events(request: HttpRequest) -> HttpResponse:
 
 @staff_view(StaffRole.ORG_ADMIN)
 @require_POST
-def set_removed(request: HttpRequest, pk) -> HttpResponse:
+def set_removed(request: StaffRequest, pk) -> HttpResponse:
     event = _get_event_for_admin(request, pk)
     event.removed = request.POST.get("removed") == "yes"
     with transaction.atomic():

@@ -12,12 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
-
 from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.text import tr
 
 DATA = Path(__file__).parent / "data"
-AUDIENCES = ("workers", "mixed", "others")
 
 _TEXT = BILINGUAL_TEXT
 _ID = {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"}
@@ -306,15 +304,6 @@ def social_data() -> dict[str, Any]:
                     f"not a valid regular expression: {exc}",
                 ) from exc
     return data
-
-
-def lang(language: str | None = None) -> str:
-    code = (language or get_language() or "en")[:2]
-    return code if code in ("en", "es") else "en"
-
-
-def tr(text: dict[str, str], language: str | None = None) -> str:
-    return text.get(lang(language)) or text["en"]
 
 
 def _audience_ok(question_audience: str, event_audience: str) -> bool:

@@ -25,44 +25,25 @@ from respite.community import actions, social, toolkit
 from respite.community.forms import ComposerForm, EventForm, NoteForm, PledgeForm, RsvpForm
 from respite.community.models import Event, Note, NoteStatus
 from respite.core import pdf, privacy
-from respite.core.portal import client_language, portal_view
+from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
 
 SESSION_RSVPS = "community_rsvps"
 POSTS_PER_ADDRESS = 120  # per throttle window; a hospital's staff share one public address
 
 
-class _TooMany(Exception):
-    pass
+def _too_many(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "community/too_many.html", {"message": message}, status=429)
 
 
-def _limit_posts(request: HttpRequest) -> None:
-    """Count a public submission against this address; raise _TooMany past the limit."""
-    try:
-        keys = privacy.check_credential(
-            request,
-            "community",
-            kind="community-post",
-            per_credential=10**9,
-            per_address=POSTS_PER_ADDRESS,
-        )
-    except privacy.Throttled as exc:
-        raise _TooMany from exc
-    privacy.throttle_record_failure(keys[1])
-
-
-def _too_many(request: HttpRequest) -> HttpResponse:
-    return render(request, "community/too_many.html", status=429)
-
-
-def _get_event_for_public(request: HttpRequest, pk) -> Event:
+def _get_event_for_public(request: PortalRequest, pk) -> Event:
     event = Event.objects.visible().filter(organization=request.organization, pk=pk).first()
     if event is None:
         raise Http404
     return event
 
 
-def _get_event_for_organizer(request: HttpRequest, token: str) -> Event:
+def _get_event_for_organizer(request: PortalRequest, token: str) -> Event:
     """The event whose management token this is; wrong tokens are throttled like access codes."""
     keys = privacy.check_credential(
         request,
@@ -83,11 +64,11 @@ def _organizer(view):
     """Resolve the management token, answering 429 after too many wrong ones."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, token: str, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: PortalRequest, token: str, *args, **kwargs) -> HttpResponse:
         try:
             event = _get_event_for_organizer(request, token)
         except privacy.Throttled:
-            return _too_many(request)
+            return _too_many(request, privacy.too_many_attempts())
         return view(request, event, token, *args, **kwargs)
 
     return wrapper
@@ -100,14 +81,14 @@ def _manage_url(event: Event, token: str, name: str = "manage") -> str:
 # --- Start ------------------------------------------------------------------------------------
 @portal_view
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     return render(
         request, "community/index.html", {"notes": toolkit.notes(), "fund": toolkit.fundraising()}
     )
 
 
 @portal_view
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: PortalRequest) -> HttpResponse:
     org = request.organization
     form = EventForm(request.POST or None, initial={"state": org.state})
     if request.method == "POST" and form.is_valid():
@@ -147,14 +128,14 @@ def _event_context(request: HttpRequest, event: Event, **forms) -> dict:
 
 @portal_view
 @require_GET
-def event_page(request: HttpRequest, pk) -> HttpResponse:
+def event_page(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     return render(request, "community/event.html", _event_context(request, event))
 
 
 @portal_view
 @require_POST
-def rsvp(request: HttpRequest, pk) -> HttpResponse:
+def rsvp(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     if event.is_past:
         messages.error(request, _("This gathering has already taken place."))
@@ -168,9 +149,9 @@ def rsvp(request: HttpRequest, pk) -> HttpResponse:
             status=400,
         )
     try:
-        _limit_posts(request)
-    except _TooMany:
-        return _too_many(request)
+        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
+    except privacy.Throttled:
+        return _too_many(request, privacy.too_many_requests())
     form.instance.event = event
     form.instance.language = client_language(request)
     form.save()
@@ -182,7 +163,7 @@ def rsvp(request: HttpRequest, pk) -> HttpResponse:
 
 @portal_view
 @require_POST
-def note_submit(request: HttpRequest, pk) -> HttpResponse:
+def note_submit(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
@@ -193,9 +174,9 @@ def note_submit(request: HttpRequest, pk) -> HttpResponse:
             status=400,
         )
     try:
-        _limit_posts(request)
-    except _TooMany:
-        return _too_many(request)
+        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
+    except privacy.Throttled:
+        return _too_many(request, privacy.too_many_requests())
     form.instance.event = event
     form.save()
     return redirect(f"{event.get_absolute_url()}?note=sent#notes")
@@ -203,7 +184,7 @@ def note_submit(request: HttpRequest, pk) -> HttpResponse:
 
 @portal_view
 @require_POST
-def pledge(request: HttpRequest, pk) -> HttpResponse:
+def pledge(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     form = PledgeForm(request.POST)
     if not form.is_valid():
@@ -214,9 +195,9 @@ def pledge(request: HttpRequest, pk) -> HttpResponse:
             status=400,
         )
     try:
-        _limit_posts(request)
-    except _TooMany:
-        return _too_many(request)
+        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
+    except privacy.Throttled:
+        return _too_many(request, privacy.too_many_requests())
     form.save(event)
     messages.success(
         request, _("Thank you for your pledge. Please complete it on the donation page.")
@@ -226,7 +207,7 @@ def pledge(request: HttpRequest, pk) -> HttpResponse:
 
 @portal_view
 @require_GET
-def cards_pdf(request: HttpRequest) -> HttpResponse:
+def cards_pdf(request: PortalRequest) -> HttpResponse:
     """Foldable note cards; ?event=<id> prints the event's clinic or unit on the front."""
     event = None
     if request.GET.get("event"):
@@ -250,7 +231,7 @@ def cards_pdf(request: HttpRequest) -> HttpResponse:
 @portal_view
 @_organizer
 @require_GET
-def manage(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def manage(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     ctx = {
         "event": event,
         "token": token,
@@ -268,7 +249,7 @@ def manage(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 
 @portal_view
 @_organizer
-def edit(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def edit(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -287,7 +268,7 @@ def edit(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 @_organizer
 @require_POST
 def moderate(
-    request: HttpRequest, event: Event, token: str, note: str, action: str
+    request: PortalRequest, event: Event, token: str, note: str, action: str
 ) -> HttpResponse:
     target = Note.objects.filter(event=event, pk=note).first()
     if target is None or action not in ("approve", "reject"):
@@ -300,7 +281,7 @@ def moderate(
 @portal_view
 @_organizer
 @require_POST
-def pledge_delete(request: HttpRequest, event: Event, token: str, pledge: str) -> HttpResponse:
+def pledge_delete(request: PortalRequest, event: Event, token: str, pledge: str) -> HttpResponse:
     deleted, _rows = event.pledges.filter(pk=pledge).delete()
     if not deleted:
         raise Http404
@@ -310,7 +291,7 @@ def pledge_delete(request: HttpRequest, event: Event, token: str, pledge: str) -
 @portal_view
 @_organizer
 @require_POST
-def delete(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def delete(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(
             request,
@@ -327,7 +308,7 @@ def delete(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 @portal_view
 @_organizer
 @require_GET
-def packet_pdf(request: HttpRequest, event: Event, token: str) -> HttpResponse:
+def packet_pdf(request: PortalRequest, event: Event, token: str) -> HttpResponse:
     language = client_language(request)
     ctx = {
         "event": event,
@@ -346,7 +327,7 @@ def packet_pdf(request: HttpRequest, event: Event, token: str) -> HttpResponse:
 
 # --- Social composer -------------------------------------------------------------------------
 @portal_view
-def composer(request: HttpRequest) -> HttpResponse:
+def composer(request: PortalRequest) -> HttpResponse:
     """Start from a suggested post, add a resource link and hashtags, see warnings and counts.
 
     Works as a plain form; with htmx the result part refreshes while typing (same view, partial

@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,12 @@ log = logging.getLogger(__name__)
 
 
 CHECKIN_CHOICES = (0, 7, 14, 30)
+# A Web Push subscription (RFC 8291): the browser's endpoint URL, its P-256 public key (uncompressed
+# point) and its authentication secret. Anything else is not a subscription we can use.
+MAX_PUSH_ENDPOINT_CHARS = 1000
+P256DH_KEY_BYTES = 65
+PUSH_AUTH_SECRET_BYTES = 16
+MAX_PUSH_SUBSCRIPTION_BYTES = 4096  # the JSON a browser posts: a few hundred bytes
 
 
 class AlertError(ValueError):
@@ -95,7 +102,11 @@ def clean_subscription(data: Any) -> dict[str, Any]:
     try:
         endpoint = str(data["endpoint"])
         p256dh, auth = str(data["keys"]["p256dh"]), str(data["keys"]["auth"])
-        if len(endpoint) > 1000 or len(_b64(p256dh)) != 65 or len(_b64(auth)) != 16:
+        if (
+            len(endpoint) > MAX_PUSH_ENDPOINT_CHARS
+            or len(_b64(p256dh)) != P256DH_KEY_BYTES
+            or len(_b64(auth)) != PUSH_AUTH_SECRET_BYTES
+        ):
             raise ValueError
     except (KeyError, TypeError, ValueError) as exc:
         raise AlertError(_("This browser sent a subscription we cannot use.")) from exc
@@ -241,7 +252,7 @@ def send_push(alert_id: int, kind: str, url: str = "") -> str:
     if status in (404, 410):  # the browser unsubscribed: forget it
         alert.delete()
         return "expired"
-    if status >= 400:
+    if status >= HTTPStatus.BAD_REQUEST:
         raise RuntimeError(f"push service answered {status}")
     return "sent"
 

@@ -30,6 +30,8 @@ class CoreConfig(AppConfig):
         ),
         ("core:background_tasks", _("Background tasks"), "respite.core.models.is_platform_admin"),
     ]
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = ["respite.core.resources._crisis_data"]
     # Scheduled by `respite worker` (see respite.core.tasks).
     respite_periodic = [
         PeriodicJob(
@@ -68,10 +70,12 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from respite.core import signals
+        from respite.core import apphooks, signals  # apphooks also registers its system check
         from respite.core.navigation import invalidate
 
         user_login_failed.connect(signals.on_login_failed, dispatch_uid="core.audit_sign_in_failed")
+        # Every app's data files (respite_data_files), validated before anything is served.
+        apphooks.load_data_files()
         # The staff header's cached navigation and time zone follow roles, profiles and accounts.
         for model in (
             "core.Membership",

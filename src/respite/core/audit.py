@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -131,14 +132,14 @@ class AuditFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
 
-    def __init__(self, *args: Any, actions: list[str] = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actions: Sequence[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["what"].choices = [("", _("Everything"))] + [
+        cast(forms.ChoiceField, self.fields["what"]).choices = [("", _("Everything"))] + [
             (a, action_label(a)) for a in actions
         ]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError(_("The first day must come before the last."))
         return data

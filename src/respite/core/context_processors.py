@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import functools
 
-from django.apps import apps
 from django.http import HttpRequest
+
+from respite.core.apphooks import installed_hooks
 
 
 def portal(request: HttpRequest) -> dict:
@@ -13,9 +14,7 @@ def portal(request: HttpRequest) -> dict:
     new app joins the menu without editing the base template.
     """
     org = getattr(request, "organization", None)
-    nav = []
-    for config in apps.get_app_configs():
-        nav.extend(getattr(config, "respite_nav", []))
+    nav = [(link.url_name, link.label) for h in installed_hooks() for link in h.nav]
     if org is None:
         return {"organization": org, "portal_nav": nav}
     # Offer only help that exists: no counselor, no "talk to someone" (respite.core.services).

@@ -7,6 +7,7 @@ can still decrypt, so keys rotate by prepending a new key and running ``respite 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import cast
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -81,7 +82,7 @@ def rotate_all() -> int:
 
     touched = 0
     for model, attname in encrypted_fields():
-        column = model._meta.get_field(attname).column
+        column = cast(models.Field, model._meta.get_field(attname)).column
         table = model._meta.db_table
         pk = model._meta.pk.column
         from django.db import connection

@@ -5,7 +5,6 @@ Errors name the file and the line, so whoever edits a data file can fix it witho
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,24 @@ BILINGUAL_TEXT: dict[str, Any] = {
     },
     "required": ["en", "es"],
     "additionalProperties": False,
+}
+
+
+# Named answer scales of a questionnaire file ({name: [{value, label}, ...]}): instruments and
+# pulse item sets share the shape; items name the set they use.
+OPTION_SETS: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {
+        "type": "array",
+        "minItems": 2,
+        "items": {
+            "type": "object",
+            "properties": {"value": {"type": "integer"}, "label": BILINGUAL_TEXT},
+            "required": ["value", "label"],
+            "additionalProperties": False,
+        },
+    },
 }
 
 
@@ -81,17 +98,6 @@ def load_yaml(
     if schema is not None:
         validate(data, schema, path, index)
     return data, index
-
-
-def load_json(path: Path | str, schema: dict[str, Any] | None = None) -> Any:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataFileError(path, exc.lineno, f"not valid JSON: {exc.msg}") from exc
-    if schema is not None:
-        validate(data, schema, path, {})
-    return data
 
 
 def validate(data: Any, schema: dict[str, Any], path: Path | str, index: dict[tuple, int]) -> None:

@@ -54,6 +54,7 @@ import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -387,15 +388,17 @@ def plan_margins(
     total = sum(counts.values())
     if _small(total, k):
         return RoundPlan(set(), set(), False)
-    primary = [("u", u) for u in structure.parents if _small(unit_total[u], k)]
+    primary: list[tuple[str, Any]] = [
+        ("u", u) for u in structure.parents if _small(unit_total[u], k)
+    ]
     primary += [("g", g) for g in structure.roles if _small(role_total[g], k)]
-    candidates = [("u", u) for u in structure.parents if unit_total[u] >= k]
+    candidates: list[tuple[str, Any]] = [("u", u) for u in structure.parents if unit_total[u] >= k]
     candidates += [("g", g) for g in structure.roles if role_total[g] >= k]
 
-    def cost(c: tuple[str, object]) -> int:
+    def cost(c: tuple[str, Any]) -> int:
         return unit_total[c[1]] if c[0] == "u" else role_total[c[1]]
 
-    def build(hidden: list[tuple[str, object]]) -> RoundPlan:
+    def build(hidden: list[tuple[str, Any]]) -> RoundPlan:
         hu = {h[1] for h in hidden if h[0] == "u"}
         hg = {h[1] for h in hidden if h[0] == "g"}
         return RoundPlan(
@@ -474,9 +477,9 @@ def plan_product(structure: Structure, counts: RoundCounts, k: int) -> RoundPlan
             if above is not False and above == bu:
                 moves.append((unit_total[c], "u", str(c), c))
         if bg is ALL:
-            for g in roles:
-                if g is not ALL:
-                    moves.append((role_total[g], "g", str(g), g))
+            for role in roles:
+                if role is not ALL:
+                    moves.append((role_total[role], "g", str(role), role))
         if not moves:  # only the whole organization is left and it is too small: show nothing
             units.discard(ROOT)
             roles.discard(ALL)
@@ -517,10 +520,13 @@ _T975 = {
 }
 
 
+T_TABLE_LAST_DF = 1000
+
+
 def t975(df: float) -> float:
     """Two-sided 95% Student t quantile (table, rounded down to the nearest listed df: conservative)."""
-    if df >= 1000:
-        return 1.96
+    if df >= T_TABLE_LAST_DF:
+        return 1.96  # the normal quantile: the t distribution has converged
     for d in sorted(_T975, reverse=True):
         if df >= d:
             return _T975[d]

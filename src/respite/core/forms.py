@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -10,7 +12,14 @@ from respite.core import privacy
 from respite.core.models import Organization, SingleSignOn, StaffProfile
 from respite.core.roles import DEFAULT_ROLE_GROUPS, ORG_ROLES, RoleGroup, StaffRole
 
-THROTTLED = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+
+# Failed sign-ins allowed per throttle window: strict per account, generous per network (a
+# hospital's staff share one public address).
+SIGN_INS_PER_ACCOUNT = 5
+SIGN_INS_PER_ADDRESS = 300
 
 
 class ThrottledSignInMixin:
@@ -21,10 +30,14 @@ class ThrottledSignInMixin:
         username = (self.cleaned_data.get("username") or "").strip().lower()
         try:
             keys = privacy.check_credential(
-                self.request, username, kind="login", per_credential=5, per_address=300
+                self.request,
+                username,
+                kind="login",
+                per_credential=SIGN_INS_PER_ACCOUNT,
+                per_address=SIGN_INS_PER_ADDRESS,
             )
         except privacy.Throttled:
-            raise forms.ValidationError(THROTTLED, code="throttled") from None
+            raise forms.ValidationError(privacy.too_many_sign_ins(), code="throttled") from None
         try:
             data = super().clean()
         except forms.ValidationError:
@@ -78,7 +91,7 @@ class ReplyEmailForm(forms.Form):
     )
 
 
-def _role_choices() -> list[tuple[str, str]]:
+def _role_choices() -> list[tuple[str, StrOrPromise]]:
     labels = dict(StaffRole.choices)
     return [(str(r), labels[r]) for r in ORG_ROLES]
 
@@ -120,8 +133,8 @@ class AcceptInvitationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.email = email
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
             raise forms.ValidationError(_("The two passwords differ."))
@@ -177,7 +190,7 @@ class OrganizationCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
 
     def clean_state(self) -> str:
         return (self.cleaned_data.get("state") or "").upper()
@@ -223,7 +236,7 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = [
             ("", _("My organization's time zone")),
             *time_zone_choices(),
         ]

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +16,12 @@ from django_otp.models import Device
 
 from respite.core.crypto import EncryptedTextField
 from respite.core.roles import DEFAULT_ROLE_GROUPS, RoleGroup, StaffRole
+
+if TYPE_CHECKING:
+    from django import forms
+    from django_stubs_ext import StrOrPromise
+
+M = TypeVar("M", bound=models.Model)
 
 
 def validate_time_zone(value: str) -> None:
@@ -110,9 +118,13 @@ class Organization(models.Model):
         if not _contrast_ok(self.accent_color):
             raise ValidationError({"accent_color": _("This colour is too light for white text.")})
 
-    def role_group_choices(self) -> list[tuple[str, str]]:
+    def role_group_choices(self) -> list[tuple[str, StrOrPromise]]:
         labels = dict(RoleGroup.choices)
         return [(g, labels[g]) for g in self.role_groups or [] if g in labels]
+
+
+WCAG_AA_CONTRAST = 4.5  # normal-size text (WCAG 2.2, 1.4.3)
+SRGB_LINEAR_LIMIT = 0.03928  # where the sRGB curve turns linear (WCAG's relative luminance)
 
 
 def _contrast_ok(hex_color: str) -> bool:
@@ -121,9 +133,9 @@ def _contrast_ok(hex_color: str) -> bool:
         rgb = [int(hex_color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     except (ValueError, IndexError):
         return False
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    lin = [c / 12.92 if c <= SRGB_LINEAR_LIMIT else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
     lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-    return (1.05) / (lum + 0.05) >= 4.5
+    return (1.05) / (lum + 0.05) >= WCAG_AA_CONTRAST
 
 
 class OrganizationLogo(models.Model):
@@ -247,11 +259,25 @@ class AuditLog(models.Model):
 
     @classmethod
     def save_form(
-        cls, form, actor, action: str, *, organization: Organization | None = None
-    ) -> models.Model:
-        """Save a ModelForm and log which fields changed (names only), in one transaction."""
+        cls,
+        form: forms.ModelForm[M],
+        actor: Any,
+        action: str,
+        *,
+        organization: Organization | None = None,
+        prepare: Callable[[M], None] | None = None,
+    ) -> M:
+        """Save a ModelForm and log which fields changed (names only), in one transaction.
+
+        ``prepare(obj)`` sets what the form does not (owner, derived fields) before the save."""
         with transaction.atomic():
-            obj = form.save()
+            if prepare is None:
+                obj = form.save()
+            else:
+                obj = form.save(commit=False)
+                prepare(obj)
+                obj.save()
+                form.save_m2m()
             cls.record(
                 actor, action, obj, organization=organization, fields=sorted(form.changed_data)
             )

@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
 from django.core.cache import cache
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
+from respite.core.apphooks import installed_hooks
 from respite.core.roles import StaffRole
 
 VERSION_KEY = "respite:staff-nav-version"
@@ -92,10 +92,10 @@ def _compute(user: Any) -> dict:
             orgs.setdefault(o.pk, OrgRef(o.pk, o.slug, o.name))
             roles.setdefault(o.pk, set()).add(StaffRole.ORG_ADMIN)
     global_links = [
-        name
-        for config in apps.get_app_configs()
-        for name, _label, predicate in getattr(config, "respite_staff_global_nav", [])
-        if import_string(predicate)(user)
+        link.url_name
+        for hooks in installed_hooks()
+        for link in hooks.staff_global_nav
+        if import_string(link.predicate)(user)
     ]
     return {
         "orgs": sorted(orgs.values(), key=lambda o: o.name),
@@ -134,24 +134,18 @@ def _link(name: str, slug: str) -> str:
 
 def staff_navigation(user: Any, organization: Any = None) -> StaffNav:
     data = staff_data(user)
-    declared = [
-        entry
-        for config in apps.get_app_configs()
-        for entry in getattr(config, "respite_staff_nav", [])
-    ]
+    declared = [link for hooks in installed_hooks() for link in hooks.staff_nav]
     labels = {
-        name: label
-        for config in apps.get_app_configs()
-        for name, label, _predicate in getattr(config, "respite_staff_global_nav", [])
+        link.url_name: link.label for hooks in installed_hooks() for link in hooks.staff_global_nav
     }
     orgs = []
     for org in data["orgs"]:
         roles = set(data["roles"].get(org.pk, []))
         links, seen = [], set()
-        for name, label, needed in declared:
-            if roles & {str(r) for r in needed} and name not in seen:
-                seen.add(name)
-                links.append((_link(name, org.slug), str(label)))
+        for link in declared:
+            if roles & set(link.roles) and link.url_name not in seen:
+                seen.add(link.url_name)
+                links.append((_link(link.url_name, org.slug), str(link.label)))
         orgs.append(OrgNav(org, roles, links))
     global_links = [(reverse(name), str(labels[name])) for name in data["global"]]
     current = None

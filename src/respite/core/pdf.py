@@ -16,6 +16,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.text import slugify
 
+from respite.core.text import language
+
 # WeasyPrint narrates every rendering step at INFO; the server log needs none of it.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -43,7 +45,7 @@ def render_pdf(
     ``LANG`` is put in the context so ``<html lang="{{ LANG }}">`` is right even without a request
     (a PDF built in a task has no request, hence no context processors).
     """
-    lang = (lang or translation.get_language() or "en")[:2]
+    lang = language(lang)
     with translation.override(lang):
         html = render_to_string(
             template, {"LANG": lang, "LANGUAGE_CODE": lang, **context}, request=request

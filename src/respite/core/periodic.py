@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.apps import apps
 from django.utils.module_loading import import_string
 
 
@@ -30,9 +29,11 @@ class PeriodicJob:
 
 
 def periodic_jobs() -> dict[str, PeriodicJob]:
+    from respite.core.apphooks import installed_hooks
+
     jobs: dict[str, PeriodicJob] = {}
-    for config in apps.get_app_configs():
-        for job in getattr(config, "respite_periodic", []):
+    for hooks in installed_hooks():
+        for job in hooks.periodic:
             if job.name in jobs:
                 raise ValueError(f"two periodic jobs are named {job.name!r}")
             jobs[job.name] = job

@@ -1,50 +1,126 @@
-"""Helpers every app's views use: loading the organization of a portal URL and staff access."""
+"""Helpers every app's views use: the typed requests of portal and staff pages, and the one set of
+access decorators (portal, staff roles, program leads, platform admins).
+
+A view decorated here gets a request that carries what the decorator resolved, and says so in its
+annotation, as healthchecks' ``ApiRequest`` does::
+
+    @portal_view
+    def page(request: PortalRequest) -> HttpResponse: ...  # request.organization is set
+
+    @staff_view(StaffRole.COUNSELOR)
+    def queue(request: StaffRequest) -> HttpResponse: ...  # and request.user is signed in
+
+Whoever may not see a page gets 404, not 403: outsiders should not learn that it exists.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
-from respite.core.models import Organization, has_role
+from respite.core.models import Organization, has_role, is_platform_admin
+from respite.core.text import language
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+View = Callable[..., HttpResponse]
 
 
-def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+class PortalRequest(HttpRequest):
+    """A request under ``/o/<org>/`` once ``portal_view`` resolved the organization."""
+
+    organization: Organization
+
+
+class StaffRequest(PortalRequest):
+    """A request ``staff_view`` let through: a signed-in, active account with a role in the portal."""
+
+    user: User
+
+
+class AccountRequest(HttpRequest):
+    """A request ``account_view`` let through: a signed-in account (pages that belong to no org)."""
+
+    user: User
+
+
+def portal_view(view: View) -> View:
     """Resolve ``/o/<org>/`` to ``request.organization`` (404 for unknown slugs)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, org: str, *args, **kwargs) -> HttpResponse:
-        request.organization = get_object_or_404(Organization, slug=org)
+    def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.organization = get_object_or_404(Organization, slug=org)  # type: ignore[attr-defined]  # this is where a request becomes a PortalRequest
         return view(request, *args, **kwargs)
 
     return wrapper
 
 
-def staff_view(*roles: str) -> Callable:
+OrgCheck = Callable[[Any, Organization], bool]
+
+
+def staff_view(
+    *roles: str, allowed: OrgCheck | None = None, login_page: bool = True
+) -> Callable[[View], View]:
     """Require a staff account with one of ``roles`` in the portal's organization.
 
-    Anyone else gets 404, not 403: outsiders should not learn that a page exists.
+    ``allowed(user, organization)`` replaces the role look-up when a role is not a membership (the
+    peer program's leads). ``login_page=False`` answers 404 to signed-out visitors too, for pages
+    about one object, so a login page does not confirm that the object exists.
     """
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @wraps(view)
         @portal_view
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
+                if not login_page:
+                    raise Http404
                 return redirect_to_login(request.get_full_path())
-            if not has_role(request.user, request.organization, *roles):
+            ok = (
+                allowed(request.user, request.organization)
+                if allowed is not None
+                else has_role(request.user, request.organization, *roles)
+            )
+            if not ok:
                 raise Http404
             return view(request, *args, **kwargs)
 
         # Read by the role matrix (core/tests/test_role_matrix.py).
-        wrapper.staff_roles = frozenset(roles)
+        wrapper.staff_roles = frozenset(roles)  # type: ignore[attr-defined]  # a marker on the function
         return wrapper
 
     return decorator
 
 
+AccountCheck = Callable[[Any], bool]
+
+
+def account_view(allowed: AccountCheck) -> Callable[[View], View]:
+    """Pages that belong to no organization: only accounts for which ``allowed(user)`` is true,
+    404 to everyone else (signed out included)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated or not request.user.is_active:
+                raise Http404
+            if not allowed(request.user):
+                raise Http404
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+platform_admin_view = account_view(is_platform_admin)
+
+
 def client_language(request: HttpRequest) -> str:
-    return (getattr(request, "LANGUAGE_CODE", None) or "en")[:2]
+    return language(getattr(request, "LANGUAGE_CODE", None))

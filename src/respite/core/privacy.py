@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import math
 import secrets
 import time
 import unicodedata
@@ -15,16 +16,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django import forms
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import ngettext_lazy
 from mnemonic import Mnemonic
 
 from respite.core.models import AccessCode, Organization, ThrottleCounter
+
+if TYPE_CHECKING:
+    from respite.core.portal import PortalRequest
 
 # --- Access codes ---------------------------------------------------------------------------
 # 8 words from a 2048-word BIP-39 list in the worker's language: 88 bits, typeable on a phone.
@@ -89,6 +95,58 @@ def new_access_code(
 
 class Throttled(Exception):
     """Too many failed attempts; the caller shows a 'wait and try again' message (HTTP 429)."""
+
+
+def throttle_minutes() -> int:
+    """The throttle window in whole minutes: what every "please wait" message promises."""
+    return max(1, math.ceil(settings.RESPITE_THROTTLE_WINDOW_SECONDS / 60))
+
+
+# "Please wait" messages, in the window's minutes (one form or the other, by the number).
+TOO_MANY_ATTEMPTS = ngettext_lazy(
+    "Too many attempts. Please wait %(minutes)d minute and try again.",
+    "Too many attempts. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
+TOO_MANY_SIGN_INS = ngettext_lazy(
+    "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
+    "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
+TOO_MANY_CODES = ngettext_lazy(
+    "Too many wrong codes. Please wait %(minutes)d minute and try again.",
+    "Too many wrong codes. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
+TOO_MANY_REQUESTS = ngettext_lazy(
+    "Too many requests from your network. Please wait %(minutes)d minute and try again.",
+    "Too many requests from your network. Please wait %(minutes)d minutes and try again.",
+    "minutes",
+)
+
+
+def _wait(message: Any) -> str:
+    return str(message % {"minutes": throttle_minutes()})
+
+
+def too_many_attempts() -> str:
+    """The answer to a throttled attempt (codes, tokens), in the active language."""
+    return _wait(TOO_MANY_ATTEMPTS)
+
+
+def too_many_sign_ins() -> str:
+    """The answer to a throttled staff sign-in, in the active language."""
+    return _wait(TOO_MANY_SIGN_INS)
+
+
+def too_many_codes() -> str:
+    """The answer to throttled second-factor codes, in the active language."""
+    return _wait(TOO_MANY_CODES)
+
+
+def too_many_requests() -> str:
+    """The answer past a ``rate_limit`` (posts, anonymous audits), in the active language."""
+    return _wait(TOO_MANY_REQUESTS)
 
 
 # --- Client address -------------------------------------------------------------------------
@@ -207,6 +265,17 @@ def check_credential(
         if counts.get(key, 0) >= limit:
             raise Throttled
     return [k for k, _ in keys]
+
+
+def rate_limit(request: HttpRequest | None, kind: str, per_address: int) -> None:
+    """Count this request of ``kind`` against the client's network and raise Throttled once the
+    network made ``per_address`` of them in this window. For work that costs something whatever its
+    outcome (a public post, an anonymous audit); ``check_credential`` is for guesses of a secret.
+    Generous limits: a hospital's staff share one public address."""
+    key = keyed_hash(f"{kind}:rate:{_network(client_address(request))}", "throttle")
+    if throttle_failures(key) >= per_address:
+        raise Throttled
+    throttle_record_failure(key)
 
 
 # --- Access-code look-ups -------------------------------------------------------------------
@@ -415,3 +484,28 @@ def attach_code(request: HttpRequest, code_id: object) -> None:
     if request.session.get(SESSION_CODE) != str(code_id):
         request.session.cycle_key()
     request.session[SESSION_CODE] = str(code_id)
+
+
+def sign_in_with_code(request: PortalRequest, form: forms.Form, not_found: str) -> int | None:
+    """Open this session with the access code typed into ``form``'s ``code`` field (the one rule of
+    every "sign in with your code" page). Returns None when the session now holds the code;
+    otherwise the HTTP status to answer with, the reason added to the form. Wrong, unknown and
+    malformed codes read the same."""
+    if not form.is_valid():
+        return 400
+    try:
+        # A real code of another organization is a failure like any unknown code (charged, same time).
+        code = lookup_code(
+            request,
+            form.cleaned_data["code"],
+            lambda c: c if c.organization_id in (None, request.organization.pk) else None,
+        )
+    except Throttled:
+        form.add_error(None, too_many_attempts())
+        return 429
+    if code is None:
+        form.add_error(None, not_found)
+        return 400
+    request.session.cycle_key()
+    attach_code(request, code.pk)
+    return None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
-
 from respite.core.datafiles import BILINGUAL_TEXT, load_yaml
+from respite.core.text import language, tr
 
 _TEXT = BILINGUAL_TEXT
 _HREF = {"type": "string", "pattern": "^(tel:|sms:|https://)"}
@@ -60,8 +59,8 @@ def _crisis_data() -> list[dict[str, Any]]:
 
 def crisis_options(lang: str | None = None) -> list[dict[str, Any]]:
     """Crisis lines in the worker's language, 988 first."""
-    lang = (lang or get_language() or "en")[:2]
-    pick = lambda t: t.get(lang) or t["en"]  # noqa: E731
+    lang = language(lang)
+    pick = partial(tr, lang=lang)
     return [
         {
             "id": c["id"],

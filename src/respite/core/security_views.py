@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from respite.core import tokens, twofactor
 from respite.core.models import ApiToken, has_role
-from respite.core.portal import staff_view
+from respite.core.portal import StaffRequest, staff_view
 from respite.core.roles import StaffRole
 
 
@@ -45,7 +45,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not twofactor.is_enrolled(user):
         return _enrol(request)
-    if not user.is_verified():
+    if not user.is_verified():  # type: ignore[union-attr]  # django-otp's OTPMiddleware adds it
         return _verify(request)
     return render(
         request,
@@ -107,7 +107,7 @@ def _verify(request: HttpRequest) -> HttpResponse:
 
 
 def _verified_or_redirect(request: HttpRequest) -> HttpResponse | None:
-    if not twofactor.is_enrolled(request.user) or not request.user.is_verified():
+    if not twofactor.is_enrolled(request.user) or not request.user.is_verified():  # type: ignore[union-attr]  # django-otp's OTPMiddleware adds it
         return redirect("core:two_factor")
     return None
 
@@ -155,7 +155,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def staff_reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_reset_two_factor(request: StaffRequest, user_id: int) -> HttpResponse:
     from respite.core.views import _get_member_for_admin
 
     member = _get_member_for_admin(request, user_id)
@@ -176,7 +176,7 @@ def staff_reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
 
 
 @staff_view(*tokens.TOKEN_ROLES)
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: StaffRequest) -> HttpResponse:
     """A person's tokens for this organization (an admin sees everyone's, to revoke them); create one.
     A new token is shown on the page that answers the creation, never again."""
     org = request.organization
@@ -205,7 +205,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_view(*tokens.TOKEN_ROLES)
-def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def api_token_revoke(request: StaffRequest, pk: int) -> HttpResponse:
     org = request.organization
     token = get_object_or_404(ApiToken, pk=pk, organization=org)
     if token.user_id != request.user.pk and not has_role(request.user, org, StaffRole.ORG_ADMIN):

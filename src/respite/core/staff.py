@@ -29,6 +29,7 @@ from respite.core.roles import ORG_ROLES, SENSITIVE_ROLES, StaffRole
 from respite.core.tasks import queue_email
 
 INVITATION_DAYS = 7
+MAX_TOKEN_CHARS = 100  # longer than any link we send: refused before any look-up
 
 
 class StaffError(Exception):
@@ -83,7 +84,7 @@ def org_admins(organization: Organization) -> list[Any]:
 
 def _digest(token: str) -> str:
     return hmac.new(
-        settings.SECRET_KEY.encode(), f"invitation:{token}".encode(), hashlib.sha256
+        str(settings.SECRET_KEY).encode(), f"invitation:{token}".encode(), hashlib.sha256
     ).hexdigest()
 
 
@@ -151,7 +152,7 @@ def do_withdraw(actor: Any, invitation: Invitation) -> None:
 def invitation_for_token(token: str) -> Invitation | None:
     """The open invitation a link belongs to, or None (unknown, used, withdrawn and expired links
     all look the same)."""
-    if not token or len(token) > 100:
+    if not token or len(token) > MAX_TOKEN_CHARS:
         return None
     return (
         Invitation.objects.open()

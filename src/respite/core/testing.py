@@ -71,14 +71,15 @@ def assert_tagged_pdf(data: bytes, lang: str) -> dict:
     from pypdf import PdfReader
 
     reader = PdfReader(io.BytesIO(data))
-    root = reader.trailer["/Root"]
+    # pypdf types every value as PdfObject; this walks the catalog's dictionaries.
+    root: Any = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root, "no structure tree: the PDF is untagged"
     assert root["/MarkInfo"]["/Marked"].value is True
     assert str(root["/Lang"]).lower().startswith(lang), (
         f"document language {root.get('/Lang')!r}, wanted {lang}"
     )
     assert root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
-    assert (reader.metadata or {}).get("/Title"), "no document title"
+    assert reader.metadata is not None and reader.metadata.get("/Title"), "no document title"
     assert b"pdfuaid" in root["/Metadata"].get_object().get_data(), (
         "no PDF/UA identification in XMP"
     )

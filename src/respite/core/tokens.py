@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db import transaction
@@ -85,8 +85,10 @@ class TokenForm(forms.Form):
     def __init__(self, *args: Any, scopes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         labels = scope_labels()
-        self.fields["scopes"].choices = [(s, labels[s]) for s in scopes]
-        self.fields["days"].choices = [(d, _("%(days)s days") % {"days": d}) for d in DAYS]
+        cast(forms.ChoiceField, self.fields["scopes"]).choices = [(s, labels[s]) for s in scopes]
+        cast(forms.ChoiceField, self.fields["days"]).choices = [
+            (d, _("%(days)s days") % {"days": d}) for d in DAYS
+        ]
 
 
 def do_create(

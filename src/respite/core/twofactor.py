@@ -140,7 +140,7 @@ def recovery_codes_left(user: Any) -> int:
 
 
 def _organizations(user: Any) -> list[Organization | None]:
-    orgs = list(
+    orgs: list[Organization | None] = list(
         Organization.objects.filter(
             pk__in=Membership.objects.filter(user=user, organization__isnull=False).values(
                 "organization"
@@ -177,7 +177,7 @@ def _check_throttle(request: HttpRequest, user: Any) -> list[str]:
     keys = _throttle_keys(request, user)
     counts = privacy._throttle_counts([k for k, _limit in keys])
     if any(counts.get(k, 0) >= limit for k, limit in keys):
-        raise TwoFactorError(_("Too many wrong codes. Please wait 15 minutes and try again."))
+        raise TwoFactorError(privacy.too_many_codes())
     return [k for k, _limit in keys]
 
 

@@ -47,7 +47,14 @@ from respite.core.models import (
 )
 from respite.core.navigation import staff_navigation
 from respite.core.notify import profile_for, staff_time_zone
-from respite.core.portal import client_language, portal_view, staff_view
+from respite.core.portal import (
+    AccountRequest,
+    PortalRequest,
+    StaffRequest,
+    client_language,
+    portal_view,
+    staff_view,
+)
 from respite.core.resources import crisis_options
 from respite.core.roles import ORG_ROLES, StaffRole
 from respite.core.staff import (
@@ -76,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def portal(request: HttpRequest) -> HttpResponse:
+def portal(request: PortalRequest) -> HttpResponse:
     from respite.screening.instruments import registry
 
     return render(request, "core/portal.html", {"instruments": registry().values()})
@@ -102,7 +109,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def organization_settings(request: HttpRequest) -> HttpResponse:
+def organization_settings(request: StaffRequest) -> HttpResponse:
     org = request.organization
     form = OrganizationSettingsForm(request.POST or None, instance=org)
     if request.method == "POST" and form.is_valid():
@@ -113,7 +120,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: StaffRequest) -> HttpResponse:
     """Who did what and when, in sentences; per-worker events only as suppressed counts."""
     org = request.organization
     actions = sorted(
@@ -179,7 +186,7 @@ def background_tasks(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def worker_alerts(request: HttpRequest) -> HttpResponse:
+def worker_alerts(request: PortalRequest) -> HttpResponse:
     """A worker chooses how to hear of replies and check-ins, under their access code. No code in
     this browser: the page says how to get one and changes nothing."""
     code = privacy.session_code(request)
@@ -229,12 +236,12 @@ def _render_alerts(
 
 @require_POST
 @portal_view
-def worker_alerts_push(request: HttpRequest) -> HttpResponse:
+def worker_alerts_push(request: PortalRequest) -> HttpResponse:
     """The page's script posts the browser's PushSubscription here (JSON)."""
     code = privacy.session_code(request)
     if code is None:
         return JsonResponse({"detail": _("Enter your access code first.")}, status=403)
-    if len(request.body) > 4096:
+    if len(request.body) > alerts.MAX_PUSH_SUBSCRIPTION_BYTES:
         return JsonResponse(
             {"detail": _("This browser sent a subscription we cannot use.")}, status=400
         )
@@ -278,7 +285,7 @@ def _members(org: Organization) -> list:
     ]
 
 
-def _get_member_for_admin(request: HttpRequest, user_id: int):
+def _get_member_for_admin(request: PortalRequest, user_id: int):
     """A person holding a role in the admin's organization; 404 for anyone else."""
     for entry in _members(request.organization):
         if entry["user"].pk == user_id:
@@ -286,12 +293,12 @@ def _get_member_for_admin(request: HttpRequest, user_id: int):
     raise Http404
 
 
-def _get_invitation_for_admin(request: HttpRequest, pk: int) -> Invitation:
+def _get_invitation_for_admin(request: PortalRequest, pk: int) -> Invitation:
     return get_object_or_404(Invitation, pk=pk, organization=request.organization)
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: StaffRequest) -> HttpResponse:
     org = request.organization
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -328,7 +335,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_member(request: StaffRequest, user_id: int) -> HttpResponse:
     org = request.organization
     member = _get_member_for_admin(request, user_id)
     current = sorted(roles_in(member, org) & set(ORG_ROLES))
@@ -360,7 +367,7 @@ def staff_member(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+def staff_deactivate(request: StaffRequest, user_id: int) -> HttpResponse:
     member = _get_member_for_admin(request, user_id)
     try:
         do_deactivate(request.user, request.organization, member)
@@ -375,7 +382,7 @@ def staff_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def invitation_action(request: StaffRequest, pk: int, action: str) -> HttpResponse:
     invitation = _get_invitation_for_admin(request, pk)
     actions = {"resend": do_resend, "withdraw": do_withdraw, "approve": do_approve_application}
     if action not in actions:
@@ -391,7 +398,7 @@ def invitation_action(request: HttpRequest, pk: int, action: str) -> HttpRespons
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def grant_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def grant_decide(request: StaffRequest, pk: int) -> HttpResponse:
     grant = get_object_or_404(RoleGrantRequest, pk=pk, organization=request.organization)
     try:
         do_decide_grant(request.user, grant, approve=request.POST.get("decision") == "approve")
@@ -448,7 +455,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @portal_view
-def volunteer_apply(request: HttpRequest) -> HttpResponse:
+def volunteer_apply(request: PortalRequest) -> HttpResponse:
     """Licensed therapists ask to volunteer with this organization; an admin approves and the
     invitation follows. The licence is then verified by a platform admin on the therapist's profile."""
     org = request.organization
@@ -557,7 +564,7 @@ def organization_logo(request: HttpRequest, org: str, digest: str) -> HttpRespon
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AccountRequest) -> HttpResponse:
     user = request.user
     prof = profile_for(user)
     initial = {

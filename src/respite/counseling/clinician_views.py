@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from respite.core.models import AuditLog, is_platform_admin
+from respite.core.models import AuditLog
+from respite.core.portal import AccountRequest, platform_admin_view
 from respite.counseling import ics, notify, scheduling
 from respite.counseling.forms import AvailabilityForm, ClinicianForm, CompleteForm, ExceptionForm
 from respite.counseling.models import (
@@ -26,6 +27,12 @@ from respite.counseling.models import (
     Clinician,
     WeeklyAvailability,
 )
+
+
+class ClinicianRequest(AccountRequest):
+    """A request ``clinician_object_view`` let through: the signed-in volunteer's own profile."""
+
+    clinician: Clinician
 
 
 def _clinician_for(request: HttpRequest) -> Clinician | None:
@@ -40,7 +47,7 @@ def clinician_object_view(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     """Only a signed-in clinician; everyone else (signed out included) gets 404."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: ClinicianRequest, *args, **kwargs) -> HttpResponse:
         clinician = _clinician_for(request)
         if clinician is None or not request.user.is_active:
             raise Http404
@@ -50,7 +57,7 @@ def clinician_object_view(view: Callable[..., HttpResponse]) -> Callable[..., Ht
     return wrapper
 
 
-def _get_booking_for_clinician(request: HttpRequest, pk) -> Booking:
+def _get_booking_for_clinician(request: ClinicianRequest, pk) -> Booking:
     return get_object_or_404(
         Booking.objects.select_related("engagement", "slot"),
         pk=pk,
@@ -101,22 +108,20 @@ def _may_volunteer(request: HttpRequest) -> bool:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AccountRequest) -> HttpResponse:
     """Write or edit the volunteer profile. Licence changes go back to a platform admin."""
     clinician = _clinician_for(request)
     if clinician is None and not _may_volunteer(request):
         raise Http404
     form = ClinicianForm(request.POST or None, instance=clinician)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            obj = form.save(commit=False)
+
+        def owned(obj: Clinician) -> None:
             obj.user = request.user
             if clinician is not None and set(form.changed_data) & set(ClinicianForm.REVERIFY):
                 obj.verified_at, obj.verified_by = None, None
-            obj.save()
-            AuditLog.record(
-                request.user, "counseling.clinician_saved", obj, fields=sorted(form.changed_data)
-            )
+
+        obj = AuditLog.save_form(form, request.user, "counseling.clinician_saved", prepare=owned)
         messages.success(
             request,
             _("Profile saved.")
@@ -136,7 +141,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clinician_object_view
-def availability_add(request: HttpRequest) -> HttpResponse:
+def availability_add(request: ClinicianRequest) -> HttpResponse:
     form = AvailabilityForm(request.POST)
     if form.is_valid():
         form.instance.clinician = request.clinician
@@ -150,7 +155,7 @@ def availability_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clinician_object_view
-def availability_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def availability_delete(request: ClinicianRequest, pk: int) -> HttpResponse:
     get_object_or_404(WeeklyAvailability, pk=pk, clinician=request.clinician).delete()
     scheduling.generate_slots(request.clinician)
     return redirect("volunteers:schedule")
@@ -158,7 +163,7 @@ def availability_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @clinician_object_view
-def exception_add(request: HttpRequest) -> HttpResponse:
+def exception_add(request: ClinicianRequest) -> HttpResponse:
     form = ExceptionForm(request.POST)
     if form.is_valid():
         form.instance.clinician = request.clinician
@@ -174,7 +179,7 @@ def exception_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @clinician_object_view
-def exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def exception_delete(request: ClinicianRequest, pk: int) -> HttpResponse:
     get_object_or_404(AvailabilityException, pk=pk, clinician=request.clinician).delete()
     scheduling.generate_slots(request.clinician)
     return redirect("volunteers:schedule")
@@ -182,7 +187,7 @@ def exception_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @clinician_object_view
-def booking_decline(request: HttpRequest, pk) -> HttpResponse:
+def booking_decline(request: ClinicianRequest, pk) -> HttpResponse:
     booking = _get_booking_for_clinician(request, pk)
     if booking.status == BookingStatus.BOOKED:
         scheduling.do_decline(booking)
@@ -192,7 +197,7 @@ def booking_decline(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @clinician_object_view
-def booking_complete(request: HttpRequest, pk) -> HttpResponse:
+def booking_complete(request: ClinicianRequest, pk) -> HttpResponse:
     booking = _get_booking_for_clinician(request, pk)
     form = CompleteForm(request.POST)
     if booking.status == BookingStatus.BOOKED and form.is_valid():
@@ -202,7 +207,7 @@ def booking_complete(request: HttpRequest, pk) -> HttpResponse:
 
 
 @clinician_object_view
-def booking_ics(request: HttpRequest, pk) -> HttpResponse:
+def booking_ics(request: ClinicianRequest, pk) -> HttpResponse:
     booking = _get_booking_for_clinician(request, pk)
     if booking.status != BookingStatus.BOOKED:
         raise Http404
@@ -210,16 +215,6 @@ def booking_ics(request: HttpRequest, pk) -> HttpResponse:
 
 
 # --- Platform admin: licence verification ---------------------------------------------------------
-def platform_admin_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not is_platform_admin(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
 @platform_admin_view
 def review(request: HttpRequest) -> HttpResponse:
     clinicians = Clinician.objects.select_related("verified_by").order_by(
@@ -230,7 +225,7 @@ def review(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @platform_admin_view
-def verify(request: HttpRequest, pk: int) -> HttpResponse:
+def verify(request: AccountRequest, pk: int) -> HttpResponse:
     """Record that a platform admin checked the licence with the state board: who and when."""
     clinician = get_object_or_404(Clinician, pk=pk)
     revoke = request.POST.get("revoke") == "1"
@@ -255,7 +250,7 @@ def verify(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Private calendar feed -------------------------------------------------------------------------
 @clinician_object_view
-def calendar_feed_manage(request: HttpRequest) -> HttpResponse:
+def calendar_feed_manage(request: ClinicianRequest) -> HttpResponse:
     """Create (or replace) the private feed link, or revoke it. The link is shown once."""
     clinician = request.clinician
     link = None

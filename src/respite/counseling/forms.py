@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django import forms
 from django.core.validators import validate_email
@@ -53,7 +54,7 @@ class CounselorReplyForm(forms.Form):
         self.resource_options = {
             str(r["id"]): r for r in resources or [] if r.get("id") is not None
         }
-        self.fields["resources"].choices = [
+        cast(forms.ChoiceField, self.fields["resources"]).choices = [
             (k, r.get("name", k)) for k, r in self.resource_options.items()
         ]
         if not self.resource_options:

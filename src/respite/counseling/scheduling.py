@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -118,6 +118,8 @@ class Match:
     language: bool
     specialty: bool
     modality: bool
+    # The slots in the worker's time zone, for the page (views.find fills it in).
+    times: list[tuple[Slot, datetime]] = field(default_factory=list)
 
 
 def match(

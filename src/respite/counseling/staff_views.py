@@ -9,13 +9,12 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from respite.core import privacy
 from respite.core.models import AuditLog
-from respite.core.portal import client_language, staff_view
+from respite.core.portal import PortalRequest, StaffRequest, View, client_language, staff_view
 from respite.core.roles import StaffRole
 from respite.counseling.forms import CounselingSettingsForm, CounselorReplyForm
 from respite.counseling.integrations import recommend_resources
@@ -38,24 +37,12 @@ from respite.counseling.models import (
 from respite.screening import instruments
 
 
-def _object_view(*roles: str) -> Callable:
+def _object_view(*roles: str) -> Callable[[View], View]:
     """staff_view for one case: signed-out visitors get 404 too, not a login page naming the object."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        inner = staff_view(*roles)(view)
-
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not request.user.is_authenticated:
-                raise Http404
-            return inner(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+    return staff_view(*roles, login_page=False)
 
 
-def _get_case_for_counselor(request: HttpRequest, pk) -> Case:
+def _get_case_for_counselor(request: PortalRequest, pk) -> Case:
     # staff_view(COUNSELOR) already checked the role in request.organization; platform and org
     # admins do not pass it (has_role lets platform admins through for org_admin only).
     return get_object_or_404(
@@ -67,7 +54,7 @@ QUEUE_PAGE_SIZE = 50
 
 
 @staff_view(StaffRole.COUNSELOR)
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     target = CounselingSettings.for_org(request.organization).reply_target_hours
     show_closed = request.GET.get("show") == "closed"
     cases = Case.objects.filter(
@@ -130,7 +117,9 @@ def _answers(case: Case, lang: str) -> list[dict]:
     return out
 
 
-def _case_context(request: HttpRequest, case: Case, form: CounselorReplyForm | None = None) -> dict:
+def _case_context(
+    request: PortalRequest, case: Case, form: CounselorReplyForm | None = None
+) -> dict:
     lang = client_language(request)
     target = CounselingSettings.for_org(request.organization).reply_target_hours
     if form is None:
@@ -146,7 +135,7 @@ def _case_context(request: HttpRequest, case: Case, form: CounselorReplyForm | N
     }
 
 
-def _resources(request: HttpRequest, case: Case) -> list[dict]:
+def _resources(request: PortalRequest, case: Case) -> list[dict]:
     return recommend_resources(
         organization=request.organization,
         tier=case.tier,
@@ -157,14 +146,14 @@ def _resources(request: HttpRequest, case: Case) -> list[dict]:
 
 
 @_object_view(StaffRole.COUNSELOR)
-def case_detail(request: HttpRequest, pk) -> HttpResponse:
+def case_detail(request: StaffRequest, pk) -> HttpResponse:
     case = _get_case_for_counselor(request, pk)
     return render(request, "counseling/staff/case.html", _case_context(request, case))
 
 
 @require_POST
 @_object_view(StaffRole.COUNSELOR)
-def case_reply(request: HttpRequest, pk) -> HttpResponse:
+def case_reply(request: StaffRequest, pk) -> HttpResponse:
     case = _get_case_for_counselor(request, pk)
     form = CounselorReplyForm(request.POST, resources=_resources(request, case))
     if not case.is_open:
@@ -203,7 +192,7 @@ def case_reply(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @_object_view(StaffRole.COUNSELOR)
-def case_urgent(request: HttpRequest, pk) -> HttpResponse:
+def case_urgent(request: StaffRequest, pk) -> HttpResponse:
     case = _get_case_for_counselor(request, pk)
     case.urgent = request.POST.get("urgent") == "1"
     with transaction.atomic():
@@ -219,7 +208,7 @@ def case_urgent(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @_object_view(StaffRole.COUNSELOR)
-def case_close(request: HttpRequest, pk) -> HttpResponse:
+def case_close(request: StaffRequest, pk) -> HttpResponse:
     case = _get_case_for_counselor(request, pk)
     reopen = request.POST.get("reopen") == "1"
     case.status = CaseStatus.OPEN if reopen else CaseStatus.CLOSED
@@ -239,7 +228,7 @@ def case_close(request: HttpRequest, pk) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def settings_view(request: HttpRequest) -> HttpResponse:
+def settings_view(request: StaffRequest) -> HttpResponse:
     instance = CounselingSettings.for_org(request.organization)
     form = CounselingSettingsForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -272,6 +261,7 @@ def report_figures(organization) -> dict:
     waits = [
         (c.first_reply_at - c.opened_at).total_seconds() / 3600
         for c in cases.filter(first_reply_at__isnull=False).only("opened_at", "first_reply_at")
+        if c.first_reply_at is not None
     ]
     engagements = Engagement.objects.filter(organization=organization)
     n_eng = engagements.count()
@@ -299,7 +289,7 @@ def report_figures(organization) -> dict:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def report(request: HttpRequest) -> HttpResponse:
+def report(request: StaffRequest) -> HttpResponse:
     return render(
         request, "counseling/staff/report.html", {"figures": report_figures(request.organization)}
     )

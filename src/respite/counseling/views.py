@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from respite.core import privacy
 from respite.core.models import AccessCode
-from respite.core.portal import client_language, portal_view
+from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
 from respite.counseling import ics, scheduling
 from respite.counseling.forms import (
@@ -46,7 +46,7 @@ from respite.counseling.models import (
 )
 from respite.counseling.states import US_STATES
 from respite.screening.forms import CodeForm
-from respite.screening.views import get_screening_for_worker, sign_in_with_code
+from respite.screening.views import get_screening_for_worker
 
 
 # --- Who is the worker -------------------------------------------------------------------------
@@ -57,13 +57,13 @@ def _require_code(request: HttpRequest) -> AccessCode:
     return code
 
 
-def _get_case_for_worker(request: HttpRequest, pk) -> Case:
+def _get_case_for_worker(request: PortalRequest, pk) -> Case:
     return get_object_or_404(
         Case, pk=pk, organization=request.organization, access_code=_require_code(request)
     )
 
 
-def _get_engagement_for_worker(request: HttpRequest, pk) -> Engagement:
+def _get_engagement_for_worker(request: PortalRequest, pk) -> Engagement:
     return get_object_or_404(
         Engagement.objects.select_related("clinician"),
         pk=pk,
@@ -72,7 +72,7 @@ def _get_engagement_for_worker(request: HttpRequest, pk) -> Engagement:
     )
 
 
-def _get_booking_for_worker(request: HttpRequest, pk) -> Booking:
+def _get_booking_for_worker(request: PortalRequest, pk) -> Booking:
     return get_object_or_404(
         Booking.objects.select_related("engagement", "slot__clinician"),
         pk=pk,
@@ -90,7 +90,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 # --- Home and access code ------------------------------------------------------------------------
 @portal_view
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: PortalRequest) -> HttpResponse:
     """The worker's conversations and sessions, or a code form when no code is in this session."""
     code = privacy.session_code(request)
     if code is None:
@@ -117,9 +117,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @portal_view
-def code_enter(request: HttpRequest) -> HttpResponse:
+def code_enter(request: PortalRequest) -> HttpResponse:
     form = CodeForm(request.POST)
-    status = sign_in_with_code(
+    status = privacy.sign_in_with_code(
         request, form, _("We could not find that code. Check the words and try again.")
     )
     if status is None:
@@ -136,7 +136,7 @@ def code_enter(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @portal_view
-def new_code(request: HttpRequest) -> HttpResponse:
+def new_code(request: PortalRequest) -> HttpResponse:
     """A fresh access code for a worker who never screened but wants to book. Shown once."""
     next_url = _safe_next(
         request, redirect("counseling:therapists", org=request.organization.slug).url
@@ -160,7 +160,7 @@ def new_code(request: HttpRequest) -> HttpResponse:
     )
 
 
-def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
+def my_space_section(request: PortalRequest, code: AccessCode) -> dict:
     """This worker's counselor conversations and therapist sessions, for the My space page."""
     cases = Case.objects.filter(organization=request.organization, access_code=code).order_by(
         "-opened_at"
@@ -180,7 +180,7 @@ def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
 # --- Sharing and the conversation ------------------------------------------------------------------
 @require_POST
 @portal_view
-def share(request: HttpRequest, pk) -> HttpResponse:
+def share(request: PortalRequest, pk) -> HttpResponse:
     """Share a saved screening with this organization's counselors (worker's choice, once per screening)."""
     screening = get_screening_for_worker(request, pk)
     if not screening.access_code_id:
@@ -220,7 +220,7 @@ def share(request: HttpRequest, pk) -> HttpResponse:
 
 
 def _render_case(
-    request: HttpRequest, case: Case, form: MessageForm, status: int = 200
+    request: PortalRequest, case: Case, form: MessageForm, status: int = 200
 ) -> HttpResponse:
     lang = client_language(request)
     context = {
@@ -235,13 +235,13 @@ def _render_case(
 
 
 @portal_view
-def case_detail(request: HttpRequest, pk) -> HttpResponse:
+def case_detail(request: PortalRequest, pk) -> HttpResponse:
     return _render_case(request, _get_case_for_worker(request, pk), MessageForm())
 
 
 @require_POST
 @portal_view
-def case_reply(request: HttpRequest, pk) -> HttpResponse:
+def case_reply(request: PortalRequest, pk) -> HttpResponse:
     case = _get_case_for_worker(request, pk)
     if not case.is_open:
         messages.error(
@@ -264,7 +264,7 @@ def case_reply(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def case_delete(request: HttpRequest, pk) -> HttpResponse:
+def case_delete(request: PortalRequest, pk) -> HttpResponse:
     """Withdraw and delete: the case and every message go, for good."""
     case = _get_case_for_worker(request, pk)
     if not ConfirmDeleteForm(request.POST).is_valid():
@@ -286,7 +286,7 @@ def _language_name(code: str) -> str:
 
 
 @portal_view
-def therapists(request: HttpRequest) -> HttpResponse:
+def therapists(request: PortalRequest) -> HttpResponse:
     """Every open time of the matching therapists, one day at a time, in the worker's time zone."""
     org = request.organization
     initial = {"state": org.state or "", "language": client_language(request)}
@@ -333,7 +333,7 @@ def therapists(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def book(request: HttpRequest, slot: int) -> HttpResponse:
+def book(request: PortalRequest, slot: int) -> HttpResponse:
     slot_obj = get_object_or_404(Slot.objects.select_related("clinician"), pk=slot)
     code = privacy.session_code(request)
     if code is None:
@@ -382,7 +382,7 @@ def book(request: HttpRequest, slot: int) -> HttpResponse:
 
 
 @portal_view
-def engagement(request: HttpRequest, pk) -> HttpResponse:
+def engagement(request: PortalRequest, pk) -> HttpResponse:
     eng = _get_engagement_for_worker(request, pk)
     bookings = list(eng.bookings.select_related("slot").order_by("slot__starts_at"))
     tz = scheduling.worker_zone(request.GET.get("tz", ""), request.organization)
@@ -403,7 +403,7 @@ def engagement(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def booking_cancel(request: HttpRequest, pk) -> HttpResponse:
+def booking_cancel(request: PortalRequest, pk) -> HttpResponse:
     """Cancel one session, after the worker confirmed: one tap never cancels, and the series with
     this therapist continues unless the worker chooses to end it."""
     booking = _get_booking_for_worker(request, pk)
@@ -419,7 +419,7 @@ def booking_cancel(request: HttpRequest, pk) -> HttpResponse:
 
 
 @portal_view
-def booking_move(request: HttpRequest, pk) -> HttpResponse:
+def booking_move(request: PortalRequest, pk) -> HttpResponse:
     """Move one session to another open time with the same therapist, one day at a time; the series
     and the other sessions stay, and the therapist's calendar gets the new time (SEQUENCE raised)."""
     booking = _get_booking_for_worker(request, pk)
@@ -473,7 +473,7 @@ def booking_move(request: HttpRequest, pk) -> HttpResponse:
 
 
 @portal_view
-def booking_ics(request: HttpRequest, pk) -> HttpResponse:
+def booking_ics(request: PortalRequest, pk) -> HttpResponse:
     booking = _get_booking_for_worker(request, pk)
     if booking.status != BookingStatus.BOOKED:
         raise Http404
@@ -482,7 +482,7 @@ def booking_ics(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def rematch(request: HttpRequest, pk) -> HttpResponse:
+def rematch(request: PortalRequest, pk) -> HttpResponse:
     """Ask for a different therapist: sessions with this one are cancelled and they are not offered again."""
     eng = _get_engagement_for_worker(request, pk)
     if eng.is_active:
@@ -496,7 +496,7 @@ def rematch(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def engagement_delete(request: HttpRequest, pk) -> HttpResponse:
+def engagement_delete(request: PortalRequest, pk) -> HttpResponse:
     """Withdraw and delete: sessions, bookings and contact go; the therapist's times are freed."""
     eng = _get_engagement_for_worker(request, pk)
     if not ConfirmDeleteForm(request.POST).is_valid():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
 from respite.core import privacy
+from respite.core.apischema import ErrorOut
 from respite.credentialing import auditor, readers
 
 router = Router(tags=["credentialing"])
@@ -48,25 +49,16 @@ class AuditOut(Schema):
     questions: list[QuestionOut]
 
 
-class ErrorOut(Schema):
-    detail: Any
-
-
 @router.post("/credentialing/audit", response={200: AuditOut, 422: ErrorOut, 429: ErrorOut})
 def audit(request: HttpRequest, payload: AuditIn):
     """Segment and classify the questions of a form, with reasons and suggested wording."""
     # Anonymous and CPU-bound: every call counts against the client's network, not only failures.
     try:
-        keys = privacy.check_credential(
-            request,
-            "audit",
-            kind="anonymous-audit",
-            per_credential=10**9,
-            per_address=settings.RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS,
+        privacy.rate_limit(
+            request, "anonymous-audit", settings.RESPITE_ANONYMOUS_AUDITS_PER_ADDRESS
         )
     except privacy.Throttled:
-        raise HttpError(429, "Too many audits from this network. Wait 15 minutes.") from None
-    privacy.throttle_record_failure(keys[1])
+        raise HttpError(429, privacy.too_many_requests()) from None
     professions = auditor.vocabulary().professions
     if payload.profession and payload.profession not in professions:
         raise HttpError(422, f"profession must be one of: {', '.join(professions)}")

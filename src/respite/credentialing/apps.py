@@ -14,10 +14,8 @@ class CredentialingConfig(AppConfig):
         ("credentialing:audit_list", _("Credentialing question auditor"), (StaffRole.ORG_ADMIN,))
     ]
     respite_api = ("", "respite.credentialing.api.router")
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = [
+        "respite.credentialing.auditor.vocabulary",
+    ]
     respite_demo = "respite.credentialing.demo.load"
-
-    def ready(self) -> None:
-        # A broken vocabulary file must stop the server at start-up, not an admin mid-audit.
-        from respite.credentialing.auditor import vocabulary
-
-        vocabulary()

@@ -27,11 +27,6 @@ MAX_DOCX_UNZIPPED = sandbox.MAX_DOCX_UNZIPPED
 SANDBOX_SECONDS = 20  # wall clock, on top of the sandbox's CPU limit (a busy machine is slower)
 # Text pasted into the public, anonymous auditor API: a form's questions fit many times over.
 MAX_ANONYMOUS_TEXT_CHARS = 50_000
-KINDS = {
-    "txt": "text/plain",
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
 
 
 class InputError(ValueError):

@@ -14,6 +14,7 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -63,7 +64,7 @@ def _document_from_source(kind: str, data: bytes | None, lines: Sequence[dict]):
             document = docx.Document(io.BytesIO(data))
         except Exception as exc:  # noqa: BLE001 - the stored file was read once; say so plainly
             raise InputError(_("The uploaded document could not be opened again.")) from exc
-        order: list[tuple[tuple, object]] = []
+        order: list[tuple[tuple, Any]] = []
         counters = {"paragraph": 0, "table": 0}
 
         def add_table(table: Table) -> None:
@@ -105,8 +106,8 @@ def _words(text: str) -> list[tuple[str, int, int]]:
 
 
 def _locate(
-    order: list[tuple[tuple, object]], start: int, question: str
-) -> list[tuple[object, int, int]] | None:
+    order: list[tuple[tuple, Any]], start: int, question: str
+) -> list[tuple[Any, int, int]] | None:
     """Where the question's words are in the paragraphs from ``start`` on: a list of
     (paragraph, first char, end char) spans, or None if they cannot be matched in order."""
     target = [w for w, _, _ in _words(question)]
@@ -219,7 +220,7 @@ def build(
 ) -> Redline:
     """Edit the form: strike each intrusive question and insert the suggested wording after it."""
     document, order = _document_from_source(kind, data, lines)
-    index = {}
+    index: dict[tuple, int] = {}
     for i, (key, _para) in enumerate(order):
         index.setdefault(key, i)
     changes: list[Change] = []

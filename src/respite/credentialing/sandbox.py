@@ -70,9 +70,9 @@ def read_pdf(data: bytes) -> list[list]:
         raise
     if encrypted:
         try:
-            opened = reader.decrypt("")
+            opened = bool(reader.decrypt(""))
         except Exception:  # unsupported or broken encryption: still "locked" to the uploader
-            opened = 0
+            opened = False
         if not opened:
             raise Refused("encrypted")
     if len(reader.pages) > MAX_PAGES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,14 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from respite.core.models import AuditLog
-from respite.core.portal import client_language, staff_view
+from respite.core.portal import PortalRequest, StaffRequest, client_language, staff_view
 from respite.core.roles import StaffRole
 from respite.credentialing import auditor, readers, redline, report
 from respite.credentialing.forms import AuditForm, ChecklistForm
 from respite.credentialing.models import CHECKLIST, Audit, Label
 
 
-def _get_audit_for_admin(request: HttpRequest, pk: int) -> Audit:
+def _get_audit_for_admin(request: PortalRequest, pk: int) -> Audit:
     """The audit, if it belongs to the organization whose admin is asking (404 otherwise)."""
     return get_object_or_404(Audit, pk=pk, organization=request.organization)
 
@@ -39,7 +41,7 @@ def location_text(location: dict) -> str:
 
 def _context(request: HttpRequest, audit: Audit) -> dict:
     lang = client_language(request)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "q": q,
             "location": location_text(q.location),
@@ -63,7 +65,7 @@ def _context(request: HttpRequest, audit: Audit) -> dict:
 
 @require_GET
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: StaffRequest) -> HttpResponse:
     """Every saved audit, newest first, with its counts and checklist progress over time."""
     audits = (
         Audit.objects.for_organization(request.organization)
@@ -77,7 +79,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_new(request: HttpRequest) -> HttpResponse:
+def audit_new(request: StaffRequest) -> HttpResponse:
     form = AuditForm(request.POST, request.FILES) if request.method == "POST" else AuditForm()
     if request.method == "POST":
         if form.is_valid():
@@ -104,7 +106,7 @@ def audit_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_detail(request: StaffRequest, pk: int) -> HttpResponse:
     audit = _get_audit_for_admin(request, pk)
     return render(
         request,
@@ -115,7 +117,7 @@ def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_checklist(request: StaffRequest, pk: int) -> HttpResponse:
     audit = _get_audit_for_admin(request, pk)
     form = ChecklistForm(request.POST, instance=audit)
     if form.is_valid() and form.has_changed():
@@ -128,7 +130,7 @@ def audit_checklist(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_report(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_report(request: StaffRequest, pk: int) -> HttpResponse:
     audit = _get_audit_for_admin(request, pk)
     pdf = report.render_pdf({**_context(request, audit), "generated": timezone.now()}, request)
     AuditLog.record(
@@ -172,7 +174,7 @@ def _redline_or_gone(request: HttpRequest, audit: Audit) -> redline.Redline | Ht
 
 @require_GET
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_redline_docx(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_redline_docx(request: StaffRequest, pk: int) -> HttpResponse:
     """The form with each intrusive question struck through and the suggested wording inserted."""
     audit = _get_audit_for_admin(request, pk)
     result = _redline_or_gone(request, audit)
@@ -197,7 +199,7 @@ def audit_redline_docx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @staff_view(StaffRole.ORG_ADMIN)
-def audit_redline_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def audit_redline_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     audit = _get_audit_for_admin(request, pk)
     result = _redline_or_gone(request, audit)
     if isinstance(result, HttpResponse):

@@ -21,6 +21,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from respite.core import pagination
+from respite.core.apischema import ErrorOut
 from respite.core.lazy import lazy_module
 from respite.core.models import Organization
 from respite.core.resources import crisis_options
@@ -97,10 +98,6 @@ class PageOut(Schema):
     contents: list[dict[str, Any]]
 
 
-class Error(Schema):
-    detail: str
-
-
 HSDS_PROFILE = "https://github.com/openreferral/specification/tree/v3.0"
 
 
@@ -128,7 +125,7 @@ def _page(items: list, total: int, page: int, per_page: int, **extra) -> dict[st
     return pagination.page(items, total, page, per_page, **extra)
 
 
-@router.get("/services", response={200: PageOut, 404: Error})
+@router.get("/services", response={200: PageOut, 404: ErrorOut})
 def list_services(request: HttpRequest, params: Query[ServiceQuery]):
     portal = _portal(params.organization)
     text = params.q or params.search
@@ -178,7 +175,7 @@ def list_services(request: HttpRequest, params: Query[ServiceQuery]):
     )
 
 
-@router.get("/services/{service_id}", response={200: dict[str, Any], 404: Error})
+@router.get("/services/{service_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_service(request: HttpRequest, service_id: str, organization: str = ""):
     portal = _portal(organization)
     visible = Service.objects.visible_to(portal).select_related("provider", "portal")
@@ -211,7 +208,7 @@ def _words(text: str, *fields: str) -> Q:
     return q
 
 
-@router.get("/organizations", response={200: PageOut, 404: Error})
+@router.get("/organizations", response={200: PageOut, 404: ErrorOut})
 def list_organizations(request: HttpRequest, params: Query[OrgQuery]):
     portal = _portal(params.organization)
     visible = Service.objects.visible_to(portal).values("provider_id")
@@ -284,7 +281,7 @@ def list_taxonomies(request: HttpRequest, params: Query[PageQuery]):
     return _slice(_matching(_taxonomies(), params.search), params)
 
 
-@router.get("/taxonomies/{taxonomy_id}", response={200: dict[str, Any], 404: Error})
+@router.get("/taxonomies/{taxonomy_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_taxonomy(request: HttpRequest, taxonomy_id: str):
     found = [t for t in _taxonomies() if t["id"] == taxonomy_id]
     if not found:
@@ -297,7 +294,7 @@ def list_taxonomy_terms(request: HttpRequest, params: Query[PageQuery]):
     return _slice(_matching(_terms(), params.search), params)
 
 
-@router.get("/taxonomy_terms/{term_id}", response={200: dict[str, Any], 404: Error})
+@router.get("/taxonomy_terms/{term_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_taxonomy_term(request: HttpRequest, term_id: str):
     found = [t for t in _terms() if t["id"] == term_id]
     if not found:
@@ -331,7 +328,7 @@ def _sal(loc: Location) -> dict[str, Any]:
     return _location(loc, hsds_id("service", service.id), phones, contacts)
 
 
-@router.get("/service_at_locations", response={200: PageOut, 404: Error})
+@router.get("/service_at_locations", response={200: PageOut, 404: ErrorOut})
 def list_service_at_locations(request: HttpRequest, params: Query[SalQuery]):
     portal = _portal(params.organization)
     qs = _sal_locations(portal)
@@ -352,7 +349,7 @@ def list_service_at_locations(request: HttpRequest, params: Query[SalQuery]):
     return _page(items, total, params.page, params.per_page)
 
 
-@router.get("/service_at_locations/{sal_id}", response={200: dict[str, Any], 404: Error})
+@router.get("/service_at_locations/{sal_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_service_at_location(request: HttpRequest, sal_id: str, organization: str = ""):
     """The service at this location, in full (the reference answers with the compiled service)."""
     portal = _portal(organization)
@@ -366,7 +363,7 @@ def get_service_at_location(request: HttpRequest, sal_id: str, organization: str
     raise Http404
 
 
-@router.get("/organizations/{organization_id}", response={200: dict[str, Any], 404: Error})
+@router.get("/organizations/{organization_id}", response={200: dict[str, Any], 404: ErrorOut})
 def get_organization(request: HttpRequest, organization_id: str, organization: str = ""):
     portal = _portal(organization)
     visible = Service.objects.visible_to(portal)

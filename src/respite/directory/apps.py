@@ -14,4 +14,9 @@ class DirectoryConfig(AppConfig):
     respite_nav = [("directory:search", _("Find support"))]
     respite_staff_nav = [("directory_staff:curate", _("Resource directory"), ("org_admin",))]
     respite_api = ("", "respite.directory.api.router")
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = [
+        "respite.directory.search.glossary",
+        "respite.directory.crisis.phrasings",
+    ]
     respite_demo = "respite.directory.demo.load"

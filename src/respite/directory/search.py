@@ -273,7 +273,10 @@ def refresh_index(services: models.QuerySet[Service] | None = None, *, force: bo
 
 
 _matrix_cache: dict[tuple, _Index] = {}
-_LICENSE_BOOST = {Confidentiality.ANONYMOUS: 0.006, Confidentiality.CONFIDENTIAL: 0.004}
+_LICENSE_BOOST: dict[str, float] = {
+    Confidentiality.ANONYMOUS: 0.006,
+    Confidentiality.CONFIDENTIAL: 0.004,
+}
 
 
 @dataclass
@@ -412,12 +415,12 @@ def keyword_scores(
         query = SearchQuery(
             " | ".join(f"{w}:*" for w in words), search_type="raw", config="english"
         )
-        qs = Service.objects.annotate(
+        ranked = Service.objects.annotate(
             rank=SearchRank(SearchVector("search_text", config="english"), query)
         ).filter(rank__gt=0)
         if candidates is not None:
-            qs = qs.filter(id__in=candidates)
-        rows = list(qs.order_by("-rank").values_list("id", "rank")[:limit])
+            ranked = ranked.filter(id__in=candidates)
+        rows = list(ranked.order_by("-rank").values_list("id", "rank")[:limit])
     else:
         rows = []
         qs = (
@@ -737,7 +740,7 @@ def search(
 ) -> SearchResult:
     """Rank the services a worker may see for ``query``; see the module docstring for the rules."""
     f = filters or Filters()
-    intent = (
+    intent: dict[str, Any] = (
         understand(query)
         if query.strip()
         else {
@@ -772,6 +775,7 @@ def search(
             eligible = _eligible_positions(qs, index, strict=False)
         else:
             index.eligible_cache[filters_key] = eligible
+    assert eligible is not None  # only strict look-ups answer None
     # After the cache: whether the portal's own services exist changes without the directory changing.
     eligible = _offered_now(eligible, index, organization)
     if f.open_now and len(eligible):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,7 +15,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.lazy import lazy_module
 from respite.core.models import AuditLog
-from respite.core.portal import client_language, portal_view, staff_view
+from respite.core.portal import (
+    PortalRequest,
+    StaffRequest,
+    client_language,
+    portal_view,
+    staff_view,
+)
 from respite.core.resources import crisis_options
 from respite.core.roles import StaffRole
 from respite.directory.forms import CurationForm, LocalServiceForm, SearchForm
@@ -29,7 +35,7 @@ else:  # numpy-based: imported on the first search, not with the URLconf
 PAGE_SIZE = 10
 
 
-def _get_service_for_worker(request: HttpRequest, pk: str) -> Service:
+def _get_service_for_worker(request: PortalRequest, pk: str) -> Service:
     """By Respite id (the slug links use) or by the UUID HSDS exports give it."""
     visible = Service.objects.visible_to(request.organization)
     service = visible.filter(pk=pk).first()
@@ -52,7 +58,7 @@ def _get_shared_service_for_admin(request: HttpRequest, pk: str) -> Service:
     return service
 
 
-def _get_local_service_for_admin(request: HttpRequest, pk: str) -> Service:
+def _get_local_service_for_admin(request: PortalRequest, pk: str) -> Service:
     service = Service.objects.filter(pk=pk, portal=request.organization).first()
     if service is None:
         raise Http404
@@ -65,10 +71,10 @@ def _cards(result: directory_search.SearchResult, lang: str) -> list[tuple]:
 
 @require_GET
 @portal_view
-def search_page(request: HttpRequest) -> HttpResponse:
+def search_page(request: PortalRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     lang = client_language(request)
-    context = {"form": form, "lang": lang, "result": None}
+    context: dict[str, Any] = {"form": form, "lang": lang, "result": None}
     if form.is_bound and form.is_valid():
         d = form.cleaned_data
         filters = directory_search.Filters(
@@ -140,7 +146,7 @@ def _talk_links(org_slug: str) -> dict[str, str]:
 
 @require_GET
 @portal_view
-def service_detail(request: HttpRequest, pk: str) -> HttpResponse:
+def service_detail(request: PortalRequest, pk: str) -> HttpResponse:
     service = _get_service_for_worker(request, pk)
     lang = client_language(request)
     name, description = service.localized(lang)
@@ -155,7 +161,7 @@ def service_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def curate(request: HttpRequest) -> HttpResponse:
+def curate(request: StaffRequest) -> HttpResponse:
     org = request.organization
     curations = {c.service_id: c for c in Curation.objects.filter(organization=org)}
     shared = Paginator(
@@ -168,7 +174,7 @@ def curate(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def curate_action(request: HttpRequest, pk: str) -> HttpResponse:
+def curate_action(request: StaffRequest, pk: str) -> HttpResponse:
     org = request.organization
     service = _get_shared_service_for_admin(request, pk)
     form = CurationForm(request.POST)
@@ -185,10 +191,10 @@ def curate_action(request: HttpRequest, pk: str) -> HttpResponse:
     return redirect("directory_staff:curate", org=org.slug)
 
 
-def _save_local(request: HttpRequest, form: LocalServiceForm, action: str) -> Service:
+def _save_local(request: PortalRequest, form: LocalServiceForm, action: str) -> Service:
     org = request.organization
-    with transaction.atomic():
-        service = form.save(commit=False)
+
+    def local(service: Service) -> None:
         if service.portal_id is None:
             provider, _created = Provider.objects.get_or_create(
                 id=f"portal-{org.pk}",
@@ -206,18 +212,17 @@ def _save_local(request: HttpRequest, form: LocalServiceForm, action: str) -> Se
         # Workers see "Last verified <date> by <organization>", never a staff member's name.
         service.assured_by = org.name
         service.embedding = None  # recomputed on the next search
-        service.save()
+
+    with transaction.atomic():
+        service = AuditLog.save_form(form, request.user, action, organization=org, prepare=local)
         service.phones.all().delete()
         if form.cleaned_data.get("phone"):
             Phone.objects.create(service=service, number=form.cleaned_data["phone"], type="voice")
-        AuditLog.record(
-            request.user, action, service, organization=org, fields=sorted(form.changed_data)
-        )
     return service
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def local_add(request: HttpRequest) -> HttpResponse:
+def local_add(request: StaffRequest) -> HttpResponse:
     form = LocalServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _save_local(request, form, "directory.local_service_added")
@@ -229,7 +234,7 @@ def local_add(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def local_edit(request: HttpRequest, pk: str) -> HttpResponse:
+def local_edit(request: StaffRequest, pk: str) -> HttpResponse:
     service = _get_local_service_for_admin(request, pk)
     phone = service.phones.first()
     form = LocalServiceForm(
@@ -249,7 +254,7 @@ def local_edit(request: HttpRequest, pk: str) -> HttpResponse:
 
 @require_POST
 @staff_view(StaffRole.ORG_ADMIN)
-def local_delete(request: HttpRequest, pk: str) -> HttpResponse:
+def local_delete(request: StaffRequest, pk: str) -> HttpResponse:
     service = _get_local_service_for_admin(request, pk)
     with transaction.atomic():
         AuditLog.record(

@@ -6,14 +6,17 @@ Codes travel in request bodies, never in URLs that could be logged.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
 from respite.core import privacy
+from respite.core.apischema import ErrorOut
+from respite.core.errors import DomainError
 from respite.core.models import Organization
 from respite.core.tokens import TokenAuth
 from respite.peers import stats
@@ -32,10 +35,6 @@ from respite.peers.models import (
 )
 
 router = Router(tags=["peer support"])
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class Choice(Schema):
@@ -124,28 +123,15 @@ def options(request: HttpRequest, org: str):
 
 @router.post("/peer-support/requests", response={201: CreatedOut, 404: ErrorOut, 422: ErrorOut})
 def create_request(request: HttpRequest, payload: RequestIn):
+    """The same rules as the portal's request forms (``do_create_request`` checks them): a
+    broken one is a 422 problem naming the field."""
     org = _org(payload.organization)
-    if payload.event_type not in EventType.values:
-        raise HttpError(422, f"event_type must be one of: {', '.join(EventType.values)}")
-    if payload.role_group and payload.role_group not in (org.role_groups or []):
-        raise HttpError(422, f"role_group must be one of: {', '.join(org.role_groups or [])}")
     department = None
     if payload.department is not None:
         department = Department.objects.filter(organization=org, pk=payload.department).first()
         if department is None:
-            raise HttpError(422, "unknown department")
+            raise DomainError(_("Unknown department."), "department")
     anonymous = payload.source == Source.SELF_CODE
-    if anonymous and (payload.contact or payload.best_time):
-        raise HttpError(422, "an anonymous request takes no contact; use source 'self_contact'")
-    if not anonymous and not payload.contact.strip():
-        raise HttpError(422, "contact is required for this source")
-    if payload.source in (Source.COLLEAGUE, Source.MANAGER, Source.GROUP):
-        if department is None:
-            raise HttpError(422, "department is required for referrals and group requests")
-        if payload.event_type == EventType.NONE:
-            raise HttpError(422, "event_type is required for referrals and group requests")
-    if payload.source == Source.GROUP and payload.team_size is None:
-        raise HttpError(422, "team_size is required for a group request")
     code_for = (
         "requester" if anonymous else None if payload.source == Source.SELF_CONTACT else "referrer"
     )
@@ -176,7 +162,7 @@ def _by_code(request: HttpRequest, raw: str) -> tuple[SupportRequest, str]:
         # A real code that opens no request (a screening's, say) counts as a failure too.
         found = privacy.lookup_code(request, raw, request_for_code)
     except privacy.Throttled:
-        raise HttpError(429, "Too many attempts. Wait 15 minutes and try again.") from None
+        raise HttpError(429, privacy.too_many_attempts()) from None
     if found is None:
         raise HttpError(404, "No request for that code.")
     code, req = found

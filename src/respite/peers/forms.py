@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -53,8 +55,10 @@ class _RequestForm(forms.Form):
 
     def __init__(self, organization: Organization, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = Department.objects.filter(organization=organization)
-        self.fields["role_group"].choices = [
+        cast(
+            forms.ModelChoiceField, self.fields["department"]
+        ).queryset = Department.objects.filter(organization=organization)
+        cast(forms.ChoiceField, self.fields["role_group"]).choices = [
             ("", _("Prefer not to say")),
             *organization.role_group_choices(),
         ]
@@ -98,7 +102,10 @@ class SelfRequestForm(_RequestForm):
             "If you tell us, your supporter will come from a different one."
         )
         self.fields["role_group"].label = _("Your work (optional)")
-        self.fields["event_type"].choices = [(EventType.NONE, EventType.NONE.label), *EVENT_CHOICES]
+        cast(forms.ChoiceField, self.fields["event_type"]).choices = [
+            (EventType.NONE, EventType.NONE.label),
+            *EVENT_CHOICES,
+        ]
         self.fields["event_type"].label = _("Is this about a particular kind of event? (optional)")
 
     def clean(self):
@@ -190,10 +197,12 @@ class ContactForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.anonymous = anonymous
         if anonymous:
-            self.fields["method"].choices = [(ContactMethod.PORTAL, ContactMethod.PORTAL.label)]
+            cast(forms.ChoiceField, self.fields["method"]).choices = [
+                (ContactMethod.PORTAL, ContactMethod.PORTAL.label)
+            ]
             self.fields["message"].required = True
         else:
-            self.fields["method"].choices = [
+            cast(forms.ChoiceField, self.fields["method"]).choices = [
                 c for c in ContactMethod.choices if c[0] != ContactMethod.PORTAL
             ]
             del self.fields["message"]
@@ -282,7 +291,9 @@ class SupporterForm(forms.ModelForm):
     def __init__(self, organization: Organization, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
-        self.fields["departments"].queryset = Department.objects.filter(organization=organization)
+        cast(
+            forms.ModelChoiceField, self.fields["departments"]
+        ).queryset = Department.objects.filter(organization=organization)
         if self.instance.pk:
             del self.fields["user"]
         else:
@@ -291,7 +302,7 @@ class SupporterForm(forms.ModelForm):
             leads = PeerProgram.leads.through.objects.filter(
                 peerprogram__organization=organization
             ).values("user")
-            self.fields["user"].queryset = (
+            cast(forms.ModelChoiceField, self.fields["user"]).queryset = (
                 _peer_staff(organization).exclude(pk__in=taken).exclude(pk__in=leads)
             )
             self.fields["user"].label = _("Staff account (peer supporter role)")
@@ -327,7 +338,7 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         members = Membership.objects.filter(organization=self.instance.organization).values("user")
-        self.fields["leads"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["leads"]).queryset = (
             get_user_model().objects.filter(pk__in=members, is_active=True).order_by("username")
         )
         self.fields["leads"].help_text = _(

@@ -18,9 +18,11 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.crypto import EncryptedTextField
+from respite.core.errors import DomainError
 from respite.core.fields import CoarseDateTimeField
 from respite.core.models import AccessCode, Membership, Organization
 from respite.core.roles import RoleGroup, StaffRole
@@ -547,6 +549,45 @@ class TrainingCompletion(models.Model):
         return f"{self.supporter} completed {self.material}"
 
 
+def check_request(
+    organization: Organization,
+    source: str,
+    *,
+    contact: str = "",
+    best_time: str = "",
+    department: Department | None = None,
+    role_group: str = "",
+    event_type: str = EventType.NONE,
+    team_size: int | None = None,
+    **_other: object,
+) -> None:
+    """The rules of a request, for the portal's forms and the API alike; DomainError names the
+    field at fault."""
+    if source not in Source.values:
+        raise DomainError(gettext("Unknown kind of request."), "source")
+    if event_type not in EventType.values:
+        raise DomainError(gettext("Choose one of the kinds of event."), "event_type")
+    if role_group and role_group not in (organization.role_groups or []):
+        raise DomainError(gettext("Choose one of your organization's kinds of work."), "role_group")
+    if department is not None and department.organization_id != organization.pk:
+        raise DomainError(gettext("Unknown department."), "department")
+    anonymous = source == Source.SELF_CODE
+    if anonymous and (contact or best_time):
+        raise DomainError(
+            gettext("An anonymous request takes no contact: choose to be contacted instead."),
+            "contact",
+        )
+    if not anonymous and not contact.strip():
+        raise DomainError(gettext("Say how to reach the person."), "contact")
+    if source in (Source.COLLEAGUE, Source.MANAGER, Source.GROUP):
+        if department is None:
+            raise DomainError(gettext("Choose their department or unit."), "department")
+        if event_type == EventType.NONE:
+            raise DomainError(gettext("Choose the kind of event."), "event_type")
+    if source == Source.GROUP and team_size is None:
+        raise DomainError(gettext("Say about how many people."), "team_size")
+
+
 def do_create_request(
     organization: Organization,
     source: str,
@@ -565,6 +606,7 @@ def do_create_request(
     from respite.core.privacy import new_access_code
     from respite.peers import notify
 
+    check_request(organization, source, **fields)
     now = now or timezone.now()
     program = PeerProgram.for_org(organization)
     with transaction.atomic():

@@ -8,13 +8,11 @@ sees a reference, its age and state, and the suggested supporters, never contact
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from respite.core import alerts
 from respite.core.models import AuditLog
-from respite.core.portal import portal_view, staff_view
+from respite.core.portal import PortalRequest, StaffRequest, staff_view
 from respite.core.roles import StaffRole
 from respite.peers import notify, stats
 from respite.peers.forms import (
@@ -54,29 +52,17 @@ from respite.peers.models import (
 supporter_view = staff_view(StaffRole.PEER_SUPPORTER)
 
 
-def lead_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Only the organization's program leads; 404 to everyone else (like core's staff_view)."""
-
-    @wraps(view)
-    @portal_view
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_lead(request.user, request.organization):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapper.staff_roles = frozenset({"peer_lead"})  # see core/tests/test_role_matrix.py
-    return wrapper
+# Only the organization's program leads; 404 to everyone else.
+lead_view = staff_view(StaffRole.PEER_LEAD, allowed=is_lead)
 
 
 # --- Supporter ------------------------------------------------------------------------------
-def _get_supporter_for_user(request: HttpRequest) -> Supporter:
+def _get_supporter_for_user(request: PortalRequest) -> Supporter:
     return get_object_or_404(Supporter, organization=request.organization, user=request.user)
 
 
 def _get_request_for_supporter(
-    request: HttpRequest, pk, *, assigned_only: bool = True
+    request: PortalRequest, pk, *, assigned_only: bool = True
 ) -> tuple[SupportRequest, Supporter]:
     """The request if this supporter accepted it (or, when ``assigned_only`` is False, was offered it
     and nobody has accepted yet). 404 for anyone else, lead included: a program lead never sees a
@@ -98,9 +84,9 @@ def _get_request_for_supporter(
 
 
 @supporter_view
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     me = Supporter.objects.filter(organization=request.organization, user=request.user).first()
-    context = {"me": me, "is_lead": is_lead(request.user, request.organization)}
+    context: dict[str, Any] = {"me": me, "is_lead": is_lead(request.user, request.organization)}
     if me is not None:
         program = PeerProgram.for_org(request.organization)
         context.update(
@@ -113,13 +99,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @supporter_view
-def request_detail(request: HttpRequest, pk) -> HttpResponse:
+def request_detail(request: StaffRequest, pk) -> HttpResponse:
     """Before accepting: the kind of request only. After: the handoff, with the contact."""
     req, me = _get_request_for_supporter(request, pk, assigned_only=False)
     return _render_request(request, req, me)
 
 
-def _render_request(request: HttpRequest, req, me, *, status: int = 200, **forms) -> HttpResponse:
+def _render_request(request: PortalRequest, req, me, *, status: int = 200, **forms) -> HttpResponse:
     """The request page; a form that failed to validate is passed in to show its errors."""
     program = PeerProgram.for_org(request.organization)
     context = {
@@ -148,7 +134,7 @@ def _render_request(request: HttpRequest, req, me, *, status: int = 200, **forms
 
 @require_POST
 @supporter_view
-def accept(request: HttpRequest, pk) -> HttpResponse:
+def accept(request: StaffRequest, pk) -> HttpResponse:
     req, me = _get_request_for_supporter(request, pk, assigned_only=False)
     if req.assigned_id == me.pk:
         return redirect("peers_staff:request", org=request.organization.slug, pk=req.pk)
@@ -161,7 +147,7 @@ def accept(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @supporter_view
-def decline(request: HttpRequest, pk) -> HttpResponse:
+def decline(request: StaffRequest, pk) -> HttpResponse:
     req, me = _get_request_for_supporter(request, pk, assigned_only=False)
     if req.assigned_id == me.pk:
         raise Http404  # accepted requests are handed back by the lead, not declined
@@ -170,7 +156,7 @@ def decline(request: HttpRequest, pk) -> HttpResponse:
     return redirect("peers_staff:inbox", org=request.organization.slug)
 
 
-def _open_assigned(request: HttpRequest, pk) -> tuple[SupportRequest, Supporter]:
+def _open_assigned(request: PortalRequest, pk) -> tuple[SupportRequest, Supporter]:
     req, me = _get_request_for_supporter(request, pk)
     if req.closed_at is not None:
         raise Http404
@@ -179,7 +165,7 @@ def _open_assigned(request: HttpRequest, pk) -> tuple[SupportRequest, Supporter]
 
 @require_POST
 @supporter_view
-def record_contact(request: HttpRequest, pk) -> HttpResponse:
+def record_contact(request: StaffRequest, pk) -> HttpResponse:
     req, me = _open_assigned(request, pk)
     form = ContactForm(request.POST, anonymous=req.anonymous)
     if not form.is_valid():
@@ -211,7 +197,7 @@ def record_contact(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @supporter_view
-def message(request: HttpRequest, pk) -> HttpResponse:
+def message(request: StaffRequest, pk) -> HttpResponse:
     """The assigned supporter answers an anonymous colleague; they are alerted if they opted in."""
     req, me = _open_assigned(request, pk)
     if not req.anonymous:
@@ -235,7 +221,7 @@ def message(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @supporter_view
-def follow_up(request: HttpRequest, pk) -> HttpResponse:
+def follow_up(request: StaffRequest, pk) -> HttpResponse:
     req, me = _open_assigned(request, pk)
     form = FollowUpForm(request.POST)
     if not form.is_valid():
@@ -254,7 +240,7 @@ def follow_up(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @supporter_view
-def close(request: HttpRequest, pk) -> HttpResponse:
+def close(request: StaffRequest, pk) -> HttpResponse:
     req, me = _open_assigned(request, pk)
     form = CloseForm(request.POST)
     if not form.is_valid():
@@ -266,7 +252,7 @@ def close(request: HttpRequest, pk) -> HttpResponse:
 
 
 @supporter_view
-def availability(request: HttpRequest) -> HttpResponse:
+def availability(request: StaffRequest) -> HttpResponse:
     me = _get_supporter_for_user(request)
     form = ShiftForm(request.POST or None, instance=Shift(supporter=me))
     if request.method == "POST" and form.is_valid():
@@ -284,14 +270,14 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @supporter_view
-def shift_delete(request: HttpRequest, shift_id: int) -> HttpResponse:
+def shift_delete(request: StaffRequest, shift_id: int) -> HttpResponse:
     me = _get_supporter_for_user(request)
     get_object_or_404(Shift, pk=shift_id, supporter=me).delete()
     return redirect("peers_staff:availability", org=request.organization.slug)
 
 
 @supporter_view
-def training(request: HttpRequest) -> HttpResponse:
+def training(request: StaffRequest) -> HttpResponse:
     me = _get_supporter_for_user(request)
     materials = TrainingMaterial.objects.filter(organization=request.organization, published=True)
     done = set(me.completions.values_list("material_id", flat=True))
@@ -301,7 +287,7 @@ def training(request: HttpRequest) -> HttpResponse:
 
 
 @supporter_view
-def material_detail(request: HttpRequest, material_id: int) -> HttpResponse:
+def material_detail(request: StaffRequest, material_id: int) -> HttpResponse:
     me = _get_supporter_for_user(request)
     material = get_object_or_404(
         TrainingMaterial, pk=material_id, organization=request.organization, published=True
@@ -312,7 +298,7 @@ def material_detail(request: HttpRequest, material_id: int) -> HttpResponse:
 
 @require_POST
 @supporter_view
-def material_complete(request: HttpRequest, material_id: int) -> HttpResponse:
+def material_complete(request: StaffRequest, material_id: int) -> HttpResponse:
     me = _get_supporter_for_user(request)
     material = get_object_or_404(
         TrainingMaterial, pk=material_id, organization=request.organization, published=True
@@ -323,12 +309,12 @@ def material_complete(request: HttpRequest, material_id: int) -> HttpResponse:
 
 
 # --- Program lead ---------------------------------------------------------------------------
-def _get_request_for_lead(request: HttpRequest, pk) -> SupportRequest:
+def _get_request_for_lead(request: PortalRequest, pk) -> SupportRequest:
     return get_object_or_404(SupportRequest, pk=pk, organization=request.organization)
 
 
 @lead_view
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: StaffRequest) -> HttpResponse:
     figures = stats.dashboard(request.organization, request.GET.get("period", "365"))
     return render(
         request,
@@ -342,7 +328,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @lead_view
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: StaffRequest) -> HttpResponse:
     program = PeerProgram.for_org(request.organization)
     rows = (
         SupportRequest.objects.open()
@@ -366,7 +352,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @lead_view
-def lead_request(request: HttpRequest, pk) -> HttpResponse:
+def lead_request(request: StaffRequest, pk) -> HttpResponse:
     req = _get_request_for_lead(request, pk)
     program = PeerProgram.for_org(request.organization)
     suggestions = req.suggestions() if req.closed_at is None else []
@@ -385,7 +371,7 @@ def lead_request(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @lead_view
-def lead_offer(request: HttpRequest, pk) -> HttpResponse:
+def lead_offer(request: StaffRequest, pk) -> HttpResponse:
     """Offer the request to one more suggested supporter; handing back an accepted request first
     when the lead reassigns it."""
     req = _get_request_for_lead(request, pk)
@@ -423,7 +409,7 @@ def lead_offer(request: HttpRequest, pk) -> HttpResponse:
 
 
 @lead_view
-def roster(request: HttpRequest) -> HttpResponse:
+def roster(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "peers/staff/roster.html",
@@ -436,7 +422,7 @@ def roster(request: HttpRequest) -> HttpResponse:
 
 
 @lead_view
-def supporter_edit(request: HttpRequest, supporter_id: int | None = None) -> HttpResponse:
+def supporter_edit(request: StaffRequest, supporter_id: int | None = None) -> HttpResponse:
     instance = (
         get_object_or_404(Supporter, pk=supporter_id, organization=request.organization)
         if supporter_id
@@ -472,7 +458,7 @@ def supporter_edit(request: HttpRequest, supporter_id: int | None = None) -> Htt
 
 @require_POST
 @lead_view
-def department_add(request: HttpRequest) -> HttpResponse:
+def department_add(request: StaffRequest) -> HttpResponse:
     form = DepartmentForm(request.POST, instance=Department(organization=request.organization))
     if (
         form.is_valid()
@@ -491,7 +477,7 @@ def department_add(request: HttpRequest) -> HttpResponse:
 
 
 @lead_view
-def materials(request: HttpRequest) -> HttpResponse:
+def materials(request: StaffRequest) -> HttpResponse:
     items = TrainingMaterial.objects.filter(organization=request.organization)
     supporters = list(Supporter.objects.filter(organization=request.organization))
     done = set(
@@ -511,7 +497,7 @@ def materials(request: HttpRequest) -> HttpResponse:
 
 
 @lead_view
-def material_edit(request: HttpRequest, material_id: int | None = None) -> HttpResponse:
+def material_edit(request: StaffRequest, material_id: int | None = None) -> HttpResponse:
     instance = (
         get_object_or_404(TrainingMaterial, pk=material_id, organization=request.organization)
         if material_id
@@ -534,7 +520,7 @@ def material_edit(request: HttpRequest, material_id: int | None = None) -> HttpR
 
 # --- Organization admin ---------------------------------------------------------------------
 @staff_view(StaffRole.ORG_ADMIN)
-def program_settings(request: HttpRequest) -> HttpResponse:
+def program_settings(request: StaffRequest) -> HttpResponse:
     program = PeerProgram.for_org(request.organization)
     form = ProgramForm(request.POST or None, instance=program)
     if request.method == "POST" and form.is_valid():

@@ -30,12 +30,12 @@ def dashboard(organization: Organization, period: str = "365", now: datetime | N
     now = now or timezone.now()
     k = min_group_size(organization)
     program = PeerProgram.for_org(organization)
-    rows = SupportRequest.objects.filter(organization=organization)
+    requests = SupportRequest.objects.filter(organization=organization)
     days = PERIODS.get(period, 365)
     if days:
-        rows = rows.filter(created_at__gte=now - timedelta(days=days))
+        requests = requests.filter(created_at__gte=now - timedelta(days=days))
     rows = list(
-        rows.values(
+        requests.values(
             "source",
             "event_type",
             "created_at",
@@ -48,7 +48,11 @@ def dashboard(organization: Organization, period: str = "365", now: datetime | N
     )
     total = len(rows)
     contacted = [r for r in rows if r["contacted_at"]]
-    hours = [(r["contacted_at"] - r["created_at"]).total_seconds() / 3600 for r in contacted]
+    hours = [
+        (r["contacted_at"] - r["created_at"]).total_seconds() / 3600
+        for r in rows
+        if r["contacted_at"] is not None
+    ]
     within = sum(1 for h in hours if h <= program.target_hours)
     recorded = [r for r in rows if r["referral"]]
     ratings = [r["rating"] for r in rows if r["rating"]]

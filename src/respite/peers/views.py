@@ -8,6 +8,9 @@ a referrer sees only whether a supporter has reached out.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respite.core import privacy
+from respite.core.errors import DomainError
 from respite.core.models import AccessCode
-from respite.core.portal import portal_view
+from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.peers.forms import (
     CodeForm,
     GroupRequestForm,
@@ -39,7 +43,7 @@ from respite.peers.models import (
 SESSION_KEY = "peers_requests"  # {request id: "requester" | "referrer" | "rater"}
 
 
-def my_space_section(request: HttpRequest, code: AccessCode) -> dict:
+def my_space_section(request: PortalRequest, code: AccessCode) -> dict:
     """This worker's own peer-support requests, for the My space page (screening.views.my_space).
 
     The session may then open each request's status page, as if the worker had typed the code there.
@@ -61,7 +65,7 @@ def _remember(request: HttpRequest, req: SupportRequest, role: str) -> None:
     request.session[SESSION_KEY] = seen
 
 
-def _get_request_for_worker(request: HttpRequest, pk) -> tuple[SupportRequest, str]:
+def _get_request_for_worker(request: PortalRequest, pk) -> tuple[SupportRequest, str]:
     """The request and this session's part in it; 404 to any session that is not a party."""
     role = request.session.get(SESSION_KEY, {}).get(str(pk))
     if role is None:
@@ -100,13 +104,13 @@ def _status_context(request: HttpRequest, req: SupportRequest, role: str, **extr
 
 
 @portal_view
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: PortalRequest) -> HttpResponse:
     program = PeerProgram.for_org(request.organization)
     return render(request, "peers/index.html", {"program": program})
 
 
 def _created(
-    request: HttpRequest, req: SupportRequest, words: str | None, role: str
+    request: PortalRequest, req: SupportRequest, words: str | None, role: str
 ) -> HttpResponse:
     _remember(request, req, role)
     program = PeerProgram.for_org(request.organization)
@@ -127,38 +131,56 @@ def _request_fields(data: dict) -> dict:
 
 
 @portal_view
-def ask(request: HttpRequest) -> HttpResponse:
+def ask(request: PortalRequest) -> HttpResponse:
     """Self-referral: anonymous with a code (default) or with a contact the worker chooses to give."""
     org = request.organization
     form = SelfRequestForm(
         org,
         request.POST or None,
-        initial={"language": (getattr(request, "LANGUAGE_CODE", "en") or "en")[:2]},
+        initial={"language": client_language(request)},
     )
     if request.method == "POST" and form.is_valid():
         anonymous = form.cleaned_data["mode"] == SelfRequestForm.MODE_CODE
         signed_in = privacy.session_code(request) if anonymous else None
-        req, words = do_create_request(
-            org,
-            Source.SELF_CODE if anonymous else Source.SELF_CONTACT,
-            code_for="requester" if anonymous else None,
-            code=signed_in,  # one worker, one code: never a second one for a signed-in worker
-            **_request_fields(form.cleaned_data),
-        )
-        if anonymous and signed_in is None:
-            # The new code is now this worker's identity for screenings, counseling and bookings too.
-            privacy.attach_code(request, req.requester_code_id)
-        return _created(request, req, words, "requester")
+        try:
+            req, words = do_create_request(
+                org,
+                Source.SELF_CODE if anonymous else Source.SELF_CONTACT,
+                code_for="requester" if anonymous else None,
+                code=signed_in,  # one worker, one code: never a second one for a signed-in worker
+                **_request_fields(form.cleaned_data),
+            )
+        except DomainError as exc:
+            exc.add_to(form)
+        else:
+            if anonymous and signed_in is None:
+                # The new code is now this worker's identity for screenings, counseling and bookings.
+                privacy.attach_code(request, req.requester_code_id)
+            return _created(request, req, words, "requester")
+    return _request_form(request, form, "self")
+
+
+def _request_form(request: PortalRequest, form: forms.Form, kind: str) -> HttpResponse:
     return render(
         request,
         "peers/request_form.html",
-        {"form": form, "kind": "self"},
+        {"form": form, "kind": kind},
         status=400 if form.errors else 200,
     )
 
 
+def _referral(request: PortalRequest, form: forms.Form, source: str, **fields: Any) -> HttpResponse:
+    """Someone asks for someone else (colleague, manager, team): the referrer gets the code."""
+    try:
+        req, words = do_create_request(request.organization, source, code_for="referrer", **fields)
+    except DomainError as exc:
+        exc.add_to(form)
+        return _request_form(request, form, "team" if source == Source.GROUP else "refer")
+    return _created(request, req, words, "referrer")
+
+
 @portal_view
-def refer(request: HttpRequest) -> HttpResponse:
+def refer(request: PortalRequest) -> HttpResponse:
     """A colleague or manager refers someone after an adverse event: contact and kind of event only."""
     org = request.organization
     form = ReferralForm(org, request.POST or None)
@@ -166,43 +188,25 @@ def refer(request: HttpRequest) -> HttpResponse:
         source = (
             Source.MANAGER if form.cleaned_data["relationship"] == "manager" else Source.COLLEAGUE
         )
-        req, words = do_create_request(
-            org, source, code_for="referrer", **_request_fields(form.cleaned_data)
-        )
-        return _created(request, req, words, "referrer")
-    return render(
-        request,
-        "peers/request_form.html",
-        {"form": form, "kind": "refer"},
-        status=400 if form.errors else 200,
-    )
+        return _referral(request, form, source, **_request_fields(form.cleaned_data))
+    return _request_form(request, form, "refer")
 
 
 @portal_view
-def team(request: HttpRequest) -> HttpResponse:
+def team(request: PortalRequest) -> HttpResponse:
     """A group request for a team after a critical incident."""
     org = request.organization
     form = GroupRequestForm(org, request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = _request_fields({**form.cleaned_data, "role_group": ""})
-        req, words = do_create_request(
-            org,
-            Source.GROUP,
-            code_for="referrer",
-            team_size=form.cleaned_data["team_size"],
-            **fields,
+        return _referral(
+            request, form, Source.GROUP, team_size=form.cleaned_data["team_size"], **fields
         )
-        return _created(request, req, words, "referrer")
-    return render(
-        request,
-        "peers/request_form.html",
-        {"form": form, "kind": "team"},
-        status=400 if form.errors else 200,
-    )
+    return _request_form(request, form, "team")
 
 
 @portal_view
-def check(request: HttpRequest) -> HttpResponse:
+def check(request: PortalRequest) -> HttpResponse:
     """Enter a code: the requester's, the referrer's, or the rating code the supporter handed over."""
     form = CodeForm(request.POST or None)
     status = 200
@@ -214,7 +218,7 @@ def check(request: HttpRequest) -> HttpResponse:
                 lambda c: request_for_code(c, request.organization),
             )
         except privacy.Throttled:
-            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+            form.add_error(None, privacy.too_many_attempts())
             status = 429
         else:
             code, req = found or (None, None)
@@ -241,7 +245,7 @@ def check(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def status(request: HttpRequest, pk) -> HttpResponse:
+def status(request: PortalRequest, pk) -> HttpResponse:
     req, role = _get_request_for_worker(request, pk)
     return render(request, "peers/status.html", _status_context(request, req, role))
 
@@ -269,7 +273,7 @@ def message(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def rate(request: HttpRequest, pk) -> HttpResponse:
+def rate(request: PortalRequest, pk) -> HttpResponse:
     req, role = _get_request_for_worker(request, pk)
     if role not in ("requester", "rater") or req.closed_at is None:
         raise Http404

@@ -4,13 +4,13 @@ response row, a comment's author data or any count the dashboard would hide."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from respite.core.apischema import ErrorOut
 from respite.core.models import AuditLog, Organization, has_role
 from respite.core.pagination import paginated
 from respite.core.roles import StaffRole
@@ -20,10 +20,6 @@ from respite.pulse.models import Survey
 
 # A staff session, or an API token with the pulse:read scope (core.tokens).
 router = Router(tags=["pulse"], auth=[TokenAuth("pulse:read"), django_auth])
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class RoundOut(Schema):

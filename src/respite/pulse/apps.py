@@ -21,14 +21,12 @@ class PulseConfig(AppConfig):
         ("pulse_staff:index", _("Pulse surveys and dashboards"), (StaffRole.ORG_ADMIN,))
     ]
     respite_api = ("", "respite.pulse.api.router")
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = [
+        "respite.pulse.items.item_sets",
+    ]
     respite_demo = "respite.pulse.demo.load"
     # Release points: final releases of ended rounds and interim releases of long ones.
     respite_periodic = [
         PeriodicJob("pulse-releases", timedelta(hours=1), "respite.pulse.releases.release_due")
     ]
-
-    def ready(self) -> None:
-        # A broken item file must stop the server, not a worker halfway through a survey.
-        from respite.pulse.items import item_sets
-
-        item_sets()

@@ -82,7 +82,7 @@ def trend_svg(dash: Dashboard) -> bytes:
     unit = "%" if dash.measure.kind == "rate" else ""
     if unit:
         body.append(_text(12, top + 10, unit, 10, "start", MUTED))
-    points = []
+    points: list[tuple[float, float] | None] = []
     for i, (rnd, f) in enumerate(dash.trend):
         body.append(_text(x(i), height - bottom + 18, rnd.label, 10, "middle", MUTED))
         if f.suppressed or f.value is None:
@@ -112,10 +112,10 @@ def trend_svg(dash: Dashboard) -> bytes:
                 )
         body.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4.5" fill="{ACCENT}"/>')
         points.append((x(i), y(v)))
-    for a, b in zip(points, points[1:], strict=False):
-        if a and b:  # consecutive released rounds only: a gap stays a gap
+    for p, q in zip(points, points[1:], strict=False):
+        if p and q:  # consecutive released rounds only: a gap stays a gap
             body.append(
-                f'<line x1="{a[0]:.1f}" y1="{a[1]:.1f}" x2="{b[0]:.1f}" y2="{b[1]:.1f}" '
+                f'<line x1="{p[0]:.1f}" y1="{p[1]:.1f}" x2="{q[0]:.1f}" y2="{q[1]:.1f}" '
                 f'stroke="{ACCENT}" stroke-width="1.5"/>'
             )
     return _svg(width, height, body, f"{dash.measure.label}: trend")

@@ -25,7 +25,7 @@ def load(orgs) -> None:
     riverside = orgs[0]
     if Survey.objects.filter(organization=riverside, title="Quarterly pulse").exists():
         return
-    units = {}
+    units: dict[str | None, Unit] = {}
     for name, parent in UNITS:
         units[name], _ = Unit.objects.get_or_create(
             organization=riverside, name=name, defaults={"parent": units.get(parent)}

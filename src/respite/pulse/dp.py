@@ -84,12 +84,14 @@ def scales(
 def _half_range(kind: str, low: float | None, high: float | None) -> float:
     if kind == "rate":
         return 0.5
+    assert low is not None and high is not None  # measures other than rates have a range
     return (float(high) - float(low)) / 2.0
 
 
 def _mid(kind: str, low: float | None, high: float | None) -> float:
     if kind == "rate":
         return 0.5
+    assert low is not None and high is not None  # measures other than rates have a range
     return (float(low) + float(high)) / 2.0
 
 
@@ -158,7 +160,12 @@ class Noise:
                 accuracy=count_accuracy(count_scale),
             )
         half, mid = _half_range(m.kind, m.low, m.high), _mid(m.kind, m.low, m.high)
-        lo_b, hi_b = (0.0, 1.0) if m.kind == "rate" else (float(m.low), float(m.high))
+        assert sum_scale is not None  # only counts have no sum
+        if m.kind == "rate":
+            lo_b, hi_b = 0.0, 1.0
+        else:
+            assert m.low is not None and m.high is not None  # as in _mid
+            lo_b, hi_b = float(m.low), float(m.high)
         value = min(hi_b, max(lo_b, mid + row.noisy_sum / shown_n))
         acc = (
             sum_accuracy(sum_scale, ALPHA / 2) + half * count_accuracy(count_scale, ALPHA / 2)
@@ -178,7 +185,8 @@ def figures_per_person(survey) -> int:
     )
     depth = 0
     for u in parents:
-        d, node, seen = 0, u, set()
+        d, seen = 0, set()
+        node: int | None = u
         while node is not None and node not in seen:
             seen.add(node)
             d += 1

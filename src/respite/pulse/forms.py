@@ -7,9 +7,9 @@ from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from respite.core.text import tr
 from respite.pulse import items as library
 from respite.pulse.models import ResultsNote, Survey, Unit
-from respite.screening.instruments import tr
 
 
 class UnitForm(forms.ModelForm):

@@ -15,7 +15,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.datafiles import (
+    BILINGUAL_TEXT,
+    OPTION_SETS,
+    DataFileError,
+    line_of,
+    load_yaml,
+)
 from respite.screening import instruments as screening
 
 ITEMS_DIR = Path(__file__).parent / "items"
@@ -33,20 +39,7 @@ SCHEMA: dict[str, Any] = {
         "short_name": {"type": "string", "minLength": 1},
         "name": _TEXT,
         "source": {"type": "string", "minLength": 10},
-        "option_sets": {
-            "type": "object",
-            "minProperties": 1,
-            "additionalProperties": {
-                "type": "array",
-                "minItems": 2,
-                "items": {
-                    "type": "object",
-                    "properties": {"value": {"type": "integer"}, "label": _TEXT},
-                    "required": ["value", "label"],
-                    "additionalProperties": False,
-                },
-            },
-        },
+        "option_sets": OPTION_SETS,
         "items": {
             "type": "array",
             "minItems": 1,
@@ -213,7 +206,9 @@ def item_measure(item: PulseItem, prefix: str) -> Measure:
     )
 
 
-def instrument_values(inst: screening.Instrument, answers: dict[str, int]) -> dict[str, float]:
+def instrument_values(
+    inst: screening.Instrument, answers: dict[str, int | None]
+) -> dict[str, float]:
     """The measure values one respondent contributes for an instrument (scores, 0/1 flags, items)."""
     result = inst.score(answers)
     out: dict[str, float] = {}

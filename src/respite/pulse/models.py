@@ -295,7 +295,9 @@ class SurveyToken(models.Model):
     def issue(cls, survey: Survey, unit: Unit, count: int) -> list[str]:
         """Create ``count`` tokens and return them in clear, for ``do_invite`` to mail; never shown."""
         raws = [secrets.token_urlsafe(12) for _ in range(count)]
-        cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws)
+        SurveyToken.objects.bulk_create(
+            [SurveyToken(survey=survey, unit=unit, digest=cls.hash(r)) for r in raws]
+        )
         return raws
 
     @classmethod
@@ -305,7 +307,9 @@ class SurveyToken(models.Model):
         codes = [
             "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)) for _ in range(count)
         ]
-        cls.objects.bulk_create(cls(survey=survey, unit=unit, digest=cls.hash(c)) for c in codes)
+        SurveyToken.objects.bulk_create(
+            [SurveyToken(survey=survey, unit=unit, digest=cls.hash(c)) for c in codes]
+        )
         return ["-".join(c[i : i + 4] for i in range(0, CODE_LENGTH, 4)) for c in codes]
 
 

@@ -110,7 +110,8 @@ def _plan(survey: Survey, structure: Structure, counts: Counts) -> RoundPlan:
 
 
 def _batches(history: list[Counts], current: Counts) -> list[Counts]:
-    out, before = [], {}
+    out: list[Counts] = []
+    before: Counts = {}
     for snapshot in [*history, current]:
         keys = set(snapshot) | set(before)
         out.append({a: abs(snapshot.get(a, 0) - before.get(a, 0)) for a in keys})

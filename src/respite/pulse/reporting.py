@@ -25,6 +25,8 @@ from respite.pulse import items as library
 from respite.pulse.models import Comment, Release, Round, Survey, Unit
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from respite.pulse.themes import Theme
 
 Sums = tuple[int, float, float]
@@ -33,7 +35,7 @@ MIN_BENCHMARK_ORGS = 3
 
 def structure(survey: Survey) -> Structure:
     rounds = tuple(survey.rounds.order_by("starts_on", "number").values_list("pk", flat=True))
-    parents = dict(
+    parents: dict[int, int | None] = dict(
         Unit.objects.filter(organization_id=survey.organization_id).values_list("pk", "parent_id")
     )
     roles = tuple(survey.organization.role_groups or [])
@@ -168,7 +170,7 @@ class Dashboard:
     rounds: list[Round]
     trend: list[tuple[Round, Figure]] = field(default_factory=list)
     units: list[tuple[Unit, int, Figure]] = field(default_factory=list)
-    roles: list[tuple[str, str, Figure]] = field(default_factory=list)
+    roles: list[tuple[str, StrOrPromise, Figure]] = field(default_factory=list)
     heatmap: list[tuple[Unit, int, list[Figure]]] = field(default_factory=list)
     organization: Figure | None = None
     benchmark: dict | None = None
@@ -213,7 +215,7 @@ class Dashboard:
         for unit, _depth, f in self.units:
             add("units", rlabel, unit.name, role_name, f)
         for _g, label, f in self.roles:
-            add("roles", rlabel, unit_name, label, f)
+            add("roles", rlabel, unit_name, str(label), f)
         for unit, _depth, figs in self.heatmap:
             for rnd, f in zip(self.rounds, figs, strict=True):
                 add("heatmap", rnd.label, unit.name, role_name, f)
@@ -364,7 +366,7 @@ def evaluation(figs: SurveyFigures, rounds: list[Round], on_date: date) -> dict:
     before_ids, after_ids = _split_rounds(rounds, on_date)
     before = _pooled(figs, before_ids)
     after = _pooled(figs, after_ids)
-    effect = {"estimate": None, "low": None, "high": None}
+    effect: dict[str, float | None] = {"estimate": None, "low": None, "high": None}
     if not before.suppressed and not after.suppressed and before.n and after.n:
         if figs.noise is not None:
             # Only the two released noisy figures may be used: their difference, no sampling interval.

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.models import AuditLog
 from respite.core.pdf import pdf_response, render_pdf
-from respite.core.portal import portal_view, staff_view
+from respite.core.portal import PortalRequest, StaffRequest, portal_view, staff_view
 from respite.core.roles import StaffRole
 from respite.pulse import charts, dp, releases, reporting
 from respite.pulse.forms import (
@@ -59,13 +59,13 @@ ADMIN = StaffRole.ORG_ADMIN
 _ANSWERED_SALT = "respite.pulse.answered"
 
 
-def _get_survey_for_admin(request: HttpRequest, pk: int) -> Survey:
+def _get_survey_for_admin(request: PortalRequest, pk: int) -> Survey:
     return get_object_or_404(Survey, pk=pk, organization=request.organization)
 
 
 # --- staff ------------------------------------------------------------------------------------
 @staff_view(ADMIN)
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: StaffRequest) -> HttpResponse:
     surveys = Survey.objects.for_org(request.organization).prefetch_related("rounds")
     return render(
         request,
@@ -77,7 +77,7 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _units_context(request: HttpRequest, **extra) -> dict:
+def _units_context(request: PortalRequest, **extra) -> dict:
     tree = reporting.unit_tree(request.organization)
     return {
         "tree": tree,
@@ -93,7 +93,7 @@ def _headcount_rows(context: dict) -> list:
 
 
 @staff_view(ADMIN)
-def units(request: HttpRequest) -> HttpResponse:
+def units(request: StaffRequest) -> HttpResponse:
     context = _units_context(request)
     return render(
         request, "pulse/units.html", {**context, "headcount_rows": _headcount_rows(context)}
@@ -102,7 +102,7 @@ def units(request: HttpRequest) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def unit_headcounts(request: HttpRequest) -> HttpResponse:
+def unit_headcounts(request: StaffRequest) -> HttpResponse:
     tree = reporting.unit_tree(request.organization)
     form = HeadcountForm(request.POST, units=[u for u, _d in tree])
     if not form.is_valid():
@@ -129,7 +129,7 @@ def unit_headcounts(request: HttpRequest) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def unit_add(request: HttpRequest) -> HttpResponse:
+def unit_add(request: StaffRequest) -> HttpResponse:
     form = UnitForm(request.POST, organization=request.organization)
     if not form.is_valid():
         context = _units_context(request, form=form)
@@ -152,7 +152,7 @@ def unit_add(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(ADMIN)
-def survey_new(request: HttpRequest) -> HttpResponse:
+def survey_new(request: StaffRequest) -> HttpResponse:
     form = SurveyForm(request.POST or None, organization=request.organization)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -172,7 +172,7 @@ def survey_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
+def _survey_context(request: PortalRequest, survey: Survey, **extra) -> dict:
     links = {link.unit_id: link for link in survey.links.all()}
     unit_links = [(u, d, links.get(u.pk)) for u, d in reporting.unit_tree(request.organization)]
     return {
@@ -194,14 +194,14 @@ def _survey_context(request: HttpRequest, survey: Survey, **extra) -> dict:
 
 
 @staff_view(ADMIN)
-def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_detail(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     return render(request, "pulse/survey_detail.html", _survey_context(request, survey))
 
 
 @staff_view(ADMIN)
 @require_POST
-def survey_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_schedule(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     form = ScheduleForm(request.POST)
     if not form.is_valid():
@@ -239,7 +239,7 @@ def survey_schedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_open(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     if not survey.rounds.exists():
         messages.error(request, _("Schedule at least one round first."))
@@ -259,7 +259,7 @@ def survey_open(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_close(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     survey.status = Survey.Status.CLOSED
     with transaction.atomic():
@@ -277,7 +277,7 @@ def survey_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_invite(request: StaffRequest, pk: int) -> HttpResponse:
     survey = _get_survey_for_admin(request, pk)
     if not survey.by_invitation or survey.status == Survey.Status.CLOSED:
         messages.error(request, _("This survey does not send invitations."))
@@ -313,7 +313,7 @@ def survey_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_POST
-def survey_codes(request: HttpRequest, pk: int) -> HttpResponse:
+def survey_codes(request: StaffRequest, pk: int) -> HttpResponse:
     """Print sealed codes: the sheet is the response to this POST and exists nowhere else. There is
     no GET: asking again issues new codes (audited), never the same ones."""
     survey = _get_survey_for_admin(request, pk)
@@ -384,7 +384,7 @@ def _filters(request: HttpRequest, survey: Survey) -> dict:
     }
 
 
-def _dashboard(request: HttpRequest, pk: int):
+def _dashboard(request: PortalRequest, pk: int):
     survey = _get_survey_for_admin(request, pk)
     try:
         filters = _filters(request, survey)
@@ -446,7 +446,7 @@ def _bad(exc: BadFilter) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+def dashboard(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
@@ -472,7 +472,7 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def chart(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def chart(request: StaffRequest, pk: int, kind: str) -> HttpResponse:
     """A dashboard chart as SVG, drawn once per release and filters (see ``_dashboard_key``). The
     ETag names that release: a browser revalidating gets 304 without a byte of the chart."""
     if kind not in ("trend", "heatmap"):
@@ -546,7 +546,7 @@ def _write_csv(buf: io.StringIO, fields: list[str], rows: list[dict]) -> str:
 
 @staff_view(ADMIN)
 @require_GET
-def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def export_csv(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
@@ -561,7 +561,7 @@ def export_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def export_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         survey, dash = _dashboard(request, pk)
     except BadFilter as exc:
@@ -595,7 +595,7 @@ def _round_filter(request: HttpRequest) -> int | None:
         raise BadFilter("round") from None
 
 
-def _overview(request: HttpRequest, pk: int) -> tuple[Survey, reporting.Overview]:
+def _overview(request: PortalRequest, pk: int) -> tuple[Survey, reporting.Overview]:
     survey = _get_survey_for_admin(request, pk)
     try:
         return survey, reporting.overview(survey, round_id=_round_filter(request))
@@ -605,7 +605,7 @@ def _overview(request: HttpRequest, pk: int) -> tuple[Survey, reporting.Overview
 
 @staff_view(ADMIN)
 @require_GET
-def overview(request: HttpRequest, pk: int) -> HttpResponse:
+def overview(request: StaffRequest, pk: int) -> HttpResponse:
     """Every measure of one release: value, change, benchmark; units × measures; participation;
     trends. The same plan and stored noise as the dashboard, so nothing here is new information."""
     try:
@@ -638,7 +638,7 @@ OVERVIEW_FIELDS = [
 
 @staff_view(ADMIN)
 @require_GET
-def overview_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def overview_csv(request: StaffRequest, pk: int) -> HttpResponse:
     try:
         survey, ov = _overview(request, pk)
     except BadFilter as exc:
@@ -660,7 +660,7 @@ def overview_csv(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def report_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     """The designed report of one release: cover, overview, heat map, trends, themes and how
     anonymity is protected. The same figures as the overview page, nothing else."""
     try:
@@ -695,7 +695,7 @@ def report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_view(ADMIN)
 @require_GET
-def posters_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def posters_pdf(request: StaffRequest, pk: int) -> HttpResponse:
     """Printable posters, one page per unit (or ``?unit=``): the unit's shared link as a QR code,
     what the survey protects, and the crisis lines. Shared-link surveys only: an invitation survey
     has no link anyone could answer through (print sealed codes instead)."""
@@ -756,7 +756,7 @@ def _released_round(survey: Survey, number: int) -> Round:
     return rnd
 
 
-def _commitments(request: HttpRequest) -> list[dict] | None:
+def _commitments(request: PortalRequest) -> list[dict] | None:
     """The organization's public commitments from its action plan (assessments), if that app is here."""
     try:
         from respite.assessments.models import public_commitments
@@ -766,7 +766,7 @@ def _commitments(request: HttpRequest) -> list[dict] | None:
 
 
 @staff_view(ADMIN)
-def results_note(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def results_note(request: StaffRequest, pk: int, number: int) -> HttpResponse:
     """The "you said, we did" page of one released round: the admin writes what the organization
     will do and publishes it; workers then see it with the organization-level figures."""
     survey = _get_survey_for_admin(request, pk)
@@ -805,7 +805,7 @@ def results_note(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 # --- workers ----------------------------------------------------------------------------------
 @portal_view
 @require_GET
-def results_index(request: HttpRequest) -> HttpResponse:
+def results_index(request: PortalRequest) -> HttpResponse:
     notes = (
         ResultsNote.objects.filter(
             published=True,
@@ -820,7 +820,7 @@ def results_index(request: HttpRequest) -> HttpResponse:
 
 @portal_view
 @require_GET
-def results(request: HttpRequest, survey_pk: int, number: int) -> HttpResponse:
+def results(request: PortalRequest, survey_pk: int, number: int) -> HttpResponse:
     """What the organization heard and what it will do: organization-level released figures only."""
     note = get_object_or_404(
         ResultsNote.objects.select_related("round", "round__survey"),
@@ -846,7 +846,7 @@ def results(request: HttpRequest, survey_pk: int, number: int) -> HttpResponse:
 
 
 @portal_view
-def worker_index(request: HttpRequest) -> HttpResponse:
+def worker_index(request: PortalRequest) -> HttpResponse:
     """Enter an invitation code. The invitation e-mail links here with the code after ``#``: the
     browser never sends a fragment, and app.js posts it with this form, so the code reaches neither
     a URL nor a proxy log (without JavaScript the worker types the code the e-mail also shows)."""
@@ -867,7 +867,7 @@ def _answered_cookie(survey: Survey, round_: Round) -> str:
 
 
 def _answer(
-    request: HttpRequest, survey: Survey, unit: Unit, token: SurveyToken | None
+    request: PortalRequest, survey: Survey, unit: Unit, token: SurveyToken | None
 ) -> HttpResponse:
     round_ = survey.current_round()
     if round_ is None:
@@ -920,7 +920,7 @@ def _answer(
 
 
 @portal_view
-def answer_link(request: HttpRequest, key: str) -> HttpResponse:
+def answer_link(request: PortalRequest, key: str) -> HttpResponse:
     link = get_object_or_404(
         SurveyLink.objects.select_related("survey", "unit"),
         key=key,
@@ -931,7 +931,7 @@ def answer_link(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @portal_view
-def answer_token(request: HttpRequest) -> HttpResponse:
+def answer_token(request: PortalRequest) -> HttpResponse:
     digests = request.session.get(SESSION_INVITATION) or []
     row = (
         SurveyToken.objects.select_related("survey", "unit")
@@ -944,5 +944,5 @@ def answer_token(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def thanks(request: HttpRequest) -> HttpResponse:
+def thanks(request: PortalRequest) -> HttpResponse:
     return render(request, "pulse/thanks.html")

@@ -9,6 +9,7 @@ from ninja.errors import HttpError
 from pydantic import StrictInt
 
 from respite.core import privacy
+from respite.core.apischema import ErrorOut
 from respite.core.models import Organization
 from respite.core.pagination import paginated
 from respite.screening import fhir, instruments
@@ -66,10 +67,6 @@ class ResultOut(Schema):
     flags: list[str]
     follow_up: str | None
     scales: list[ScaleOut]
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 Answers = dict[str, StrictInt | None] | list[StrictInt | None]
@@ -231,7 +228,7 @@ def _lookup(request: HttpRequest, raw: str):
     try:
         code = privacy.find_access_code(request, raw)
     except privacy.Throttled:
-        raise HttpError(429, "Too many attempts. Wait 15 minutes and try again.") from None
+        raise HttpError(429, privacy.too_many_attempts()) from None
     if code is None:
         raise HttpError(404, "No saved results for that access code.")
     return Screening.objects.filter(access_code=code).prefetch_related("results")

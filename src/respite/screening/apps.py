@@ -13,6 +13,13 @@ class ScreeningConfig(AppConfig):
     # Links this app adds to a portal's navigation: (url name, label). See core.context_processors.
     respite_nav = [("screening:checkin", _("Check-in")), ("screening:code_login", _("My space"))]
     respite_api = ("", "respite.screening.api.router")
+    # Loaded and validated by the system check at start-up (respite.core.apphooks).
+    respite_data_files = [
+        "respite.screening.instruments.registry",
+        "respite.screening.routing.table",
+        "respite.screening.recommendations._data",
+        "respite.screening.selfcare._guides",
+    ]
     respite_urls = [("o/<slug:org>/", "respite.screening.urls"), ("", "respite.screening.pwa_urls")]
     respite_periodic = [
         PeriodicJob(

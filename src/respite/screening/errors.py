@@ -20,7 +20,8 @@ def _with_portal(request: HttpRequest) -> HttpRequest:
     """Errors raised before a portal view ran (CSRF, method) still lead home to the worker's portal."""
     match = _PORTAL_PATH.match(request.path)
     if getattr(request, "organization", None) is None and match:
-        request.organization = Organization.objects.filter(slug=match.group(1)).first()
+        # The portal's page templates read it, as they do after portal_view.
+        request.organization = Organization.objects.filter(slug=match.group(1)).first()  # type: ignore[attr-defined]
     return request
 
 

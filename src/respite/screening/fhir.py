@@ -220,7 +220,7 @@ def band_expression(inst: Instrument, scale: Scale, base: str) -> str:
             expression = f"iif({tests}, {option(band_id)}, {expression})"
         return expression
     score = f"({score_expression(inst, scale, base)})"
-    bands = sorted(scale.bands, key=lambda b: b.min)
+    bands = sorted(scale.bands, key=lambda b: b.min or 0)
     expression = option(bands[-1].id)
     for band in reversed(bands[:-1]):
         expression = f"iif({score} <= {band.max}, {option(band.id)}, {expression})"

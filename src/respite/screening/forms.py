@@ -8,8 +8,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from respite.core import privacy
-from respite.screening.instruments import AnswerError, Instrument, Item, tr
+from respite.core.text import tr
+from respite.screening.instruments import AnswerError, Instrument, Item
 from respite.screening.models import SafetyPlan
+
+
+class ItemField(forms.TypedChoiceField):
+    """One item of an instrument; the page reads which item it is and when it shows."""
+
+    instrument: Instrument
+    item: Item
+    show_if: tuple[str, object] | None = None  # (field name of the gating item, the answer)
 
 
 def field_name(instrument: Instrument, item: Item) -> str:
@@ -30,7 +39,7 @@ class AnswersForm(forms.Form):
         self.parts = parts
         for instrument, items in parts:
             for item in items:
-                field = forms.TypedChoiceField(
+                field = ItemField(
                     label=tr(item.text),
                     choices=[(o.value, tr(o.label)) for o in item.options],
                     coerce=int,

@@ -11,9 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
-
-from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.datafiles import (
+    BILINGUAL_TEXT,
+    OPTION_SETS,
+    DataFileError,
+    line_of,
+    load_yaml,
+)
+from respite.core.text import tr
 
 INSTRUMENT_DIR = Path(__file__).parent / "instruments"
 TIERS = ("self_care", "counseling", "urgent", "crisis")
@@ -50,20 +55,7 @@ SCHEMA: dict[str, Any] = {
             "properties": {"panel": {"type": "string"}, "total": {"type": "string"}},
             "additionalProperties": False,
         },
-        "option_sets": {
-            "type": "object",
-            "minProperties": 1,
-            "additionalProperties": {
-                "type": "array",
-                "minItems": 2,
-                "items": {
-                    "type": "object",
-                    "properties": {"value": {"type": "integer"}, "label": _TEXT},
-                    "required": ["value", "label"],
-                    "additionalProperties": False,
-                },
-            },
-        },
+        "option_sets": OPTION_SETS,
         "items": {
             "type": "array",
             "minItems": 1,
@@ -134,12 +126,6 @@ SCHEMA: dict[str, Any] = {
     ],
     "additionalProperties": False,
 }
-
-
-def tr(text: dict[str, str], lang: str | None = None) -> str:
-    """Pick the worker's language from a {en, es} text, falling back to English."""
-    lang = (lang or get_language() or "en")[:2]
-    return text.get(lang) or text["en"]
 
 
 class AnswerError(ValueError):
@@ -366,7 +352,8 @@ class Instrument:
                 values = self.item(item_id).values
                 value = min(values) + max(values) - value
             total += value
-        band = next(b for b in scale.bands if b.min <= total <= b.max)
+        # Every band has min and max: the loader refuses a scale whose bands do not.
+        band = next(b for b in scale.bands if (b.min or 0) <= total <= (b.max or 0))
         return ScaleResult(scale, total, band)
 
     def score_range(self, scale: Scale) -> tuple[int, int]:
@@ -489,11 +476,11 @@ def load_instrument(path: Path) -> Instrument:
         if scale.method == "rules":
             continue
         lo, hi = instrument.score_range(scale)
-        ranges = sorted((b.min, b.max) for b in scale.bands)
         if any(b.min is None or b.max is None for b in scale.bands):
             raise DataFileError(
                 path, line_of(index, "scales", n), f"every band of '{scale.id}' needs min and max"
             )
+        ranges = sorted((b.min or 0, b.max or 0) for b in scale.bands)
         expected = lo
         for b_min, b_max in ranges:
             if b_min != expected or b_max < b_min:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from respite.core.models import Organization
+from respite.core.portal import client_language
 from respite.core.resources import crisis_options
 
 PRECACHE_STATIC = ("respite/app.css", "respite/app.js", "favicon.svg", "respite/icons/icon-192.png")
@@ -68,7 +69,7 @@ def manifest(request: HttpRequest, org: str) -> JsonResponse:
         "name": organization.name,
         "short_name": organization.name[:12],
         "description": _("Confidential support for health workers"),
-        "lang": (getattr(request, "LANGUAGE_CODE", "en") or "en")[:2],
+        "lang": client_language(request),
         "id": start,
         "start_url": start,
         "scope": "/",

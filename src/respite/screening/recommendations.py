@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from respite.core.datafiles import BILINGUAL_TEXT, load_yaml
-from respite.screening.instruments import TIERS, tr
+from respite.core.text import tr
+from respite.screening.instruments import TIERS
 
 _TEXT = BILINGUAL_TEXT
 _TIER = {

@@ -12,12 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from django.apps import apps
 from django.utils.module_loading import import_string
 
+from respite.core.apphooks import installed_hooks
 from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.text import tr
 from respite.screening import instruments
-from respite.screening.instruments import tr
 
 ROUTING_FILE = Path(__file__).parent / "routing.yaml"
 OWN_KINDS = ("counselor", "volunteer_therapists", "peer_support")
@@ -203,9 +203,9 @@ def needs_for(results: list[instruments.Result]) -> list[Need]:
 
 def own_people_offers() -> dict[str, tuple[str, str]]:
     offers: dict[str, tuple[str, str]] = {}
-    for config in apps.get_app_configs():
-        for kind, available, template in getattr(config, "respite_own_people", []):
-            offers[kind] = (available, template)
+    for hooks in installed_hooks():
+        for offer in hooks.own_people:
+            offers[offer.kind] = (offer.available, offer.template)
     return offers
 
 
@@ -219,13 +219,15 @@ def own_people(organization, needs: list[Need], tier: str) -> list[dict[str, str
     wanted: list[str] = []
     for need in needs:
         wanted += [k for k in need.own if k not in wanted]
+    offers = own_people_offers()
     if not needs:  # a calm result: a colleague first, and the counselor is still there to talk to
         wanted = (
             ["peer_support", "counselor", "volunteer_therapists"]
             if tier == "self_care"
             else list(OWN_KINDS)
         )
-    offers = own_people_offers()
+        # Then whatever other apps offer (routing.yaml names the kinds it routes needs to).
+        wanted += [k for k in offers if k not in wanted]
     chosen = []
     for kind in wanted:
         if kind in offers and import_string(offers[kind][0])(organization):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
-from respite.screening.instruments import tr
+from respite.core.text import tr
 
 GUIDES_FILE = Path(__file__).parent / "selfcare.yaml"
 SCHEMA = {

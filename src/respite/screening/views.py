@@ -3,10 +3,12 @@ session that took the screening or with the worker's access code."""
 
 from __future__ import annotations
 
-from django.apps import apps
+from typing import cast
+
 from django.contrib import messages
 from django.core import signing
 from django.db import transaction
+from django.db.models import Field
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,11 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from respite.core import privacy
-from respite.core.portal import client_language, portal_view
+from respite.core.apphooks import installed_hooks
+from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
+from respite.core.text import tr
 from respite.screening import charts, instruments, recommendations, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
-from respite.screening.instruments import tr
 from respite.screening.models import UNSAVED_TTL, SafetyPlan, Screening
 
 CHECKIN = ("phq2", "gad2", "burnout", "selfharm")
@@ -40,12 +43,12 @@ _CARRY_SALT = "respite.screening.checkin"
 _SAVE_SALT = "respite.screening.save"
 
 
-def _role_choices(request: HttpRequest):
+def _role_choices(request: PortalRequest):
     return request.organization.role_group_choices()
 
 
 def _create(
-    request: HttpRequest, results: list[instruments.Result], role_group: str
+    request: PortalRequest, results: list[instruments.Result], role_group: str
 ) -> HttpResponse:
     allowed = {g for g, _label in _role_choices(request)}
     screening = Screening.do_create(
@@ -79,7 +82,7 @@ def _score_form(form: AnswersForm, ids: list[str], carried: dict[str, dict] | No
 
 
 @portal_view
-def checkin(request: HttpRequest) -> HttpResponse:
+def checkin(request: PortalRequest) -> HttpResponse:
     """The short check-in: PHQ-2, GAD-2 and the burnout item, then PHQ-9/GAD-7 when positive."""
     reg = instruments.registry()
     first = [(reg[i], list(reg[i].items)) for i in CHECKIN]
@@ -189,7 +192,7 @@ def _step2_context(request: HttpRequest, carry: dict) -> dict:
 
 
 @portal_view
-def take(request: HttpRequest, instrument: str) -> HttpResponse:
+def take(request: PortalRequest, instrument: str) -> HttpResponse:
     inst = instruments.registry().get(instrument)
     if inst is None:
         raise Http404
@@ -213,13 +216,13 @@ def take(request: HttpRequest, instrument: str) -> HttpResponse:
 
 
 @portal_view
-def choose(request: HttpRequest) -> HttpResponse:
+def choose(request: PortalRequest) -> HttpResponse:
     return render(
         request, "screening/choose.html", {"instruments": instruments.registry().values()}
     )
 
 
-def get_screening_for_worker(request: HttpRequest, pk) -> Screening:
+def get_screening_for_worker(request: PortalRequest, pk) -> Screening:
     """A screening is visible to the session that took it or to whoever holds its access code.
 
     Other apps (counseling) call this too: it is the one rule for who may act on a screening.
@@ -234,7 +237,7 @@ def get_screening_for_worker(request: HttpRequest, pk) -> Screening:
 
 
 @portal_view
-def result(request: HttpRequest, pk) -> HttpResponse:
+def result(request: PortalRequest, pk) -> HttpResponse:
     screening = get_screening_for_worker(request, pk)
     results = screening.scored()
     lang = client_language(request)
@@ -271,7 +274,7 @@ def result(request: HttpRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def save(request: HttpRequest, pk) -> HttpResponse:
+def save(request: PortalRequest, pk) -> HttpResponse:
     """Save a screening under a new access code, shown once on this page and never again."""
     screening = _screening_to_save(request, pk)
     then_share = request.POST.get("then") == "share"
@@ -300,13 +303,13 @@ def save_token(screening: Screening) -> str:
     return signing.dumps(str(screening.pk), salt=_SAVE_SALT)
 
 
-def _screening_to_save(request: HttpRequest, pk) -> Screening:
+def _screening_to_save(request: PortalRequest, pk) -> Screening:
     try:
         return get_screening_for_worker(request, pk)
     except Http404:
         try:
             signed = signing.loads(
-                request.POST.get("token", ""), salt=_SAVE_SALT, max_age=UNSAVED_TTL.total_seconds()
+                request.POST.get("token", ""), salt=_SAVE_SALT, max_age=UNSAVED_TTL
             )
         except signing.BadSignature:
             raise Http404 from None
@@ -323,36 +326,12 @@ def _screening_to_save(request: HttpRequest, pk) -> Screening:
         return screening
 
 
-def sign_in_with_code(request: HttpRequest, form: CodeForm, not_found: str) -> int | None:
-    """Open this session with the access code typed into ``form`` (the one rule, also used by
-    counseling). Returns None when the session now holds the code; otherwise the HTTP status to
-    answer with, the reason added to the form. Wrong, unknown and malformed codes read the same."""
-    if not form.is_valid():
-        return 400
-    try:
-        # A real code of another organization is a failure like any unknown code (charged, same time).
-        code = privacy.lookup_code(
-            request,
-            form.cleaned_data["code"],
-            lambda c: c if c.organization_id in (None, request.organization.pk) else None,
-        )
-    except privacy.Throttled:
-        form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
-        return 429
-    if code is None:
-        form.add_error(None, not_found)
-        return 400
-    request.session.cycle_key()
-    privacy.attach_code(request, code.pk)
-    return None
-
-
 @portal_view
-def code_login(request: HttpRequest) -> HttpResponse:
+def code_login(request: PortalRequest) -> HttpResponse:
     form = CodeForm(request.POST if request.method == "POST" else None)
-    status = 200
+    status: int | None = 200
     if form.is_bound:
-        status = sign_in_with_code(
+        status = privacy.sign_in_with_code(
             request,
             form,
             _("We could not find saved results for that code. Check the words and try again."),
@@ -362,7 +341,7 @@ def code_login(request: HttpRequest) -> HttpResponse:
     return render(request, "screening/code_login.html", {"form": form}, status=status)
 
 
-def _code_screenings(request: HttpRequest):
+def _code_screenings(request: PortalRequest):
     code_id = request.session.get(SESSION_CODE)
     if not code_id:
         return None
@@ -370,7 +349,7 @@ def _code_screenings(request: HttpRequest):
 
 
 @portal_view
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: PortalRequest) -> HttpResponse:
     """My space: everything saved under the worker's code, each with its status and next step.
 
     Other apps add their sections through ``respite_my_space`` on their AppConfig: a dotted path to
@@ -386,9 +365,9 @@ def history(request: HttpRequest) -> HttpResponse:
         for s in screenings.prefetch_related("results")
     ]
     sections = [
-        import_string(c.respite_my_space)(request, code)
-        for c in apps.get_app_configs()
-        if getattr(c, "respite_my_space", None)
+        import_string(hooks.my_space)(request, code)
+        for hooks in installed_hooks()
+        if hooks.my_space
     ]
     return render(
         request,
@@ -407,7 +386,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def history_chart(request: HttpRequest) -> HttpResponse:
+def history_chart(request: PortalRequest) -> HttpResponse:
     screenings = _code_screenings(request)
     if screenings is None:
         raise Http404
@@ -416,7 +395,7 @@ def history_chart(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def instrument_chart(request: HttpRequest, instrument: str) -> HttpResponse:
+def instrument_chart(request: PortalRequest, instrument: str) -> HttpResponse:
     """One instrument's scores with its severity bands, for the worker's code only."""
     screenings = _code_screenings(request)
     if screenings is None:
@@ -430,7 +409,7 @@ def instrument_chart(request: HttpRequest, instrument: str) -> HttpResponse:
 
 @require_POST
 @portal_view
-def delete_all(request: HttpRequest) -> HttpResponse:
+def delete_all(request: PortalRequest) -> HttpResponse:
     code_id = request.session.get(SESSION_CODE)
     form = DeleteForm(request.POST)
     if not code_id:
@@ -447,7 +426,7 @@ def delete_all(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @portal_view
-def code_logout(request: HttpRequest) -> HttpResponse:
+def code_logout(request: PortalRequest) -> HttpResponse:
     request.session.flush()
     return _forget_device(redirect("portal", org=request.organization.slug))
 
@@ -462,13 +441,16 @@ def _forget_device(response: HttpResponse) -> HttpResponse:
 
 
 @portal_view
-def safety_plan(request: HttpRequest) -> HttpResponse:
+def safety_plan(request: PortalRequest) -> HttpResponse:
     """The worker's plan to read and print. The service worker keeps this page for offline use."""
     code = privacy.session_code(request)
     plan = SafetyPlan.objects.filter(access_code=code).first() if code else None
     if plan is None:
         return redirect("screening:safety_plan_edit", org=request.organization.slug)
-    steps = [(plan._meta.get_field(s).verbose_name, getattr(plan, s)) for s in SafetyPlan.SECTIONS]
+    steps = [
+        (cast(Field, plan._meta.get_field(s)).verbose_name, getattr(plan, s))
+        for s in SafetyPlan.SECTIONS
+    ]
     response = render(
         request,
         "screening/safety_plan.html",
@@ -481,7 +463,7 @@ def safety_plan(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def safety_plan_edit(request: HttpRequest) -> HttpResponse:
+def safety_plan_edit(request: PortalRequest) -> HttpResponse:
     """Write or change the plan. Saved under the worker's code; a worker with none gets one, once."""
     code = privacy.session_code(request)
     plan = SafetyPlan.objects.filter(access_code=code).first() if code else None
@@ -515,7 +497,7 @@ def safety_plan_edit(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def selfcare_list(request: HttpRequest) -> HttpResponse:
+def selfcare_list(request: PortalRequest) -> HttpResponse:
     return render(
         request,
         "screening/selfcare_list.html",
@@ -524,7 +506,7 @@ def selfcare_list(request: HttpRequest) -> HttpResponse:
 
 
 @portal_view
-def selfcare_guide(request: HttpRequest, guide: str) -> HttpResponse:
+def selfcare_guide(request: PortalRequest, guide: str) -> HttpResponse:
     found = selfcare.guide(guide, client_language(request))
     if found is None:
         raise Http404

@@ -64,10 +64,11 @@ def fake_pulse(monkeypatch):
 
 @pytest.fixture
 def no_pulse(monkeypatch):
-    """As if the pulse app had not landed: importing its functions fails."""
-    module = _module(monkeypatch, "respite.pulse.reporting")
-    monkeypatch.delattr(module, "measure_choices", raising=False)
-    monkeypatch.delattr(module, "measure_before_after", raising=False)
+    """As if the deployment had left the pulse app out of INSTALLED_APPS."""
+    from respite.assessments import links
+
+    installed = links._installed
+    monkeypatch.setattr(links, "_installed", lambda app: app != links.PULSE and installed(app))
 
 
 @pytest.fixture
@@ -91,5 +92,8 @@ def fake_directory(monkeypatch):
 
 @pytest.fixture
 def no_directory(monkeypatch):
-    module = _module(monkeypatch, "respite.directory.search")
-    monkeypatch.delattr(module, "recommend", raising=False)
+    """As if the deployment had left the directory app out of INSTALLED_APPS."""
+    from respite.assessments import links
+
+    installed = links._installed
+    monkeypatch.setattr(links, "_installed", lambda app: app != links.DIRECTORY and installed(app))

@@ -195,3 +195,24 @@ def test_counselors_are_not_offered_as_owners_from_other_orgs(admin_client, org,
     make_staff(other_org, "counselor", "far-away")
     page = admin_client.get(url(org, "item_new", framework="all_in"))
     assert b"far-away" not in page.content and b"owner" in page.content
+
+
+def test_a_bug_in_the_pulse_app_is_not_hidden_as_not_available(admin_client, org, monkeypatch):
+    """links.py used to catch TypeError/AttributeError from sibling apps and log them at INFO."""
+    from respite.assessments import links
+    from respite.pulse import reporting
+
+    def broken(organization):
+        raise TypeError("a real bug")
+
+    monkeypatch.setattr(reporting, "measure_choices", broken)
+    with pytest.raises(TypeError, match="a real bug"):
+        links.measure_choices(org)
+
+
+def test_without_the_pulse_app_the_plan_still_works(admin_client, org, no_pulse):
+    from respite.assessments import links
+
+    assert links.measure_choices(org) is None
+    assert links.measure_before_after(org, "burnout", date(2026, 1, 1)) is None
+    assert admin_client.get(url(org, "item_new", framework="all_in")).status_code == 200

@@ -203,10 +203,9 @@ def test_public_posts_are_rate_limited_per_address(client, org, monkeypatch):
 
     monkeypatch.setattr(views, "POSTS_PER_ADDRESS", 2)
     event, _ = make_event(org)
-    codes = [
-        client.post(public_url(event, "rsvp/"), {"party_size": "1"}).status_code for _ in range(3)
-    ]
-    assert codes == [302, 302, 429]
+    answers = [client.post(public_url(event, "rsvp/"), {"party_size": "1"}) for _ in range(3)]
+    assert [a.status_code for a in answers] == [302, 302, 429]
+    assert "Please wait 15 minutes and try again" in answers[-1].content.decode()
     assert Rsvp.objects.count() == 2
 
 

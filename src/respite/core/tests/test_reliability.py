@@ -102,6 +102,27 @@ def _ids(db: Path) -> set[str]:
         }
 
 
+# Generous: the machine may be at load average 10; a healthy run takes seconds.
+DEADLINE_SECONDS = 300
+
+
+def _wait_for(done, what: str, timeout: float = DEADLINE_SECONDS) -> None:
+    """Poll ``done()``; fail (never hang) when it is not true by the deadline."""
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def _join(threads: list[threading.Thread], timeout: float = DEADLINE_SECONDS) -> None:
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threads if t.is_alive()]
+    assert not stuck, f"{len(stuck)} writer threads still running after {timeout:.0f} s"
+
+
 def test_kill_9_under_load_loses_no_acknowledged_submission(database):
     server = Server(database)
     acknowledged: list[str] = []
@@ -112,16 +133,15 @@ def test_kill_9_under_load_loses_no_acknowledged_submission(database):
             if (sid := submit(server.url)) is not None:
                 acknowledged.append(sid.replace("-", ""))
 
-    threads = [threading.Thread(target=writer) for _ in range(6)]
+    threads = [threading.Thread(target=writer, daemon=True) for _ in range(6)]
     for t in threads:
         t.start()
-    deadline = time.monotonic() + 300
-    while len(acknowledged) < 60 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    server.kill9()  # mid-load: requests are in flight
-    stop.set()
-    for t in threads:
-        t.join(timeout=40)
+    try:
+        _wait_for(lambda: len(acknowledged) >= 60, "60 acknowledged submissions")
+    finally:
+        server.kill9()  # mid-load: requests are in flight
+        stop.set()
+    _join(threads)
     assert len(acknowledged) >= 60
     with closing(sqlite3.connect(database)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -154,25 +174,22 @@ def test_online_backup_under_write_load_restores_to_an_identical_export(database
             if submit(server.url):
                 counts[0] += 1
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
+    threads = [threading.Thread(target=writer, daemon=True) for _ in range(4)]
     for t in threads:
         t.start()
     try:
-        while counts[0] < 30:
-            time.sleep(0.05)
+        _wait_for(lambda: counts[0] >= 30, "30 submissions before the backup")
         backup = tmp_path / "backup.sqlite3"
         with (
             closing(sqlite3.connect(database, timeout=30)) as source,
             closing(sqlite3.connect(backup)) as target,
         ):
             source.backup(target, pages=64)  # online: copies in steps while writers keep writing
-        while counts[0] < 60:
-            time.sleep(0.05)
+        _wait_for(lambda: counts[0] >= 60, "30 more submissions during the backup")
     finally:
         stop.set()
-        for t in threads:
-            t.join(timeout=40)
         server.stop()
+    _join(threads)
     with closing(sqlite3.connect(backup)) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     snapshot = _export(backup)
@@ -193,7 +210,7 @@ def test_online_backup_under_write_load_restores_to_an_identical_export(database
 def test_100_concurrent_writers_never_see_database_is_locked(database):
     server = Server(database, workers=4, threads=25)  # 100 requests in flight at once
     results: list[str | None] = []
-    barrier = threading.Barrier(100)
+    barrier = threading.Barrier(100, timeout=DEADLINE_SECONDS)
 
     def writer():
         barrier.wait()
@@ -201,11 +218,10 @@ def test_100_concurrent_writers_never_see_database_is_locked(database):
             results.append(submit(server.url))
 
     try:
-        threads = [threading.Thread(target=writer) for _ in range(100)]
+        threads = [threading.Thread(target=writer, daemon=True) for _ in range(100)]
         for t in threads:
             t.start()
-        for t in threads:
-            t.join(timeout=120)
+        _join(threads)
     finally:
         server.stop()
     assert len(results) == 300 and all(results), f"{results.count(None)} of 300 submissions failed"

@@ -242,7 +242,9 @@ def test_pip_audit_finds_no_known_vulnerability():
             "-m",
             "pip_audit",
             "-r",
-            str(ROOT / "requirements.lock"),
+            str(ROOT / "requirements.lock"),  # production
+            "-r",
+            str(ROOT / "requirements-dev.lock"),  # what developers and CI install
             "--no-deps",
             "--progress-spinner",
             "off",

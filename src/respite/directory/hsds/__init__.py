@@ -182,7 +182,7 @@ def provider_to_hsds(provider: Provider) -> dict[str, Any]:
         if getattr(provider, key):
             data[key] = getattr(provider, key)
     ext: dict[str, str] = {"slug": provider.id}
-    if provider.portal_id:
+    if provider.portal:
         ext["portal"] = provider.portal.slug
     data["x_respite"] = ext
     return data
@@ -440,7 +440,7 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
         if getattr(s, k)
     }
     ext["slug"] = s.id
-    if s.portal_id:
+    if s.portal:
         ext["portal"] = s.portal.slug
     data["x_respite"] = ext
     return data
@@ -883,7 +883,7 @@ def import_data(
             report.errors.append(f"{where}: {problems[0]}")
             continue
         ext = rec.get("x_respite") or {}
-        portal = portals.get(ext.get("portal")) if isinstance(ext, dict) else None
+        portal = portals.get(ext.get("portal") or "") if isinstance(ext, dict) else None
         try:
             _https(rec.get("website", ""), "website")
         except RecordError as exc:
@@ -913,10 +913,10 @@ def import_data(
         if problems:
             report.errors.append(f"{where}: {problems[0]}")
             continue
-        provider = providers.get(
+        owner = providers.get(
             rec.get("organization_id") or (rec.get("organization") or {}).get("id", "")
         )
-        if provider is None:
+        if owner is None:
             report.errors.append(
                 f"{where}: organization_id: no such organization in the file or the directory"
             )
@@ -927,7 +927,7 @@ def import_data(
                 ext = rec.get("x_respite") or {}
                 service, created = Service.objects.update_or_create(
                     id=str(ext.get("slug") or rec["id"])[:64],
-                    defaults={"provider": provider, **fields},
+                    defaults={"provider": owner, **fields},
                 )
                 _children(service, rec)
         except RecordError as exc:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import time
+from typing import TYPE_CHECKING
 
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.models import Organization
+from respite.core.text import language
 from respite.directory.models import CostOption, Schedule, Service
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 register = template.Library()
 
@@ -70,8 +74,8 @@ def _clock(value: time, lang: str) -> str:
 @register.simple_tag
 def human_hours(schedule: Schedule) -> str:
     """ "Every day, 7am–11pm (Pacific time)" / "Todos los días, 7:00–23:00 (hora del Pacífico)"."""
-    lang = (get_language() or "en")[:2]
-    zone = _ZONES.get(schedule.timezone)
+    lang = language()
+    zone: StrOrPromise | None = _ZONES.get(schedule.timezone)
     if zone is None:
         sign = "+" if schedule.timezone >= 0 else "-"
         zone = f"UTC{sign}{abs(schedule.timezone)}"
@@ -85,7 +89,7 @@ def verified_line(service: Service) -> str:
         # Shown only while the portal offers it (core.services.available_services, checked live).
         return str(_("Offered by your organization now"))
     if service.assured_date:
-        by = service.portal.name if service.portal_id else service.assured_by
+        by = service.portal.name if service.portal else service.assured_by
         when = date_format(service.assured_date, "DATE_FORMAT")
         if by:
             return str(

@@ -43,7 +43,7 @@ def test_referral_status_and_rating_through_the_api(client, org, er, icu_support
         ({"source": "manager", "contact": "555", "event_type": "patient_death"}, "department"),
         (
             {"source": "manager", "contact": "555", "department": 0, "event_type": "patient_death"},
-            "unknown department",
+            "Unknown department",
         ),
         ({"source": "self_code", "contact": "555"}, "anonymous"),
         ({"source": "self_contact"}, "contact"),
@@ -67,3 +67,21 @@ def test_unknown_org_and_code(client, org):
     )
     assert _post(client, "status", {"access_code": "wrong"}).status_code == 404
     assert client.get(f"/api/v1/peer-support/{org.slug}/options").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_forms_share_the_request_rules(org, er):
+    """One rule set (models.check_request), inside do_create_request: a caller that skips the form
+    still cannot create a group request without a team size or an anonymous one with a contact."""
+    from respite.core.errors import DomainError
+    from respite.peers.models import Source, do_create_request
+
+    with pytest.raises(DomainError) as refused:
+        do_create_request(
+            org, Source.GROUP, contact="555", department=er, event_type="patient_death"
+        )
+    assert refused.value.field == "team_size"
+    with pytest.raises(DomainError) as refused:
+        do_create_request(org, Source.SELF_CODE, code_for="requester", contact="555")
+    assert refused.value.field == "contact"
+    assert not SupportRequest.objects.exists()

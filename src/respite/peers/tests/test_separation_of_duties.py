@@ -21,7 +21,12 @@ CONTACT = "555-0199 ask for Dana"
 
 def _request(org, department) -> SupportRequest:
     req, _ = do_create_request(
-        org, Source.MANAGER, contact=CONTACT, department=department, code_for="referrer"
+        org,
+        Source.MANAGER,
+        contact=CONTACT,
+        department=department,
+        event_type="patient_death",
+        code_for="referrer",
     )
     return req
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, TextIO
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, OutputWrapper
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,10 @@ from respite.core.notify import notify_staff, site_link
 
 
 def send_due_reminders(
-    days: int = 7, organization: str | None = None, dry_run: bool = False, out: TextIO | None = None
+    days: int = 7,
+    organization: str | None = None,
+    dry_run: bool = False,
+    out: TextIO | OutputWrapper | None = None,
 ) -> int:
     """Queue one email per owner account listing its due items; returns how many accounts."""
     today = timezone.localdate()
@@ -52,7 +55,7 @@ def send_due_reminders(
 
         def render(_user: Any, due: list[ActionItem] = due) -> tuple[str, str]:
             lines = [
-                f"- {i.due_date:%Y-%m-%d}{' (' + _('overdue') + ')' if i.due_date < today else ''}: "
+                f"- {i.due_date:%Y-%m-%d}{' (' + _('overdue') + ')' if i.due_date and i.due_date < today else ''}: "
                 f"{i.title} [{i.organization.name}]"
                 for i in due
             ]

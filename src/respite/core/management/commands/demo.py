@@ -1,13 +1,13 @@
 """Demo data for trying Respite locally: organizations and staff accounts; other apps add theirs
 through ``respite_demo = "dotted.path.to.function"`` on their AppConfig (called with the orgs)."""
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from respite.core.apphooks import installed_hooks
 from respite.core.models import Membership, Organization
 from respite.core.roles import StaffRole
 
@@ -53,10 +53,9 @@ class Command(BaseCommand):
                 user.is_superuser = role == StaffRole.PLATFORM_ADMIN
                 user.save()
             Membership.objects.get_or_create(user=user, organization=org, role=role)
-        for config in apps.get_app_configs():
-            hook = getattr(config, "respite_demo", None)
-            if hook:
-                import_string(hook)([riverside, lakeview])
+        for hooks in installed_hooks():
+            if hooks.demo:
+                import_string(hooks.demo)([riverside, lakeview])
         self.stdout.write(
             "Demo ready. Portals: /o/riverside/ and /o/lakeview/. Staff sign-in at /staff/login/ as "
             f"admin, riverside-admin, riverside-counselor or riverside-peer; password: {DEMO_PASSWORD}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -48,7 +49,8 @@ class Command(db_worker.Command):
             help="Only run tasks; let other workers schedule periodic jobs.",
         )
 
-    def handle(self, *args, scheduler: bool = True, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
+        scheduler = options.pop("scheduler", True)
         stop = threading.Event()
         if scheduler and not options.get("batch"):
             threading.Thread(
