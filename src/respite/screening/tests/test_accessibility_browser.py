@@ -24,6 +24,8 @@ from respite.core.urlseal import seal
 from respite.counseling.models import Case, Message
 from respite.counseling.scheduling import do_book
 from respite.counseling.tests.conftest import make_clinician, make_slot
+from respite.directory.demo import SEED_FILE
+from respite.directory.hsds import import_json
 from respite.peers.models import PeerMessage, Source, do_create_request, do_post_message
 from respite.peers.tests.factories import make_supporter
 from respite.pulse.models import ResultsNote, Survey, SurveyLink, SurveyToken
@@ -341,6 +343,7 @@ def test_no_wcag_violation_on_pulse_community_rating_and_error_pages(phone, sett
     )
     req.do_accept(supporter)
     req.do_close()
+    assert not import_json(SEED_FILE).errors  # the shipped national directory
     _open_portal(page, base, lang, found)
 
     # A directory entry.
