@@ -196,6 +196,10 @@ def test_no_wcag_violation_on_any_worker_page(phone, lang):
         _visit(page, f"{base}/results/{seal(made[label].pk)}/", found, f"result {label}")
     _visit(page, f"{base}/my/safety-plan/", found)
     _visit(page, f"{base}/my/safety-plan/edit/", found)
+    page.locator('main textarea[name="coping"]').fill("A walk round the block")
+    page.locator("main form.safety-plan-form button[type=submit]").click()
+    page.wait_for_url("**/my/safety-plan/")
+    _check(page, "safety plan, filled in", found)
     _visit(page, f"{base}/counseling/", found)
     _visit(page, f"{base}/counseling/cases/{seal(made['case'].pk)}/", found, "counseling dialogue")
     # Sharing is a form on the result pages (checked above); it ends on the dialogue page.
@@ -355,6 +359,11 @@ def test_no_wcag_violation_on_pulse_community_rating_and_error_pages(phone, sett
     _visit(page, f"{base}/pulse/s/{pulse['link']}/", found, "pulse answer (link)")
     _visit(page, f"{base}/pulse/s/{pulse['closed']}/", found, "pulse closed", status=410)
     page.goto(f"{page.base}{base}/pulse/")
+    page.locator('main input[name="token"]').fill("no such code")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url("**/pulse/t/")  # an unknown code: the same 404 as a used one
+    _check(page, "pulse unknown invitation", found)
+    page.goto(f"{page.base}{base}/pulse/")
     page.locator('main input[name="token"]').fill(pulse["token"])
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url("**/pulse/t/")
@@ -364,6 +373,7 @@ def test_no_wcag_violation_on_pulse_community_rating_and_error_pages(phone, sett
     _visit(page, f"{base}/pulse/results/{pulse['results']}/", found, "pulse results")
 
     # Community: an event, an RSVP, the social-post composer, the host's pages.
+    _visit(page, f"{base}/community/", found, "community index with an event")
     _visit(page, f"{base}/community/e/{event.pk}/", found, "community event")
     page.locator('form[action$="/rsvp/"] input[name="nickname"]').fill("Sam")
     page.locator('form[action$="/rsvp/"] button[type=submit]').click()
@@ -371,6 +381,10 @@ def test_no_wcag_violation_on_pulse_community_rating_and_error_pages(phone, sett
     _check(page, "community RSVP confirmation", found)
     page.seen.add("community:rsvp")  # a POST that ends on the event page with its confirmation
     _visit(page, f"{base}/community/social/", found, "community composer")
+    page.locator('main textarea[name="text"]').fill("Hard nights on 4 West. We lost a patient.")
+    page.locator("main form.composer button[type=submit]").click()
+    page.locator("#final-post").wait_for()
+    _check(page, "community composer with a checked post", found)
     _visit(page, f"{base}/community/manage/{token}/", found, "community manage")
     _visit(page, f"{base}/community/manage/{token}/edit/", found, "community edit")
 
