@@ -11,18 +11,25 @@ request with its two-way messages, alerts.
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
+from respite.community.tests.helpers import make_event
 from respite.core.roles import StaffRole
 from respite.core.testing import axe_violations, make_org, make_staff
 from respite.core.urlseal import seal
 from respite.counseling.models import Case, Message
 from respite.counseling.scheduling import do_book
 from respite.counseling.tests.conftest import make_clinician, make_slot
+from respite.directory.demo import SEED_FILE
+from respite.directory.hsds import import_json
 from respite.peers.models import PeerMessage, Source, do_create_request, do_post_message
 from respite.peers.tests.factories import make_supporter
+from respite.pulse.models import ResultsNote, Survey, SurveyLink, SurveyToken
+from respite.pulse.tests.factories import answer, make_survey, make_units, release_all
 from respite.screening import instruments
 from respite.screening.models import Screening
 from respite.screening.selfcare import all_guides
@@ -48,17 +55,29 @@ RESULTS = {  # one saved result per tier and risk level
 }
 
 
+def _route(url: str) -> str:
+    """The URL map's name of the page at ``url`` (what the route-coverage check counts)."""
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return ""
+    return match.view_name
+
+
 def _check(page, label: str, found: dict[str, list[str]]) -> None:
     page.wait_for_load_state("load")
+    page.seen.add(_route(page.url))
     problems = axe_violations(page)
     if problems:
         found[label] = problems
 
 
-def _visit(page, path: str, found: dict[str, list[str]], label: str | None = None) -> None:
+def _visit(
+    page, path: str, found: dict[str, list[str]], label: str | None = None, status: int = 0
+) -> None:
     response = page.goto(page.base + path)
     expected = {"no-such-page": 404, "counseling/code/": 405}
-    expected = next((v for k, v in expected.items() if k in path), 200)
+    expected = status or next((v for k, v in expected.items() if k in path), 200)
     assert response is not None and response.status == expected, (
         path,
         response and response.status,
@@ -108,17 +127,23 @@ def _world(org, code, lang: str) -> dict:
     return made
 
 
+def _open_portal(page, base: str, lang: str, found: dict[str, list[str]]) -> None:
+    page.goto(page.base + base + "/")
+    if lang == "es":
+        page.get_by_role("button", name="Español").click()
+        page.wait_for_selector('html[lang="es"]')
+    _check(page, "portal home", found)
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_no_wcag_violation_on_any_worker_page(phone, lang):
     org = make_org("access", name="Riverside Community Health", state="CA")
     make_staff(org, StaffRole.COUNSELOR, "counselor")
     page = phone
+    page.seen = set()
     base = f"/o/{org.slug}"
     found: dict[str, list[str]] = {}
-    page.goto(page.base + base + "/")
-    if lang == "es":
-        page.get_by_role("button", name="Español").click()
-    _check(page, "portal home", found)
+    _open_portal(page, base, lang, found)
 
     # Anonymous pages.
     for path in [
@@ -171,6 +196,10 @@ def test_no_wcag_violation_on_any_worker_page(phone, lang):
         _visit(page, f"{base}/results/{seal(made[label].pk)}/", found, f"result {label}")
     _visit(page, f"{base}/my/safety-plan/", found)
     _visit(page, f"{base}/my/safety-plan/edit/", found)
+    page.locator('main textarea[name="coping"]').fill("A walk round the block")
+    page.locator("main form.safety-plan-form button[type=submit]").click()
+    page.wait_for_url("**/my/safety-plan/")
+    _check(page, "safety plan, filled in", found)
     _visit(page, f"{base}/counseling/", found)
     _visit(page, f"{base}/counseling/cases/{seal(made['case'].pk)}/", found, "counseling dialogue")
     # Sharing is a form on the result pages (checked above); it ends on the dialogue page.
@@ -194,4 +223,197 @@ def test_no_wcag_violation_on_any_worker_page(phone, lang):
     page.get_by_test_id("same-code").wait_for()
     _check(page, "peer request sent", found)
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    assert page.seen >= WALKED_WITH_A_CODE, WALKED_WITH_A_CODE - page.seen
     assert timezone.now() - made["case"].opened_at < timedelta(hours=1)
+
+
+# --- Every other page a worker reaches --------------------------------------------------------
+
+# Routes the first walk opens (with a code); the second walk's are checked at its end.
+WALKED_WITH_A_CODE = {
+    "crisis",
+    "portal",
+    "worker_alerts",
+    "screening:checkin",
+    "screening:choose",
+    "screening:take",
+    "screening:result",
+    "screening:code_login",
+    "screening:history",
+    "screening:my_space",
+    "screening:safety_plan",
+    "screening:safety_plan_edit",
+    "screening:selfcare",
+    "screening:selfcare_guide",
+    "directory:search",
+    "counseling:home",
+    "counseling:code",
+    "counseling:case",
+    "counseling:therapists",
+    "counseling:book",
+    "counseling:engagement",
+    "counseling:booking_move",
+    "counseling:booking_cancel",
+    "peers:index",
+    "peers:ask",
+    "peers:refer",
+    "peers:team",
+    "peers:check",
+    "peers:status",
+    "community:index",
+    "community:create",
+    "pulse:index",
+}
+WALKED_ELSEWHERE = {
+    "directory:service",
+    "pulse:link",
+    "pulse:token",
+    "pulse:thanks",
+    "pulse:results_index",
+    "pulse:results",
+    "community:event",
+    "community:rsvp",
+    "community:manage",
+    "community:edit",
+    "community:composer",
+    "peers:rate",
+}
+# Worker routes no walk opens as a page, and why.
+NOT_A_PAGE = {
+    "organization_logo": "an image",
+    "worker_alerts_push": "POST-only endpoint for the browser's push subscription",
+    "screening:save": "POST-only; ends on the code page, which is walked",
+    "screening:chart": "an SVG image inside the history page",
+    "screening:instrument_chart": "an SVG image inside the history page",
+    "screening:delete_all": "POST-only; ends on the portal home",
+    "screening:code_logout": "POST-only; its GET is the branded 405, walked on counseling:code",
+    "screening_pwa:manifest": "a JSON manifest",
+    "counseling:new_code": "POST-only; ends on the code page, which is walked",
+    "counseling:share": "POST-only form on the result pages; ends on the dialogue, walked",
+    "counseling:case_reply": "POST-only; ends on the dialogue, walked",
+    "counseling:case_delete": "POST-only; ends on counseling home, walked",
+    "counseling:rematch": "POST-only; ends on the sessions page, walked",
+    "counseling:engagement_delete": "POST-only; ends on counseling home, walked",
+    "counseling:booking_ics": "a calendar file download",
+    "peers:message": "POST-only; ends on the status page, walked",
+    "community:cards": "a PDF download",
+    "community:note": "POST-only; ends on the event page, walked",
+    "community:pledge": "POST-only; ends on the event page, walked",
+    "community:packet": "a PDF download",
+    "community:moderate": "POST-only; ends on the manage page, walked",
+    "community:pledge_delete": "POST-only; ends on the manage page, walked",
+    "community:delete": "POST-only; ends on the community index, walked",
+}
+
+
+def _pulse_world(org) -> dict:
+    units = make_units(org, {"ICU": None})
+    link_survey = make_survey(org, mode=Survey.Mode.LINK, title="Night shift pulse")
+    invited = make_survey(org, title="Unit check-in")
+    closed = make_survey(org, mode=Survey.Mode.LINK, title="Last spring")
+    closed.rounds.update(
+        starts_on=timezone.localdate() - timedelta(days=90),
+        ends_on=timezone.localdate() - timedelta(days=80),
+    )
+    released = make_survey(org, title="Quarterly check-in")
+    rnd = released.rounds.get()
+    for burnout in (1, 2, 3, 4, 5, 2, 3, 4):
+        answer(released, rnd, units["ICU"], burnout=burnout)
+    release_all(released)
+    ResultsNote.objects.create(
+        round=rnd, published=True, actions_en="Hire two night nurses", actions_es="Contratar"
+    )
+    return {
+        "link": SurveyLink.objects.get(survey=link_survey).key,
+        "closed": SurveyLink.objects.get(survey=closed).key,
+        "token": SurveyToken.issue(invited, units["ICU"], 1)[0],
+        "results": f"{released.pk}/{rnd.number}",
+    }
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_no_wcag_violation_on_pulse_community_rating_and_error_pages(phone, settings, lang):
+    settings.ROOT_URLCONF = "respite.screening.tests.error_urls"  # adds pages that fail on purpose
+    org = make_org("access", name="Riverside Community Health", state="CA")
+    page = phone
+    page.seen = set()
+    base = f"/o/{org.slug}"
+    found: dict[str, list[str]] = {}
+    pulse = _pulse_world(org)
+    event, token = make_event(org)
+    supporter = make_supporter(org, "pat", languages=["en", "es"])
+    req, words = do_create_request(
+        org, Source.SELF_CODE, code_for="requester", language=lang, event_type="none"
+    )
+    req.do_accept(supporter)
+    req.do_close()
+    assert not import_json(SEED_FILE).errors  # the shipped national directory
+    _open_portal(page, base, lang, found)
+
+    # A directory entry.
+    page.goto(f"{page.base}{base}/directory/?q=food")
+    href = page.locator('main a[href*="/directory/s/"]').first.get_attribute("href")
+    _visit(page, href, found, "directory entry")
+
+    # Pulse: a shared link, an invitation code, thanks, a closed survey, the published results.
+    _visit(page, f"{base}/pulse/s/{pulse['link']}/", found, "pulse answer (link)")
+    _visit(page, f"{base}/pulse/s/{pulse['closed']}/", found, "pulse closed", status=410)
+    page.goto(f"{page.base}{base}/pulse/")
+    page.locator('main input[name="token"]').fill("no such code")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url("**/pulse/t/")  # an unknown code: the same 404 as a used one
+    _check(page, "pulse unknown invitation", found)
+    page.goto(f"{page.base}{base}/pulse/")
+    page.locator('main input[name="token"]').fill(pulse["token"])
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url("**/pulse/t/")
+    _check(page, "pulse answer (invitation)", found)
+    _visit(page, f"{base}/pulse/thanks/", found, "pulse thanks")
+    _visit(page, f"{base}/pulse/results/", found, "pulse results index")
+    _visit(page, f"{base}/pulse/results/{pulse['results']}/", found, "pulse results")
+
+    # Community: an event, an RSVP, the social-post composer, the host's pages.
+    _visit(page, f"{base}/community/", found, "community index with an event")
+    _visit(page, f"{base}/community/e/{event.pk}/", found, "community event")
+    page.locator('form[action$="/rsvp/"] input[name="nickname"]').fill("Sam")
+    page.locator('form[action$="/rsvp/"] button[type=submit]').click()
+    page.wait_for_load_state("load")
+    _check(page, "community RSVP confirmation", found)
+    page.seen.add("community:rsvp")  # a POST that ends on the event page with its confirmation
+    _visit(page, f"{base}/community/social/", found, "community composer")
+    page.locator('main textarea[name="text"]').fill("Hard nights on 4 West. We lost a patient.")
+    page.locator("main form.composer button[type=submit]").click()
+    page.locator("#final-post").wait_for()
+    _check(page, "community composer with a checked post", found)
+    _visit(page, f"{base}/community/manage/{token}/", found, "community manage")
+    _visit(page, f"{base}/community/manage/{token}/edit/", found, "community edit")
+
+    # Peer support: the closed request's rating form, then the thank-you.
+    page.goto(f"{page.base}{base}/peer-support/check/")
+    page.locator('main input[name="code"]').fill(words)
+    page.locator("main form button[type=submit]").first.click()
+    page.locator('input[name="rating"]').first.wait_for()
+    _check(page, "peer status with rating form", found)
+    page.locator('input[name="rating"][value="4"]').check()
+    page.locator('form[action$="/rate/"] button[type=submit]').click()
+    page.wait_for_load_state("load")
+    _check(page, "peer rating sent", found)
+
+    # Branded error pages (404 and 405 are walked above).
+    _visit(
+        page,
+        f"{base}/counseling/therapists/?" + "&".join(f"f{i}=1" for i in range(1200)),
+        found,
+        "400",
+        status=400,
+    )
+    _visit(page, f"{base}/test-forbidden/", found, "403", status=403)
+    _visit(page, f"{base}/test-broken/", found, "500", status=500)
+    page.goto(f"{page.base}{base}/my/safety-plan/edit/")
+    page.context.clear_cookies(name="csrftoken")
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text().strip() in {"Your form expired", "Su formulario caducó"}
+    _check(page, "CSRF failure", found)
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    assert page.seen >= WALKED_ELSEWHERE, WALKED_ELSEWHERE - page.seen
