@@ -397,7 +397,13 @@ def vacuum_worker_tables() -> str:
 
     from respite.core.models import OutboundEmail
 
-    models_ = [*worker_side_models(), Session, DBTaskResult, ThrottleCounter, OutboundEmail]
+    models_: list[Any] = [
+        *worker_side_models(),
+        Session,
+        DBTaskResult,
+        ThrottleCounter,
+        OutboundEmail,
+    ]
     tables = sorted({m._meta.db_table for m in models_})
     with connection.cursor() as cursor:
         cursor.execute("VACUUM " + ", ".join(connection.ops.quote_name(t) for t in tables))

@@ -19,5 +19,7 @@ from respite.core.fields import coarsen
 class SessionStore(DBStore):
     def create_model_instance(self, data: dict[str, Any]) -> Any:
         obj = super().create_model_instance(data)
-        obj.expire_date = coarsen(obj.expire_date, "hour") + timedelta(hours=1)
+        expire = coarsen(obj.expire_date, "hour")
+        if expire is not None:
+            obj.expire_date = expire + timedelta(hours=1)
         return obj

@@ -330,10 +330,12 @@ def do_sso_sign_in(config: SingleSignOn, claims: Claims) -> Any:
                     ),
                     status=403,
                 )
-            user = User.objects.filter(username__iexact=claims.email).first() or (
+            found = User.objects.filter(username__iexact=claims.email).first() or (
                 User.objects.filter(email__iexact=claims.email).order_by("pk").first()
             )
-            if user is None:
+            if found is not None:
+                user = found
+            else:
                 user = User(username=claims.email, email=claims.email)
                 user.set_unusable_password()
                 user.save()

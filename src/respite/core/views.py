@@ -744,7 +744,7 @@ def sso_callback(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def sso_settings(request: HttpRequest) -> HttpResponse:
+def sso_settings(request: StaffRequest) -> HttpResponse:
     """An organization admin (or a platform admin) connects the organization's identity provider."""
     org = request.organization
     instance = SingleSignOn.objects.filter(organization=org).first() or SingleSignOn(
@@ -764,7 +764,7 @@ def sso_settings(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(StaffRole.ORG_ADMIN)
-def units_import(request: HttpRequest) -> HttpResponse:
+def units_import(request: StaffRequest) -> HttpResponse:
     """The unit tree pulse and peer support share: upload a CSV, see the dry run, then apply it."""
     from respite.pulse.models import Unit
 

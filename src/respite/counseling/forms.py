@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.core.validators import validate_email
@@ -107,13 +107,13 @@ class FindTherapistForm(forms.Form):
     def __init__(self, *args, default_zone: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         # US zones by name, plus the organization's and any real zone a browser reported (Intl).
-        choices = list(US_TIME_ZONES)
+        choices: list[tuple[str, Any]] = list(US_TIME_ZONES)
         known = {value for value, _label in choices}
         for extra in (default_zone, self.data.get("tz", "") if self.data else ""):
             if extra and extra not in known and extra in known_zones():
                 choices.append((extra, extra.replace("_", " ")))
                 known.add(extra)
-        self.fields["tz"].choices = choices
+        self.fields["tz"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField
         self.fields["tz"].initial = default_zone
         self.fields["tz"].widget.attrs["data-detect-tz"] = ""
 

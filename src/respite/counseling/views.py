@@ -276,9 +276,11 @@ def case_delete(request: PortalRequest, pk) -> HttpResponse:
 
 
 # --- Volunteer therapists --------------------------------------------------------------------------
-def _day_choice(raw: object, days: list) -> object:
+def _day_choice(raw: object, days: list[date]) -> date | None:
     """The day asked for if it has open times, else the first day that has any."""
-    return raw if raw in days else (days[0] if days else None)
+    if isinstance(raw, date) and raw in days:
+        return raw
+    return days[0] if days else None
 
 
 def _language_name(code: str) -> str:
@@ -387,7 +389,7 @@ def engagement(request: PortalRequest, pk) -> HttpResponse:
     bookings = list(eng.bookings.select_related("slot").order_by("slot__starts_at"))
     tz = scheduling.worker_zone(request.GET.get("tz", ""), request.organization)
     for b in bookings:
-        b.local_start = b.slot.starts_at.astimezone(tz)
+        b.local_start = b.slot.starts_at.astimezone(tz)  # type: ignore[attr-defined]  # for the template
     return render(
         request,
         "counseling/engagement.html",

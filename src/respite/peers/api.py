@@ -210,7 +210,7 @@ def post_message(request: HttpRequest, payload: MessageIn):
     try:
         do_post_message(req, PeerMessage.Author.WORKER, payload.body)
     except ThreadError as err:
-        raise HttpError(409, err.message) from None
+        raise HttpError(409, str(err.message)) from None
     return Status(
         201,
         {

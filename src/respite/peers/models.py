@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from respite.core.crypto import EncryptedTextField
 from respite.core.errors import DomainError
@@ -467,7 +468,7 @@ class PeerMessage(models.Model):
 class ThreadError(Exception):
     """A message that cannot be sent; ``message`` is safe to show to the person who tried."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: StrOrPromise):
         super().__init__(message)
         self.message = message
 

@@ -55,7 +55,7 @@ def my_space_section(request: PortalRequest, code: AccessCode) -> dict:
     )
     for req in reqs:
         _remember(request, req, "requester")
-        req.thread_size = req.messages.count() + bool(req.supporter_message)
+        req.thread_size = req.messages.count() + bool(req.supporter_message)  # type: ignore[attr-defined]  # shown by My space's template only
     return {"template": "peers/_my_space.html", "requests": reqs}
 
 
@@ -83,7 +83,7 @@ def _thread_open_to(request: HttpRequest, req: SupportRequest, role: str) -> boo
     return code is not None and code.pk == req.requester_code_id
 
 
-def _status_context(request: HttpRequest, req: SupportRequest, role: str, **extra) -> dict:
+def _status_context(request: PortalRequest, req: SupportRequest, role: str, **extra) -> dict:
     can_rate = role in ("requester", "rater") and req.closed_at is not None and req.rating is None
     thread = None
     can_write = False
@@ -252,7 +252,7 @@ def status(request: PortalRequest, pk) -> HttpResponse:
 
 @require_POST
 @portal_view
-def message(request: HttpRequest, pk) -> HttpResponse:
+def message(request: PortalRequest, pk) -> HttpResponse:
     """The worker answers their supporter, with their code: no phone number needed."""
     req, role = _get_request_for_worker(request, pk)
     if not _thread_open_to(request, req, role):

@@ -419,7 +419,7 @@ def _fields(obj: models.Model) -> tuple:
     return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
 
 
-def _dashboard_key(request: HttpRequest, survey: Survey, filters: dict) -> str:
+def _dashboard_key(request: PortalRequest, survey: Survey, filters: dict) -> str:
     # Ids only: the releases' stored figures (large JSON) are read on a miss, not to make the key.
     releases_now = sorted(
         Release.objects.filter(survey=survey).values_list("round_id", "number", "pk")

@@ -236,7 +236,7 @@ def _schedule(sc: Schedule, sid: str) -> dict[str, Any]:
 
 
 def _contact(c: Contact, sid: str, phones: list[Phone]) -> dict[str, Any]:
-    data = {"id": hsds_id("contact", c.id), "service_id": sid}
+    data: dict[str, Any] = {"id": hsds_id("contact", c.id), "service_id": sid}
     if c.location_id:
         data["location_id"] = hsds_id("location", c.location_id)
     data.update(_given(c, ("name", "title", "department", "email")))
