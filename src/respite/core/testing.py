@@ -187,3 +187,21 @@ def axe_violations(page: Any) -> list[str]:
         f"{v['id']}: " + "; ".join(str(n["target"]) for n in v["nodes"][:3])
         for v in results.response["violations"]
     ]
+
+
+def browser_page(browser: Any, lang: str, device: str) -> tuple[Any, Any]:
+    """A new Playwright context and page in ``lang`` on a phone (390x844) or a desktop, recording
+    console errors in ``page.problems`` and every URL it asks for in ``page.requests``."""
+    options: dict[str, Any] = {"locale": "es-ES" if lang == "es" else "en-US"}
+    if device == "phone":
+        options.update(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    else:
+        options.update(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.problems = []
+    page.requests = []
+    page.on("console", lambda msg: page.problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
+    page.on("request", lambda req: page.requests.append(req.url))
+    return context, page

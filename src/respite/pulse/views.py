@@ -10,6 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.core import signing
@@ -77,27 +78,22 @@ def index(request: StaffRequest) -> HttpResponse:
     )
 
 
-def _units_context(request: PortalRequest, **extra) -> dict:
+def _units_page(request: PortalRequest, status: int = 200, **forms: Any) -> HttpResponse:
+    """The units page: the tree, the add form and the headcount form (bound ones passed in)."""
     tree = reporting.unit_tree(request.organization)
-    return {
+    headcount_form = forms.get("headcount_form") or HeadcountForm(units=[u for u, _d in tree])
+    context = {
         "tree": tree,
-        "form": extra.pop("form", UnitForm(organization=request.organization)),
-        "headcount_form": extra.pop("headcount_form", HeadcountForm(units=[u for u, _d in tree])),
-        **extra,
+        "form": forms.get("form") or UnitForm(organization=request.organization),
+        "headcount_form": headcount_form,
+        "headcount_rows": [(headcount_form[f"unit_{u.pk}"], d) for u, d in tree],
     }
-
-
-def _headcount_rows(context: dict) -> list:
-    form = context["headcount_form"]
-    return [(form[f"unit_{u.pk}"], d) for u, d in context["tree"]]
+    return render(request, "pulse/units.html", context, status=status)
 
 
 @staff_view(ADMIN)
 def units(request: StaffRequest) -> HttpResponse:
-    context = _units_context(request)
-    return render(
-        request, "pulse/units.html", {**context, "headcount_rows": _headcount_rows(context)}
-    )
+    return _units_page(request)
 
 
 @staff_view(ADMIN)
@@ -106,13 +102,7 @@ def unit_headcounts(request: StaffRequest) -> HttpResponse:
     tree = reporting.unit_tree(request.organization)
     form = HeadcountForm(request.POST, units=[u for u, _d in tree])
     if not form.is_valid():
-        context = _units_context(request, headcount_form=form)
-        return render(
-            request,
-            "pulse/units.html",
-            {**context, "headcount_rows": _headcount_rows(context)},
-            status=400,
-        )
+        return _units_page(request, status=400, headcount_form=form)
     with transaction.atomic():
         changed = form.changed_units()
         Unit.objects.bulk_update(changed, ["headcount"])
@@ -132,13 +122,7 @@ def unit_headcounts(request: StaffRequest) -> HttpResponse:
 def unit_add(request: StaffRequest) -> HttpResponse:
     form = UnitForm(request.POST, organization=request.organization)
     if not form.is_valid():
-        context = _units_context(request, form=form)
-        return render(
-            request,
-            "pulse/units.html",
-            {**context, "headcount_rows": _headcount_rows(context)},
-            status=400,
-        )
+        return _units_page(request, status=400, form=form)
     with transaction.atomic():
         unit = form.save()
         # Open shared-link surveys get a link for the new unit at once (invitation surveys have none).

@@ -17,10 +17,16 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.module_loading import import_string
 
-from respite.conftest import PHONE
 from respite.core.navigation import _link
 from respite.core.roles import StaffRole
-from respite.core.testing import PASSWORD, axe_violations, make_staff, run_tasks, totp_code
+from respite.core.testing import (
+    PASSWORD,
+    axe_violations,
+    browser_page,
+    make_staff,
+    run_tasks,
+    totp_code,
+)
 from respite.core.tests.test_workspace_browser import TEXT as UNITS_TEXT
 from respite.pulse.models import Unit
 
@@ -104,19 +110,8 @@ def _expected_nav(email: str, role: str, slug: str, lang: str) -> set[tuple[str,
 
 
 def _new_page(browser, live_server, lang: str, device: str):
-    options = {"locale": "es-ES" if lang == "es" else "en-US"}
-    if device == "phone":
-        options.update(viewport=PHONE, is_mobile=True, has_touch=True)
-    else:
-        options.update(viewport={"width": 1280, "height": 900})
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda msg: page.problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    page.requests = []  # every URL the page asked for: the walk must never reach Django admin
-    page.on("request", lambda req: page.requests.append(req.url))
-    return context, page
+    # page.requests records every URL asked for: the walk must never reach Django admin.
+    return browser_page(browser, lang, device)
 
 
 def _admin_requests(*pages) -> list[str]:

@@ -9,9 +9,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from respite.conftest import PHONE
 from respite.core.roles import StaffRole
-from respite.core.testing import PASSWORD, make_org, make_staff, make_user
+from respite.core.testing import PASSWORD, browser_page, make_org, make_staff, make_user
 from respite.pulse.models import Unit
 
 TEXT = {
@@ -37,17 +36,7 @@ TEXT = {
 
 
 def _page(browser, lang: str, device: str):
-    options = {"locale": "es-ES" if lang == "es" else "en-US"}
-    if device == "phone":
-        options.update(viewport=PHONE, is_mobile=True, has_touch=True)
-    else:
-        options.update(viewport={"width": 1280, "height": 900})
-    context = browser.new_context(**options)
-    page = context.new_page()
-    page.problems = []
-    page.on("console", lambda msg: page.problems.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-    return context, page
+    return browser_page(browser, lang, device)
 
 
 def _sign_in(page, base: str, username: str) -> None:
