@@ -5,31 +5,37 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from respite.core import privacy
 from respite.core.models import Organization, SingleSignOn, StaffProfile
 from respite.core.roles import DEFAULT_ROLE_GROUPS, ORG_ROLES, RoleGroup, StaffRole
 
-THROTTLED = _("Too many failed sign-in attempts. Please wait 15 minutes and try again.")
+
+def throttled_message(exc: privacy.Throttled) -> str:
+    minutes = privacy.wait_minutes(exc)
+    return ngettext(
+        "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
+        "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class ThrottledSignInMixin:
-    """Rate-limit a Django sign-in form strictly per username and generously per network address, and
-    put the sign-in in the audit log (failures are logged by ``signals.on_login_failed``)."""
+    """Back off a Django sign-in form per (username, client network), so someone guessing from one
+    network cannot lock the owner out from theirs (core.privacy.check_account_sign_in), and put the
+    sign-in in the audit log (failures are logged by ``signals.on_login_failed``)."""
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip().lower()
         try:
-            keys = privacy.check_credential(
-                self.request, username, kind="login", per_credential=5, per_address=300
-            )
-        except privacy.Throttled:
-            raise forms.ValidationError(THROTTLED, code="throttled") from None
+            keys = privacy.check_account_sign_in(self.request, username, kind="login")
+        except privacy.Throttled as exc:
+            raise forms.ValidationError(throttled_message(exc), code="throttled") from None
         try:
             data = super().clean()
         except forms.ValidationError:
-            for key in keys:
-                privacy.throttle_record_failure(key)
+            privacy.throttle_record_failure(*keys)
             raise
         from respite.core.signals import record_sign_in
 
