@@ -62,7 +62,9 @@ def _get_event_for_public(request: HttpRequest, pk) -> Event:
     return event
 
 
-SESSION_MANAGE = "community_manage"  # the keyed hash of the host's management token, never the token
+SESSION_MANAGE = (
+    "community_manage"  # the keyed hash of the host's management token, never the token
+)
 
 
 def _get_event_for_organizer(request: HttpRequest, token: str) -> Event:
@@ -150,7 +152,9 @@ def open_manage(request: HttpRequest) -> HttpResponse:
             except privacy.Throttled:
                 return _too_many(request)
             except Http404:
-                form.add_error("token", _("This link does not open a gathering. Check it and try again."))
+                form.add_error(
+                    "token", _("This link does not open a gathering. Check it and try again.")
+                )
                 status = 404
             else:
                 request.session.cycle_key()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from datetime import UTC, timedelta
 
 import pytest
@@ -97,7 +96,9 @@ def test_wrong_or_other_org_token_is_404_and_throttled(client, org, other_org, s
     assert open_manage(client, event, token).status_code == 302
     assert client.get(manage_url(event)).status_code == 200
     stranger = Client()
-    assert stranger.post(f"/o/{other_org.slug}/community/manage/", {"token": token}).status_code == 404
+    assert (
+        stranger.post(f"/o/{other_org.slug}/community/manage/", {"token": token}).status_code == 404
+    )
     assert open_manage(stranger, event, "x" * 43).status_code == 404
     settings.RESPITE_CODE_FAILURES_PER_ADDRESS = 3
     for _ in range(3):
@@ -107,11 +108,19 @@ def test_wrong_or_other_org_token_is_404_and_throttled(client, org, other_org, s
 
 def test_an_old_style_link_asks_for_the_link_in_the_form(client, org):
     event, token = make_event(org)
-    for old in (f"/o/{org.slug}/community/manage/{token}/", f"/o/{org.slug}/community/manage/{token}/edit/"):
+    for old in (
+        f"/o/{org.slug}/community/manage/{token}/",
+        f"/o/{org.slug}/community/manage/{token}/edit/",
+    ):
         page = client.get(old)
         assert page.status_code == 410 and "Paste the link" in page.content.decode()
     assert client.get(manage_url(event)).status_code == 302  # the old link itself opened nothing
-    assert open_manage(client, event, f"https://x.example/o/{org.slug}/community/manage/{token}/").status_code == 302
+    assert (
+        open_manage(
+            client, event, f"https://x.example/o/{org.slug}/community/manage/{token}/"
+        ).status_code
+        == 302
+    )
 
 
 def test_edit_event_through_management_link(client, org):

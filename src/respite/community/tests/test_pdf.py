@@ -151,8 +151,12 @@ def test_packet_needs_the_token(client, org, other_org):
     event, token = make_event(org)
     assert open_manage(client, event, "z" * 43).status_code == 404
     assert client.get(manage_url(event, suffix="packet.pdf")).status_code == 302  # to the form
-    assert client.post(f"/o/{other_org.slug}/community/manage/", {"token": token}).status_code == 404
-    assert client.get(f"/o/{other_org.slug}/community/manage/gathering/packet.pdf").status_code == 302
+    assert (
+        client.post(f"/o/{other_org.slug}/community/manage/", {"token": token}).status_code == 404
+    )
+    assert (
+        client.get(f"/o/{other_org.slug}/community/manage/gathering/packet.pdf").status_code == 302
+    )
 
 
 def test_note_cards_are_letter_landscape_with_prompts_and_card_text(client, org):

@@ -235,7 +235,9 @@ def test_login_rate_limit_is_strict_per_account_and_generous_per_address(org, or
         locked.status_code == 200 and "Too many failed sign-in attempts" in locked.content.decode()
     )
     owner = Client(REMOTE_ADDR="198.51.100.99")
-    assert owner.post("/staff/login/", {"username": "owner", "password": PASSWORD}).status_code == 302
+    assert (
+        owner.post("/staff/login/", {"username": "owner", "password": PASSWORD}).status_code == 302
+    )
 
 
 def test_pip_audit_finds_no_known_vulnerability():

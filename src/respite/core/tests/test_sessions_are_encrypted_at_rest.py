@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import zlib
 from datetime import timedelta
 
@@ -43,10 +44,8 @@ def _readings(data: str) -> list[str]:
             except (binascii.Error, ValueError):
                 continue
             out.append(raw.decode("latin-1"))
-            try:
+            with contextlib.suppress(zlib.error):
                 out.append(zlib.decompress(raw).decode("latin-1"))
-            except zlib.error:
-                pass
     return [text.lower() for text in out]
 
 
@@ -62,7 +61,9 @@ def _leaks(rows: list[str], secrets: set[str]) -> list[str]:
 
 def test_an_insider_reading_django_session_cannot_link_a_workers_activities(org):
     _clients, code, raw = _journey(org)
-    secrets = _secrets(code, raw) | {str(pk) for pk in AccessCode.objects.values_list("pk", flat=True)}
+    secrets = _secrets(code, raw) | {
+        str(pk) for pk in AccessCode.objects.values_list("pk", flat=True)
+    }
     secrets |= {word.lower() for word in code.replace("-", " ").split() if len(word) > 3}
     assert Screening.objects.exists() and SupportRequest.objects.exists()
     rows = _rows()

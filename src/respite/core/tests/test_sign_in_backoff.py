@@ -31,7 +31,10 @@ def _sign_in(address: str, username: str, password: str, **extra) -> object:
 
 
 def _refused(response) -> bool:
-    return response.status_code == 200 and "Too many failed sign-in attempts" in response.content.decode()
+    return (
+        response.status_code == 200
+        and "Too many failed sign-in attempts" in response.content.decode()
+    )
 
 
 def test_fifty_wrong_passwords_from_one_network_do_not_lock_the_counselor_out(org, counselor):
@@ -52,7 +55,9 @@ def test_fifty_wrong_passwords_from_one_network_do_not_lock_the_counselor_out(or
     assert _sign_in("2001:db8:9::1", "counselor", PASSWORD).status_code == 302
 
     failed = AuditLog.objects.filter(action="auth.sign_in_failed", organization=org)
-    assert failed.count() == 10  # the five counted failures of each network; refusals test no password
+    assert (
+        failed.count() == 10
+    )  # the five counted failures of each network; refusals test no password
 
 
 def test_the_wait_message_is_in_spanish_too(org, counselor):
@@ -96,7 +101,9 @@ def test_django_admin_sign_in_backs_off_per_network(settings, platform_admin):
     name = platform_admin.username
     for _ in range(8):
         Client(REMOTE_ADDR=ATTACKER).post("/admin/login/", {"username": name, "password": "wrong"})
-    blocked = Client(REMOTE_ADDR=ATTACKER).post("/admin/login/", {"username": name, "password": PASSWORD})
+    blocked = Client(REMOTE_ADDR=ATTACKER).post(
+        "/admin/login/", {"username": name, "password": PASSWORD}
+    )
     assert "Too many failed sign-in attempts" in blocked.content.decode()
     owner = Client(REMOTE_ADDR=COUNSELOR)
     signed_in = owner.post("/admin/login/", {"username": name, "password": PASSWORD})
