@@ -117,6 +117,7 @@ def _uuid(value: object) -> uuid.UUID | None:
 
 
 @portal_view
+@require_GET
 def old_link(request: HttpRequest) -> HttpResponse:
     """A management link from before the token moved after "#": it no longer opens the gathering by
     itself (its token was in the address, where proxies log it); the host pastes it into the form."""

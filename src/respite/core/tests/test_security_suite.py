@@ -82,8 +82,8 @@ def _fill(route: str, org_slug: str) -> str | None:
         converter, name = (match.group(1) or "str"), match.group(2)
         return values.get(name) or values.get(converter, "1")
 
-    if route.startswith("^") or "(?P" in route:
-        return None  # regex routes (admin internals): covered by Django itself
+    if "^" in route or "(?P" in route:
+        return None  # regex routes (admin internals, community's retired links): no form to protect
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", repl, route)
 
 
