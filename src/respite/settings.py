@@ -424,6 +424,12 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 # one throttle window (RESPITE_THROTTLE_WINDOW_SECONDS).
 RESPITE_TWO_FACTOR_FAILURES_PER_NETWORK = envint("RESPITE_TWO_FACTOR_FAILURES_PER_NETWORK", 5)
 RESPITE_TWO_FACTOR_FAILURES_PER_ACCOUNT = envint("RESPITE_TWO_FACTOR_FAILURES_PER_ACCOUNT", 30)
+# Failed passwords (staff and Django admin sign-in) per account and client network in one throttle
+# window, fewer in each window that follows an exhausted one; past the per-account figure (all networks
+# together) only networks with no failure for that account this window may try. See
+# core.privacy.check_account_sign_in.
+RESPITE_SIGN_IN_FAILURES_PER_NETWORK = envint("RESPITE_SIGN_IN_FAILURES_PER_NETWORK", 5)
+RESPITE_SIGN_IN_FAILURES_PER_ACCOUNT = envint("RESPITE_SIGN_IN_FAILURES_PER_ACCOUNT", 100)
 RESPITE_CHROMIUM = os.environ.get("RESPITE_CHROMIUM", "/usr/bin/chromium")
 
 # --- Operations (respite.ops): /metrics is off unless a bearer token or an allow list is set ----

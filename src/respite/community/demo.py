@@ -51,4 +51,4 @@ def load(organizations: list[Organization]) -> None:
             Pledge(event=event, tier="champion-of-confidentiality", amount=220),
         ]
     )
-    print(f"Community demo gathering: manage it at /o/{org.slug}/community/manage/{token}/")  # noqa: T201
+    print(f"Community demo gathering: manage it at /o/{org.slug}/community/manage/#{token}")  # noqa: T201

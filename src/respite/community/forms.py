@@ -299,3 +299,12 @@ class ComposerForm(forms.Form):
             resource=self.links.get(data.get("resource") or ""),
             hashtags=data.get("hashtags") or [],
         )
+
+
+class ManageTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Your private link"),
+        max_length=400,
+        help_text=_("Paste the whole link you were given when you created the gathering."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

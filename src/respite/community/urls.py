@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from respite.community import views
 
@@ -12,14 +12,13 @@ urlpatterns = [
     path("e/<uuid:pk>/rsvp/", views.rsvp, name="rsvp"),
     path("e/<uuid:pk>/notes/", views.note_submit, name="note"),
     path("e/<uuid:pk>/pledge/", views.pledge, name="pledge"),
-    path("manage/<slug:token>/", views.manage, name="manage"),
-    path("manage/<slug:token>/edit/", views.edit, name="edit"),
-    path("manage/<slug:token>/packet.pdf", views.packet_pdf, name="packet"),
-    path("manage/<slug:token>/notes/<uuid:note>/<slug:action>/", views.moderate, name="moderate"),
-    path(
-        "manage/<slug:token>/pledges/<uuid:pledge>/delete/",
-        views.pledge_delete,
-        name="pledge_delete",
-    ),
-    path("manage/<slug:token>/delete/", views.delete, name="delete"),
+    path("manage/", views.open_manage, name="open"),
+    path("manage/gathering/", views.manage, name="manage"),
+    path("manage/gathering/edit/", views.edit, name="edit"),
+    path("manage/gathering/packet.pdf", views.packet_pdf, name="packet"),
+    path("manage/gathering/notes/", views.moderate, name="moderate"),
+    path("manage/gathering/pledges/delete/", views.pledge_delete, name="pledge_delete"),
+    path("manage/gathering/delete/", views.delete, name="delete"),
+    # Links from before the token moved after "#": a page that asks for the link in the form.
+    re_path(r"^manage/(?!gathering/)[^/]+/", views.old_link, name="old_link"),
 ]

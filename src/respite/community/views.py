@@ -43,6 +43,11 @@ def _get_event_for_public(request: PortalRequest, pk) -> Event:
     return event
 
 
+SESSION_MANAGE = (
+    "community_manage"  # the keyed hash of the host's management token, never the token
+)
+
+
 def _get_event_for_organizer(request: PortalRequest, token: str) -> Event:
     """The event whose management token this is; wrong tokens are throttled like access codes."""
     keys = privacy.check_credential(
@@ -61,21 +66,83 @@ def _get_event_for_organizer(request: PortalRequest, token: str) -> Event:
 
 
 def _organizer(view):
-    """Resolve the management token, answering 429 after too many wrong ones."""
+    """The gathering this browser opened with its management token (only the token's keyed hash is in
+    the session); without one, back to the form that asks for the link."""
 
     @wraps(view)
-    def wrapper(request: PortalRequest, token: str, *args, **kwargs) -> HttpResponse:
-        try:
-            event = _get_event_for_organizer(request, token)
-        except privacy.Throttled:
-            return _too_many(request, privacy.too_many_attempts())
-        return view(request, event, token, *args, **kwargs)
+    def wrapper(request: PortalRequest, *args, **kwargs) -> HttpResponse:
+        digest = request.session.get(SESSION_MANAGE)
+        event = (
+            Event.objects.visible()
+            .filter(organization=request.organization, manage_digest=digest)
+            .first()
+            if isinstance(digest, str)
+            else None
+        )
+        if event is None:
+            return redirect("community:open", org=request.organization.slug)
+        return view(request, event, *args, **kwargs)
 
     return wrapper
 
 
-def _manage_url(event: Event, token: str, name: str = "manage") -> str:
-    return reverse(f"community:{name}", kwargs={"org": event.organization.slug, "token": token})
+def _manage_url(event: Event) -> str:
+    return reverse("community:manage", kwargs={"org": event.organization.slug})
+
+
+def _uuid(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@portal_view
+@require_GET
+def old_link(request: HttpRequest) -> HttpResponse:
+    """A management link from before the token moved after "#": it no longer opens the gathering by
+    itself (its token was in the address, where proxies log it); the host pastes it into the form."""
+    from respite.community.forms import ManageTokenForm
+
+    return render(
+        request, "community/open.html", {"form": ManageTokenForm(), "old_link": True}, status=410
+    )
+
+
+def private_link(request: PortalRequest, event: Event, token: str) -> str:
+    """The host's link: the token travels after "#", which browsers never send, so it reaches no URL,
+    proxy log or Referer; app.js posts it with the form of the page it opens."""
+    open_url = reverse("community:open", kwargs={"org": event.organization.slug})
+    return request.build_absolute_uri(open_url) + "#" + token
+
+
+@portal_view
+def open_manage(request: PortalRequest) -> HttpResponse:
+    """Where the private link lands: the token (from the fragment, or pasted by hand) is posted here,
+    checked (throttled), and only its keyed hash kept in the session."""
+    from respite.community.forms import ManageTokenForm
+
+    form = ManageTokenForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            raw = form.cleaned_data["token"]
+            token = raw.rsplit("#", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
+            try:
+                event = _get_event_for_organizer(request, token)
+            except privacy.Throttled:
+                return _too_many(request, privacy.too_many_attempts())
+            except Http404:
+                form.add_error(
+                    "token", _("This link does not open a gathering. Check it and try again.")
+                )
+                status = 404
+            else:
+                request.session.cycle_key()
+                request.session[SESSION_MANAGE] = event.manage_digest
+                return redirect(_manage_url(event))
+    return render(request, "community/open.html", {"form": form}, status=status)
 
 
 # --- Start ------------------------------------------------------------------------------------
@@ -96,14 +163,14 @@ def create(request: PortalRequest) -> HttpResponse:
         event.organization = org
         token = event.new_manage_token()
         event.save()
-        messages.success(
+        request.session.cycle_key()
+        request.session[SESSION_MANAGE] = event.manage_digest
+        # Shown once, on this page only: we keep only the token's keyed hash.
+        return render(
             request,
-            _(
-                "Your gathering is ready. Bookmark this page: its address is your private "
-                "link to manage the gathering, and we cannot show it again."
-            ),
+            "community/created.html",
+            {"event": event, "manage_url": private_link(request, event, token)},
         )
-        return redirect(_manage_url(event, token))
     status = 400 if request.method == "POST" else 200
     return render(
         request, "community/event_form.html", {"form": form, "creating": True}, status=status
@@ -111,7 +178,7 @@ def create(request: PortalRequest) -> HttpResponse:
 
 
 # --- Public event page ------------------------------------------------------------------------
-def _event_context(request: HttpRequest, event: Event, **forms) -> dict:
+def _event_context(request: PortalRequest, event: Event, **forms) -> dict:
     return {
         "event": event,
         "tally": event.tally(),
@@ -231,17 +298,15 @@ def cards_pdf(request: PortalRequest) -> HttpResponse:
 @portal_view
 @_organizer
 @require_GET
-def manage(request: PortalRequest, event: Event, token: str) -> HttpResponse:
+def manage(request: PortalRequest, event: Event) -> HttpResponse:
     ctx = {
         "event": event,
-        "token": token,
         "tally": event.tally(),
         "rsvps": event.rsvps.all(),
         "pending": event.notes.pending(),
         "approved": event.notes.approved(),
         "pledges": event.pledges.all(),
         "fund": toolkit.fundraising(),
-        "manage_url": request.build_absolute_uri(_manage_url(event, token)),
         "public_url": request.build_absolute_uri(event.get_absolute_url()),
     }
     return render(request, "community/manage.html", ctx)
@@ -249,17 +314,17 @@ def manage(request: PortalRequest, event: Event, token: str) -> HttpResponse:
 
 @portal_view
 @_organizer
-def edit(request: PortalRequest, event: Event, token: str) -> HttpResponse:
+def edit(request: PortalRequest, event: Event) -> HttpResponse:
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Changes saved."))
-        return redirect(_manage_url(event, token))
+        return redirect(_manage_url(event))
     status = 400 if request.method == "POST" else 200
     return render(
         request,
         "community/event_form.html",
-        {"form": form, "event": event, "token": token},
+        {"form": form, "event": event},
         status=status,
     )
 
@@ -267,40 +332,41 @@ def edit(request: PortalRequest, event: Event, token: str) -> HttpResponse:
 @portal_view
 @_organizer
 @require_POST
-def moderate(
-    request: PortalRequest, event: Event, token: str, note: str, action: str
-) -> HttpResponse:
-    target = Note.objects.filter(event=event, pk=note).first()
+def moderate(request: PortalRequest, event: Event) -> HttpResponse:
+    note, action = _uuid(request.POST.get("note")), request.POST.get("action")
+    target = Note.objects.filter(event=event, pk=note).first() if note else None
     if target is None or action not in ("approve", "reject"):
         raise Http404
     target.status = NoteStatus.APPROVED if action == "approve" else NoteStatus.REJECTED
     target.save(update_fields=["status"])
-    return redirect(_manage_url(event, token) + "#notes")
+    return redirect(_manage_url(event) + "#notes")
 
 
 @portal_view
 @_organizer
 @require_POST
-def pledge_delete(request: PortalRequest, event: Event, token: str, pledge: str) -> HttpResponse:
-    deleted, _rows = event.pledges.filter(pk=pledge).delete()
+def pledge_delete(request: PortalRequest, event: Event) -> HttpResponse:
+    pledge = _uuid(request.POST.get("pledge"))
+    deleted, _rows = event.pledges.filter(pk=pledge).delete() if pledge else (0, {})
     if not deleted:
         raise Http404
-    return redirect(_manage_url(event, token) + "#pledges")
+    return redirect(_manage_url(event) + "#pledges")
 
 
 @portal_view
 @_organizer
 @require_POST
-def delete(request: PortalRequest, event: Event, token: str) -> HttpResponse:
+def delete(request: PortalRequest, event: Event) -> HttpResponse:
     if request.POST.get("confirm") != "yes":
         messages.error(
             request,
             _("Tick the box to confirm that the gathering and all its replies should be deleted."),
         )
-        return redirect(_manage_url(event, token) + "#delete")
+        return redirect(_manage_url(event) + "#delete")
     org = event.organization
     with transaction.atomic():
         event.delete()
+    request.session.pop(SESSION_MANAGE, None)
     messages.success(request, _("The gathering, its RSVPs, notes and pledges were deleted."))
     return redirect("community:index", org=org.slug)
 
@@ -308,7 +374,7 @@ def delete(request: PortalRequest, event: Event, token: str) -> HttpResponse:
 @portal_view
 @_organizer
 @require_GET
-def packet_pdf(request: PortalRequest, event: Event, token: str) -> HttpResponse:
+def packet_pdf(request: PortalRequest, event: Event) -> HttpResponse:
     language = client_language(request)
     ctx = {
         "event": event,

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from respite.core import privacy
 from respite.core.models import Organization, SingleSignOn, StaffProfile
@@ -16,33 +17,30 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-# Failed sign-ins allowed per throttle window: strict per account, generous per network (a
-# hospital's staff share one public address).
-SIGN_INS_PER_ACCOUNT = 5
-SIGN_INS_PER_ADDRESS = 300
+def throttled_message(exc: privacy.Throttled) -> str:
+    minutes = privacy.wait_minutes(exc)
+    return ngettext(
+        "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
+        "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 class ThrottledSignInMixin:
-    """Rate-limit a Django sign-in form strictly per username and generously per network address, and
-    put the sign-in in the audit log (failures are logged by ``signals.on_login_failed``)."""
+    """Back off a Django sign-in form per (username, client network), so someone guessing from one
+    network cannot lock the owner out from theirs (core.privacy.check_account_sign_in), and put the
+    sign-in in the audit log (failures are logged by ``signals.on_login_failed``)."""
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip().lower()
         try:
-            keys = privacy.check_credential(
-                self.request,
-                username,
-                kind="login",
-                per_credential=SIGN_INS_PER_ACCOUNT,
-                per_address=SIGN_INS_PER_ADDRESS,
-            )
-        except privacy.Throttled:
-            raise forms.ValidationError(privacy.too_many_sign_ins(), code="throttled") from None
+            keys = privacy.check_account_sign_in(self.request, username, kind="login")
+        except privacy.Throttled as exc:
+            raise forms.ValidationError(throttled_message(exc), code="throttled") from None
         try:
             data = super().clean()
         except forms.ValidationError:
-            for key in keys:
-                privacy.throttle_record_failure(key)
+            privacy.throttle_record_failure(*keys)
             raise
         from respite.core.signals import record_sign_in
 

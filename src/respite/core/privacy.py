@@ -14,7 +14,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -94,7 +94,14 @@ def new_access_code(
 
 
 class Throttled(Exception):
-    """Too many failed attempts; the caller shows a 'wait and try again' message (HTTP 429)."""
+    """Too many failed attempts; the caller shows a 'wait and try again' message (HTTP 429).
+
+    ``wait`` is the number of seconds until another attempt is let in (None: the rest of the window).
+    """
+
+    def __init__(self, wait: int | None = None) -> None:
+        super().__init__()
+        self.wait = wait
 
 
 def throttle_minutes() -> int:
@@ -276,6 +283,57 @@ def rate_limit(request: HttpRequest | None, kind: str, per_address: int) -> None
     if throttle_failures(key) >= per_address:
         raise Throttled
     throttle_record_failure(key)
+
+
+def seconds_left_in_window(now: datetime | None = None) -> int:
+    """Seconds until the current throttle window closes (windows are aligned to the clock)."""
+    now = now or timezone.now()
+    end = _window_start(now) + timedelta(seconds=settings.RESPITE_THROTTLE_WINDOW_SECONDS)
+    return max(1, math.ceil((end - now).total_seconds()))
+
+
+def wait_minutes(exc: Throttled) -> int:
+    """Whole minutes (at least one) a throttled person should wait, for messages."""
+    return max(1, math.ceil((exc.wait or seconds_left_in_window()) / 60))
+
+
+def check_account_sign_in(request: HttpRequest | None, account: str, *, kind: str) -> list[str]:
+    """Back-off for a password or second-factor check of one account, per (account, client network).
+
+    * Each (account, network) may fail ``RESPITE_SIGN_IN_FAILURES_PER_NETWORK`` times per throttle
+      window. A network that used up its allowance in the previous window(s) gets half as many in the
+      next, then a quarter, then none: the wait grows while the guessing goes on, and ends a window
+      after it stops.
+    * Over ``RESPITE_SIGN_IN_FAILURES_PER_ACCOUNT`` failures in a window from all networks together
+      (many networks guessing), only networks that have not failed for this account in this window are
+      let in. Either way a counselor signing in from their own network is never locked out by someone
+      guessing from another.
+
+    Raises Throttled (with ``wait``); returns the keys to charge if this attempt fails.
+    """
+    network = _network(client_address(request))
+    pair = keyed_hash(f"{kind}:account-network:{account}:{network}", "throttle")
+    whole = keyed_hash(f"{kind}:account:{account}", "throttle")
+    limit = settings.RESPITE_SIGN_IN_FAILURES_PER_NETWORK
+    window = timedelta(seconds=settings.RESPITE_THROTTLE_WINDOW_SECONDS)
+    current = _window_start()
+    lookback = 6
+    rows = ThrottleCounter.objects.filter(
+        key__in=[pair, whole], window_start__gte=current - lookback * window
+    ).values_list("key", "window_start", "count")
+    counts = {(key, start): count for key, start, count in rows}
+    # Refused attempts are counted too, so a window counts as "used up" while guessing goes on, and the
+    # allowance recovers once a whole window passes with fewer attempts than it allowed.
+    allowed = limit
+    for back in range(lookback, 0, -1):
+        used = counts.get((pair, current - back * window), 0)
+        allowed = allowed >> 1 if used >= max(allowed, 1) else limit
+    failed_here = counts.get((pair, current), 0)
+    over_cap = counts.get((whole, current), 0) >= settings.RESPITE_SIGN_IN_FAILURES_PER_ACCOUNT
+    if failed_here >= allowed or (failed_here and over_cap):
+        throttle_record_failure(pair)
+        raise Throttled(seconds_left_in_window())
+    return [pair, whole]
 
 
 # --- Access-code look-ups -------------------------------------------------------------------

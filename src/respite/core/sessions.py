@@ -1,19 +1,30 @@
-"""Database sessions whose expiry is kept to the hour.
+"""Database sessions that are encrypted at rest and whose expiry is kept to the hour.
 
 Django stores ``expire_date`` to the microsecond, which is the moment of the worker's last request plus
 the session age: a fine timestamp of worker activity in ``django_session``. Here it is rounded *up* to
 the next whole hour (a session lasts between 8 and 9 hours on the server; the browser's cookie still
 ends after 8), so the table says at most the hour. ``clear_sessions`` purges expired rows hourly.
+
+Django's own ``session_data`` is signed but readable base64 JSON: anyone reading the table would see a
+worker's access-code id next to the ids of the screenings and requests made under it. Here the payload
+is a Fernet token under ``RESPITE_ENCRYPTION_KEYS`` (prefixed ``f1:``), unreadable without the key.
+Rows in Django's old format still decode (they expire within hours, and are written encrypted the next
+time the session changes); a payload that no configured key can open is treated as an empty session.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 
+from respite.core import crypto
 from respite.core.fields import coarsen
+
+PREFIX = "f1:"
+log = logging.getLogger(__name__)
 
 
 class SessionStore(DBStore):
@@ -23,3 +34,19 @@ class SessionStore(DBStore):
         if expire is not None:
             obj.expire_date = expire + timedelta(hours=1)
         return obj
+
+    def encode(self, session_dict: dict[str, Any]) -> str:
+        payload = self.serializer().dumps(session_dict)
+        return PREFIX + crypto.fernet().encrypt(payload).decode("ascii")
+
+    def decode(self, session_data: bytes | str) -> dict[str, Any]:
+        if isinstance(session_data, bytes):
+            session_data = session_data.decode("ascii", "replace")
+        if not session_data.startswith(PREFIX):
+            return super().decode(session_data)  # Django's signed format, from before encryption
+        try:
+            payload = crypto.fernet().decrypt(session_data[len(PREFIX) :].encode("ascii"))
+            return self.serializer().loads(payload)
+        except Exception:  # a retired key or a damaged row: the session starts empty, like Django's
+            log.warning("a session could not be decrypted; it is treated as empty")
+            return {}

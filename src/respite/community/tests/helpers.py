@@ -27,8 +27,19 @@ def make_event(org, **kwargs) -> tuple[Event, str]:
     return event, token
 
 
-def manage_url(event: Event, token: str, suffix: str = "") -> str:
-    return f"/o/{event.organization.slug}/community/manage/{token}/{suffix}"
+def manage_link(event: Event, token: str) -> str:
+    """The private link a host is given: the token after "#", which browsers never send."""
+    return f"/o/{event.organization.slug}/community/manage/#{token}"
+
+
+def open_manage(client, event: Event, token: str):
+    """What app.js does with the link (or the host pasting it): post the token with the page's form."""
+    return client.post(f"/o/{event.organization.slug}/community/manage/", {"token": token})
+
+
+def manage_url(event: Event, token: str = "", suffix: str = "") -> str:
+    """A page of the gathering's management, once ``open_manage`` has put it in the session."""
+    return f"/o/{event.organization.slug}/community/manage/gathering/{suffix}"
 
 
 def public_url(event: Event, suffix: str = "") -> str:

@@ -66,8 +66,13 @@ def test_organizer_and_attendee_journey(phone, org, tmp_path):
     phone.fill("input[name=pledge_goal]", "500")
     phone.click("button[type=submit]:has-text('Create gathering')")
     phone.wait_for_selector("text=Your private link")
+    link = phone.locator("[data-testid=manage-link]").inner_text().strip()
+    assert "/community/manage/#" in link
+    # Opening the private link: app.js posts the token from after "#"; the page it lands on has none.
+    phone.goto(link)
+    phone.wait_for_selector("text=Invite people")
     manage_url = phone.url
-    assert "/community/manage/" in manage_url
+    assert "/community/manage/gathering/" in manage_url and link.split("#")[1] not in manage_url
     event = Event.objects.get()
     public_url = phone.locator(".access-code a").get_attribute("href")
     assert str(event.pk) in public_url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from respite.community.models import Event, Rsvp
-from respite.community.tests.helpers import make_event, manage_url, public_url
+from respite.community.tests.helpers import make_event, manage_url, open_manage, public_url
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +37,11 @@ def _form(**overrides) -> dict:
 
 def test_create_event_gives_private_link_stored_only_as_hash(client, org):
     response = client.post(f"/o/{org.slug}/community/new/", _form())
-    assert response.status_code == 302
-    location = response["Location"]
-    assert "/community/manage/" in location
-    token = location.rstrip("/").rsplit("/", 1)[1]
+    assert response.status_code == 200
+    html = response.content.decode()
+    link = re.search(r'data-testid="manage-link">([^<]+)<', html).group(1)
+    assert "/community/manage/#" in link
+    token = link.rsplit("#", 1)[1]
     event = Event.objects.get()
     assert event.organization == org and event.state == "TX"
     assert event.local_start.hour == 18 and str(event.local_start.tzinfo) == "America/Chicago"
@@ -47,10 +49,16 @@ def test_create_event_gives_private_link_stored_only_as_hash(client, org):
     with connection.cursor() as cur:
         cur.execute("SELECT * FROM community_event")
         assert token not in repr(cur.fetchall())
-    page = client.get(location)
-    assert page.status_code == 200
-    assert token in page.content.decode()  # the link is shown so the organizer can bookmark it
-    assert "Bookmark" in page.content.decode()
+    # The creating browser manages it straight away; the page no longer shows the token.
+    page = client.get(manage_url(event))
+    assert page.status_code == 200 and token not in page.content.decode()
+    # Another browser opens the link: the page's form posts the token, then a token-less page.
+    other = Client()
+    landing = other.get(link.split("#")[0].replace("http://testserver", ""))
+    assert 'data-fragment-field="token"' in landing.content.decode()
+    opened = open_manage(other, event, link)  # pasting the whole link works too
+    assert opened.status_code == 302 and token not in opened["Location"]
+    assert other.get(opened["Location"]).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -84,17 +92,40 @@ def test_times_are_shown_in_the_event_time_zone(client, org):
 
 def test_wrong_or_other_org_token_is_404_and_throttled(client, org, other_org, settings):
     event, token = make_event(org)
-    assert client.get(manage_url(event, token)).status_code == 200
-    assert client.get(f"/o/{other_org.slug}/community/manage/{token}/").status_code == 404
-    assert client.get(manage_url(event, "x" * 43)).status_code == 404
+    assert client.get(manage_url(event)).status_code == 302  # no gathering opened: to the form
+    assert open_manage(client, event, token).status_code == 302
+    assert client.get(manage_url(event)).status_code == 200
+    stranger = Client()
+    assert (
+        stranger.post(f"/o/{other_org.slug}/community/manage/", {"token": token}).status_code == 404
+    )
+    assert open_manage(stranger, event, "x" * 43).status_code == 404
     settings.RESPITE_CODE_FAILURES_PER_ADDRESS = 3
     for _ in range(3):
-        client.get(manage_url(event, "y" * 43))
-    assert client.get(manage_url(event, token)).status_code == 429
+        open_manage(stranger, event, "y" * 43)
+    assert open_manage(stranger, event, token).status_code == 429
+
+
+def test_an_old_style_link_asks_for_the_link_in_the_form(client, org):
+    event, token = make_event(org)
+    for old in (
+        f"/o/{org.slug}/community/manage/{token}/",
+        f"/o/{org.slug}/community/manage/{token}/edit/",
+    ):
+        page = client.get(old)
+        assert page.status_code == 410 and "Paste the link" in page.content.decode()
+    assert client.get(manage_url(event)).status_code == 302  # the old link itself opened nothing
+    assert (
+        open_manage(
+            client, event, f"https://x.example/o/{org.slug}/community/manage/{token}/"
+        ).status_code
+        == 302
+    )
 
 
 def test_edit_event_through_management_link(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     response = client.post(
         manage_url(event, token, "edit/"), _form(title="New title", audience="others")
     )
@@ -105,6 +136,7 @@ def test_edit_event_through_management_link(client, org):
 
 def test_rsvp_minimal_data_and_encrypted_optional_email(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     assert client.post(public_url(event, "rsvp/"), {"party_size": "3"}).status_code == 302
     r = Rsvp.objects.get()
     assert r.party_size == 3 and r.nickname == "" and r.reminder_email == ""
@@ -166,6 +198,7 @@ def test_public_pages_404_for_other_org_removed_or_unknown(client, org, other_or
 
 def test_wrong_method_is_405(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     assert client.get(public_url(event, "rsvp/")).status_code == 405
     assert client.get(public_url(event, "pledge/")).status_code == 405
     assert client.get(public_url(event, "notes/")).status_code == 405
@@ -182,6 +215,7 @@ def test_csrf_enforced_on_every_post(org):
         (public_url(event, "notes/"), {"body": "Thank you"}),
         (public_url(event, "pledge/"), {"tier": "stigma-stopper"}),
         (manage_url(event, token, "delete/"), {"confirm": "yes"}),
+        (f"/o/{org.slug}/community/manage/", {"token": token}),
         (f"/o/{org.slug}/community/social/", {"text": "hi"}),
     ]:
         assert csrf_client.post(url, data).status_code == 403, url
@@ -190,6 +224,7 @@ def test_csrf_enforced_on_every_post(org):
 
 def test_delete_needs_confirmation(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     client.post(public_url(event, "rsvp/"), {"party_size": "2"})
     client.post(manage_url(event, token, "delete/"), {})
     assert Event.objects.exists()
@@ -211,6 +246,7 @@ def test_public_posts_are_rate_limited_per_address(client, org, monkeypatch):
 
 def test_pages_render_with_strict_csp_in_both_languages(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     for lang in ("en", "es"):
         client.cookies["django_language"] = lang
         for url in [

@@ -6,12 +6,13 @@ import logging
 import re
 
 import pytest
+from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from respite.community.models import Note, NoteStatus
 from respite.community.notesafety import personal_data_problems, sanitize
-from respite.community.tests.helpers import make_event, manage_url, public_url
+from respite.community.tests.helpers import make_event, manage_url, open_manage, public_url
 
 
 @pytest.mark.parametrize(
@@ -86,6 +87,7 @@ def test_note_with_patient_data_is_refused_with_clear_message(client, org, caplo
 @pytest.mark.django_db
 def test_notes_are_moderated_before_display_and_escaped(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     response = client.post(
         public_url(event, "notes/"),
         {"body": "<b>Thank you</b> <img src=x onerror=alert(1)>night team!", "signed": "Lee"},
@@ -95,22 +97,25 @@ def test_notes_are_moderated_before_display_and_escaped(client, org):
     assert note.status == NoteStatus.PENDING and note.body == "Thank you night team!"
     assert "night team" not in client.get(public_url(event)).content.decode()
     assert "night team" in client.get(manage_url(event, token)).content.decode()
-    client.post(manage_url(event, token, f"notes/{note.pk}/approve/"))
+    client.post(manage_url(event, suffix="notes/"), {"note": note.pk, "action": "approve"})
     page = client.get(public_url(event)).content.decode()
     assert "Thank you night team!" in page and "onerror" not in page
-    client.post(manage_url(event, token, f"notes/{note.pk}/reject/"))
+    client.post(manage_url(event, suffix="notes/"), {"note": note.pk, "action": "reject"})
     assert "night team" not in client.get(public_url(event)).content.decode()
 
 
 @pytest.mark.django_db
 def test_moderation_needs_the_right_event_token(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     other, other_token = make_event(org)
     note = Note.objects.create(event=event, body="Thank you")
-    assert (
-        client.post(manage_url(other, other_token, f"notes/{note.pk}/approve/")).status_code == 404
-    )
-    assert client.post(manage_url(event, token, f"notes/{note.pk}/publish/")).status_code == 404
-    assert client.get(manage_url(event, token, f"notes/{note.pk}/approve/")).status_code == 405
+    host_of_other = Client()
+    open_manage(host_of_other, other, other_token)
+    moderate = manage_url(event, suffix="notes/")
+    assert host_of_other.post(moderate, {"note": note.pk, "action": "approve"}).status_code == 404
+    assert client.post(moderate, {"note": note.pk, "action": "publish"}).status_code == 404
+    assert client.post(moderate, {"note": "not-an-id", "action": "approve"}).status_code == 404
+    assert client.get(moderate).status_code == 405
     note.refresh_from_db()
     assert note.status == NoteStatus.PENDING

@@ -9,7 +9,7 @@ from django.template.loader import get_template
 from pypdf import PdfReader
 
 from respite.community import actions
-from respite.community.tests.helpers import make_event, manage_url
+from respite.community.tests.helpers import make_event, manage_url, open_manage
 from respite.core.testing import assert_tagged_pdf
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +49,7 @@ def _fake_directory(monkeypatch, rows):
 
 def test_packet_for_health_workers_uses_toolkit_lists_without_directory(client, org, no_directory):
     event, token = make_event(org, audience="workers", title="ER watch night")
+    open_manage(client, event, token)
     reader, text = _pdf(client.get(manage_url(event, token, "packet.pdf")))
     assert len(reader.pages) >= 4
     assert "ER watch night" in text
@@ -68,6 +69,7 @@ def test_packet_for_mixed_audience_labels_questions_and_adds_balance_tip(client,
     event, token = make_event(
         org, audience="mixed", format="virtual", place="", link="https://meet.example.org/x"
     )
+    open_manage(client, event, token)
     _reader, text = _pdf(client.get(manage_url(event, token, "packet.pdf")))
     assert "For health workers: How might we commit to checking in on one another?" in text
     assert "For non-health workers: How might we commit to supporting our health workers?" in text
@@ -96,6 +98,7 @@ def test_packet_lists_directory_resources_for_event_state(client, org, monkeypat
         ],
     )
     event, token = make_event(org, audience="workers", state="CA")
+    open_manage(client, event, token)
     _reader, text = _pdf(client.get(manage_url(event, token, "packet.pdf")))
     assert "Resources for you in CA" in text
     assert "Riverside Peer Line" in text and "https://peer.example.org" in text
@@ -110,6 +113,7 @@ def test_packet_lists_directory_resources_for_event_state(client, org, monkeypat
 def test_family_audience_asks_directory_for_family_resources(client, org, monkeypatch):
     calls = _fake_directory(monkeypatch, [])
     event, token = make_event(org, audience="others")
+    open_manage(client, event, token)
     _reader, text = _pdf(client.get(manage_url(event, token, "packet.pdf")))
     assert calls[0]["audience"] == "family"
     assert "Crisis Text Line" in text  # nothing found: the toolkit lists still print
@@ -136,6 +140,7 @@ def test_real_directory_is_called_when_present(org):
 
 def test_packet_in_spanish(client, org, no_directory):
     event, token = make_event(org, audience="others")
+    open_manage(client, event, token)
     client.cookies["django_language"] = "es"
     _reader, text = _pdf(client.get(manage_url(event, token, "packet.pdf")))
     assert "¿Cómo se siente después de ver la serie?" in text
@@ -144,8 +149,14 @@ def test_packet_in_spanish(client, org, no_directory):
 
 def test_packet_needs_the_token(client, org, other_org):
     event, token = make_event(org)
-    assert client.get(manage_url(event, "z" * 43, "packet.pdf")).status_code == 404
-    assert client.get(f"/o/{other_org.slug}/community/manage/{token}/packet.pdf").status_code == 404
+    assert open_manage(client, event, "z" * 43).status_code == 404
+    assert client.get(manage_url(event, suffix="packet.pdf")).status_code == 302  # to the form
+    assert (
+        client.post(f"/o/{other_org.slug}/community/manage/", {"token": token}).status_code == 404
+    )
+    assert (
+        client.get(f"/o/{other_org.slug}/community/manage/gathering/packet.pdf").status_code == 302
+    )
 
 
 def test_note_cards_are_letter_landscape_with_prompts_and_card_text(client, org):

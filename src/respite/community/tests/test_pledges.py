@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from respite.community.models import Pledge
-from respite.community.tests.helpers import make_event, manage_url, public_url
+from respite.community.tests.helpers import make_event, manage_url, open_manage, public_url
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +52,11 @@ def test_bad_pledge_is_400(client, org, data):
 
 def test_organizer_deletes_a_pledge(client, org):
     event, token = make_event(org)
+    open_manage(client, event, token)
     other, _ = make_event(org)
     p = Pledge.objects.create(event=event, amount=22, tier="stigma-stopper")
     q = Pledge.objects.create(event=other, amount=22, tier="stigma-stopper")
-    assert client.post(manage_url(event, token, f"pledges/{q.pk}/delete/")).status_code == 404
-    assert client.post(manage_url(event, token, f"pledges/{p.pk}/delete/")).status_code == 302
+    delete = manage_url(event, suffix="pledges/delete/")
+    assert client.post(delete, {"pledge": q.pk}).status_code == 404
+    assert client.post(delete, {"pledge": p.pk}).status_code == 302
     assert list(Pledge.objects.all()) == [q]

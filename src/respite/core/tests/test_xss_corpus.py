@@ -111,6 +111,7 @@ def _clients(world) -> dict[str, Client]:
         else:
             session = client.session
             session.update(world.session)
+            session.update(world.actor_sessions.get(actor, {}))
             session.save()
         clients[actor] = client
     return clients
@@ -184,7 +185,10 @@ def test_payloads_stay_inert_in_chromium(browser, live_server):
     world = fx.build_world(with_pulse=WITH_PULSE)
     base = live_server.url
     sessions = {
-        actor: fx.session_cookie(user, world.session if user is None else None)
+        actor: fx.session_cookie(
+            user,
+            {**world.session, **world.actor_sessions.get(actor, {})} if user is None else None,
+        )
         for actor, user in world.users.items()
     }
     context = browser.new_context(

@@ -519,6 +519,8 @@ class World:
     org: object
     users: dict[str, object] = field(default_factory=dict)  # actor -> user (None for the worker)
     session: dict = field(default_factory=dict)  # worker session data
+    # Extra session data of one actor (a community host holds their gathering's token hash).
+    actor_sessions: dict[str, dict] = field(default_factory=dict)
     pages: dict[str, tuple[str, str, str]] = field(
         default_factory=dict
     )  # key -> (actor, path, lang)
@@ -1028,11 +1030,17 @@ def _community(w: World):
     )
     o = f"/o/{org.slug}/community"
     w.page("event", "worker", f"{o}/e/{e.pk}/")
-    w.page("manage", "worker", f"{o}/manage/{token}/")
-    w.page("event_edit", "worker", f"{o}/manage/{token}/edit/")
-    w.page("manage_virtual", "worker", f"{o}/manage/{vtoken}/")
+    # A host opened their link: the session holds the token's keyed hash (community.views.open_manage).
+    from respite.community.views import SESSION_MANAGE
+
+    for actor, gathering in (("host", e), ("host_virtual", virtual)):
+        w.users[actor] = None
+        w.actor_sessions[actor] = {SESSION_MANAGE: gathering.manage_digest}
+    w.page("manage", "host", f"{o}/manage/gathering/")
+    w.page("event_edit", "host", f"{o}/manage/gathering/edit/")
+    w.page("manage_virtual", "host_virtual", f"{o}/manage/gathering/")
     w.page("community_staff", "admin", f"/staff/o/{org.slug}/community/")
-    w.pdfs["packet_pdf"] = ("worker", f"{o}/manage/{token}/packet.pdf")
+    w.pdfs["packet_pdf"] = ("host", f"{o}/manage/gathering/packet.pdf")
     w.pdfs["cards_pdf"] = ("worker", f"{o}/cards.pdf?event={e.pk}")
 
 

@@ -273,6 +273,8 @@ WALKED_ELSEWHERE = {
     "pulse:results",
     "community:event",
     "community:rsvp",
+    "community:open",
+    "community:old_link",
     "community:manage",
     "community:edit",
     "community:composer",
@@ -385,8 +387,14 @@ def test_no_wcag_violation_on_pulse_community_rating_and_error_pages(phone, sett
     page.locator("main form.composer button[type=submit]").click()
     page.locator("#final-post").wait_for()
     _check(page, "community composer with a checked post", found)
-    _visit(page, f"{base}/community/manage/{token}/", found, "community manage")
-    _visit(page, f"{base}/community/manage/{token}/edit/", found, "community edit")
+    # The host's private link: the form it lands on, an old-style link, then the link itself (its
+    # token after "#", posted by app.js) opening the gathering's pages.
+    _visit(page, f"{base}/community/manage/", found, "community manage link form")
+    _visit(page, f"{base}/community/manage/old-link/", found, "community old link", status=410)
+    page.goto(f"{page.base}{base}/community/manage/#{token}")
+    page.wait_for_url("**/community/manage/gathering/")
+    _check(page, "community manage", found)
+    _visit(page, f"{base}/community/manage/gathering/edit/", found, "community edit")
 
     # Peer support: the closed request's rating form, then the thank-you.
     page.goto(f"{page.base}{base}/peer-support/check/")
