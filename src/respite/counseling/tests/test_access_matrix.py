@@ -101,6 +101,7 @@ ENDPOINTS = [
     ("post", "counseling:engagement_delete", "engagement", {"confirm": "on"}, WORKER),
     ("post", "counseling:booking_cancel", "booking", {}, WORKER),
     ("get", "counseling:booking_ics", "booking", {}, WORKER),
+    ("get", "counseling:booking_move", "booking", {}, WORKER),
     ("get", "counseling_staff:case", "case", {}, COUNSELOR),
     ("post", "counseling_staff:case_reply", "case", {"body": "x"}, COUNSELOR),
     ("post", "counseling_staff:case_urgent", "case", {"urgent": "1"}, COUNSELOR),
