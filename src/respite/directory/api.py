@@ -48,7 +48,6 @@ from respite.directory.models import (
     Service,
     Tier,
 )
-from respite.directory.search import offered_kinds
 
 if TYPE_CHECKING:
     from respite.directory import search as directory_search
@@ -183,7 +182,9 @@ def get_service(request: HttpRequest, service_id: str, organization: str = ""):
     service = get_object_or_404(
         visible.prefetch_related(*PREFETCH), pk=resolve("service", service_id, visible)
     )
-    if service.portal_service and service.portal_service not in offered_kinds(portal):
+    if service.portal_service and service.portal_service not in directory_search.offered_kinds(
+        portal
+    ):
         raise Http404  # the portal's own service exists only where the portal offers it now
     data = service_to_hsds(service)
     data["organization"] = provider_to_hsds(service.provider)

@@ -21,11 +21,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from respite.core.datafiles import load_yaml
+from respite.core.lazy import lazy_module
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # imported on the first check, not when start-up validates the phrasings file
+    np = lazy_module("numpy")
 
 PHRASINGS_PATH = Path(__file__).resolve().parent / "data" / "crisis_phrasings.yaml"
 PHRASINGS_SCHEMA = {

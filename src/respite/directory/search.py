@@ -27,18 +27,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nh3
-import numpy as np
 from django.db import connection, models
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from respite.core.datafiles import load_yaml
+from respite.core.lazy import lazy_module
 from respite.core.models import Organization
 from respite.directory.crisis import detect as crisis_detect
 from respite.directory.models import Confidentiality, Curation, Service, Tier
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # on the first search, not when start-up validates the glossary (respite_data_files)
+    np = lazy_module("numpy")
 
 log = logging.getLogger(__name__)
 

@@ -77,7 +77,7 @@ def test_peer_support_pages_show_pacific_times(california, language):
 
     supporter = make_supporter(california, "pat")
     lead = make_lead(california)
-    req, _ = do_create_request(california, Source.MANAGER, contact="555-0100", code_for="referrer")
+    req, _ = do_create_request(california, Source.SELF_CONTACT, contact="555-0100", code_for=None)
     SupportRequest.objects.filter(pk=req.pk).update(created_at=FIXED - timedelta(days=1))
     req.offers.add(supporter)
     # Shifts are listed while ahead: 18:00 UTC on a winter day next year is 10:00 in California.
