@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import itertools
+import re
 import time
 from typing import Any
 
@@ -16,6 +17,14 @@ from respite.core.roles import StaffRole
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"  # noqa: S105
+
+
+def find(pattern: str, text: str, group: int = 1) -> str:
+    """``group`` of the first match of ``pattern`` in ``text``; a test fails here, naming the
+    pattern, when the page lacks it (instead of an AttributeError on None further on)."""
+    match = re.search(pattern, text)
+    assert match is not None, f"{pattern!r} not found in {text[:300]!r}..."
+    return match.group(group)
 
 
 def make_org(slug: str | None = None, **kwargs) -> Organization:

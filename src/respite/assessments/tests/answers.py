@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from respite.assessments import frameworks
 
-ALL_IN = frameworks.get("all_in")
+_all_in = frameworks.get("all_in")
+assert _all_in is not None, "the all_in framework file did not load"
+ALL_IN: frameworks.Framework = _all_in
 
 
 def answers_form(

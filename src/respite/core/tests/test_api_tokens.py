@@ -3,7 +3,6 @@ audited, bound to one organization, shown once."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from respite.core.models import ApiToken, AuditLog, Membership
 from respite.core.roles import StaffRole
-from respite.core.testing import make_staff
+from respite.core.testing import find, make_staff
 from respite.peers.models import PeerProgram
 from respite.pulse.tests.factories import make_survey
 
@@ -24,7 +23,7 @@ def _create(client: Client, org, scopes: list[str], days: int = 30, name: str = 
         f"/staff/o/{org.slug}/api-tokens/", {"name": name, "scopes": scopes, "days": days}
     )
     assert response.status_code == 200, response.content.decode()
-    return re.search(r'value="(rsp_[A-Za-z0-9_-]+)"', response.content.decode()).group(1)
+    return find(r'value="(rsp_[A-Za-z0-9_-]+)"', response.content.decode())
 
 
 def _bearer(token: str) -> dict:

@@ -63,7 +63,7 @@ def test_encryption_round_trip_and_rotation(settings):
 
 
 def _all_text_in_database() -> str:
-    chunks = []
+    chunks: list[str] = []
     with connection.cursor() as cur:
         for table in connection.introspection.table_names():
             cur.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608

@@ -30,7 +30,7 @@ def login(user) -> Client:
 def invite_link() -> str:
     """The link in the newest email the queue delivered."""
     run_tasks()
-    match = re.search(r"https?://[^/\s]+(/staff/invitation/[^/\s]+/)", mail.outbox[-1].body)
+    match = re.search(r"https?://[^/\s]+(/staff/invitation/[^/\s]+/)", str(mail.outbox[-1].body))
     assert match, mail.outbox[-1].body
     return match.group(1)
 

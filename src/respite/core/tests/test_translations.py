@@ -14,7 +14,9 @@ CATALOGS = sorted(ROOT.glob("**/locale/es/LC_MESSAGES/django.po"))
 def _entries(po: Path) -> list[tuple[str, list[str], bool]]:
     """(msgid, [msgstr or each plural msgstr[n]], fuzzy) for each entry, joining continued lines."""
     entries: list[tuple[str, list[str], bool]] = []
-    msgid, strs, fuzzy, target, pending_fuzzy = None, [], False, None, False
+    msgid: str | None = None
+    strs: list[str] = []
+    fuzzy, target, pending_fuzzy = False, None, False
     for line in [*po.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith("#,") and "fuzzy" in line:
             pending_fuzzy = True
@@ -28,7 +30,7 @@ def _entries(po: Path) -> list[tuple[str, list[str], bool]]:
         elif line.startswith(("msgstr ", "msgstr[")):
             strs.append(line.split(" ", 1)[1][1:-1])
             target = "str"
-        elif line.startswith('"') and target == "id":
+        elif line.startswith('"') and target == "id" and msgid is not None:
             msgid += line[1:-1]
         elif line.startswith('"') and target == "str":
             strs[-1] += line[1:-1]

@@ -18,6 +18,7 @@ from respite.core.roles import StaffRole
 from respite.core.testing import (
     PASSWORD,
     enrol_two_factor,
+    find,
     make_staff,
     run_tasks,
     totp_code,
@@ -66,8 +67,8 @@ def _case(org):
 
 
 def _secret_from(page: str) -> str:
-    uri = re.search(r'data-otpauth="([^"]+)"', page).group(1)
-    return re.search(r"secret=([A-Z2-7]+)", uri).group(1)
+    uri = find(r'data-otpauth="([^"]+)"', page)
+    return find(r"secret=([A-Z2-7]+)", uri)
 
 
 # --- The attacker with a password ------------------------------------------------------------------

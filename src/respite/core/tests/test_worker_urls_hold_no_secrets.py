@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from respite.core.models import AccessCode
+from respite.core.testing import find
 from respite.core.tests.test_security_suite import _routes
 from respite.counseling.models import Booking, Case, Engagement, Slot
 from respite.counseling.tests.conftest import make_clinician, make_slot
@@ -68,7 +69,7 @@ def _journey(org) -> tuple[list[RecordingClient], str, str]:
     result = worker.post(f"{o}/check-in/", checkin_data(burnout=3), follow=True)
     assert result.status_code == 200
     saved = worker.post(_form_target(result.content.decode(), "/save/"), {"then": "share"})
-    code = re.search(r'data-testid="access-code">([^<]+)<', saved.content.decode()).group(1)
+    code = find(r'data-testid="access-code">([^<]+)<', saved.content.decode())
     case_page = worker.post(
         _form_target(saved.content.decode(), "/counseling/share/"),
         {"message": "hard week"},

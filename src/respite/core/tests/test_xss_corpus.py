@@ -146,8 +146,8 @@ def _visible_prefix(text: str, n: int = 120) -> str:
     """The first ``n`` non-space characters, stopping at the first non-ASCII one (PDF text
     extraction reorders bidi overrides and drops glyphs the fonts lack)."""
     squeezed = "".join(text.split())
-    ascii_part = re.match(r"[\x21-\x7e]*", squeezed).group(0)
-    return ascii_part[:n]
+    end = next((i for i, ch in enumerate(squeezed) if not "\x21" <= ch <= "\x7e"), len(squeezed))
+    return squeezed[:end][:n]
 
 
 @pytest.mark.django_db

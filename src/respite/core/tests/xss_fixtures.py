@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import models
@@ -19,6 +20,9 @@ from django.test import Client
 from django.utils import timezone
 
 from respite.core.urlseal import seal
+
+if TYPE_CHECKING:
+    from respite.core.models import Organization
 
 # --- the corpus ---------------------------------------------------------------------------------
 
@@ -516,8 +520,8 @@ def url_value(key: str) -> str:
 
 @dataclass
 class World:
-    org: object
-    users: dict[str, object] = field(default_factory=dict)  # actor -> user (None for the worker)
+    org: Organization
+    users: dict[str, Any] = field(default_factory=dict)  # actor -> user (None for the worker)
     session: dict = field(default_factory=dict)  # worker session data
     # Extra session data of one actor (a community host holds their gathering's token hash).
     actor_sessions: dict[str, dict] = field(default_factory=dict)
@@ -1118,4 +1122,5 @@ def session_cookie(user, data: dict | None = None) -> str:
     session = client.session
     session.update(data or {})
     session.save()
+    assert session.session_key is not None
     return session.session_key

@@ -95,7 +95,8 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+            stderr = proc.stderr.read().decode() if proc.stderr else ""
+            raise RuntimeError(f"server exited: {stderr[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/crisis/")

@@ -14,7 +14,7 @@ from django.test import Client
 
 from respite.core import alerts, privacy
 from respite.core.models import AuditLog
-from respite.core.testing import PASSWORD, run_tasks
+from respite.core.testing import PASSWORD, find, run_tasks
 from respite.core.urlseal import seal
 from respite.peers.models import PeerMessage, Source, SupportRequest, do_create_request
 
@@ -36,7 +36,7 @@ def _worker_asks(org) -> tuple[Client, str, SupportRequest]:
         f"/o/{org.slug}/peer-support/ask/",
         {"mode": "code", "language": "en", "event_type": "none"},
     )
-    words = CODE_RE.search(response.content.decode()).group(1)
+    words = find(CODE_RE.pattern, response.content.decode())
     return worker, words, SupportRequest.objects.get()
 
 

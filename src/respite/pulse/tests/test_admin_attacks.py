@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -57,7 +58,7 @@ def everything(c: Client, org, survey) -> dict:
     """Every output an admin can read about a survey, per measure and round, unit and role filter."""
     base = f"/api/v1/pulse/{org.slug}/surveys/{survey.pk}"
     kw = {"org": org.slug, "pk": survey.pk}
-    out = {}
+    out: dict[tuple | str, Any] = {}
     units = list(survey.organization.pulse_units.values_list("pk", flat=True))
     for measure in ("respondents", "burnout_rate"):
         for q in [{}, *({"unit": u} for u in units), *({"role": g} for g in ROLES)]:
@@ -145,7 +146,7 @@ def test_80_responses_over_seven_units_show_every_unit_but_the_small_one_and_one
 # --- Invitations the reader cannot answer for ---------------------------------------------------------------------
 def _all_database_text() -> str:
     """Every cell of every table, as text (encrypted columns stay encrypted: we read raw rows)."""
-    chunks = []
+    chunks: list[str] = []
     with connection.cursor() as cur:
         for model in apps.get_models():
             cur.execute(f'SELECT * FROM "{model._meta.db_table}"')  # noqa: S608 (table names from the models)

@@ -11,6 +11,7 @@ request with its two-way messages, alerts.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -76,8 +77,8 @@ def _visit(
     page, path: str, found: dict[str, list[str]], label: str | None = None, status: int = 0
 ) -> None:
     response = page.goto(page.base + path)
-    expected = {"no-such-page": 404, "counseling/code/": 405}
-    expected = status or next((v for k, v in expected.items() if k in path), 200)
+    by_path = {"no-such-page": 404, "counseling/code/": 405}
+    expected = status or next((v for k, v in by_path.items() if k in path), 200)
     assert response is not None and response.status == expected, (
         path,
         response and response.status,
@@ -87,7 +88,7 @@ def _visit(
 
 def _world(org, code, lang: str) -> dict:
     """Everything one worker has under their code: results, a case, a booking, a peer thread."""
-    made = {}
+    made: dict[str, Any] = {}
     for label, (instrument, answers) in RESULTS.items():
         screening = Screening.do_create(
             [instruments.get(instrument).score(answers)], organization=org

@@ -3,6 +3,8 @@ bar, a phone viewport and a way home (one test per status and language)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -26,7 +28,7 @@ CRISIS_BAR = {
 
 
 def _request(status, org, client: Client, lang: str):
-    headers = {"HTTP_ACCEPT_LANGUAGE": lang}
+    headers: dict[str, Any] = {"HTTP_ACCEPT_LANGUAGE": lang}
     o = f"/o/{org.slug}"
     if status == 400:  # more query fields than Django accepts: SuspiciousOperation
         return client.get(

@@ -3,7 +3,6 @@ together on My space; code words in the worker's language."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 import pytest
@@ -11,7 +10,7 @@ from django.test import Client
 from mnemonic import Mnemonic
 
 from respite.core.models import AccessCode
-from respite.core.testing import sealed_links
+from respite.core.testing import find, sealed_links
 from respite.core.urlseal import seal
 from respite.counseling import scheduling
 from respite.counseling.models import Case
@@ -26,13 +25,14 @@ SPANISH = {unicodedata.normalize("NFC", w) for w in Mnemonic("spanish").wordlist
 
 
 def _code(body: str) -> str:
-    return re.search(r'data-testid="access-code">([^<]+)<', body).group(1).strip()
+    return find(r'data-testid="access-code">([^<]+)<', body).strip()
 
 
 def _checkin_and_save(client, org, lang="en", **kwargs) -> tuple[Screening, str]:
     headers = {"HTTP_ACCEPT_LANGUAGE": lang}
     client.post(f"/o/{org.slug}/check-in/", checkin_data(**kwargs), **headers)
     screening = Screening.objects.order_by("-created_at").first()
+    assert screening is not None
     body = client.post(
         f"/o/{org.slug}/results/{seal(screening.pk)}/save/", **headers
     ).content.decode()

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 
 from respite.core.models import AccessCode
+from respite.core.testing import find
 from respite.core.urlseal import seal
 from respite.counseling.models import Case
 from respite.screening.models import SafetyPlan, Screening
@@ -72,7 +73,7 @@ def test_a_risk_answer_leads_to_the_cssrs_with_crisis_options_first(client, org)
 
 def _finish_checkin(client, org, level: str) -> str:
     body = _checkin_to_cssrs(client, org)
-    carry = re.search(r'name="carry" value="([^"]+)"', body).group(1)
+    carry = find(r'name="carry" value="([^"]+)"', body)
     response = client.post(
         f"/o/{org.slug}/check-in/", {"step": "2", "carry": carry, **CSSRS[level]}, follow=True
     )

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from respite.core.models import AccessCode
+from respite.core.testing import find
 from respite.screening.models import Screening
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def _save(client, org) -> str:
     response = client.post(f"/o/{org.slug}/check-in/", checkin_data(phq=(1, 1)))
     pk = response["Location"].rstrip("/").split("/")[-1]
     body = client.post(f"/o/{org.slug}/results/{pk}/save/").content.decode()
-    return re.search(r'data-testid="access-code">([^<]+)<', body).group(1).strip()
+    return find(r'data-testid="access-code">([^<]+)<', body).strip()
 
 
 def test_save_shows_code_once_and_stores_only_its_hash(client, org):
