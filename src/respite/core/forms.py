@@ -52,6 +52,10 @@ class ThrottledLoginForm(ThrottledSignInMixin, AuthenticationForm):
     """Staff sign-in."""
 
 
+# What an organization's admins set on its settings page; the platform console sets them at creation.
+SETTINGS_FIELDS = ["name", "name_es", "welcome", "accent_color", "state", "role_groups"]
+
+
 class OrganizationSettingsForm(forms.ModelForm):
     role_groups = forms.MultipleChoiceField(
         choices=RoleGroup.choices,
@@ -63,15 +67,7 @@ class OrganizationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "name_es",
-            "welcome",
-            "accent_color",
-            "state",
-            "role_groups",
-            "min_group_size",
-        ]
+        fields = [*SETTINGS_FIELDS, "min_group_size"]
 
     def clean_state(self) -> str:
         return (self.cleaned_data.get("state") or "").upper()
@@ -150,17 +146,9 @@ class VolunteerApplicationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
 
 
-class OrganizationCreateForm(forms.ModelForm):
+class OrganizationCreateForm(OrganizationSettingsForm):
     """Platform console: a new organization. The first admin is invited by email in the same step."""
 
-    role_groups = forms.MultipleChoiceField(
-        choices=RoleGroup.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        initial=[str(r) for r in DEFAULT_ROLE_GROUPS],
-        label=_("Role groups workers may choose from"),
-        help_text=_("Keep groups broad: a group of a few people can identify them."),
-    )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=(), initial="America/Los_Angeles")
     admin_email = forms.EmailField(
         label=_("First admin's email address"),
@@ -168,19 +156,8 @@ class OrganizationCreateForm(forms.ModelForm):
         help_text=_("They get a single-use link to set a password."),
     )
 
-    class Meta:
-        model = Organization
-        fields = [
-            "slug",
-            "name",
-            "name_es",
-            "welcome",
-            "accent_color",
-            "state",
-            "role_groups",
-            "time_zone",
-            "min_group_size",
-        ]
+    class Meta(OrganizationSettingsForm.Meta):
+        fields = ["slug", *SETTINGS_FIELDS, "time_zone", "min_group_size"]
         labels = {"slug": _("Web address name"), "name": _("Name (English)")}
         help_texts = {
             "slug": _("Lowercase letters, digits and hyphens; the portal is at /o/<name>/.")
@@ -188,10 +165,8 @@ class OrganizationCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["role_groups"].initial = [str(r) for r in DEFAULT_ROLE_GROUPS]
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
-
-    def clean_state(self) -> str:
-        return (self.cleaned_data.get("state") or "").upper()
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
