@@ -75,15 +75,7 @@ class SelfRequestForm(_RequestForm):
         ],
         initial=MODE_CODE,
     )
-    field_order = [
-        "mode",
-        "contact",
-        "best_time",
-        "department",
-        "role_group",
-        "language",
-        "event_type",
-    ]
+    field_order = ["mode"]  # then the request's own fields, in their order
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,15 +117,7 @@ class ReferralForm(_RequestForm):
         widget=forms.RadioSelect,
         choices=[("colleague", _("Colleague")), ("manager", _("Manager or supervisor"))],
     )
-    field_order = [
-        "relationship",
-        "contact",
-        "best_time",
-        "department",
-        "role_group",
-        "language",
-        "event_type",
-    ]
+    field_order = ["relationship"]  # then the request's own fields, in their order
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
