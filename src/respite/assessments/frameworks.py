@@ -16,7 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.datafiles import (
+    BILINGUAL_TEXT,
+    DataFileError,
+    line_of,
+    load_yaml,
+    non_empty_list_of,
+)
 from respite.core.text import tr
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
@@ -65,46 +71,20 @@ SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
             },
         },
-        "areas": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": _ID,
-                    "name": _TEXT,
-                    "summary": _TEXT,
-                    "goals": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "properties": {"id": _ID, "text": _TEXT},
-                            "required": ["id", "text"],
-                            "additionalProperties": False,
-                        },
-                    },
-                    "criteria": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "id": _ID,
-                                "goal": _ID,
-                                "text": _TEXT,
-                                "evidence": _TEXT,
-                            },
-                            "required": ["id", "text", "evidence"],
-                            "additionalProperties": False,
-                        },
-                    },
-                    "examples": {"type": "array", "items": _EXAMPLE},
-                },
-                "required": ["id", "name", "summary", "goals", "criteria"],
-                "additionalProperties": False,
+        "areas": non_empty_list_of(
+            {
+                "id": _ID,
+                "name": _TEXT,
+                "summary": _TEXT,
+                "goals": non_empty_list_of({"id": _ID, "text": _TEXT}, ["id", "text"]),
+                "criteria": non_empty_list_of(
+                    {"id": _ID, "goal": _ID, "text": _TEXT, "evidence": _TEXT},
+                    ["id", "text", "evidence"],
+                ),
+                "examples": {"type": "array", "items": _EXAMPLE},
             },
-        },
+            ["id", "name", "summary", "goals", "criteria"],
+        ),
     },
     "required": ["id", "short_name", "name", "description", "source", "scale", "areas"],
     "additionalProperties": False,

@@ -42,6 +42,21 @@ OPTION_SETS: dict[str, Any] = {
 }
 
 
+def non_empty_list_of(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """The schema of a list of one or more objects that have only these properties, the ``required``
+    ones always (a questionnaire's items, a framework's areas and criteria...)."""
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }
+
+
 class DataFileError(ValueError):
     """A data file is malformed. The message names the file, the line and what is wrong."""
 

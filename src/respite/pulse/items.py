@@ -21,6 +21,7 @@ from respite.core.datafiles import (
     DataFileError,
     line_of,
     load_yaml,
+    non_empty_list_of,
 )
 from respite.screening import instruments as screening
 
@@ -40,22 +41,16 @@ SCHEMA: dict[str, Any] = {
         "name": _TEXT,
         "source": {"type": "string", "minLength": 10},
         "option_sets": OPTION_SETS,
-        "items": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
-                    "group": {"enum": ["workload", "work_environment", "social_needs", "other"]},
-                    "higher_is_better": {"type": "boolean"},
-                    "options": {"type": "string"},
-                    "text": _TEXT,
-                },
-                "required": ["id", "group", "higher_is_better", "text"],
-                "additionalProperties": False,
+        "items": non_empty_list_of(
+            {
+                "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                "group": {"enum": ["workload", "work_environment", "social_needs", "other"]},
+                "higher_is_better": {"type": "boolean"},
+                "options": {"type": "string"},
+                "text": _TEXT,
             },
-        },
+            ["id", "group", "higher_is_better", "text"],
+        ),
     },
     "required": ["id", "short_name", "name", "source", "option_sets", "items"],
     "additionalProperties": False,

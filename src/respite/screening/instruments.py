@@ -17,6 +17,7 @@ from respite.core.datafiles import (
     DataFileError,
     line_of,
     load_yaml,
+    non_empty_list_of,
 )
 from respite.core.text import tr
 
@@ -56,62 +57,50 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
         },
         "option_sets": OPTION_SETS,
-        "items": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
-                    "text": _TEXT,
-                    "options": {"type": "string"},
-                    "loinc": {"type": "string"},
-                    "crisis_if_at_least": {"type": "integer"},
-                    "show_if": {
+        "items": non_empty_list_of(
+            {
+                "id": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
+                "text": _TEXT,
+                "options": {"type": "string"},
+                "loinc": {"type": "string"},
+                "crisis_if_at_least": {"type": "integer"},
+                "show_if": {
+                    "type": "object",
+                    "properties": {"item": {"type": "string"}, "equals": {"type": "integer"}},
+                    "required": ["item", "equals"],
+                    "additionalProperties": False,
+                },
+            },
+            ["id", "text", "options"],
+        ),
+        "scales": non_empty_list_of(
+            {
+                "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                "name": _TEXT,
+                "method": {"enum": ["sum", "count", "rules"]},
+                "items": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "reverse": {"type": "array", "items": {"type": "string"}},
+                "at_least": {"type": "integer"},
+                "rules": {
+                    "type": "array",
+                    "items": {
                         "type": "object",
-                        "properties": {"item": {"type": "string"}, "equals": {"type": "integer"}},
-                        "required": ["item", "equals"],
+                        "properties": {
+                            "any_of": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer"},
+                            },
+                            "band": {"type": "string"},
+                        },
+                        "required": ["any_of", "band"],
                         "additionalProperties": False,
                     },
                 },
-                "required": ["id", "text", "options"],
-                "additionalProperties": False,
+                "default_band": {"type": "string"},
+                "bands": {"type": "array", "items": _BAND, "minItems": 1},
             },
-        },
-        "scales": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
-                    "name": _TEXT,
-                    "method": {"enum": ["sum", "count", "rules"]},
-                    "items": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                    "reverse": {"type": "array", "items": {"type": "string"}},
-                    "at_least": {"type": "integer"},
-                    "rules": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "any_of": {
-                                    "type": "object",
-                                    "additionalProperties": {"type": "integer"},
-                                },
-                                "band": {"type": "string"},
-                            },
-                            "required": ["any_of", "band"],
-                            "additionalProperties": False,
-                        },
-                    },
-                    "default_band": {"type": "string"},
-                    "bands": {"type": "array", "items": _BAND, "minItems": 1},
-                },
-                "required": ["id", "name", "method", "items", "bands"],
-                "additionalProperties": False,
-            },
-        },
+            ["id", "name", "method", "items", "bands"],
+        ),
     },
     "required": [
         "id",
