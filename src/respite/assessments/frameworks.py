@@ -20,7 +20,7 @@ from respite.core.datafiles import (
     BILINGUAL_TEXT,
     DataFileError,
     line_of,
-    load_yaml,
+    load_named_yaml,
     non_empty_list_of,
 )
 from respite.core.text import tr
@@ -192,8 +192,6 @@ def _check(data: dict[str, Any], path: Path, index: dict[tuple, int]) -> None:
     def fail(message: str, *where: Any) -> None:
         raise DataFileError(path, line_of(index, *where), message)
 
-    if data["id"] != path.stem:
-        fail(f"id {data['id']!r} must match the file name {path.stem!r}", "id")
     values = [lv["value"] for lv in data["scale"]]
     for i, value in enumerate(values):
         if i == 0 and value != 0:
@@ -253,7 +251,7 @@ def _check(data: dict[str, Any], path: Path, index: dict[tuple, int]) -> None:
 def load(path: Path | str) -> Framework:
     """Load and validate one framework file; raises DataFileError naming the file and line."""
     path = Path(path)
-    data, index = load_yaml(path, SCHEMA)
+    data, index = load_named_yaml(path, SCHEMA)
     _check(data, path, index)
     areas = tuple(
         Area(
