@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from respite.core import privacy
 from respite.core.models import Organization, SingleSignOn, StaffProfile
@@ -18,12 +17,7 @@ if TYPE_CHECKING:
 
 
 def throttled_message(exc: privacy.Throttled) -> str:
-    minutes = privacy.wait_minutes(exc)
-    return ngettext(
-        "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
-        "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
-        minutes,
-    ) % {"minutes": minutes}
+    return privacy.too_many_sign_ins(privacy.wait_minutes(exc))
 
 
 class ThrottledSignInMixin:
