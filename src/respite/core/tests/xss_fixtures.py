@@ -754,18 +754,12 @@ def _directory(w: World, code):
 
 def _counseling(w: World, code, screening):
     from respite.core.testing import make_user
-    from respite.counseling.models import Booking, Case, Clinician, Engagement, Message, Slot
+    from respite.counseling.models import Booking, Clinician, Engagement, Message, Slot
+    from respite.counseling.tests.conftest import make_case
 
     v, org = value, w.org
     now = timezone.now()
-    case = Case.objects.create(
-        organization=org,
-        access_code=code,
-        screening=screening,
-        tier=screening.tier,
-        opened_at=now,
-        awaiting_reply_since=now,
-    )
+    case = make_case(org, code, screening=screening, opened=now)
     resources = [
         {
             "id": "x",
