@@ -19,6 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from respite.core.urlseal import seal
+from respite.screening.models import SafetyPlan
 
 # --- the corpus ---------------------------------------------------------------------------------
 
@@ -149,15 +150,7 @@ REGISTRY: dict[str, Shown | Hidden] = {
         f"screening.SafetyPlan.{f}": Shown(
             ("safety_plan",), "encrypted; shown only to the code's holder"
         )
-        for f in (
-            "warning_signs",
-            "coping",
-            "distractions",
-            "helpers",
-            "professionals",
-            "environment",
-            "reasons",
-        )
+        for f in SafetyPlan.SECTIONS
     },
     # directory
     "directory.Provider.id": Hidden("HSDS identifier, never rendered"),
