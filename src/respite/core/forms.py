@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from respite.core import privacy
@@ -14,6 +16,25 @@ from respite.core.roles import DEFAULT_ROLE_GROUPS, ORG_ROLES, RoleGroup, StaffR
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
+
+
+def _code_words_help() -> str:
+    return gettext("The %(n)s words you were given, in order. Spaces or dashes are fine.") % {
+        "n": privacy.CODE_WORDS
+    }
+
+
+def access_code_field(label: StrOrPromise) -> forms.CharField:
+    """The box a worker types their access code into. The words are a secret: the browser neither
+    completes, capitalizes nor spell-checks them. The help is in the page's language (lazy)."""
+    return forms.CharField(
+        label=label,
+        max_length=300,
+        help_text=lazy(_code_words_help, str)(),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
 
 
 def throttled_message(exc: privacy.Throttled) -> str:
