@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
@@ -28,6 +26,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 
+from respite.core import privacy
 from respite.core.apphooks import installed_hooks
 from respite.core.errors import DomainError
 
@@ -71,12 +70,6 @@ def problem(status: int, detail: str | None = None, **extensions: Any) -> dict[s
     return body
 
 
-def retry_after_seconds() -> int:
-    """Seconds until the current throttle window closes (the windows are aligned to the clock)."""
-    window = settings.RESPITE_THROTTLE_WINDOW_SECONDS
-    return max(1, window - int(time.time() % window))
-
-
 class RespiteAPI(NinjaAPI):
     def create_response(
         self,
@@ -105,7 +98,7 @@ class RespiteAPI(NinjaAPI):
                 if header.lower() != "content-type":
                     response[header] = value
         if code == 429 and not response.has_header("Retry-After"):
-            response["Retry-After"] = str(retry_after_seconds())
+            response["Retry-After"] = str(privacy.seconds_left_in_window())
         return response
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:

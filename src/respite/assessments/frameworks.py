@@ -16,7 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from respite.core.datafiles import BILINGUAL_TEXT, DataFileError, line_of, load_yaml
+from respite.core.datafiles import (
+    BILINGUAL_TEXT,
+    DataFileError,
+    line_of,
+    load_named_yaml,
+    non_empty_list_of,
+)
 from respite.core.text import tr
 
 FRAMEWORK_DIR = Path(__file__).parent / "frameworks"
@@ -65,46 +71,20 @@ SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
             },
         },
-        "areas": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": _ID,
-                    "name": _TEXT,
-                    "summary": _TEXT,
-                    "goals": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "properties": {"id": _ID, "text": _TEXT},
-                            "required": ["id", "text"],
-                            "additionalProperties": False,
-                        },
-                    },
-                    "criteria": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "id": _ID,
-                                "goal": _ID,
-                                "text": _TEXT,
-                                "evidence": _TEXT,
-                            },
-                            "required": ["id", "text", "evidence"],
-                            "additionalProperties": False,
-                        },
-                    },
-                    "examples": {"type": "array", "items": _EXAMPLE},
-                },
-                "required": ["id", "name", "summary", "goals", "criteria"],
-                "additionalProperties": False,
+        "areas": non_empty_list_of(
+            {
+                "id": _ID,
+                "name": _TEXT,
+                "summary": _TEXT,
+                "goals": non_empty_list_of({"id": _ID, "text": _TEXT}, ["id", "text"]),
+                "criteria": non_empty_list_of(
+                    {"id": _ID, "goal": _ID, "text": _TEXT, "evidence": _TEXT},
+                    ["id", "text", "evidence"],
+                ),
+                "examples": {"type": "array", "items": _EXAMPLE},
             },
-        },
+            ["id", "name", "summary", "goals", "criteria"],
+        ),
     },
     "required": ["id", "short_name", "name", "description", "source", "scale", "areas"],
     "additionalProperties": False,
@@ -212,8 +192,6 @@ def _check(data: dict[str, Any], path: Path, index: dict[tuple, int]) -> None:
     def fail(message: str, *where: Any) -> None:
         raise DataFileError(path, line_of(index, *where), message)
 
-    if data["id"] != path.stem:
-        fail(f"id {data['id']!r} must match the file name {path.stem!r}", "id")
     values = [lv["value"] for lv in data["scale"]]
     for i, value in enumerate(values):
         if i == 0 and value != 0:
@@ -273,7 +251,7 @@ def _check(data: dict[str, Any], path: Path, index: dict[tuple, int]) -> None:
 def load(path: Path | str) -> Framework:
     """Load and validate one framework file; raises DataFileError naming the file and line."""
     path = Path(path)
-    data, index = load_yaml(path, SCHEMA)
+    data, index = load_named_yaml(path, SCHEMA)
     _check(data, path, index)
     areas = tuple(
         Area(

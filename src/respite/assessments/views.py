@@ -147,25 +147,14 @@ def answer(request: StaffRequest, pk) -> HttpResponse:
     assessment = _get_assessment_for_admin(request, pk)
     lang = client_language(request)
     form = AnswersForm(assessment, request.POST or None, lang=lang)
-    if request.method == "POST":
-        if form.is_valid():
-            changed = assessment.do_record_answers(request.user, form.changed_answers())
-            messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(changed)})
-            if "scorecard" in request.POST:
-                return redirect(
-                    "assessments:scorecard", org=request.organization.slug, pk=assessment.pk
-                )
-            return redirect("assessments:answer", org=request.organization.slug, pk=assessment.pk)
-        return render(
-            request,
-            "assessments/answer.html",
-            {
-                "assessment": assessment,
-                "form": form,
-                "spec_name": frameworks.tr(assessment.spec.name, lang),
-            },
-            status=400,
-        )
+    if request.method == "POST" and form.is_valid():
+        changed = assessment.do_record_answers(request.user, form.changed_answers())
+        messages.success(request, _("Saved %(n)d answer(s).") % {"n": len(changed)})
+        if "scorecard" in request.POST:
+            return redirect(
+                "assessments:scorecard", org=request.organization.slug, pk=assessment.pk
+            )
+        return redirect("assessments:answer", org=request.organization.slug, pk=assessment.pk)
     return render(
         request,
         "assessments/answer.html",
@@ -174,6 +163,7 @@ def answer(request: StaffRequest, pk) -> HttpResponse:
             "form": form,
             "spec_name": frameworks.tr(assessment.spec.name, lang),
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 

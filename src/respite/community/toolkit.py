@@ -26,6 +26,23 @@ _TITLED = {
     "required": ["title", "text"],
     "additionalProperties": False,
 }
+# A non-empty list of texts, each with an id (prompts, posts).
+_ID_TEXTS = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["id", "text"],
+        "additionalProperties": False,
+        "properties": {"id": _ID, "text": _TEXT},
+    },
+}
+_LINK = {
+    "type": "object",
+    "required": ["name", "url"],
+    "additionalProperties": False,
+    "properties": {"name": _TEXT, "url": _URL},
+}
 
 TOOLKIT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -149,16 +166,7 @@ TOOLKIT_SCHEMA: dict[str, Any] = {
             "properties": {
                 "intro": _TEXT,
                 "card_message": _TEXT,
-                "prompts": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "text"],
-                        "additionalProperties": False,
-                        "properties": {"id": _ID, "text": _TEXT},
-                    },
-                },
+                "prompts": _ID_TEXTS,
                 "tips": {"type": "array", "items": _TITLED},
                 "checklist": {"type": "array", "items": _TEXT},
             },
@@ -170,24 +178,10 @@ TOOLKIT_SCHEMA: dict[str, Any] = {
             "properties": {
                 "bridge_example": _TEXT,
                 "tips": {"type": "array", "items": _TITLED},
-                "posts": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["id", "text"],
-                        "additionalProperties": False,
-                        "properties": {"id": _ID, "text": _TEXT},
-                    },
-                },
+                "posts": _ID_TEXTS,
                 "hashtags": {"type": "array", "items": {"type": "string", "pattern": "^#\\w+$"}},
                 "tags": {"type": "array", "items": {"type": "string"}},
-                "link": {
-                    "type": "object",
-                    "required": ["name", "url"],
-                    "additionalProperties": False,
-                    "properties": {"name": _TEXT, "url": _URL},
-                },
+                "link": _LINK,
             },
         },
         "fundraising": {
@@ -195,12 +189,7 @@ TOOLKIT_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "required": ["campaign", "intro", "messages", "tiers"],
             "properties": {
-                "campaign": {
-                    "type": "object",
-                    "required": ["name", "url"],
-                    "additionalProperties": False,
-                    "properties": {"name": _TEXT, "url": _URL},
-                },
+                "campaign": _LINK,
                 "intro": _TEXT,
                 "messages": {"type": "array", "items": _TITLED},
                 "tiers": {

@@ -15,6 +15,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -200,6 +201,25 @@ def event_page(request: PortalRequest, pk) -> HttpResponse:
     return render(request, "community/event.html", _event_context(request, event))
 
 
+def _refuse_public_post(
+    request: PortalRequest, event: Event, form_name: str, form: BaseForm
+) -> HttpResponse | None:
+    """Why a public post (RSVP, note, pledge) cannot be saved: the event page with the form's errors
+    (400), or "please wait" (429) past this network's post limit; None when it may be saved."""
+    if not form.is_valid():
+        return render(
+            request,
+            "community/event.html",
+            _event_context(request, event, **{form_name: form}),
+            status=400,
+        )
+    try:
+        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
+    except privacy.Throttled:
+        return _too_many(request, privacy.too_many_requests())
+    return None
+
+
 @portal_view
 @require_POST
 def rsvp(request: PortalRequest, pk) -> HttpResponse:
@@ -208,17 +228,8 @@ def rsvp(request: PortalRequest, pk) -> HttpResponse:
         messages.error(request, _("This gathering has already taken place."))
         return redirect(event)
     form = RsvpForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "community/event.html",
-            _event_context(request, event, rsvp_form=form),
-            status=400,
-        )
-    try:
-        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
-    except privacy.Throttled:
-        return _too_many(request, privacy.too_many_requests())
+    if refused := _refuse_public_post(request, event, "rsvp_form", form):
+        return refused
     form.instance.event = event
     form.instance.language = client_language(request)
     form.save()
@@ -233,17 +244,8 @@ def rsvp(request: PortalRequest, pk) -> HttpResponse:
 def note_submit(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     form = NoteForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "community/event.html",
-            _event_context(request, event, note_form=form),
-            status=400,
-        )
-    try:
-        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
-    except privacy.Throttled:
-        return _too_many(request, privacy.too_many_requests())
+    if refused := _refuse_public_post(request, event, "note_form", form):
+        return refused
     form.instance.event = event
     form.save()
     return redirect(f"{event.get_absolute_url()}?note=sent#notes")
@@ -254,17 +256,8 @@ def note_submit(request: PortalRequest, pk) -> HttpResponse:
 def pledge(request: PortalRequest, pk) -> HttpResponse:
     event = _get_event_for_public(request, pk)
     form = PledgeForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request,
-            "community/event.html",
-            _event_context(request, event, pledge_form=form),
-            status=400,
-        )
-    try:
-        privacy.rate_limit(request, "community-post", POSTS_PER_ADDRESS)
-    except privacy.Throttled:
-        return _too_many(request, privacy.too_many_requests())
+    if refused := _refuse_public_post(request, event, "pledge_form", form):
+        return refused
     form.save(event)
     messages.success(
         request, _("Thank you for your pledge. Please complete it on the donation page.")

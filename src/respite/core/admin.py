@@ -12,8 +12,21 @@ class OrganizationAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     """Read-only: roles are granted through the audited staff console, where a counselor's or peer
     supporter's role needs the organization's own admins, never by a superuser here
     (``core/tests/test_admin_matrix.py``)."""
@@ -21,29 +34,11 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ["user", "organization", "role"]
     list_filter = ["role"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_label", "organization", "action", "target_type", "target_id"]
     list_filter = ["action"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ThrottledAdminLoginForm(ThrottledSignInMixin, OTPAdminAuthenticationForm):

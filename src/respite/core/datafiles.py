@@ -42,6 +42,21 @@ OPTION_SETS: dict[str, Any] = {
 }
 
 
+def non_empty_list_of(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """The schema of a list of one or more objects that have only these properties, the ``required``
+    ones always (a questionnaire's items, a framework's areas and criteria...)."""
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }
+
+
 class DataFileError(ValueError):
     """A data file is malformed. The message names the file, the line and what is wrong."""
 
@@ -98,6 +113,34 @@ def load_yaml(
     if schema is not None:
         validate(data, schema, path, index)
     return data, index
+
+
+def load_named_yaml(path: Path, schema: dict[str, Any]) -> tuple[Any, dict[tuple, int]]:
+    """``load_yaml`` for a file whose ``id`` must be its name (an instrument, an item set, a
+    framework): the name is what other files and stored rows refer to."""
+    data, index = load_yaml(path, schema)
+    if data["id"] != path.stem:
+        raise DataFileError(
+            path, line_of(index, "id"), f"id '{data['id']}' must match the file name '{path.stem}'"
+        )
+    return data, index
+
+
+def option_sets(
+    data: dict[str, Any], path: Path, index: dict[tuple, int]
+) -> dict[str, tuple[tuple[int, dict[str, str]], ...]]:
+    """A questionnaire's named answer scales (``OPTION_SETS``) as ``{name: ((value, label), ...)}``;
+    a value given twice in one set is an error."""
+    sets = {
+        name: tuple((o["value"], {"en": o["label"]["en"], "es": o["label"]["es"]}) for o in opts)
+        for name, opts in data["option_sets"].items()
+    }
+    for name, opts in sets.items():
+        if len({value for value, _label in opts}) != len(opts):
+            raise DataFileError(
+                path, line_of(index, "option_sets", name), f"option set '{name}' repeats a value"
+            )
+    return sets
 
 
 def validate(data: Any, schema: dict[str, Any], path: Path | str, index: dict[tuple, int]) -> None:

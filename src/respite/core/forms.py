@@ -6,8 +6,9 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from respite.core import privacy
 from respite.core.models import Organization, SingleSignOn, StaffProfile
@@ -17,13 +18,27 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
+def _code_words_help() -> str:
+    return gettext("The %(n)s words you were given, in order. Spaces or dashes are fine.") % {
+        "n": privacy.CODE_WORDS
+    }
+
+
+def access_code_field(label: StrOrPromise) -> forms.CharField:
+    """The box a worker types their access code into. The words are a secret: the browser neither
+    completes, capitalizes nor spell-checks them. The help is in the page's language (lazy)."""
+    return forms.CharField(
+        label=label,
+        max_length=300,
+        help_text=lazy(_code_words_help, str)(),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+
+
 def throttled_message(exc: privacy.Throttled) -> str:
-    minutes = privacy.wait_minutes(exc)
-    return ngettext(
-        "Too many failed sign-in attempts. Please wait %(minutes)d minute and try again.",
-        "Too many failed sign-in attempts. Please wait %(minutes)d minutes and try again.",
-        minutes,
-    ) % {"minutes": minutes}
+    return privacy.too_many_sign_ins(privacy.wait_minutes(exc))
 
 
 class ThrottledSignInMixin:
@@ -52,6 +67,10 @@ class ThrottledLoginForm(ThrottledSignInMixin, AuthenticationForm):
     """Staff sign-in."""
 
 
+# What an organization's admins set on its settings page; the platform console sets them at creation.
+SETTINGS_FIELDS = ["name", "name_es", "welcome", "accent_color", "state", "role_groups"]
+
+
 class OrganizationSettingsForm(forms.ModelForm):
     role_groups = forms.MultipleChoiceField(
         choices=RoleGroup.choices,
@@ -63,15 +82,7 @@ class OrganizationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "name",
-            "name_es",
-            "welcome",
-            "accent_color",
-            "state",
-            "role_groups",
-            "min_group_size",
-        ]
+        fields = [*SETTINGS_FIELDS, "min_group_size"]
 
     def clean_state(self) -> str:
         return (self.cleaned_data.get("state") or "").upper()
@@ -150,17 +161,9 @@ class VolunteerApplicationForm(forms.Form):
     email = forms.EmailField(label=_("Email address"), max_length=254)
 
 
-class OrganizationCreateForm(forms.ModelForm):
+class OrganizationCreateForm(OrganizationSettingsForm):
     """Platform console: a new organization. The first admin is invited by email in the same step."""
 
-    role_groups = forms.MultipleChoiceField(
-        choices=RoleGroup.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        initial=[str(r) for r in DEFAULT_ROLE_GROUPS],
-        label=_("Role groups workers may choose from"),
-        help_text=_("Keep groups broad: a group of a few people can identify them."),
-    )
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=(), initial="America/Los_Angeles")
     admin_email = forms.EmailField(
         label=_("First admin's email address"),
@@ -168,19 +171,8 @@ class OrganizationCreateForm(forms.ModelForm):
         help_text=_("They get a single-use link to set a password."),
     )
 
-    class Meta:
-        model = Organization
-        fields = [
-            "slug",
-            "name",
-            "name_es",
-            "welcome",
-            "accent_color",
-            "state",
-            "role_groups",
-            "time_zone",
-            "min_group_size",
-        ]
+    class Meta(OrganizationSettingsForm.Meta):
+        fields = ["slug", *SETTINGS_FIELDS, "time_zone", "min_group_size"]
         labels = {"slug": _("Web address name"), "name": _("Name (English)")}
         help_texts = {
             "slug": _("Lowercase letters, digits and hyphens; the portal is at /o/<name>/.")
@@ -188,10 +180,8 @@ class OrganizationCreateForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["role_groups"].initial = [str(r) for r in DEFAULT_ROLE_GROUPS]
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = time_zone_choices()
-
-    def clean_state(self) -> str:
-        return (self.cleaned_data.get("state") or "").upper()
 
 
 def time_zone_choices() -> list[tuple[str, str]]:

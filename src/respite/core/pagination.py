@@ -34,6 +34,18 @@ def page(items: list, total: int, number: int, per_page: int, **extra: Any) -> d
     }
 
 
+class PageFacts(Schema):
+    """Where a page stands in the list: every paginated answer starts with these (``page()``)."""
+
+    total_items: int
+    total_pages: int
+    page_number: int
+    size: int
+    first_page: bool
+    last_page: bool
+    empty: bool
+
+
 class PageNumber(PaginationBase):
     class Input(Schema):
         page: int = Field(1, ge=1, le=10000, description="Page number, from 1.")
@@ -41,14 +53,7 @@ class PageNumber(PaginationBase):
             20, ge=1, le=MAX_PER_PAGE, description="Items per page (at most 100)."
         )
 
-    class Output(Schema):
-        total_items: int
-        total_pages: int
-        page_number: int
-        size: int
-        first_page: bool
-        last_page: bool
-        empty: bool
+    class Output(PageFacts):
         contents: list[Any]
 
     items_attribute = "contents"

@@ -132,8 +132,8 @@ TOO_MANY_REQUESTS = ngettext_lazy(
 )
 
 
-def _wait(message: Any) -> str:
-    return str(message % {"minutes": throttle_minutes()})
+def _wait(message: Any, minutes: int | None = None) -> str:
+    return str(message % {"minutes": minutes or throttle_minutes()})
 
 
 def too_many_attempts() -> str:
@@ -141,14 +141,16 @@ def too_many_attempts() -> str:
     return _wait(TOO_MANY_ATTEMPTS)
 
 
-def too_many_sign_ins() -> str:
-    """The answer to a throttled staff sign-in, in the active language."""
-    return _wait(TOO_MANY_SIGN_INS)
+def too_many_sign_ins(minutes: int | None = None) -> str:
+    """The answer to a throttled staff sign-in, in the active language: wait ``minutes`` (what the
+    back-off has left, ``wait_minutes``), or the whole window."""
+    return _wait(TOO_MANY_SIGN_INS, minutes)
 
 
-def too_many_codes() -> str:
-    """The answer to throttled second-factor codes, in the active language."""
-    return _wait(TOO_MANY_CODES)
+def too_many_codes(minutes: int | None = None) -> str:
+    """The answer to throttled second-factor codes, in the active language: wait ``minutes``, or
+    the whole window."""
+    return _wait(TOO_MANY_CODES, minutes)
 
 
 def too_many_requests() -> str:

@@ -137,6 +137,19 @@ def run_tasks(max_tasks: int = 500) -> int:
     raise AssertionError(f"more than {max_tasks} tasks: a task keeps enqueuing itself?")
 
 
+# The keys of every paginated API answer (HSDS 3's page shape), as API clients read them.
+PAGE_KEYS = {
+    "total_items",
+    "total_pages",
+    "page_number",
+    "size",
+    "first_page",
+    "last_page",
+    "empty",
+    "contents",
+}
+
+
 def free_port() -> int:
     """A loopback port nothing listens on (once the probe socket is closed)."""
     import socket

@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -179,14 +178,7 @@ def _check_throttle(request: HttpRequest, user: Any) -> list[str]:
     counts = privacy._throttle_counts([k for k, _limit in keys])
     if any(counts.get(k, 0) >= limit for k, limit in keys):
         minutes = privacy.wait_minutes(privacy.Throttled(privacy.seconds_left_in_window()))
-        raise TwoFactorError(
-            ngettext(
-                "Too many wrong codes. Please wait %(minutes)d minute and try again.",
-                "Too many wrong codes. Please wait %(minutes)d minutes and try again.",
-                minutes,
-            )
-            % {"minutes": minutes}
-        )
+        raise TwoFactorError(privacy.too_many_codes(minutes))
     return [k for k, _limit in keys]
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -89,6 +90,21 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 # --- Home and access code ------------------------------------------------------------------------
+def _conversations_of(
+    request: PortalRequest, code: AccessCode
+) -> tuple[QuerySet[Case], QuerySet[Engagement]]:
+    """This code's counselor conversations (newest first) and therapist sessions, here."""
+    cases = Case.objects.filter(organization=request.organization, access_code=code).order_by(
+        "-opened_at"
+    )
+    engagements = (
+        Engagement.objects.filter(organization=request.organization, access_code=code)
+        .select_related("clinician")
+        .prefetch_related("bookings__slot")
+    )
+    return cases, engagements
+
+
 @portal_view
 def home(request: PortalRequest) -> HttpResponse:
     """The worker's conversations and sessions, or a code form when no code is in this session."""
@@ -99,14 +115,7 @@ def home(request: PortalRequest) -> HttpResponse:
             "counseling/code.html",
             {"form": CodeForm(), "next": request.GET.get("next", "")},
         )
-    cases = Case.objects.filter(organization=request.organization, access_code=code).order_by(
-        "-opened_at"
-    )
-    engagements = (
-        Engagement.objects.filter(organization=request.organization, access_code=code)
-        .select_related("clinician")
-        .prefetch_related("bookings__slot")
-    )
+    cases, engagements = _conversations_of(request, code)
     target = CounselingSettings.for_org(request.organization).reply_target_hours
     return render(
         request,
@@ -151,25 +160,13 @@ def new_code(request: PortalRequest) -> HttpResponse:
     return render(
         request,
         "counseling/code_shown.html",
-        {
-            "code": words,
-            "next": _safe_next(
-                request, redirect("counseling:therapists", org=request.organization.slug).url
-            ),
-        },
+        {"code": words, "next": next_url},
     )
 
 
 def my_space_section(request: PortalRequest, code: AccessCode) -> dict:
     """This worker's counselor conversations and therapist sessions, for the My space page."""
-    cases = Case.objects.filter(organization=request.organization, access_code=code).order_by(
-        "-opened_at"
-    )
-    engagements = (
-        Engagement.objects.filter(organization=request.organization, access_code=code)
-        .select_related("clinician")
-        .prefetch_related("bookings__slot")
-    )
+    cases, engagements = _conversations_of(request, code)
     return {
         "template": "counseling/_my_space.html",
         "cases": list(cases),

@@ -81,14 +81,7 @@ class ServiceQuery(Schema):
     per_page: int = Field(20, ge=1, le=100)
 
 
-class PageOut(Schema):
-    total_items: int
-    total_pages: int
-    page_number: int
-    size: int
-    first_page: bool
-    last_page: bool
-    empty: bool
+class PageOut(pagination.PageFacts):
     search_mode: str = ""
     notice: str = ""
     crisis: bool = False

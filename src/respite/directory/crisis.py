@@ -32,27 +32,20 @@ else:  # imported on the first check, not when start-up validates the phrasings 
     np = lazy_module("numpy")
 
 PHRASINGS_PATH = Path(__file__).resolve().parent / "data" / "crisis_phrasings.yaml"
+_PHRASINGS = {  # phrasings in English and in Spanish
+    "type": "object",
+    "properties": {
+        "en": {"type": "array", "items": {"type": "string"}},
+        "es": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["en", "es"],
+    "additionalProperties": False,
+}
 PHRASINGS_SCHEMA = {
     "type": "object",
     "properties": {
-        "crisis": {
-            "type": "object",
-            "properties": {
-                "en": {"type": "array", "items": {"type": "string"}},
-                "es": {"type": "array", "items": {"type": "string"}},
-            },
-            "required": ["en", "es"],
-            "additionalProperties": False,
-        },
-        "benign": {
-            "type": "object",
-            "properties": {
-                "en": {"type": "array", "items": {"type": "string"}},
-                "es": {"type": "array", "items": {"type": "string"}},
-            },
-            "required": ["en", "es"],
-            "additionalProperties": False,
-        },
+        "crisis": _PHRASINGS,
+        "benign": _PHRASINGS,
     },
     "required": ["crisis", "benign"],
     "additionalProperties": False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import nh3
 from django.db import models
@@ -17,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from respite.core.models import Organization
 from respite.core.roles import RoleGroup
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def new_id() -> str:
@@ -94,6 +98,20 @@ def _key(values) -> str:
     return "|" + "|".join(sorted(set(values))) + "|" if values else ""
 
 
+def _portal_field(
+    help_text: StrOrPromise,
+) -> models.ForeignKey[Organization | None, Organization | None]:
+    """The portal a local row belongs to (it goes with the portal); empty for the shared catalogue."""
+    return models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=help_text,
+    )
+
+
 class Provider(models.Model):
     """HSDS organization: who runs the service."""
 
@@ -103,13 +121,8 @@ class Provider(models.Model):
     description = models.TextField(blank=True, max_length=4000)
     website = models.URLField(blank=True)
     email = models.EmailField(blank=True)
-    portal = models.ForeignKey(
-        Organization,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("Set for a portal's own local provider; empty for the shared catalogue."),
+    portal = _portal_field(
+        _("Set for a portal's own local provider; empty for the shared catalogue.")
     )
 
     class Meta:
@@ -156,14 +169,7 @@ class ServiceQuerySet(models.QuerySet):
 class Service(models.Model):
     id = models.CharField(primary_key=True, max_length=64, default=new_id)
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="services")
-    portal = models.ForeignKey(
-        Organization,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-        help_text=_("The portal that added this local service; empty for shared ones."),
-    )
+    portal = _portal_field(_("The portal that added this local service; empty for shared ones."))
     name = models.CharField(max_length=200)
     alternate_name = models.CharField(max_length=200, blank=True)
     description = models.TextField(

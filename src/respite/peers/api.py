@@ -166,14 +166,7 @@ def _by_code(request: HttpRequest, raw: str) -> tuple[SupportRequest, str]:
     if found is None:
         raise HttpError(404, "No request for that code.")
     code, req = found
-    role = (
-        "requester"
-        if req.requester_code_id == code.pk
-        else "referrer"
-        if req.referrer_code_id == code.pk
-        else "rater"
-    )
-    return req, role
+    return req, req.role_of(code)
 
 
 @router.post("/peer-support/status", response={200: StatusOut, 404: ErrorOut, 429: ErrorOut})
@@ -186,7 +179,7 @@ def status(request: HttpRequest, payload: CodeIn):
         "reference": req.reference,
         "status": state,
         "supporter_message": req.supporter_message or None if role == "requester" else None,
-        "can_rate": role != "referrer" and req.closed_at is not None and req.rating is None,
+        "can_rate": req.rateable_by(role) and req.rating is None,
         "messages": _thread(req) if role == "requester" and req.anonymous else None,
     }
 
@@ -205,7 +198,7 @@ def _thread(req: SupportRequest) -> list[dict[str, str]]:
 def post_message(request: HttpRequest, payload: MessageIn):
     """The requester answers their supporter with their code (the same rule as the status page)."""
     req, role = _by_code(request, payload.access_code)
-    if role != "requester" or not req.anonymous:
+    if not req.thread_open_to(role):
         raise HttpError(404, "No request for that code.")
     try:
         do_post_message(req, PeerMessage.Author.WORKER, payload.body)
@@ -228,7 +221,7 @@ def post_message(request: HttpRequest, payload: MessageIn):
 )
 def rate(request: HttpRequest, payload: RateIn):
     req, role = _by_code(request, payload.access_code)
-    if role == "referrer" or req.closed_at is None:
+    if not req.rateable_by(role):
         raise HttpError(409, "This request cannot be rated with this code (yet).")
     if not SupportRequest.objects.filter(pk=req.pk, rating__isnull=True).update(
         rating=payload.rating

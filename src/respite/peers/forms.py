@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from respite.core import privacy
+from respite.core.forms import access_code_field
 from respite.core.models import Membership, Organization
 from respite.core.roles import RoleGroup, StaffRole
 from respite.peers.models import (
@@ -75,15 +75,7 @@ class SelfRequestForm(_RequestForm):
         ],
         initial=MODE_CODE,
     )
-    field_order = [
-        "mode",
-        "contact",
-        "best_time",
-        "department",
-        "role_group",
-        "language",
-        "event_type",
-    ]
+    field_order = ["mode"]  # then the request's own fields, in their order
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -125,15 +117,7 @@ class ReferralForm(_RequestForm):
         widget=forms.RadioSelect,
         choices=[("colleague", _("Colleague")), ("manager", _("Manager or supervisor"))],
     )
-    field_order = [
-        "relationship",
-        "contact",
-        "best_time",
-        "department",
-        "role_group",
-        "language",
-        "event_type",
-    ]
+    field_order = ["relationship"]  # then the request's own fields, in their order
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,15 +138,7 @@ class GroupRequestForm(_RequestForm):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Your code"),
-        max_length=300,
-        help_text=_("The %(n)s words you were given, in order. Spaces or dashes are fine.")
-        % {"n": privacy.CODE_WORDS},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
+    code = access_code_field(_("Your code"))
 
 
 class RatingForm(forms.Form):

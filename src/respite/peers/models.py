@@ -337,6 +337,24 @@ class SupportRequest(models.Model):
     def anonymous(self) -> bool:
         return self.source == Source.SELF_CODE
 
+    def role_of(self, code: AccessCode) -> str:
+        """What the holder of one of this request's codes is to it: "requester", "referrer" or
+        "rater" (the code the supporter handed over for the rating)."""
+        if self.requester_code_id == code.pk:
+            return "requester"
+        if self.referrer_code_id == code.pk:
+            return "referrer"
+        return "rater"
+
+    def rateable_by(self, role: str) -> bool:
+        """The requester or the rater may rate the support, once the request is closed (once only:
+        see ``rating``)."""
+        return role in ("requester", "rater") and self.closed_at is not None
+
+    def thread_open_to(self, role: str) -> bool:
+        """The two-way thread is the anonymous requester's alone (a referrer or rater never sees it)."""
+        return role == "requester" and self.anonymous and self.requester_code_id is not None
+
     def due_at(self, program: PeerProgram) -> datetime:
         return self.created_at + program.target
 

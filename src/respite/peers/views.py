@@ -77,14 +77,14 @@ def _thread_open_to(request: HttpRequest, req: SupportRequest, role: str) -> boo
     """The two-way thread is the requester's alone, and only with the request's own access code in
     this browser's session (``privacy.session_code``): a referrer, a rater or a session that merely
     remembers the request never reads or writes it."""
-    if role != "requester" or not req.anonymous or req.requester_code_id is None:
+    if not req.thread_open_to(role):
         return False
     code = privacy.session_code(request)
     return code is not None and code.pk == req.requester_code_id
 
 
 def _status_context(request: PortalRequest, req: SupportRequest, role: str, **extra) -> dict:
-    can_rate = role in ("requester", "rater") and req.closed_at is not None and req.rating is None
+    can_rate = req.rateable_by(role) and req.rating is None
     thread = None
     can_write = False
     if _thread_open_to(request, req, role):
@@ -223,13 +223,7 @@ def check(request: PortalRequest) -> HttpResponse:
         else:
             code, req = found or (None, None)
             if req is not None:
-                role = (
-                    "requester"
-                    if req.requester_code_id == code.pk
-                    else "referrer"
-                    if req.referrer_code_id == code.pk
-                    else "rater"
-                )
+                role = req.role_of(code)
                 request.session.cycle_key()
                 if role == "requester":
                     # One worker, one code: it now opens My space, counseling and bookings too.
@@ -275,7 +269,7 @@ def message(request: PortalRequest, pk) -> HttpResponse:
 @portal_view
 def rate(request: PortalRequest, pk) -> HttpResponse:
     req, role = _get_request_for_worker(request, pk)
-    if role not in ("requester", "rater") or req.closed_at is None:
+    if not req.rateable_by(role):
         raise Http404
     form = RatingForm(request.POST)
     if req.rating is not None:

@@ -20,7 +20,9 @@ from respite.core.datafiles import (
     OPTION_SETS,
     DataFileError,
     line_of,
-    load_yaml,
+    load_named_yaml,
+    non_empty_list_of,
+    option_sets,
 )
 from respite.screening import instruments as screening
 
@@ -40,22 +42,16 @@ SCHEMA: dict[str, Any] = {
         "name": _TEXT,
         "source": {"type": "string", "minLength": 10},
         "option_sets": OPTION_SETS,
-        "items": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
-                    "group": {"enum": ["workload", "work_environment", "social_needs", "other"]},
-                    "higher_is_better": {"type": "boolean"},
-                    "options": {"type": "string"},
-                    "text": _TEXT,
-                },
-                "required": ["id", "group", "higher_is_better", "text"],
-                "additionalProperties": False,
+        "items": non_empty_list_of(
+            {
+                "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                "group": {"enum": ["workload", "work_environment", "social_needs", "other"]},
+                "higher_is_better": {"type": "boolean"},
+                "options": {"type": "string"},
+                "text": _TEXT,
             },
-        },
+            ["id", "group", "higher_is_better", "text"],
+        ),
     },
     "required": ["id", "short_name", "name", "source", "option_sets", "items"],
     "additionalProperties": False,
@@ -117,33 +113,24 @@ class Measure:
 
 
 def load_item_set(path: Path) -> ItemSet:
-    data, index = load_yaml(path, SCHEMA)
-    if data["id"] != path.stem:
-        raise DataFileError(
-            path, line_of(index, "id"), f"id '{data['id']}' must match the file name '{path.stem}'"
-        )
+    data, index = load_named_yaml(path, SCHEMA)
     if data["id"] in SURVEY_INSTRUMENTS or data["id"] == "custom":
         raise DataFileError(
             path, line_of(index, "id"), f"id '{data['id']}' is taken by an instrument"
         )
-    option_sets = {
-        name: tuple((o["value"], {"en": o["label"]["en"], "es": o["label"]["es"]}) for o in opts)
-        for name, opts in data["option_sets"].items()
-    }
+    sets = option_sets(data, path, index)
     items, seen = [], set()
     for n, raw in enumerate(data["items"]):
-        opts = raw.get("options", next(iter(option_sets)))
+        opts = raw.get("options", next(iter(sets)))
         if raw["id"] in seen:
             raise DataFileError(
                 path, line_of(index, "items", n), f"item id '{raw['id']}' is repeated"
             )
-        if opts not in option_sets:
+        if opts not in sets:
             raise DataFileError(path, line_of(index, "items", n), f"unknown option set '{opts}'")
         seen.add(raw["id"])
         items.append(
-            PulseItem(
-                data["id"], raw["id"], dict(raw["text"]), option_sets[opts], raw["higher_is_better"]
-            )
+            PulseItem(data["id"], raw["id"], dict(raw["text"]), sets[opts], raw["higher_is_better"])
         )
     return ItemSet(data["id"], data["short_name"], dict(data["name"]), data["source"], tuple(items))
 

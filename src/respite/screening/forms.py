@@ -7,7 +7,7 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from respite.core import privacy
+from respite.core.forms import access_code_field
 from respite.core.text import tr
 from respite.screening.instruments import AnswerError, Instrument, Item
 from respite.screening.models import SafetyPlan
@@ -96,15 +96,7 @@ class AnswersForm(forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(
-        label=_("Your access code"),
-        max_length=300,
-        help_text=_("The %(n)s words you were given, in order. Spaces or dashes are fine.")
-        % {"n": privacy.CODE_WORDS},
-        widget=forms.TextInput(
-            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}
-        ),
-    )
+    code = access_code_field(_("Your access code"))
 
 
 class DeleteForm(forms.Form):

@@ -16,7 +16,9 @@ from respite.core.datafiles import (
     OPTION_SETS,
     DataFileError,
     line_of,
-    load_yaml,
+    load_named_yaml,
+    non_empty_list_of,
+    option_sets,
 )
 from respite.core.text import tr
 
@@ -56,62 +58,50 @@ SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
         },
         "option_sets": OPTION_SETS,
-        "items": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
-                    "text": _TEXT,
-                    "options": {"type": "string"},
-                    "loinc": {"type": "string"},
-                    "crisis_if_at_least": {"type": "integer"},
-                    "show_if": {
+        "items": non_empty_list_of(
+            {
+                "id": {"type": "string", "pattern": "^[A-Za-z0-9_]+$"},
+                "text": _TEXT,
+                "options": {"type": "string"},
+                "loinc": {"type": "string"},
+                "crisis_if_at_least": {"type": "integer"},
+                "show_if": {
+                    "type": "object",
+                    "properties": {"item": {"type": "string"}, "equals": {"type": "integer"}},
+                    "required": ["item", "equals"],
+                    "additionalProperties": False,
+                },
+            },
+            ["id", "text", "options"],
+        ),
+        "scales": non_empty_list_of(
+            {
+                "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                "name": _TEXT,
+                "method": {"enum": ["sum", "count", "rules"]},
+                "items": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "reverse": {"type": "array", "items": {"type": "string"}},
+                "at_least": {"type": "integer"},
+                "rules": {
+                    "type": "array",
+                    "items": {
                         "type": "object",
-                        "properties": {"item": {"type": "string"}, "equals": {"type": "integer"}},
-                        "required": ["item", "equals"],
+                        "properties": {
+                            "any_of": {
+                                "type": "object",
+                                "additionalProperties": {"type": "integer"},
+                            },
+                            "band": {"type": "string"},
+                        },
+                        "required": ["any_of", "band"],
                         "additionalProperties": False,
                     },
                 },
-                "required": ["id", "text", "options"],
-                "additionalProperties": False,
+                "default_band": {"type": "string"},
+                "bands": {"type": "array", "items": _BAND, "minItems": 1},
             },
-        },
-        "scales": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
-                    "name": _TEXT,
-                    "method": {"enum": ["sum", "count", "rules"]},
-                    "items": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                    "reverse": {"type": "array", "items": {"type": "string"}},
-                    "at_least": {"type": "integer"},
-                    "rules": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "any_of": {
-                                    "type": "object",
-                                    "additionalProperties": {"type": "integer"},
-                                },
-                                "band": {"type": "string"},
-                            },
-                            "required": ["any_of", "band"],
-                            "additionalProperties": False,
-                        },
-                    },
-                    "default_band": {"type": "string"},
-                    "bands": {"type": "array", "items": _BAND, "minItems": 1},
-                },
-                "required": ["id", "name", "method", "items", "bands"],
-                "additionalProperties": False,
-            },
-        },
+            ["id", "name", "method", "items", "bands"],
+        ),
     },
     "required": [
         "id",
@@ -373,27 +363,18 @@ def _text(d: dict) -> dict[str, str]:
 
 
 def load_instrument(path: Path) -> Instrument:
-    data, index = load_yaml(path, SCHEMA)
-    if data["id"] != path.stem:
-        raise DataFileError(
-            path, line_of(index, "id"), f"id '{data['id']}' must match the file name '{path.stem}'"
-        )
-    option_sets = {
-        name: tuple(Option(o["value"], _text(o["label"])) for o in opts)
-        for name, opts in data["option_sets"].items()
+    data, index = load_named_yaml(path, SCHEMA)
+    sets = {
+        name: tuple(Option(value, label) for value, label in opts)
+        for name, opts in option_sets(data, path, index).items()
     }
-    for name, opts in option_sets.items():
-        if len({o.value for o in opts}) != len(opts):
-            raise DataFileError(
-                path, line_of(index, "option_sets", name), f"option set '{name}' repeats a value"
-            )
     items: list[Item] = []
     seen: set[str] = set()
     for n, raw in enumerate(data["items"]):
         line = line_of(index, "items", n)
         if raw["id"] in seen:
             raise DataFileError(path, line, f"item id '{raw['id']}' is repeated")
-        if raw["options"] not in option_sets:
+        if raw["options"] not in sets:
             raise DataFileError(
                 path, line, f"item '{raw['id']}' uses unknown option set '{raw['options']}'"
             )
@@ -411,7 +392,7 @@ def load_instrument(path: Path) -> Instrument:
             Item(
                 raw["id"],
                 _text(raw["text"]),
-                option_sets[raw["options"]],
+                sets[raw["options"]],
                 raw.get("loinc"),
                 raw.get("crisis_if_at_least"),
                 show_if,

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from respite.core.testing import PAGE_KEYS
 from respite.screening.instruments import registry
 
 pytestmark = pytest.mark.django_db
-
-PAGE_KEYS = {
-    "total_items",
-    "total_pages",
-    "page_number",
-    "size",
-    "first_page",
-    "last_page",
-    "empty",
-    "contents",
-}
 
 
 def _resolve(schema: dict, node: dict) -> dict:

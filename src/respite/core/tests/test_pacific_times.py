@@ -14,7 +14,7 @@ from django.utils import timezone
 from respite.core import privacy
 from respite.core.models import AuditLog
 from respite.core.roles import StaffRole
-from respite.core.testing import make_staff, make_user, run_tasks
+from respite.core.testing import make_staff, run_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -113,20 +113,10 @@ def test_audit_log_shows_pacific_times(california, org_admin, language):
 
 def test_a_volunteers_booking_email_shows_their_pacific_time(california):
     from respite.counseling import notify
-    from respite.counseling.models import Booking, Clinician, Engagement, Slot
+    from respite.counseling.models import Booking, Engagement, Slot
+    from respite.counseling.tests.conftest import make_clinician
 
-    user = make_user("therapist", email="therapist@example.org")
-    clinician = Clinician.objects.create(
-        user=user,
-        display_name="Dr Vega",
-        licence_type="lcsw",
-        states=["CA"],
-        licence_number="L-1",
-        languages=["en"],
-        modalities=["video"],
-        time_zone="America/Los_Angeles",
-        verified_at=FIXED,
-    )
+    clinician = make_clinician("therapist", email="therapist@example.org", display_name="Dr Vega")
     slot = Slot.objects.create(
         clinician=clinician, starts_at=FIXED, ends_at=FIXED + timedelta(minutes=50)
     )

@@ -17,6 +17,7 @@ from respite.core import crypto, privacy
 from respite.core.logging import PrivacyFilter
 from respite.core.models import AccessCode
 from respite.screening.models import Screening
+from respite.screening.tests.checkins import LOW
 
 CANARY_IP = "203.0.113.77"
 CANARY_UA = "Mozilla/5.0 (CanaryPhone; rv:99) CanaryBrowser/7.7"
@@ -174,15 +175,7 @@ def test_csrf_enforced_on_saving_results(org):
     token = client.cookies["csrftoken"].value
     response = client.post(
         f"/o/{org.slug}/check-in/",
-        {
-            "csrfmiddlewaretoken": token,
-            "phq2__1": 0,
-            "phq2__2": 0,
-            "gad2__1": 0,
-            "gad2__2": 0,
-            "burnout__1": 1,
-            "selfharm__9": 0,
-        },
+        {"csrfmiddlewaretoken": token, **LOW},
     )
     pk = response["Location"].rstrip("/").split("/")[-1]
     assert client.post(f"/o/{org.slug}/results/{pk}/save/").status_code == 403

@@ -14,18 +14,11 @@ from django.urls import reverse
 
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, make_staff
+from respite.screening.tests.checkins import LOW
 
 pytestmark = pytest.mark.django_db
 
-CHECKIN = {
-    "phq2__1": 0,
-    "phq2__2": 0,
-    "gad2__1": 0,
-    "gad2__2": 0,
-    "burnout__1": 1,
-    "selfharm__9": 0,
-    "role_group": "nurse",
-}
+CHECKIN = {**LOW, "role_group": "nurse"}
 
 BUDGET = {
     "check-in form": 4,

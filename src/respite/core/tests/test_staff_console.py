@@ -15,6 +15,7 @@ from respite.core.models import AuditLog, Invitation, Membership, Organization, 
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, make_staff, run_tasks
 from respite.counseling.models import Clinician
+from respite.counseling.tests.conftest import VOLUNTEER_PROFILE
 
 pytestmark = pytest.mark.django_db
 
@@ -476,20 +477,6 @@ def test_a_volunteer_therapist_applies_and_an_admin_approves(org, org_admin, mai
     assert "/staff/volunteers/profile/" in nav_links(therapist)
     assert therapist.post("/staff/volunteers/profile/", VOLUNTEER_PROFILE).status_code == 302
     assert Clinician.objects.filter(user__username="rivera@example.org").exists()
-
-
-VOLUNTEER_PROFILE = {
-    "display_name": "Dr T",
-    "licence_type": "lcsw",
-    "states": ["CA"],
-    "licence_number": "L-2",
-    "languages": ["en"],
-    "modalities": ["video"],
-    "session_cap": "12",
-    "session_minutes": "50",
-    "time_zone": "America/Los_Angeles",
-    "accepting": "on",
-}
 
 
 def test_nobody_signs_themselves_up_as_a_volunteer_therapist(org, counselor):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from respite.core.management.commands.serve import gunicorn_command
 from respite.core.testing import free_port
 
 # Libraries that cost tenths of a second or more to import and serve only a few pages or commands.
@@ -144,20 +145,7 @@ def test_preloaded_worker_serves_its_first_request_about_as_cheaply_as_its_tenth
     port = free_port()
     log = tmp_path / "gunicorn.log"
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "python:respite.gunicorn_conf",
-            "respite.wsgi:application",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "1",
-            "--log-level",
-            "info",
-        ],
+        [*gunicorn_command(f"127.0.0.1:{port}", 1), "--log-level", "info"],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

@@ -187,6 +187,20 @@ def test_respite_purge_runs_every_purge_job():
         assert (f"{name}:" in out.getvalue()) == job.purge
 
 
+def _migrate(env: dict[str, str]) -> None:
+    """Migrate the database ``env`` names, in a fresh process as the real commands run."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "respite.cli", "migrate", "--noinput"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
 def test_worker_process_runs_queued_mail(transactional_db, tmp_path, settings):
     """`respite worker` as a separate process picks up what a request enqueued (SQLite file database)."""
     import os
@@ -215,13 +229,7 @@ def test_worker_process_runs_queued_mail(transactional_db, tmp_path, settings):
         EMAIL_USE_TLS="false",
         RESPITE_SCHEDULER_INTERVAL="1",
     )
-    subprocess.run(
-        [sys.executable, "-m", "respite.cli", "migrate", "--noinput"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    _migrate(env)
     subprocess.run(
         [
             sys.executable,
@@ -306,13 +314,7 @@ def test_serve_starts_web_and_worker_and_ctrl_c_stops_both(tmp_path, settings):
         if k not in {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}", PYTHONPATH=str(root / "src"))
-    subprocess.run(
-        [sys.executable, "-m", "respite.cli", "migrate", "--noinput"],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    _migrate(env)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "respite.cli", "serve", f"127.0.0.1:{port}"],

@@ -56,3 +56,34 @@ def test_every_message_is_translated_and_compiled(po):
             assert catalog.gettext(mid) == strs[0], f"{mo} is stale: run make messages"
         elif mid and len(strs) > 1:
             assert catalog.ngettext(mid, mid, 1) == strs[0], f"{mo} is stale: run make messages"
+
+
+@pytest.mark.parametrize("po", CATALOGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_translation_says_itself_twice(po):
+    """Sixteen Spanish texts once stood twice in a row ("...que vencen.Recibe ... que vencen.")."""
+    doubled = [
+        mid
+        for mid, strs, _fuzzy in _entries(po)
+        for s in strs
+        if len(s) > 20 and s[: len(s) // 2] == s[len(s) // 2 :]
+    ]
+    assert not doubled, f"{po}: translated twice over: {doubled[:5]}"
+
+
+def test_the_access_code_help_is_in_the_pages_language():
+    """It was interpolated at import, so Spanish pages showed the English help."""
+    from django.utils import translation
+
+    from respite.core.privacy import CODE_WORDS
+    from respite.peers.forms import CodeForm as PeerCodeForm
+    from respite.screening.forms import CodeForm
+
+    for form in (CodeForm(), PeerCodeForm()):
+        with translation.override("es"):
+            assert str(form.fields["code"].help_text).startswith(
+                f"Las {CODE_WORDS} palabras que recibió"
+            )
+        with translation.override("en"):
+            assert str(form.fields["code"].help_text).startswith(
+                f"The {CODE_WORDS} words you were given"
+            )

@@ -148,24 +148,13 @@ def test_a_new_organization_offers_only_help_that_exists(browser, live_server, l
 def test_california_staff_see_pacific_times(browser, live_server, lang, device):
     from datetime import UTC, datetime
 
-    from respite.core import privacy
-    from respite.counseling.models import Case
-    from respite.counseling.tests.conftest import make_screening
+    from respite.counseling.tests.conftest import make_case
 
     org = make_org("sunrise", name="Sunrise Clinic", time_zone="America/Los_Angeles")
     make_staff(org, StaffRole.COUNSELOR, "cora")
     admin = make_staff(org, StaffRole.ORG_ADMIN, "boss")
     at = datetime(2026, 7, 1, 18, 0, tzinfo=UTC)  # 11:00 in California (case times are hourly)
-    code = privacy.new_access_code(org)[1]
-    screening = make_screening(org, code=code)
-    Case.objects.create(
-        organization=org,
-        access_code=code,
-        screening=screening,
-        tier=screening.tier,
-        opened_at=at,
-        awaiting_reply_since=at,
-    )
+    make_case(org, opened=at)
     from respite.core.models import AuditLog
 
     AuditLog.objects.create(actor=admin, actor_label="boss", organization=org, action="x.y", at=at)

@@ -20,6 +20,7 @@ from django.test import Client
 from django.utils import timezone
 
 from respite.core.urlseal import seal
+from respite.screening.models import SafetyPlan
 
 if TYPE_CHECKING:
     from respite.core.models import Organization
@@ -153,15 +154,7 @@ REGISTRY: dict[str, Shown | Hidden] = {
         f"screening.SafetyPlan.{f}": Shown(
             ("safety_plan",), "encrypted; shown only to the code's holder"
         )
-        for f in (
-            "warning_signs",
-            "coping",
-            "distractions",
-            "helpers",
-            "professionals",
-            "environment",
-            "reasons",
-        )
+        for f in SafetyPlan.SECTIONS
     },
     # directory
     "directory.Provider.id": Hidden("HSDS identifier, never rendered"),
@@ -758,18 +751,12 @@ def _directory(w: World, code):
 
 def _counseling(w: World, code, screening):
     from respite.core.testing import make_user
-    from respite.counseling.models import Booking, Case, Clinician, Engagement, Message, Slot
+    from respite.counseling.models import Booking, Clinician, Engagement, Message, Slot
+    from respite.counseling.tests.conftest import make_case
 
     v, org = value, w.org
     now = timezone.now()
-    case = Case.objects.create(
-        organization=org,
-        access_code=code,
-        screening=screening,
-        tier=screening.tier,
-        opened_at=now,
-        awaiting_reply_since=now,
-    )
+    case = make_case(org, code, screening=screening, opened=now)
     resources = [
         {
             "id": "x",

@@ -12,7 +12,7 @@ from django.utils import timezone
 from respite.core import privacy
 from respite.core.roles import StaffRole
 from respite.core.testing import make_staff, make_user
-from respite.counseling.models import Clinician, Slot
+from respite.counseling.models import Case, Clinician, Slot
 from respite.screening import instruments
 from respite.screening.models import Screening
 from respite.screening.views import SESSION_CODE
@@ -20,6 +20,19 @@ from respite.screening.views import SESSION_CODE
 PHQ9_MODERATE = {str(i): v for i, v in zip(range(1, 10), [2, 2, 1, 1, 1, 2, 1, 1, 0], strict=True)}
 PHQ9_CRISIS = {**PHQ9_MODERATE, "9": 2}
 PHQ9_MILD = {str(i): v for i, v in zip(range(1, 10), [1, 1, 1, 1, 1, 1, 0, 0, 0], strict=True)}
+# A volunteer therapist's profile form, filled in.
+VOLUNTEER_PROFILE = {
+    "display_name": "Dr T",
+    "licence_type": "lcsw",
+    "states": ["CA"],
+    "licence_number": "L-2",
+    "languages": ["en"],
+    "modalities": ["video"],
+    "session_cap": "12",
+    "session_minutes": "50",
+    "time_zone": "America/Los_Angeles",
+    "accepting": "on",
+}
 
 
 def make_screening(org, answers=PHQ9_MODERATE, code=None) -> Screening:
@@ -27,6 +40,27 @@ def make_screening(org, answers=PHQ9_MODERATE, code=None) -> Screening:
     if code is not None:
         screening.save_under(code)
     return screening
+
+
+def make_case(
+    org, code=None, *, screening=None, answers=PHQ9_MODERATE, opened=None, **kwargs
+) -> Case:
+    """A worker's conversation, opened at ``opened`` (now) and awaiting a reply since then; with a
+    new code and a screening of ``answers`` unless given."""
+    if code is None:
+        code = privacy.new_access_code(org)[1]
+    if screening is None:
+        screening = make_screening(org, answers, code=code)
+    opened = opened or timezone.now()
+    return Case.objects.create(
+        organization=org,
+        access_code=code,
+        screening=screening,
+        tier=screening.tier,
+        opened_at=opened,
+        awaiting_reply_since=opened,
+        **kwargs,
+    )
 
 
 def worker_client(code=None, **kwargs) -> Client:
@@ -53,9 +87,10 @@ def make_clinician(
     verified=True,
     tz="America/Los_Angeles",
     cap=12,
+    email="",
     **kwargs,
 ) -> Clinician:
-    user = make_user(username)
+    user = make_user(username, email=email)
     return Clinician.objects.create(
         user=user,
         display_name=kwargs.pop("display_name", f"Dr {user.username}"),
@@ -106,18 +141,7 @@ def other_counselor(other_org):
 
 @pytest.fixture
 def case(org, code):
-    from respite.counseling.models import Case
-
-    screening = make_screening(org, code=code)
-    now = timezone.now()
-    return Case.objects.create(
-        organization=org,
-        access_code=code,
-        screening=screening,
-        tier=screening.tier,
-        opened_at=now,
-        awaiting_reply_since=now,
-    )
+    return make_case(org, code)
 
 
 @pytest.fixture

@@ -12,7 +12,13 @@ from respite.core import privacy
 from respite.core.models import AuditLog
 from respite.counseling import notify, scheduling
 from respite.counseling.models import Booking, Engagement
-from respite.counseling.tests.conftest import login, make_clinician, make_slot, worker_client
+from respite.counseling.tests.conftest import (
+    VOLUNTEER_PROFILE,
+    login,
+    make_clinician,
+    make_slot,
+    worker_client,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -251,18 +257,7 @@ def test_only_platform_admins_verify(org_admin, counselor, clinician):
 
 def test_changing_licence_sends_profile_back_for_verification(clinician):
     therapist = login(clinician.user)
-    data = {
-        "display_name": "Dr T",
-        "licence_type": "lcsw",
-        "states": ["CA", "OR"],
-        "licence_number": "L-2",
-        "languages": ["en"],
-        "modalities": ["video"],
-        "session_cap": "12",
-        "session_minutes": "50",
-        "time_zone": "America/Los_Angeles",
-        "accepting": "on",
-    }
+    data = {**VOLUNTEER_PROFILE, "states": ["CA", "OR"]}
     assert therapist.post(reverse("volunteers:profile"), data).status_code == 302
     clinician.refresh_from_db()
     assert clinician.verified_at is None and clinician.states == ["CA", "OR"]

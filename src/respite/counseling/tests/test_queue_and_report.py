@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from respite.core import privacy
 from respite.core.models import AuditLog
 from respite.counseling.models import Author, Case, CounselingSettings, Message
 from respite.counseling.staff_views import report_figures
@@ -17,25 +16,15 @@ from respite.counseling.tests.conftest import (
     PHQ9_MILD,
     PHQ9_MODERATE,
     login,
-    make_screening,
+    make_case,
 )
 
 pytestmark = pytest.mark.django_db
 
 
 def _case(org, answers, hours_ago, **kwargs):
-    code = privacy.new_access_code(org)[1]
-    screening = make_screening(org, answers, code=code)
     opened = timezone.now() - timedelta(hours=hours_ago)
-    return Case.objects.create(
-        organization=org,
-        access_code=code,
-        screening=screening,
-        tier=screening.tier,
-        opened_at=opened,
-        awaiting_reply_since=opened,
-        **kwargs,
-    )
+    return make_case(org, answers=answers, opened=opened, **kwargs)
 
 
 def test_queue_orders_by_risk_then_oldest_and_flags_overdue(
@@ -138,16 +127,7 @@ def test_queue_pages_through_every_open_case_and_counts_all_overdue(org, counsel
     total = QUEUE_PAGE_SIZE + 3
     long_ago = timezone.now() - timedelta(hours=100)
     for _ in range(total):
-        _words, code = privacy.new_access_code(org)
-        screening = make_screening(org, code=code)
-        Case.objects.create(
-            organization=org,
-            access_code=code,
-            screening=screening,
-            tier=screening.tier,
-            opened_at=long_ago,
-            awaiting_reply_since=long_ago,
-        )
+        make_case(org, opened=long_ago)
     client = login(counselor)
     first = client.get(f"/staff/o/{org.slug}/counseling/").content.decode()
     second = client.get(f"/staff/o/{org.slug}/counseling/?page=2").content.decode()

@@ -10,7 +10,6 @@ from pathlib import Path
 import docx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from PIL import Image
 from pypdf import PdfReader
 
@@ -18,25 +17,16 @@ from respite.core.models import AuditLog
 from respite.core.testing import assert_tagged_pdf
 from respite.credentialing import auditor
 from respite.credentialing.models import Audit
+from respite.credentialing.tests.conftest import page_url
 from respite.credentialing.tests.factories import TABLE, WRAPPED, make_docx
 
 NURSING = auditor.suggestion("nursing", "en")
 
 
-def _url(name, org, **kwargs):
-    return reverse(f"credentialing:{name}", kwargs={"org": org.slug, **kwargs})
-
-
-@pytest.fixture
-def admin_client(client, org_admin):
-    client.force_login(org_admin)
-    return client
-
-
 @pytest.fixture
 def docx_audit(admin_client, org):
     upload = SimpleUploadedFile("licensure.docx", make_docx())
-    response = admin_client.post(_url("audit_new", org), {"file": upload, "profession": ""})
+    response = admin_client.post(page_url("audit_new", org), {"file": upload, "profession": ""})
     assert response.status_code == 302
     return Audit.objects.get()
 
@@ -56,7 +46,7 @@ def _runs(document):
 def test_redlined_docx_strikes_each_intrusive_question_and_inserts_the_suggestion(
     admin_client, org, docx_audit
 ):
-    response = admin_client.get(_url("audit_redline_docx", org, pk=docx_audit.pk))
+    response = admin_client.get(page_url("audit_redline_docx", org, pk=docx_audit.pk))
     assert response.status_code == 200
     assert response["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml"
@@ -98,7 +88,7 @@ def test_redlined_docx_strikes_each_intrusive_question_and_inserts_the_suggestio
 def test_redlined_pdf_renders_with_struck_and_inserted_text(
     admin_client, org, docx_audit, tmp_path
 ):
-    response = admin_client.get(_url("audit_redline_pdf", org, pk=docx_audit.pk))
+    response = admin_client.get(page_url("audit_redline_pdf", org, pk=docx_audit.pk))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     roles = assert_tagged_pdf(response.content, "en")  # PDF/UA: a screen reader gets the tables
     assert roles.get("Table", 0) >= 2
@@ -135,9 +125,9 @@ def test_pasted_form_gets_a_redlined_docx_too(admin_client, org):
         "1. Have you ever been treated for a mental, emotional or nervous disorder?  Yes  No\n"
         "2. Do you currently have any condition that impairs your ability to practice medicine?\n"
     )
-    admin_client.post(_url("audit_new", org), {"title": "Reappointment", "text": form})
+    admin_client.post(page_url("audit_new", org), {"title": "Reappointment", "text": form})
     audit = Audit.objects.get()
-    response = admin_client.get(_url("audit_redline_docx", org, pk=audit.pk))
+    response = admin_client.get(page_url("audit_redline_docx", org, pk=audit.pk))
     document = docx.Document(io.BytesIO(response.content))
     runs = list(_runs(document))
     assert [r.text for r in runs if r.font.strike] == [
@@ -149,7 +139,7 @@ def test_pasted_form_gets_a_redlined_docx_too(admin_client, org):
 def test_redline_in_spanish_uses_the_spanish_wording(client, org, org_admin, docx_audit):
     client.force_login(org_admin)
     response = client.get(
-        _url("audit_redline_docx", org, pk=docx_audit.pk), HTTP_ACCEPT_LANGUAGE="es"
+        page_url("audit_redline_docx", org, pk=docx_audit.pk), HTTP_ACCEPT_LANGUAGE="es"
     )
     document = docx.Document(io.BytesIO(response.content))
     inserted = [r.text.strip() for r in _runs(document) if r.font.underline]
@@ -161,7 +151,7 @@ def test_redline_in_spanish_uses_the_spanish_wording(client, org, org_admin, doc
 def test_outsiders_and_other_roles_get_404_and_post_is_refused(
     client, org, outsider, counselor, org_admin, docx_audit, name
 ):
-    url = _url(name, org, pk=docx_audit.pk)
+    url = page_url(name, org, pk=docx_audit.pk)
     for user in (outsider, counselor):
         client.force_login(user)
         assert client.get(url).status_code == 404
@@ -173,6 +163,6 @@ def test_outsiders_and_other_roles_get_404_and_post_is_refused(
 
 def test_an_audit_without_a_kept_form_says_so(admin_client, org, docx_audit):
     Audit.objects.filter(pk=docx_audit.pk).update(source_docx=None, source_lines=[])
-    response = admin_client.get(_url("audit_redline_docx", org, pk=docx_audit.pk))
+    response = admin_client.get(page_url("audit_redline_docx", org, pk=docx_audit.pk))
     assert response.status_code == 410
     assert "Audit the form again" in response.content.decode()

@@ -16,6 +16,7 @@ from respite.core.roles import StaffRole
 from respite.core.testing import assert_tagged_pdf, make_staff
 from respite.credentialing import readers
 from respite.credentialing.models import Audit
+from respite.credentialing.tests.conftest import page_url
 from respite.credentialing.tests.factories import make_docx
 
 FORM = """Medical Staff Reappointment
@@ -23,16 +24,6 @@ FORM = """Medical Staff Reappointment
 2. Do you currently have any condition that impairs your ability to practice medicine?  Yes  No
 3. Has your license ever been revoked?  Yes  No
 """
-
-
-def _url(name, org, **kwargs):
-    return reverse(f"credentialing:{name}", kwargs={"org": org.slug, **kwargs})
-
-
-@pytest.fixture
-def admin_client(client, org_admin):
-    client.force_login(org_admin)
-    return client
 
 
 @pytest.fixture
@@ -44,7 +35,9 @@ def audit(org, org_admin):
 
 def test_pasted_form_is_audited_saved_and_logged(admin_client, org, caplog):
     caplog.set_level(logging.DEBUG)
-    response = admin_client.post(_url("audit_new", org), {"title": "Reappointment", "text": FORM})
+    response = admin_client.post(
+        page_url("audit_new", org), {"title": "Reappointment", "text": FORM}
+    )
     audit = Audit.objects.get()
     assert response.status_code == 302 and response.url == audit.get_absolute_url()
     assert [q.label for q in audit.questions.all()] == ["intrusive", "acceptable", "other"]
@@ -60,7 +53,7 @@ def test_pasted_form_is_audited_saved_and_logged(admin_client, org, caplog):
 
 def test_uploaded_docx_is_audited(admin_client, org):
     upload = SimpleUploadedFile("licensure.docx", make_docx())
-    response = admin_client.post(_url("audit_new", org), {"file": upload, "profession": ""})
+    response = admin_client.post(page_url("audit_new", org), {"file": upload, "profession": ""})
     audit = Audit.objects.get()
     assert response.status_code == 302
     assert (
@@ -88,7 +81,7 @@ def test_uploaded_docx_is_audited(admin_client, org):
     ],
 )
 def test_bad_input_gets_400_and_a_clear_message(admin_client, org, data, message):
-    response = admin_client.post(_url("audit_new", org), data)
+    response = admin_client.post(page_url("audit_new", org), data)
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Audit.objects.exists()
@@ -98,7 +91,7 @@ def test_checklist_is_ticked_logged_and_progress_shown_over_time(
     admin_client, org, org_admin, audit
 ):
     response = admin_client.post(
-        _url("audit_checklist", org, pk=audit.pk), {"safe_haven": "on", "communicated": "on"}
+        page_url("audit_checklist", org, pk=audit.pk), {"safe_haven": "on", "communicated": "on"}
     )
     assert response.status_code == 302
     audit.refresh_from_db()
@@ -114,7 +107,7 @@ def test_checklist_is_ticked_logged_and_progress_shown_over_time(
             "1. Do you currently have any condition that impairs your ability to practice medicine?"
         ),
     )
-    page = admin_client.get(_url("audit_list", org)).content.decode()
+    page = admin_client.get(page_url("audit_list", org)).content.decode()
     assert page.index("Reappointment 2025") < page.index("Reappointment 2024")
     assert (
         "2 of 4" in page and "1 of 4" in page
@@ -124,7 +117,7 @@ def test_checklist_is_ticked_logged_and_progress_shown_over_time(
 
 
 def test_pdf_report_contains_the_verdicts_and_checklist(admin_client, org, audit):
-    response = admin_client.get(_url("audit_report", org, pk=audit.pk))
+    response = admin_client.get(page_url("audit_report", org, pk=audit.pk))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert_tagged_pdf(response.content, "en")
     assert "attachment" in response["Content-Disposition"]
@@ -154,7 +147,9 @@ def test_pages_are_in_spanish(admin_client, org, audit):
 def test_only_org_admins_of_this_org_get_in(
     client, org, other_org, audit, outsider, counselor, name
 ):
-    url = _url(name, org, **({"pk": audit.pk} if name in {"audit_detail", "audit_report"} else {}))
+    url = page_url(
+        name, org, **({"pk": audit.pk} if name in {"audit_detail", "audit_report"} else {})
+    )
     response = client.get(url)
     assert (
         response.status_code == 302 and "/staff/login/" in response.url
@@ -168,10 +163,10 @@ def test_audit_of_another_org_is_404_even_for_its_neighbour_admin(
     client, org, other_org, outsider, audit
 ):
     client.force_login(outsider)
-    assert client.get(_url("audit_detail", other_org, pk=audit.pk)).status_code == 404
+    assert client.get(page_url("audit_detail", other_org, pk=audit.pk)).status_code == 404
     assert (
         client.post(
-            _url("audit_checklist", other_org, pk=audit.pk), {"safe_haven": "on"}
+            page_url("audit_checklist", other_org, pk=audit.pk), {"safe_haven": "on"}
         ).status_code
         == 404
     )
@@ -181,21 +176,21 @@ def test_audit_of_another_org_is_404_even_for_its_neighbour_admin(
 
 def test_platform_admin_may_audit(client, org, platform_admin):
     client.force_login(platform_admin)
-    assert client.get(_url("audit_list", org)).status_code == 200
+    assert client.get(page_url("audit_list", org)).status_code == 200
 
 
 def test_wrong_methods(admin_client, org, audit):
-    assert admin_client.get(_url("audit_checklist", org, pk=audit.pk)).status_code == 405
-    assert admin_client.post(_url("audit_detail", org, pk=audit.pk)).status_code == 405
-    assert admin_client.delete(_url("audit_new", org)).status_code == 405
+    assert admin_client.get(page_url("audit_checklist", org, pk=audit.pk)).status_code == 405
+    assert admin_client.post(page_url("audit_detail", org, pk=audit.pk)).status_code == 405
+    assert admin_client.delete(page_url("audit_new", org)).status_code == 405
 
 
 def test_csrf_is_enforced(org, org_admin, audit):
     client = Client(enforce_csrf_checks=True)
     client.force_login(org_admin)
-    assert client.post(_url("audit_new", org), {"text": FORM}).status_code == 403
+    assert client.post(page_url("audit_new", org), {"text": FORM}).status_code == 403
     assert (
-        client.post(_url("audit_checklist", org, pk=audit.pk), {"safe_haven": "on"}).status_code
+        client.post(page_url("audit_checklist", org, pk=audit.pk), {"safe_haven": "on"}).status_code
         == 403
     )
 
@@ -208,11 +203,13 @@ def test_audit_list_queries_do_not_grow_with_audits(
             organization=org, title=f"Form {i}", form=readers.read_text(FORM), user=org_admin
         )
     with django_assert_max_num_queries(8):
-        assert admin_client.get(_url("audit_list", org)).status_code == 200
+        assert admin_client.get(page_url("audit_list", org)).status_code == 200
 
 
 def test_staff_home_links_to_the_auditor(admin_client, org):
-    assert _url("audit_list", org) in admin_client.get(reverse("core:staff_home")).content.decode()
+    assert (
+        page_url("audit_list", org) in admin_client.get(reverse("core:staff_home")).content.decode()
+    )
 
 
 def test_demo_shows_progress_and_is_idempotent(org, other_org):

@@ -267,6 +267,14 @@ ADDRESS_FIELDS = (
     "country",
     "address_type",
 )
+COST_OPTION_FIELDS = (
+    "valid_from",
+    "valid_to",
+    "option",
+    "currency",
+    "amount",
+    "amount_description",
+)
 
 
 def _location(loc: Location, sid: str, phones: list[Phone], contacts: list[Contact]) -> dict:
@@ -384,17 +392,7 @@ def service_to_hsds(s: Service) -> dict[str, Any]:
             {
                 "id": hsds_id("cost_option", c.id),
                 "service_id": sid,
-                **_given(
-                    c,
-                    (
-                        "valid_from",
-                        "valid_to",
-                        "option",
-                        "currency",
-                        "amount",
-                        "amount_description",
-                    ),
-                ),
+                **_given(c, COST_OPTION_FIELDS),
             }
             for c in options
         ]
@@ -1024,16 +1022,7 @@ TABLES = {
     ],
     "languages": ["id", "service_id", "code", "name", "note"],
     "service_areas": ["id", "service_id", "name", "description", "extent", "extent_type", "uri"],
-    "cost_options": [
-        "id",
-        "service_id",
-        "valid_from",
-        "valid_to",
-        "option",
-        "currency",
-        "amount",
-        "amount_description",
-    ],
+    "cost_options": ["id", "service_id", *COST_OPTION_FIELDS],
     "attributes": ["id", "link_id", "link_type", "link_entity", "taxonomy_term_id", "value"],
     "taxonomy_terms": ["id", "code", "name", "description", "taxonomy_id"],
     "metadata": [

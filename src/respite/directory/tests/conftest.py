@@ -40,27 +40,15 @@ def staffed_riverside(demo_directory, riverside):
     """Riverside offering all three of the portal's own services: a counselor, a peer supporter on
     the roster, and a verified volunteer therapist taking new workers."""
     from django.core.cache import cache
-    from django.utils import timezone
 
     from respite.core.roles import StaffRole
-    from respite.core.testing import make_staff, make_user
-    from respite.counseling.models import Clinician
+    from respite.core.testing import make_staff
+    from respite.counseling.tests.conftest import make_clinician
     from respite.peers.models import Supporter
 
     make_staff(riverside, StaffRole.COUNSELOR)
     peer = make_staff(riverside, StaffRole.PEER_SUPPORTER)
     Supporter.objects.create(organization=riverside, user=peer, display_name="Sam")
-    Clinician.objects.create(
-        user=make_user(),
-        display_name="Dr Volunteer",
-        licence_type="lcsw",
-        states=["CA"],
-        licence_number="L-1",
-        languages=["en"],
-        modalities=["video"],
-        time_zone="America/Los_Angeles",
-        session_cap=12,
-        verified_at=timezone.now(),
-    )
+    make_clinician(display_name="Dr Volunteer")
     cache.clear()
     return riverside

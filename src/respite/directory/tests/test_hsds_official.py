@@ -12,6 +12,7 @@ import json
 import re
 from pathlib import Path
 
+from respite.core.testing import PAGE_KEYS
 from respite.directory.hsds import (
     EXAMPLES_DIR,
     SCHEMA_DIR,
@@ -95,6 +96,16 @@ def _differences(given: dict, exported: dict, path: str = "") -> list[str]:
 
 # The only differences allowed, each for a field Respite does not model (``*`` is any list index).
 _SCHEDULE_RRULE = "Respite computes 'open now' from weekly hours; recurrence parts it cannot evaluate are not stored"
+_RRULE_PARTS = (
+    "dtstart",
+    "until",
+    "count",
+    "wkst",
+    "interval",
+    "byweekno",
+    "bymonthday",
+    "byyearday",
+)
 _NOT_PER_CHILD = "languages are kept per service (id, code, name, note), not per phone or location"
 ALLOWED = {
     "fees": "deprecated in HSDS 3.0; fees_description and cost_options are kept",
@@ -112,16 +123,7 @@ ALLOWED = {
     **{
         f"{where}schedules/*/{part}": _SCHEDULE_RRULE
         for where in ("", "service_at_locations/*/", "service_at_locations/*/location/")
-        for part in (
-            "dtstart",
-            "until",
-            "count",
-            "wkst",
-            "interval",
-            "byweekno",
-            "bymonthday",
-            "byyearday",
-        )
+        for part in _RRULE_PARTS
     },
     **{
         f"{where}schedules/*/{part}": "written as HH:MM with the schedule's UTC offset: the same time"
@@ -277,19 +279,7 @@ CSV_ALLOWED = {
     },
     "schedules": {
         "service_at_location_id": "a service_at_location is one Respite location: location_id says it",
-        **{
-            k: _SCHEDULE_RRULE
-            for k in (
-                "dtstart",
-                "until",
-                "count",
-                "wkst",
-                "interval",
-                "byweekno",
-                "bymonthday",
-                "byyearday",
-            )
-        },
+        **{k: _SCHEDULE_RRULE for k in _RRULE_PARTS},
         "opens_at": "written as HH:MM with the schedule's UTC offset: the same time",
         "closes_at": "written as HH:MM with the schedule's UTC offset: the same time",
     },
@@ -360,16 +350,6 @@ def test_tabular_export_uses_official_file_names_and_a_datapackage(directory, tm
     assert "services.csv" in paths
 
 
-PAGE_KEYS = {
-    "total_items",
-    "total_pages",
-    "page_number",
-    "size",
-    "first_page",
-    "last_page",
-    "empty",
-    "contents",
-}
 # Each list endpoint of the API reference and the official schema of its items.
 LIST_ITEM_SCHEMAS = {
     "/services": "compiled/service_list",

@@ -7,7 +7,15 @@ from datetime import datetime
 from respite.core.models import Organization
 from respite.core.roles import StaffRole
 from respite.core.testing import make_staff
-from respite.peers.models import Department, PeerProgram, Shift, Supporter
+from respite.peers.models import (
+    Department,
+    PeerProgram,
+    Shift,
+    Source,
+    Supporter,
+    SupportRequest,
+    do_create_request,
+)
 
 
 def make_department(org: Organization, name: str) -> Department:
@@ -48,3 +56,24 @@ def make_lead(org: Organization, username: str = "lead"):
     user.save(update_fields=["email"])
     PeerProgram.for_org(org).leads.add(user)
     return user
+
+
+def make_referral(
+    org: Organization,
+    department: Department | None,
+    *,
+    source: str = Source.MANAGER,
+    contact: str = "555",
+    event_type: str = "violence",
+    **kwargs,
+) -> SupportRequest:
+    """A request made for someone else (a manager's by default): the referrer holds its code."""
+    return do_create_request(
+        org,
+        source,
+        code_for="referrer",
+        contact=contact,
+        department=department,
+        event_type=event_type,
+        **kwargs,
+    )[0]

@@ -7,7 +7,7 @@ from django.urls import reverse
 from respite.core.roles import StaffRole
 from respite.core.testing import PASSWORD, make_staff
 from respite.peers.models import Source, do_create_request
-from respite.peers.tests.factories import make_lead, make_supporter
+from respite.peers.tests.factories import make_lead, make_referral, make_supporter
 
 ACTORS = [
     "anonymous",
@@ -55,14 +55,7 @@ def world(org, other_org, er, icu):
     assigned = make_supporter(org, "assigned", [icu])
     unassigned = make_supporter(org, "unassigned", [icu])
     spare = make_supporter(org, "spare", [icu])
-    req = do_create_request(
-        org,
-        Source.MANAGER,
-        code_for="referrer",
-        contact="555-0100",
-        department=er,
-        event_type="patient_death",
-    )[0]
+    req = make_referral(org, er, contact="555-0100", event_type="patient_death")
     assert req.do_accept(assigned)
     users = {
         "outsider": make_staff(other_org, StaffRole.ORG_ADMIN, "outsider"),
@@ -127,14 +120,7 @@ def test_worker_status_page_is_not_open_to_staff(world, org, er):
 @pytest.mark.django_db
 def test_offered_supporter_sees_no_contact_before_accepting(org, er, icu):
     make_supporter(org, "offered", [icu])
-    req = do_create_request(
-        org,
-        Source.MANAGER,
-        code_for="referrer",
-        contact="555-0100",
-        department=er,
-        event_type="patient_death",
-    )[0]
+    req = make_referral(org, er, contact="555-0100", event_type="patient_death")
     client = Client()
     client.login(username="offered", password=PASSWORD)
     page = client.get(f"/staff/o/{org.slug}/peer-support/r/{req.pk}/")

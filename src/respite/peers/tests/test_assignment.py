@@ -7,20 +7,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from respite.core.testing import PASSWORD
-from respite.peers.models import Source, Supporter, SupportRequest, do_create_request
-from respite.peers.tests.factories import make_department, make_supporter
+from respite.peers.models import Source, Supporter, SupportRequest
+from respite.peers.tests.factories import make_department, make_referral, make_supporter
 
 
 def _req(org, dept, **kw):
-    return do_create_request(
-        org,
-        Source.COLLEAGUE,
-        code_for="referrer",
-        contact="555",
-        department=dept,
-        event_type="medical_error",
-        **kw,
-    )[0]
+    return make_referral(org, dept, source=Source.COLLEAGUE, event_type="medical_error", **kw)
 
 
 @pytest.mark.django_db

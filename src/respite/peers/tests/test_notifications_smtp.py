@@ -12,8 +12,13 @@ from respite.core.models import StaffProfile
 from respite.core.testing import run_tasks
 from respite.counseling.tests.test_notifications import inbox  # noqa: F401 (a real SMTP server)
 from respite.peers import reminders
-from respite.peers.models import PeerProgram, Source, do_create_request
-from respite.peers.tests.factories import make_department, make_lead, make_supporter
+from respite.peers.models import PeerProgram
+from respite.peers.tests.factories import (
+    make_department,
+    make_lead,
+    make_referral,
+    make_supporter,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +39,7 @@ def test_offer_and_escalation_reach_the_right_people_in_their_language(org, inbo
     program.target_hours = 24
     program.save()
 
-    req, _words = do_create_request(
-        org,
-        Source.MANAGER,
-        code_for="referrer",
-        contact=CONTACT,
-        department=er,
-        event_type="violence",
-        now=timezone.now() - timedelta(days=2),
-    )
+    req = make_referral(org, er, contact=CONTACT, now=timezone.now() - timedelta(days=2))
     reminders.run()
     run_tasks()
     to = {m["X-Test-Rcpt"]: m for m in inbox.messages}

@@ -7,7 +7,8 @@ from django.utils import timezone
 from respite.core.models import AuditLog
 from respite.core.testing import run_tasks
 from respite.peers import reminders
-from respite.peers.models import PeerProgram, Source, do_create_request
+from respite.peers.models import PeerProgram
+from respite.peers.tests.factories import make_referral
 
 
 def notices(mailoutbox) -> list:
@@ -22,15 +23,7 @@ def req(org, er, icu_supporter, lead):
     program.target_hours = 24
     program.save()
     created = timezone.now() - timedelta(days=10)
-    return do_create_request(
-        org,
-        Source.MANAGER,
-        code_for="referrer",
-        contact="555",
-        department=er,
-        event_type="violence",
-        now=created,
-    )[0]
+    return make_referral(org, er, now=created)
 
 
 @pytest.mark.django_db

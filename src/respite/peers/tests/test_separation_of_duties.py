@@ -12,23 +12,15 @@ from django.test import Client
 
 from respite.core.models import AuditLog, Membership
 from respite.core.roles import StaffRole
-from respite.peers.models import Source, Supporter, SupportRequest, do_create_request
-from respite.peers.tests.factories import make_supporter
+from respite.peers.models import Supporter, SupportRequest
+from respite.peers.tests.factories import make_referral, make_supporter
 
 pytestmark = pytest.mark.django_db
 CONTACT = "555-0199 ask for Dana"
 
 
 def _request(org, department) -> SupportRequest:
-    req, _ = do_create_request(
-        org,
-        Source.MANAGER,
-        contact=CONTACT,
-        department=department,
-        event_type="patient_death",
-        code_for="referrer",
-    )
-    return req
+    return make_referral(org, department, contact=CONTACT, event_type="patient_death")
 
 
 def _as(user) -> Client:

@@ -10,7 +10,7 @@ from respite.peers.models import (
     TrainingMaterial,
     do_create_request,
 )
-from respite.peers.tests.factories import make_supporter
+from respite.peers.tests.factories import make_referral, make_supporter
 
 
 @pytest.fixture
@@ -26,14 +26,9 @@ def _url(org, req, action=""):
 
 @pytest.mark.django_db
 def test_accept_contact_follow_up_close(org, er, icu_supporter, supporter_client):
-    req = do_create_request(
-        org,
-        Source.COLLEAGUE,
-        code_for="referrer",
-        contact="555-0100",
-        department=er,
-        event_type="medical_error",
-    )[0]
+    req = make_referral(
+        org, er, source=Source.COLLEAGUE, contact="555-0100", event_type="medical_error"
+    )
     assert b"PS-" in supporter_client.get(f"/staff/o/{org.slug}/peer-support/").content
     supporter_client.post(_url(org, req, "accept/"))
     assert (
@@ -79,14 +74,7 @@ def test_anonymous_request_needs_a_message(org, icu_supporter, supporter_client)
 def test_lead_offers_and_reassigns_only_to_suggested(
     org, er, icu, lead, icu_supporter, er_supporter
 ):
-    req = do_create_request(
-        org,
-        Source.MANAGER,
-        code_for="referrer",
-        contact="555",
-        department=er,
-        event_type="violence",
-    )[0]
+    req = make_referral(org, er)
     req.do_accept(icu_supporter)
     other = make_supporter(org, "olga", [icu])
     client = Client()

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from respite.core.testing import assert_tagged_pdf
 from respite.pulse import releases
-from respite.pulse.tests.factories import make_survey, make_units
+from respite.pulse.tests.factories import make_survey, make_units, page_as_read
 from respite.pulse.tests.helpers import ink, pdf_pages, pdf_text
-from respite.pulse.tests.test_admin_attacks import _all_database_text, _page, admin, everything
+from respite.pulse.tests.test_admin_attacks import _all_database_text, admin, everything
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,9 @@ def test_admin_cannot_redownload_list_or_reuse_codes_and_no_staff_output_shows_o
         assert _answer_with_code(org, typed).status_code == 302
     used = _answer_with_code(org, codes[0])
     unknown = _answer_with_code(org, "ABCD-EFGH-JKMN-PQRS")
-    assert used.status_code == unknown.status_code == 404 and _page(used) == _page(unknown)
+    assert used.status_code == unknown.status_code == 404 and page_as_read(used) == page_as_read(
+        unknown
+    )
 
     # List: no staff page, API answer, export or chart, and not the audit log, shows a code.
     releases.close_rounds(survey)

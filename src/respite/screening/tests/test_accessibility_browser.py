@@ -34,17 +34,11 @@ from respite.pulse.tests.factories import answer, make_survey, make_units, relea
 from respite.screening import instruments
 from respite.screening.models import Screening
 from respite.screening.selfcare import all_guides
+from respite.screening.tests import checkins
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHECKIN = {
-    "phq2__1": 2,
-    "phq2__2": 2,
-    "gad2__1": 1,
-    "gad2__2": 1,
-    "burnout__1": 3,
-    "selfharm__9": 0,
-}
+CHECKIN = checkins.MODERATE
 RESULTS = {  # one saved result per tier and risk level
     "minimal": ("phq9", {str(i): 0 for i in range(1, 10)}),
     "moderate": ("phq9", {str(i): v for i, v in enumerate([2, 2, 1, 1, 1, 2, 1, 1, 0], 1)}),

@@ -8,17 +8,10 @@ import pytest
 from respite.core.roles import StaffRole
 from respite.core.testing import make_org, make_staff
 from respite.peers.tests.factories import make_supporter
+from respite.screening.tests.checkins import MODERATE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-MODERATE = {
-    "phq2__1": 2,
-    "phq2__2": 2,
-    "gad2__1": 1,
-    "gad2__2": 1,
-    "burnout__1": 3,
-    "selfharm__9": 0,
-}
 PHQ9_REST = {"moderate": 1, "urgent": 2}
 
 

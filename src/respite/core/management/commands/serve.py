@@ -14,6 +14,22 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def gunicorn_command(bind: str, workers: int) -> list[str]:
+    """gunicorn with production's configuration, on our own interpreter."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:respite.gunicorn_conf",
+        "respite.wsgi:application",
+        "-b",
+        bind,
+        "-w",
+        str(workers),
+    ]
+
+
 class Command(BaseCommand):
     help = "Serve the portal and run its background worker (Django's server; see docs/deploy.md for production)."
 
@@ -41,21 +57,7 @@ class Command(BaseCommand):
         try:
             if gunicorn:
                 bind = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
-                subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "-c",
-                        "python:respite.gunicorn_conf",
-                        "respite.wsgi:application",
-                        "-b",
-                        bind,
-                        "-w",
-                        str(workers),
-                    ],
-                    check=False,
-                )
+                subprocess.run(gunicorn_command(bind, workers), check=False)  # noqa: S603
             else:
                 call_command("runserver", addrport, use_reloader=False)
         finally:
