@@ -126,6 +126,11 @@ def staff_data(user: Any) -> dict:
     return data
 
 
+def _link(name: str, slug: str) -> str:
+    """The address an organization link of the header points to."""
+    return _org_link(get_resolver(get_urlconf()), get_script_prefix(), name, slug)
+
+
 @functools.lru_cache(maxsize=4096)
 def _org_link(resolver: object, prefix: str, name: str, slug: str) -> str:
     """Memoised per URL configuration and prefix: the header of a person with many organizations

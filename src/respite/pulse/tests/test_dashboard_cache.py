@@ -82,6 +82,7 @@ def _released_survey(org, rounds: int = 1):
     units = make_units(org, {"Hospital": None, "ICU": "Hospital", "ER": "Hospital"})
     survey = make_survey(org, rounds=rounds)
     rnd = survey.rounds.order_by("number").last()
+    assert rnd is not None
     populate(
         survey, {(rnd, units["ICU"], "nurse"): 6, (rnd, units["ER"], "nurse"): 6}, release=False
     )
