@@ -3,11 +3,13 @@ release (or any change of what a dashboard is built from) shows at once."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -194,3 +196,27 @@ def test_the_cached_figures_are_shared_but_the_page_around_them_is_each_readers_
     assert nonce.findall(mine) != nonce.findall(admin.get(url).content.decode())
     # Someone of another organization cannot read it from the cache.
     assert Client().get(url).status_code == 302
+
+
+def test_a_reused_id_never_shows_figures_cached_for_another_survey(org, admin):
+    """A database can hand out an id again (a rolled-back transaction, a restored backup): the
+    per-process caches of releases and cell sums must tell the new survey's data from the old one's
+    all the same."""
+
+    class Rollback(Exception):
+        pass
+
+    units = make_units(org, {"Hospital": None, "ICU": "Hospital", "ER": "Hospital"})
+    seen = []
+    for size in (7, 9):
+        with contextlib.suppress(Rollback), transaction.atomic():
+            survey = make_survey(org, rounds=1)
+            (rnd,) = survey.rounds.all()
+            populate(survey, {(rnd, units["ICU"], "nurse"): size, (rnd, units["ER"], "nurse"): 6})
+            page = admin.get(_url(org, survey)).content.decode()
+            seen.append((survey.pk, list(survey.releases.values_list("pk", flat=True)), page))
+            raise Rollback
+    (pk1, releases1, page1), (pk2, releases2, page2) = seen
+    if connection.vendor == "sqlite":  # the case at hand: the same survey and release ids again
+        assert (pk1, releases1) == (pk2, releases2)
+    assert "n=7<" in page1 and "n=9<" in page2 and "n=7<" not in page2
