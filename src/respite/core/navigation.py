@@ -17,11 +17,12 @@ cached per person and recomputed only after a change to roles, profiles, organiz
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils.module_loading import import_string
 
 from respite.core.apphooks import installed_hooks
@@ -126,6 +127,14 @@ def staff_data(user: Any) -> dict:
 
 
 def _link(name: str, slug: str) -> str:
+    """The address an organization link of the header points to."""
+    return _org_link(get_resolver(get_urlconf()), get_script_prefix(), name, slug)
+
+
+@functools.lru_cache(maxsize=4096)
+def _org_link(resolver: object, prefix: str, name: str, slug: str) -> str:
+    """Memoised per URL configuration and prefix: the header of a person with many organizations
+    (a platform admin sees every one) would otherwise reverse hundreds of URLs on every page."""
     try:
         return reverse(name, kwargs={"org": slug})
     except NoReverseMatch:
@@ -138,14 +147,17 @@ def staff_navigation(user: Any, organization: Any = None) -> StaffNav:
     labels = {
         link.url_name: link.label for hooks in installed_hooks() for link in hooks.staff_global_nav
     }
+    # Once per page, not once per organization × link: a platform admin sees every organization.
+    resolver, prefix = get_resolver(get_urlconf()), get_script_prefix()
+    declared_labels = [(link, set(link.roles), str(link.label)) for link in declared]
     orgs = []
     for org in data["orgs"]:
         roles = set(data["roles"].get(org.pk, []))
         links, seen = [], set()
-        for link in declared:
-            if roles & set(link.roles) and link.url_name not in seen:
+        for link, link_roles, label in declared_labels:
+            if roles & link_roles and link.url_name not in seen:
                 seen.add(link.url_name)
-                links.append((_link(link.url_name, org.slug), str(link.label)))
+                links.append((_org_link(resolver, prefix, link.url_name, org.slug), label))
         orgs.append(OrgNav(org, roles, links))
     global_links = [(reverse(name), str(labels[name])) for name in data["global"]]
     current = None

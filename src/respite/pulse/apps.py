@@ -30,3 +30,13 @@ class PulseConfig(AppConfig):
     respite_periodic = [
         PeriodicJob("pulse-releases", timedelta(hours=1), "respite.pulse.releases.release_due")
     ]
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from respite.pulse.models import DASHBOARD_INPUTS, bump_on_change
+
+        # Cached dashboards are keyed by a version every change of their inputs raises.
+        for model in DASHBOARD_INPUTS:
+            post_save.connect(bump_on_change, sender=model, dispatch_uid=f"pulse-dash-{model}")
+            post_delete.connect(bump_on_change, sender=model, dispatch_uid=f"pulse-dash-d-{model}")

@@ -654,3 +654,66 @@ class SurveyLocked(Exception):
 
 class TokenUsed(Exception):
     """The single-use token has already been used."""
+
+
+class DashboardVersion(models.Model):
+    """A number raised in the same transaction as any change a dashboard is built from besides the
+    survey's and organization's own fields (units, rounds, releases, custom items, released
+    comments). Cached dashboards and charts are keyed by it (``views._dashboard_key``): checking
+    that a cached page is current costs one small read instead of reading every unit and release.
+
+    Saves and deletes raise it through signals (``bump_on_change`` below); a bulk write of those
+    models (``bulk_create``, ``bulk_update``, ``QuerySet.update``), which sends no signal, must call
+    :func:`bump_dashboards` itself."""
+
+    # A plain id, not a foreign key: deleting an organization deletes its units and rounds, whose
+    # signals still raise the number; a row left behind by a deleted organization is harmless.
+    organization_id = models.BigIntegerField(primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"dashboard version {self.version}"
+
+
+def bump_dashboards(organization_id: int) -> None:
+    """Every cached dashboard of the organization is stale from this transaction's commit on."""
+    bumped = DashboardVersion.objects.filter(pk=organization_id).update(
+        version=models.F("version") + 1
+    )
+    if not bumped:  # the organization's first change: create the row (or find a concurrent one)
+        DashboardVersion.objects.bulk_create(
+            [DashboardVersion(organization_id=organization_id)], ignore_conflicts=True
+        )
+        DashboardVersion.objects.filter(pk=organization_id).update(version=models.F("version") + 1)
+
+
+def _organization_of(instance: models.Model) -> int | None:
+    if isinstance(instance, Unit):
+        return instance.organization_id
+    if isinstance(instance, (Round, Release, CustomItem)):
+        return (
+            Survey.objects.filter(pk=instance.survey_id)
+            .values_list("organization_id", flat=True)
+            .first()
+        )
+    if isinstance(instance, Comment):
+        return (
+            Round.objects.filter(pk=instance.round_id)
+            .values_list("survey__organization_id", flat=True)
+            .first()
+        )
+    return None
+
+
+def bump_on_change(sender: type[models.Model], instance: models.Model, **kwargs) -> None:
+    """post_save / post_delete of a model dashboards are built from (connected in ``apps.py``)."""
+    if kwargs.get("raw"):  # loading a fixture
+        return
+    if isinstance(instance, Comment) and instance.release_id is None and kwargs.get("created"):
+        return  # a new answer's comment: shown only once a release takes it
+    org_id = _organization_of(instance)
+    if org_id is not None:
+        bump_dashboards(org_id)
+
+
+DASHBOARD_INPUTS = (Unit, Round, Release, CustomItem, Comment)

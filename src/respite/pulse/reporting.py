@@ -7,10 +7,11 @@ Also the two functions the assessments app calls to evaluate programs:
 from __future__ import annotations
 
 import random
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -22,7 +23,7 @@ from respite.core.disclosure import ALL, ROOT, CellKey, Figure, Structure
 from respite.core.models import Organization
 from respite.pulse import disclosure, dp, releases
 from respite.pulse import items as library
-from respite.pulse.models import Comment, Release, Round, Survey, Unit
+from respite.pulse.models import Comment, DashboardVersion, Release, Round, Survey, Unit
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -43,14 +44,74 @@ def structure(survey: Survey) -> Structure:
 
 
 def latest_releases(survey: Survey) -> dict[int, Release]:
-    """The last release of each round (one query, kept on the survey object for this request)."""
+    """The last release of each round, kept on the survey object for this request and, since a
+    release is never changed once made, in the process for later requests (see ``_SurveyCache``):
+    a dashboard first read after another of the same release does not decode the stored JSON again."""
     memo = survey.__dict__.get("_pulse_releases")
     if memo is None:
-        memo = {}
-        for rel in Release.objects.filter(survey=survey).order_by("round_id", "-number"):
-            memo.setdefault(rel.round_id, rel)
+        latest: dict[int, int] = {}
+        for round_id, pk in (
+            Release.objects.filter(survey=survey)
+            .order_by("round_id", "-number")
+            .values_list("round_id", "pk")
+        ):
+            latest.setdefault(round_id, pk)
+        key = (*_survey_identity(survey), tuple(sorted(latest.items())))
+        memo = _survey_cache.get(("releases", key))
+        if memo is None:
+            rows = Release.objects.in_bulk(list(latest.values()))
+            memo = {r: rows[pk] for r, pk in latest.items()}
+            _survey_cache.put(("releases", key), memo)
         survey.__dict__["_pulse_releases"] = memo
+        survey.__dict__["_pulse_data_key"] = key
     return memo
+
+
+def _survey_identity(survey: Survey) -> tuple:
+    """What tells this survey's data apart from any other's in this process, even after a database
+    reuses ids (SQLite does, after a delete): its creation time and its organization's dashboard
+    version, raised by any change of units, rounds or releases (``models.DashboardVersion``)."""
+    version = survey.__dict__.get("dashboard_version")
+    if version is None:
+        version = (
+            DashboardVersion.objects.filter(pk=survey.organization_id)
+            .values_list("version", flat=True)
+            .first()
+            or 0
+        )
+    return (survey.pk, survey.created_at, version)
+
+
+class _SurveyCache:
+    """A small per-process LRU of what is derived from one survey's releases alone (the releases
+    themselves, each measure's cell sums). Keys name the releases and the unit tree they were
+    derived with, so a new release or tree is a miss, never a stale hit."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+# Each entry of a national-scale survey (60 units × 8 rounds × 8 role groups) is about 1 MB.
+_survey_cache = _SurveyCache(48)
 
 
 def _atoms(survey: Survey, measure: str) -> dict[tuple[int, int, str], Sums]:
@@ -72,26 +133,37 @@ def atom_counts(survey: Survey) -> dict[tuple[int, int, str], int]:
 
 
 def cell_sums(struct: Structure, atoms: dict[tuple[int, int, str], Sums]) -> dict[CellKey, Sums]:
-    """(n, sum, sum of squares) of every single-round cell and every pooled organization total."""
-    acc: dict[CellKey, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
+    """(n, sum, sum of squares) of every single-round cell and every pooled organization total.
+
+    Accumulated under plain tuples (hashed in C) and made ``CellKey``s once at the end: a
+    dashboard's first view of a measure spends most of its time here."""
+    acc: dict[tuple, list[float]] = {}
+    above = {u: (ROOT, *struct.ancestors(u)) for u in struct.parents}
+    roles = set(struct.roles)
     for (r, u, g), (n, s, q) in atoms.items():
-        if u not in struct.parents:
+        units = above.get(u)
+        if units is None:
             continue
-        for unit in (ROOT, *struct.ancestors(u)):
-            for role in (ALL, g) if g in struct.roles else (ALL,):
-                a = acc[CellKey((r,), unit, role)]
-                a[0] += n
-                a[1] += s
-                a[2] += q
+        rounds = (r,)
+        for role in (ALL, g) if g in roles else (ALL,):
+            for unit in units:
+                a = acc.get((rounds, unit, role))
+                if a is None:
+                    acc[(rounds, unit, role)] = [n, s, q]
+                else:
+                    a[0] += n
+                    a[1] += s
+                    a[2] += q
     for key in struct.pooled_cells():
-        a = acc[key]
+        a = [0, 0.0, 0.0]
         for r in key.rounds:
-            t = acc.get(CellKey((r,)))
+            t = acc.get(((r,), ROOT, ALL))
             if t:
                 a[0] += t[0]
                 a[1] += t[1]
                 a[2] += t[2]
-    return {k: (int(v[0]), v[1], v[2]) for k, v in acc.items()}
+        acc[(key.rounds, ROOT, ALL)] = a
+    return {CellKey(*k): (int(v[0]), v[1], v[2]) for k, v in acc.items()}
 
 
 def round_totals(struct: Structure, atoms: dict[tuple[int, int, str], Sums]) -> dict[CellKey, Sums]:
@@ -124,15 +196,44 @@ class SurveyFigures:
         self.survey, self.measure = survey, measure
         self.plan = plan or disclosure.plan_for(survey)
         struct = self.plan.structure
-        sums_of = round_totals if totals_only else cell_sums
-        self.sums = sums_of(struct, _atoms(survey, measure.key))
-        self.respondents = (
-            self.sums
-            if measure.key == library.RESPONDENTS
-            else sums_of(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()})
-        )
+        if totals_only:
+            self.sums = round_totals(struct, _atoms(survey, measure.key))
+            self.respondents = (
+                self.sums
+                if measure.key == library.RESPONDENTS
+                else round_totals(struct, {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()})
+            )
+        else:
+            self.sums = self._cell_sums(survey, struct, measure.key)
+            self.respondents = self._cell_sums(survey, struct, library.RESPONDENTS, counts=True)
         self.noise = dp.Noise(survey, measure) if survey.dp_enabled else None
         self.released_rounds = set(latest_releases(survey))
+
+    def _cell_sums(
+        self, survey: Survey, struct: Structure, measure_key: str, *, counts: bool = False
+    ) -> dict[CellKey, Sums]:
+        """:func:`cell_sums` of a measure (or of the plan's respondent counts), shared in the
+        process by every dashboard of the same releases and unit tree."""
+        latest_releases(survey)  # sets the survey's data key
+        key = (
+            "sums",
+            survey.__dict__["_pulse_data_key"],
+            struct.rounds,
+            tuple(sorted(struct.parents.items())),
+            struct.roles,
+            measure_key,
+            counts,
+        )
+        sums = _survey_cache.get(key)
+        if sums is None:
+            atoms = (
+                {a: (n, 0.0, 0.0) for a, n in self.plan.counts.items()}
+                if counts
+                else _atoms(survey, measure_key)
+            )
+            sums = cell_sums(struct, atoms)
+            _survey_cache.put(key, sums)
+        return sums
 
     def get(self, key: CellKey) -> Figure:
         if not key.rounds or any(r not in self.released_rounds for r in key.rounds):

@@ -15,8 +15,11 @@ from typing import Any
 from django.contrib import messages
 from django.core import signing
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language
@@ -30,7 +33,6 @@ from respite.core.roles import StaffRole
 from respite.pulse import charts, dp, releases, reporting
 from respite.pulse.forms import (
     AnswerForm,
-    EvaluationForm,
     HeadcountForm,
     InvitationForm,
     ResultsNoteForm,
@@ -42,7 +44,7 @@ from respite.pulse.forms import (
 )
 from respite.pulse.models import (
     CustomItem,
-    Release,
+    DashboardVersion,
     ResultsNote,
     Round,
     Survey,
@@ -50,6 +52,7 @@ from respite.pulse.models import (
     SurveyToken,
     TokenUsed,
     Unit,
+    bump_dashboards,
     do_invite,
     do_seal_codes,
     do_submit,
@@ -106,6 +109,7 @@ def unit_headcounts(request: StaffRequest) -> HttpResponse:
     with transaction.atomic():
         changed = form.changed_units()
         Unit.objects.bulk_update(changed, ["headcount"])
+        bump_dashboards(request.organization.pk)  # bulk_update sends no signal
         AuditLog.record(
             request.user,
             "pulse.headcounts_changed",
@@ -147,6 +151,7 @@ def survey_new(request: StaffRequest) -> HttpResponse:
                 CustomItem(survey=survey, position=n, text_en=en, text_es=es)
                 for n, (en, es) in enumerate(form.cleaned_data["custom_items"])
             )
+            bump_dashboards(request.organization.pk)  # bulk_create sends no signal
             AuditLog.record(
                 request.user, "pulse.survey_created", survey, organization=request.organization
             )
@@ -210,6 +215,7 @@ def survey_schedule(request: StaffRequest, pk: int) -> HttpResponse:
             Round(survey=survey, number=start + i, starts_on=a, ends_on=b)
             for i, (a, b) in enumerate(form.dates())
         )
+        bump_dashboards(request.organization.pk)  # bulk_create sends no signal
         AuditLog.record(
             request.user,
             "pulse.rounds_scheduled",
@@ -368,53 +374,81 @@ def _filters(request: HttpRequest, survey: Survey) -> dict:
     }
 
 
-def _dashboard(request: PortalRequest, pk: int):
-    survey = _get_survey_for_admin(request, pk)
-    try:
-        filters = _filters(request, survey)
-        key = _dashboard_key(request, survey, filters)
-        with _dash_lock:
-            hit = _dash_cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < DASHBOARD_TTL_S:
-            return survey, hit[1]
-        dash = reporting.dashboard(survey, **filters)
-    except (BadFilter, KeyError) as exc:
-        raise BadFilter(str(exc).strip("'")) from None
-    with _dash_lock:
-        _dash_cache[key] = (time.monotonic(), dash)
-        while len(_dash_cache) > DASHBOARD_CACHE_SIZE:
-            _dash_cache.popitem(last=False)
-    return survey, dash
+def _get_survey_for_dashboard(request: PortalRequest, pk: int) -> Survey:
+    """The survey (404 to anyone not its admin) with its organization's dashboard version, in one
+    query: with the survey's and organization's own fields, all a cached dashboard is checked by."""
+    version = DashboardVersion.objects.filter(organization_id=OuterRef("organization_id"))
+    survey = get_object_or_404(
+        Survey.objects.annotate(
+            dashboard_version=Coalesce(Subquery(version.values("version")[:1]), 0)
+        ),
+        pk=pk,
+        organization=request.organization,
+    )
+    survey.organization = request.organization  # the same row; spares a query on a first view
+    return survey
+
+
+def _dashboard(request: PortalRequest, pk: int) -> tuple[Survey, reporting.Dashboard]:
+    survey = _get_survey_for_dashboard(request, pk)
+    return survey, _dashboard_of(request, survey, _dashboard_key(request, survey))
+
+
+def _dashboard_of(request: PortalRequest, survey: Survey, key: str) -> reporting.Dashboard:
+    dash = _cached(_dash_cache, key)
+    if dash is None:
+        try:
+            dash = reporting.dashboard(survey, **_filters(request, survey))
+        except (BadFilter, KeyError) as exc:
+            raise BadFilter(str(exc).strip("'")) from None
+        _store(_dash_cache, key, dash)
+    return dash
 
 
 # Dashboards read stored releases only, so one is the same for every read until something it is
-# built from changes: the survey's and organization's settings, rounds, units, the latest release of
-# each round, the filters, the language and the day. Kept per process (the dashboard object and each
-# chart's SVG), keyed by all of those (three small queries); the time limit matches the
-# cross-organization benchmark's (reporting.benchmark), the one input read from other organizations.
+# built from changes: the survey's and organization's fields, the organization's dashboard version
+# (raised with any change of its units, rounds, releases, custom items or released comments; see
+# ``models.DashboardVersion``), the filters, the language and the day. Kept per process (the
+# dashboard object, the figures part of its page and each chart's SVG), keyed by all of those; the
+# time limit matches the cross-organization benchmark's (reporting.benchmark), the one input read
+# from other organizations.
 DASHBOARD_TTL_S = 600
 DASHBOARD_CACHE_SIZE = 256
-_dash_cache: OrderedDict[str, tuple[float, reporting.Dashboard]] = OrderedDict()
-_svg_cache: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+_dash_cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+_page_cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
+_svg_cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
 _dash_lock = threading.Lock()
+FILTERS = ("measure", "round", "unit", "role", "on")
+
+
+def _cached(store: OrderedDict[str, tuple[float, Any]], key: str) -> Any:
+    with _dash_lock:
+        hit = store.get(key)
+        if hit is None or time.monotonic() - hit[0] >= DASHBOARD_TTL_S:
+            return None
+        store.move_to_end(key)
+        return hit[1]
+
+
+def _store(store: OrderedDict[str, tuple[float, Any]], key: str, value: Any) -> None:
+    with _dash_lock:
+        store[key] = (time.monotonic(), value)
+        while len(store) > DASHBOARD_CACHE_SIZE:
+            store.popitem(last=False)
 
 
 def _fields(obj: models.Model) -> tuple:
     return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
 
 
-def _dashboard_key(request: PortalRequest, survey: Survey, filters: dict) -> str:
-    # Ids only: the releases' stored figures (large JSON) are read on a miss, not to make the key.
-    releases_now = sorted(
-        Release.objects.filter(survey=survey).values_list("round_id", "number", "pk")
-    )
+def _dashboard_key(request: PortalRequest, survey: Survey) -> str:
+    """The filters as given, not parsed: parsing them needs the survey's measures (a query), and
+    only valid filters are ever cached (the inputs that decide validity are in the key too)."""
     parts = (
         _fields(survey),
+        survey.dashboard_version,  # type: ignore[attr-defined]  # annotated by _get_survey_for_dashboard
         _fields(request.organization),
-        list(survey.rounds.order_by("pk").values_list("pk", "number", "starts_on", "ends_on")),
-        [_fields(u) for u in Unit.objects.filter(organization=request.organization).order_by("pk")],
-        releases_now,
-        sorted((k, str(v)) for k, v in filters.items()),
+        [request.GET.get(name, "") for name in FILTERS],
         get_language(),
         timezone.localdate(),
     )
@@ -431,59 +465,56 @@ def _bad(exc: BadFilter) -> HttpResponse:
 @staff_view(ADMIN)
 @require_GET
 def dashboard(request: StaffRequest, pk: int) -> HttpResponse:
-    try:
-        survey, dash = _dashboard(request, pk)
-    except BadFilter as exc:
-        return _bad(exc)
+    """The figures part of the page is drawn once per dashboard key and query string; only the
+    page around it (the signed-in person's menu, CSRF token, CSP nonce) is drawn per request."""
+    survey = _get_survey_for_dashboard(request, pk)
+    key = _dashboard_key(request, survey)
     query = request.GET.urlencode()
-    return render(
-        request,
-        "pulse/dashboard.html",
-        {
-            "survey": survey,
-            "dash": dash,
-            "measures": survey.measures(),
-            "query": query,
-            "tree": reporting.unit_tree(request.organization),
-            "role_choices": request.organization.role_group_choices(),
-            "evaluation_form": EvaluationForm(
-                initial={"on": dash.evaluation["date"] if dash.evaluation else None}
-            ),
-            "has_trend": any(not f.suppressed and f.value is not None for _r, f in dash.trend),
-        },
-    )
+    page_key = hashlib.sha256(f"{key}?{query}".encode()).hexdigest()
+    figures = _cached(_page_cache, page_key)  # a SafeString, as render_to_string made it
+    if figures is None:
+        try:
+            dash = _dashboard_of(request, survey, key)
+        except BadFilter as exc:
+            return _bad(exc)
+        figures = render_to_string(
+            "pulse/_dashboard_figures.html",
+            {
+                "organization": request.organization,
+                "survey": survey,
+                "dash": dash,
+                "measures": survey.measures(),
+                "query": query,
+                "tree": reporting.unit_tree(request.organization),
+                "role_choices": request.organization.role_group_choices(),
+                "has_trend": any(not f.suppressed and f.value is not None for _r, f in dash.trend),
+            },
+        )
+        _store(_page_cache, page_key, figures)
+    return render(request, "pulse/dashboard.html", {"survey": survey, "figures": figures})
 
 
 @staff_view(ADMIN)
 @require_GET
 def chart(request: StaffRequest, pk: int, kind: str) -> HttpResponse:
-    """A dashboard chart as SVG, drawn once per release and filters (see ``_dashboard_key``). The
-    ETag names that release: a browser revalidating gets 304 without a byte of the chart."""
+    """A dashboard chart as SVG, drawn once per dashboard key (see ``_dashboard_key``). The ETag
+    names that key: a browser revalidating gets 304 without a byte of the chart."""
     if kind not in ("trend", "heatmap"):
         raise Http404
-    survey = _get_survey_for_admin(request, pk)
-    try:
-        key = f"{kind}:{_dashboard_key(request, survey, _filters(request, survey))}"
-    except (BadFilter, KeyError) as exc:
-        return _bad(BadFilter(str(exc).strip("'")))
-    etag = f'"{key[:40]}"'
+    survey = _get_survey_for_dashboard(request, pk)
+    key = _dashboard_key(request, survey)
+    etag = f'"{kind[0]}{key[:40]}"'
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)
     else:
-        with _dash_lock:
-            hit = _svg_cache.get(key)
-        if hit is not None and time.monotonic() - hit[0] < DASHBOARD_TTL_S:
-            svg = hit[1]
-        else:
+        svg = _cached(_svg_cache, f"{kind}:{key}")
+        if svg is None:
             try:
-                _survey, dash = _dashboard(request, pk)
+                dash = _dashboard_of(request, survey, key)
             except BadFilter as exc:
                 return _bad(exc)
             svg = charts.trend_svg(dash) if kind == "trend" else charts.heatmap_svg(dash)
-            with _dash_lock:
-                _svg_cache[key] = (time.monotonic(), svg)
-                while len(_svg_cache) > DASHBOARD_CACHE_SIZE:
-                    _svg_cache.popitem(last=False)
+            _store(_svg_cache, f"{kind}:{key}", svg)
         response = HttpResponse(svg, content_type="image/svg+xml")
     response["ETag"] = etag
     # Released aggregate figures only, on a signed-in admin's browser: it may keep the chart but must
