@@ -78,15 +78,15 @@ def encrypted_fields() -> list[tuple[type[models.Model], str]]:
 
 def rotate_all() -> int:
     """Re-encrypt every encrypted value in the database under the newest key. Returns rows touched."""
-    from django.db import transaction
+    from django.db import connection, transaction
 
+    # Quoted: a column may be a reserved word (OutboundEmail's "to").
+    quote = connection.ops.quote_name
     touched = 0
     for model, attname in encrypted_fields():
-        column = cast(models.Field, model._meta.get_field(attname)).column
-        table = model._meta.db_table
-        pk = model._meta.pk.column
-        from django.db import connection
-
+        column = quote(cast(str, cast(models.Field, model._meta.get_field(attname)).column))
+        table = quote(model._meta.db_table)
+        pk = quote(cast(str, model._meta.pk.column))
         with transaction.atomic(), connection.cursor() as cur:
             # Names come from the model registry, never from input.
             select = (

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
+from django_tasks import task
 
 from respite.core.models import OutboundEmail, PeriodicRun
 from respite.core.tasks import deliver_email, periodic_jobs, queue_email, schedule_due
@@ -386,3 +387,45 @@ def test_a_repeated_delivery_is_the_same_message(mailoutbox):
     other = queue_email("a@example.org", "S", "B", kind="k")
     deliver_email.call(other.pk)
     assert mailoutbox[2].extra_headers["Message-ID"] != first
+
+
+_OUTAGE = {"down": True}
+
+
+@task()
+def tally_once_back(case_id: str) -> str:
+    """Fails while a dependency is down (its argument is an id, never shown to operators)."""
+    if _OUTAGE["down"]:
+        raise ConnectionError("dependency down")
+    return case_id
+
+
+def test_a_failed_task_is_listed_without_its_arguments_and_retried_with_them(caplog):
+    """`respite tasks --retry` after an outage: the failed task runs again with its own arguments;
+    a failed task whose code was removed in a deploy is reported and kept, not lost or crashed on."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    _OUTAGE["down"] = True
+    tally_once_back.enqueue("case-7f3a")
+    tally_once_back.enqueue("case-91bc")
+    run_tasks()
+    gone = DBTaskResult.objects.filter(args_kwargs__args=["case-91bc"]).get()
+    DBTaskResult.objects.filter(pk=gone.pk).update(task_path="respite.removed_app.tasks.old_job")
+    out = io.StringIO()
+    call_command("tasks", stdout=out)
+    assert "failed tasks: 2" in out.getvalue() and "case-" not in out.getvalue()
+    assert f"{__name__}.tally_once_back\tbuiltins.ConnectionError" in out.getvalue()
+
+    _OUTAGE["down"] = False
+    try:
+        out = io.StringIO()
+        call_command("tasks", "--retry", stdout=out)
+        assert "retrying 1 task(s) and 0 email(s)" in out.getvalue()
+        assert "cannot be retried: its code is gone" in caplog.text
+        run_tasks()
+    finally:
+        _OUTAGE["down"] = True
+    done = DBTaskResult.objects.get(status=TaskResultStatus.SUCCESSFUL)
+    assert done.args_kwargs["args"] == ["case-7f3a"] and done.return_value == "case-7f3a"
+    assert DBTaskResult.objects.get(status=TaskResultStatus.FAILED).pk == gone.pk

@@ -265,3 +265,57 @@ def test_alerts_page_without_a_code_offers_the_way_in_and_spanish(org):
         .status_code
         == 200
     )
+
+
+def test_a_subscription_with_malformed_keys_or_an_overlong_endpoint_is_refused(org, push):
+    """The server encrypts to these keys and posts to this address: anything but a real browser
+    subscription is refused before it is stored."""
+    from respite.core.alerts import MAX_PUSH_ENDPOINT_CHARS
+
+    _words, code = privacy.new_access_code(org)
+    worker = _worker(code)
+    endpoint = f"http://127.0.0.1:{push.port}/push/1"
+    good = Browser(endpoint).subscription
+    for bad in (
+        {**good, "keys": {**good["keys"], "auth": _b64(b"short")}},
+        {**good, "keys": {**good["keys"], "p256dh": _b64(b"\x04" + b"k" * 31)}},
+        {**good, "keys": {"p256dh": good["keys"]["p256dh"]}},
+        {**good, "endpoint": endpoint + "x" * MAX_PUSH_ENDPOINT_CHARS},
+    ):
+        assert _subscribe(worker, org, bad).status_code == 400
+    assert not WorkerAlert.objects.exists()
+    assert _subscribe(worker, org, good).status_code < 400
+    assert WorkerAlert.objects.count() == 1
+
+
+def test_the_same_device_subscribing_again_is_kept_once(org, push):
+    _words, code = privacy.new_access_code(org)
+    worker = _worker(code)
+    phone = Browser(f"http://127.0.0.1:{push.port}/push/phone")
+    for _ in range(2):
+        assert _subscribe(worker, org, phone.subscription).status_code < 400
+    assert WorkerAlert.objects.filter(access_code=code).count() == 1
+    tablet = Browser(f"http://127.0.0.1:{push.port}/push/tablet")
+    assert _subscribe(worker, org, tablet.subscription).status_code < 400
+    assert WorkerAlert.objects.filter(access_code=code).count() == 2
+
+
+def test_production_offers_push_only_with_its_configured_key(settings, tmp_path):
+    """No key of its own made on a production server's disk: push is simply not offered until
+    RESPITE_VAPID_PRIVATE_KEY is set, and then that key is the one browsers are given."""
+    from py_vapid import Vapid02
+
+    from respite.core.alerts import vapid_public_key
+
+    settings.PRODUCTION = True
+    settings.RESPITE_VAPID_PRIVATE_KEY = ""
+    settings.RESPITE_VAPID_DEV_KEY_PATH = tmp_path / "vapid.pem"
+    assert vapid_public_key() == ""
+    assert not (tmp_path / "vapid.pem").exists()
+    key = Vapid02()
+    key.generate_keys()
+    settings.RESPITE_VAPID_PRIVATE_KEY = key.private_pem().decode()
+    expected = key.public_key.public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    assert vapid_public_key() == _b64(expected)

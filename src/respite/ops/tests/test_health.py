@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from unittest import mock
 
 import pytest
 from django.core.cache.backends.base import BaseCache
@@ -189,3 +190,72 @@ def test_a_task_left_waiting_too_long_makes_readyz_unavailable(settings, caplog)
     assert Client().get("/healthz").status_code == 200
     settings.RESPITE_TASK_BACKLOG_MAX_AGE = 30 * 60
     assert Client().get("/readyz").status_code == 200
+
+
+# --- failures seen from inside the process ------------------------------------------------------
+def _database_down():
+    from django.db import OperationalError, connection
+
+    return mock.patch.object(
+        connection,
+        "cursor",
+        side_effect=OperationalError('could not connect to server at "10.1.2.3" port 5432'),
+    )
+
+
+@pytest.mark.django_db
+def test_a_database_outage_makes_readyz_unavailable_and_names_only_the_error_class(caplog):
+    with _database_down():
+        response = Client().get("/readyz")
+        assert Client().get("/healthz").status_code == 200
+    assert (response.status_code, response.content) == (503, b"unavailable\n")
+    assert "readyz: database default unavailable (OperationalError)" in caplog.text
+    assert "10.1.2.3" not in caplog.text
+    assert Client().get("/readyz").status_code == 200  # the database is back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_connection_is_dropped_so_the_next_probe_reconnects():
+    """Outside a transaction (as under gunicorn) a connection that failed is closed, not reused."""
+    from django.db import connection
+
+    with _database_down(), mock.patch.object(connection, "close") as close:
+        assert Client().get("/readyz").status_code == 503
+    close.assert_called_once_with()
+
+
+@pytest.mark.django_db
+def test_every_shared_cache_is_probed(settings, tmp_path, caplog):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        },
+        "sessions": {"BACKEND": "respite.ops.tests.test_health.DownCache"},
+    }
+    assert Client().get("/readyz").status_code == 503
+    assert "cache sessions unavailable (ConnectionError)" in caplog.text
+    assert "cache default" not in caplog.text
+    settings.CACHES = {"default": settings.CACHES["default"]}
+    assert Client().get("/readyz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_unreadable_task_queue_makes_readyz_unavailable(caplog):
+    """Migrations not applied on a new database: the queue table is missing."""
+    from django.db import ProgrammingError
+
+    missing = ProgrammingError('relation "django_tasks_database_dbtaskresult" does not exist')
+    with mock.patch("respite.ops.queue.oldest_wait_seconds", side_effect=missing):
+        response = Client().get("/readyz")
+    assert (response.status_code, response.content) == (503, b"unavailable\n")
+    assert "readyz: task queue unavailable (ProgrammingError)" in caplog.text
+    assert "dbtaskresult" not in caplog.text
+
+
+@pytest.mark.django_db
+def test_without_a_database_queue_there_is_no_backlog_to_wait_on(settings):
+    """A site running tasks in-process (the immediate backend) has no worker to wait for."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with mock.patch("respite.ops.queue.oldest_wait_seconds", return_value=10**6):
+        assert Client().get("/readyz").status_code == 200

@@ -4,10 +4,12 @@ tracebacks). Each case configures logging the way the server does, in a fresh pr
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 
 import pytest
+from django.test import RequestFactory
 
 from respite.ops.tests.helpers import ROOT, server_env
 
@@ -102,3 +104,31 @@ def test_scrub_catches_every_spelling_of_an_address(text, scrubbed):
     from respite.core.logging import scrub
 
     assert scrub(text) == scrubbed
+
+
+def test_the_json_formatter_is_safe_on_a_handler_without_the_privacy_filter():
+    """An operator's own logging config may use the formatter alone: it still writes only its fixed
+    keys (never the request Django attaches) and scrubs the message, the traceback and the stack."""
+    from respite.ops.logs import JsonFormatter
+
+    request = RequestFactory().get("/o/acme/my/", REMOTE_ADDR="192.0.2.99")
+    try:
+        raise ConnectionError("could not reach 198.51.100.23 port 5432")
+    except ConnectionError:
+        exc_info = sys.exc_info()
+    record = logging.LogRecord(
+        "django.request", logging.ERROR, __file__, 1, "failed for %s", ("203.0.113.77",), exc_info
+    )
+    record.request = request
+    record.stack_info = 'File "x.py", line 1, in peer 2001:db8::1:2:3:4'
+    entry = json.loads(JsonFormatter().format(record))
+    assert set(entry) == {"time", "level", "logger", "message", "exception", "stack"}
+    assert (entry["level"], entry["logger"]) == ("ERROR", "django.request")
+    assert entry["message"] == "failed for [ip]"
+    assert "ConnectionError: could not reach [ip] port 5432" in entry["exception"]
+    assert entry["stack"].endswith("in peer [ip]")
+    assert entry["time"].endswith("+00:00")
+    for leak in ("192.0.2.99", "198.51.100.23", "203.0.113.77", "2001:db8"):
+        assert leak not in json.dumps(entry)
+    plain = logging.LogRecord("respite.test", logging.INFO, __file__, 1, "started", (), None)
+    assert set(json.loads(JsonFormatter().format(plain))) == {"time", "level", "logger", "message"}

@@ -319,3 +319,85 @@ def test_a_task_held_by_a_dead_worker_shows_as_a_growing_running_age(metrics_on)
     assert _sample(text, "respite_tasks_running") == 1
     assert 42 * 60 - 5 <= _sample(text, "respite_tasks_oldest_running_seconds") <= 42 * 60 + 60
     assert "worker-that-died" not in text
+
+
+def test_a_typo_in_the_allowed_networks_neither_opens_nor_breaks_metrics(settings):
+    settings.RESPITE_METRICS_TOKEN = ""
+    settings.RESPITE_METRICS_ALLOW = ["10.20.0.0/16", "10.30.0.0/33", "*"]
+    assert Client(REMOTE_ADDR="10.20.3.4").get("/metrics").status_code == 200
+    for address in ("10.30.0.1", "203.0.113.9"):
+        assert Client(REMOTE_ADDR=address).get("/metrics").status_code == 401
+
+
+def test_an_address_list_alone_does_not_accept_any_bearer_token(settings):
+    settings.RESPITE_METRICS_TOKEN = ""
+    settings.RESPITE_METRICS_ALLOW = ["10.20.0.0/16"]
+    outsider = Client(REMOTE_ADDR="203.0.113.9")
+    assert outsider.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 401
+    assert outsider.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 401
+
+
+def test_a_token_alone_does_not_trust_any_address(settings):
+    settings.RESPITE_METRICS_TOKEN, settings.RESPITE_METRICS_ALLOW = TOKEN, []
+    inside = Client(REMOTE_ADDR="10.20.3.4")
+    assert inside.get("/metrics").status_code == 401
+    assert inside.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+
+
+@pytest.mark.parametrize("address", ["", "unix:/run/respite.sock", "10.20.3.4.5"])
+def test_a_connection_without_an_ip_address_is_refused_not_an_error(metrics_on, address):
+    """gunicorn on a Unix socket gives no IP address: only the token opens metrics then."""
+    assert Client(REMOTE_ADDR=address).get("/metrics").status_code == 401
+    response = Client(REMOTE_ADDR=address).get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+
+
+def test_metrics_still_answer_when_the_task_queue_cannot_be_read(metrics_on, caplog):
+    """A database outage shows in /readyz; a scrape must not fail with it (nor quote the error)."""
+    from django.db import OperationalError
+
+    down = OperationalError("could not connect to server at 10.1.2.3")
+    with mock.patch("respite.ops.queue.oldest_wait_seconds", side_effect=down):
+        text = scrape()
+    assert "respite_http_requests_total" in text
+    assert "respite_tasks_" not in text and "respite_emails_" not in text
+    assert "metrics: task queue unavailable (OperationalError)" in caplog.text
+    assert "10.1.2.3" not in caplog.text
+
+
+def test_no_queue_figures_without_a_database_queue(metrics_on, settings):
+    """In-process tasks (the immediate backend) have no backlog: no series that would read as zero."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    text = scrape()
+    assert "respite_http_requests_total" in text and "respite_tasks_" not in text
+
+
+def test_with_a_multiprocess_directory_a_scrape_reads_the_shared_files(
+    metrics_on, monkeypatch, tmp_path
+):
+    """Under gunicorn (PROMETHEUS_MULTIPROC_DIR set) request counts come from the workers' shared
+    files, not from the answering process's memory; the queue figures are still read live."""
+    from prometheus_client import values
+    from prometheus_client.metrics import Counter
+    from prometheus_client.registry import CollectorRegistry
+
+    assert Client().get("/healthz").status_code == 200  # counted in this process's memory only
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    text = scrape()
+    assert "respite_http_requests_total" not in text  # no worker has written a file yet
+    assert "python_gc_objects_collected_total" not in text  # per-process figures are meaningless
+    assert _sample(text, "respite_tasks_waiting") == 0
+    # A worker (another process) counts a request in the shared directory.
+    monkeypatch.setattr(values, "ValueClass", values.MultiProcessValue(lambda: 4242))
+    worker = Counter(
+        "respite_http_requests",
+        "HTTP requests answered, by route name, method and status.",
+        ["route", "method", "status"],
+        registry=CollectorRegistry(),
+    )
+    worker.labels("ops:healthz", "GET", "200").inc(5)
+    text = scrape()
+    assert (
+        _sample(text, 'respite_http_requests_total{method="GET",route="ops:healthz",status="200"}')
+        == 5
+    )
