@@ -306,9 +306,13 @@ class _Index:
     name_rank: np.ndarray  # position in case-insensitive name order (the tie-break)
     missing_embeddings: int
     rowid_pos: np.ndarray | None = None  # SQLite rowid -> position (-1: none), for FTS5 matches
+    pos_rowid: np.ndarray | None = None  # position -> SQLite rowid (FTS5's order among equal ranks)
     away_masks: dict[str, np.ndarray] = field(default_factory=dict)  # state -> "elsewhere" mask
     # (filter SQL, params, hidden ids) -> eligible positions; see _eligible_positions.
     eligible_cache: dict[tuple, np.ndarray] = field(default_factory=dict)
+    # FTS5 phrase -> (positions, bm25) of every service it matches; see _phrase_postings.
+    postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=OrderedDict)
+    postings_size: int = 0
 
 
 def _version() -> tuple:
@@ -352,17 +356,20 @@ def _build_index() -> _Index:
     name_rank = np.empty(n, dtype=np.int64)
     name_rank[order] = np.arange(n)
     crisis = f"|{Tier.CRISIS}|"
-    rowid_pos = None
+    rowid_pos = pos_rowid = None
     if connection.vendor == "sqlite":
         pos = {sid: i for i, sid in enumerate(ids)}
         with connection.cursor() as cur:
             cur.execute("SELECT rowid, id FROM directory_service")
             pairs = [(rowid, pos[sid]) for rowid, sid in cur.fetchall() if sid in pos]
         rowid_pos = np.full(max((p[0] for p in pairs), default=0) + 1, -1, dtype=np.int64)
+        pos_rowid = np.zeros(n, dtype=np.int64)
         for rowid, i in pairs:
             rowid_pos[rowid] = i
+            pos_rowid[i] = rowid
     return _Index(
         rowid_pos=rowid_pos,
+        pos_rowid=pos_rowid,
         ids=ids,
         pos={sid: i for i, sid in enumerate(ids)},
         matrix=matrix,
@@ -497,22 +504,25 @@ def _keyword_positions(
     words = [w for w in dict.fromkeys(words) if w]
     if not words:
         return np.zeros(0, dtype=np.int64)
-    if connection.vendor == "sqlite" and _fts_available() and index.rowid_pos is not None:
-        match = " OR ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
-        with connection.cursor() as cur:
-            # Same cut as keyword_scores: the best 5,000 matches before eligibility, chosen by FTS5.
-            cur.execute(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
-                "ORDER BY rank LIMIT 5000",
-                [match],
-            )
-            rows = cur.fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64)
-        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        known = rowids < len(index.rowid_pos)
-        positions = np.where(known, index.rowid_pos[np.where(known, rowids, 0)], -1)
-        return positions[positions >= 0]
+    if (
+        connection.vendor == "sqlite"
+        and _fts_available()
+        and index.rowid_pos is not None
+        and index.pos_rowid is not None
+    ):
+        # FTS5's `MATCH '"a"* OR "b"*' ORDER BY rank LIMIT 5000`, without asking FTS5 again for a
+        # word it already ranked: bm25 of an OR query is the sum of its phrases' bm25 (each phrase's
+        # IDF counts the rows that phrase matches), so the sum, added in the query's order, is the
+        # same double FTS5 computes, and equal ranks keep FTS5's rowid order.
+        total = np.zeros(len(index.ids), dtype=np.float64)
+        matched = np.zeros(len(index.ids), dtype=bool)
+        for phrase in dict.fromkeys(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words):
+            positions, scores = _phrase_postings(phrase, index)
+            total[positions] += scores
+            matched[positions] = True
+        hits = np.flatnonzero(matched)
+        # Same cut as keyword_scores: the best 5,000 matches before eligibility.
+        return hits[np.lexsort((index.pos_rowid[hits], total[hits]))][:5000]
     if connection.vendor == "postgresql" and _pg_vector_available():
         return _pg_keyword_positions(words, index, eligible_sql)
     kw = keyword_scores(words, {index.ids[i] for i in eligible})
@@ -524,6 +534,46 @@ def _keyword_positions(
         ],
         dtype=np.int64,
     )
+
+
+# Postings kept per process and index (so dropped when the directory changes): at most this many
+# (position, score) pairs in all, about 16 MB; the least recently used word goes first.
+POSTINGS_BUDGET = 1_000_000
+_postings_lock = threading.Lock()
+
+
+def _phrase_postings(phrase: str, index: _Index) -> tuple[np.ndarray, np.ndarray]:
+    """Index positions and bm25 (lower is better, FTS5's sign) of every service one FTS5 phrase
+    matches, asked of FTS5 once per index: a search reads the words it shares with earlier searches
+    from memory instead of re-scoring thousands of rows in SQLite."""
+    with _postings_lock:
+        hit = index.postings.get(phrase)
+        if hit is not None:
+            index.postings.move_to_end(phrase)
+            return hit
+    assert index.rowid_pos is not None
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT rowid, bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+            [phrase],
+        )
+        rows = cur.fetchall()
+    rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    known = rowids < len(index.rowid_pos)
+    positions = np.where(known, index.rowid_pos[np.where(known, rowids, 0)], -1)
+    keep = positions >= 0
+    hit = (positions[keep], scores[keep])
+    for array in hit:
+        array.flags.writeable = False  # shared between requests
+    with _postings_lock:
+        if phrase not in index.postings:
+            index.postings[phrase] = hit
+            index.postings_size += len(hit[0])
+            while index.postings_size > POSTINGS_BUDGET and len(index.postings) > 1:
+                _old, (dropped, _scores) = index.postings.popitem(last=False)
+                index.postings_size -= len(dropped)
+    return hit
 
 
 def _pg_keyword_positions(
