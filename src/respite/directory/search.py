@@ -792,8 +792,12 @@ def search(
     offset: int = 0,
     now: datetime | None = None,
     semantic: bool = True,
+    prefetch: bool = True,
 ) -> SearchResult:
-    """Rank the services a worker may see for ``query``; see the module docstring for the rules."""
+    """Rank the services a worker may see for ``query``; see the module docstring for the rules.
+
+    The page's services come with their phones and schedules prefetched, unless ``prefetch`` is
+    False (the worker page loads them as plain lists, without a related queryset per service)."""
     f = filters or Filters()
     intent: dict[str, Any] = (
         understand(query)
@@ -860,6 +864,7 @@ def search(
         )
         mode = "browse"
         ranked = eligible[order]
+        total = len(ranked)
     else:
         allowed = np.zeros(len(index.ids), dtype=bool)
         allowed[eligible] = True
@@ -891,7 +896,7 @@ def search(
                 qv = _encode([intent["english"]])[0]
                 # One product over the whole cached matrix (no 10k-row copy), then pick the eligible.
                 sims = (index.matrix @ qv)[sem_pos]
-                order = np.argsort(-sims, kind="stable")
+                order = _descending(sims)
                 sem_pos, sims = sem_pos[order], sims[order]
                 best_similarity = float(sims[0])
                 score[sem_pos] += 1.0 / (RRF_K + np.arange(len(sem_pos)))
@@ -922,24 +927,51 @@ def search(
         s += np.where((index.portal_kind[chosen] != "") & strong[chosen], PORTAL_BOOST, 0.0)
         if intent["crisis"]:
             s += np.where(index.crisis_line[chosen], 0.05, 0.0)
-        ranked = chosen[np.lexsort((index.name_rank[chosen], -s))]
+        ranked = _best(chosen, s, index.name_rank[chosen], offset + limit)
+        total = len(chosen)
     page_ids = [index.ids[i] for i in ranked[offset : offset + limit]]
     by_id = Service.objects.defer("embedding", "search_text").in_bulk(page_ids)
     services = [by_id[sid] for sid in page_ids if sid in by_id]
-    models.prefetch_related_objects(services, "phones", "schedules")
+    if prefetch:
+        models.prefetch_related_objects(services, "phones", "schedules")
     return SearchResult(
         services=services,
-        total=len(ranked),
+        total=total,
         mode=mode,
         notice=notice,
         inferred_role=inferred_role,
         crisis=intent["crisis"],
         featured_ids=featured,
         inferred_audience=inferred_audience,
-        weak=_weak(mode, best_similarity, keyword_hits, len(ranked), intent["crisis"]),
+        weak=_weak(mode, best_similarity, keyword_hits, total, intent["crisis"]),
         best_similarity=best_similarity,
         keyword_hits=keyword_hits,
     )
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(-values, kind="stable")`` for float32 ``values``, five times faster: one plain
+    sort of unique int64 keys, the value's bits in an order that sorts as the floats do (high half)
+    and the position (low half, so equal values keep their order)."""
+    negated = -values.astype(np.float32)
+    negated[negated == 0] = 0  # -0.0 equals 0.0 for a float sort, not for its bits
+    bits = negated.view(np.int32).astype(np.int64)
+    ordered = np.where(bits < 0, bits ^ 0x7FFFFFFF, bits)  # negative floats: larger bits, smaller
+    return np.argsort((ordered << 32) | np.arange(len(values), dtype=np.int64))
+
+
+def _best(positions: np.ndarray, score: np.ndarray, name_rank: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` of ``positions`` by score (highest first), then name: the same as
+    ``positions[np.lexsort((name_rank, -score))][:k]`` without sorting thousands of results when a
+    page needs ten. Every result scoring at least the k-th best score is sorted, so ties at the cut
+    are still decided by name."""
+    if k <= 0:
+        return positions[:0]
+    if k >= len(positions):
+        return positions[np.lexsort((name_rank, -score))]
+    kth = np.partition(-score, k - 1)[k - 1]
+    near = np.flatnonzero(-score <= kth)
+    return positions[near[np.lexsort((name_rank[near], -score[near]))]][:k]
 
 
 # "No good match": no keyword of the query in any eligible service and a best cosine below
