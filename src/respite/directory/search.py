@@ -302,6 +302,7 @@ class _Index:
     leader_only: np.ndarray  # audiences name neither workers nor families
     has_portal: np.ndarray
     portal_kind: np.ndarray  # "" or the portal's own service kind (counseling, peer_support, ...)
+    portal_own: np.ndarray  # portal_kind != "", kept as booleans: comparing strings costs per search
     area_states: np.ndarray  # "" for national services, else the states key ("|CA|OR|")
     name_rank: np.ndarray  # position in case-insensitive name order (the tie-break)
     missing_embeddings: int
@@ -382,6 +383,7 @@ def _build_index() -> _Index:
         ),
         has_portal=np.array([r[4] is not None or bool(r[8]) for r in rows], dtype=bool),
         portal_kind=np.array([r[8] or "" for r in rows], dtype=object),
+        portal_own=np.array([bool(r[8]) for r in rows], dtype=bool),
         area_states=np.array(
             [(r[10] or "|?|") if r[9] != "national" else "" for r in rows], dtype=object
         ),
@@ -748,12 +750,12 @@ def _offered_now(
 ) -> np.ndarray:
     """Leave out the portal's own services it does not offer now (no counselor, no peer on the
     roster...): the directory never promises help that is not there."""
-    kinds = index.portal_kind[eligible]
-    own = kinds != ""
+    own = index.portal_own[eligible]
     if not own.any():
         return eligible
     offered = offered_kinds(organization)
-    keep = ~own | np.isin(kinds, np.array(sorted(offered), dtype=object))
+    keep = ~own
+    keep[own] = np.isin(index.portal_kind[eligible[own]], np.array(sorted(offered), dtype=object))
     return eligible[keep]
 
 
@@ -924,7 +926,7 @@ def search(
             s -= np.where(index.leader_only[chosen], 0.005, 0.0)  # leaders' toolkits below help
         s -= _elsewhere(index, chosen, f.state or (organization.state if organization else ""))
         # The portal's own people (counselors, peers, volunteer therapists) first when they match.
-        s += np.where((index.portal_kind[chosen] != "") & strong[chosen], PORTAL_BOOST, 0.0)
+        s += np.where(index.portal_own[chosen] & strong[chosen], PORTAL_BOOST, 0.0)
         if intent["crisis"]:
             s += np.where(index.crisis_line[chosen], 0.05, 0.0)
         ranked = _best(chosen, s, index.name_rank[chosen], offset + limit)

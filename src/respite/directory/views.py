@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.lazy import lazy_module
-from respite.core.models import AuditLog
+from respite.core.models import AuditLog, Organization
 from respite.core.portal import (
     PortalRequest,
     StaffRequest,
@@ -79,9 +79,15 @@ class Card:
     schedules: list[Schedule]  # only for services not open 24/7 (the card says "Open 24/7")
 
 
-def _cards(result: directory_search.SearchResult, lang: str) -> list[Card]:
+def _cards(
+    result: directory_search.SearchResult, lang: str, organization: Organization
+) -> list[Card]:
     """The page's cards, with their phones and opening hours in two queries for the whole page."""
     services = result.services
+    # A local service says "Last verified ... by <this portal>": the portal is at hand, no query.
+    for s in services:
+        if s.portal_id == organization.pk:
+            s.portal = organization
     phones: dict[str, list[Phone]] = defaultdict(list)
     schedules: dict[str, list[Schedule]] = defaultdict(list)
     if services:
@@ -135,7 +141,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             query=query.urlencode(),
             has_next=page * PAGE_SIZE < result.total,
             has_prev=page > 1,
-            cards=_cards(result, lang),
+            cards=_cards(result, lang, request.organization),
         )
     elif not form.is_bound:
         result = directory_search.search(
@@ -151,7 +157,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             query="",
             has_next=result.total > PAGE_SIZE,
             has_prev=False,
-            cards=_cards(result, lang),
+            cards=_cards(result, lang, request.organization),
         )
     if form.is_bound:
         chosen = [n for n in form.fields if n not in ("q", "page") and form.data.get(n)]
