@@ -12,6 +12,8 @@ Speed (10k services, p95 well under 50 ms): the database answers only "which ser
 (from a covering index) and "which match the words" (FTS5 / a stored PostgreSQL tsvector); everything
 ranking needs per service (embeddings, boosts, name order) lives in one numpy index per process,
 rebuilt when the service table's count or latest edit changes, so fusion is a few array operations.
+On SQLite the index also keeps each word's FTS5 postings (bm25 per service), so a word costs FTS5
+once per index, not once per search.
 """
 
 from __future__ import annotations
