@@ -304,7 +304,7 @@ class _Index:
     leader_only: np.ndarray  # audiences name neither workers nor families
     has_portal: np.ndarray
     portal_kind: np.ndarray  # "" or the portal's own service kind (counseling, peer_support, ...)
-    portal_own: np.ndarray  # portal_kind != "", kept as booleans: comparing strings costs per search
+    portal_own: np.ndarray  # portal_kind != "" as booleans: no string compares per search
     area_states: np.ndarray  # "" for national services, else the states key ("|CA|OR|")
     name_rank: np.ndarray  # position in case-insensitive name order (the tie-break)
     missing_embeddings: int
