@@ -12,6 +12,8 @@ Speed (10k services, p95 well under 50 ms): the database answers only "which ser
 (from a covering index) and "which match the words" (FTS5 / a stored PostgreSQL tsvector); everything
 ranking needs per service (embeddings, boosts, name order) lives in one numpy index per process,
 rebuilt when the service table's count or latest edit changes, so fusion is a few array operations.
+On SQLite the index also keeps each word's FTS5 postings (bm25 per service), so a word costs FTS5
+once per index, not once per search.
 """
 
 from __future__ import annotations
@@ -302,13 +304,18 @@ class _Index:
     leader_only: np.ndarray  # audiences name neither workers nor families
     has_portal: np.ndarray
     portal_kind: np.ndarray  # "" or the portal's own service kind (counseling, peer_support, ...)
+    portal_own: np.ndarray  # portal_kind != "" as booleans: no string compares per search
     area_states: np.ndarray  # "" for national services, else the states key ("|CA|OR|")
     name_rank: np.ndarray  # position in case-insensitive name order (the tie-break)
     missing_embeddings: int
     rowid_pos: np.ndarray | None = None  # SQLite rowid -> position (-1: none), for FTS5 matches
+    pos_rowid: np.ndarray | None = None  # position -> SQLite rowid (FTS5's order among equal ranks)
     away_masks: dict[str, np.ndarray] = field(default_factory=dict)  # state -> "elsewhere" mask
     # (filter SQL, params, hidden ids) -> eligible positions; see _eligible_positions.
     eligible_cache: dict[tuple, np.ndarray] = field(default_factory=dict)
+    # FTS5 phrase -> (positions, bm25) of every service it matches; see _phrase_postings.
+    postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=OrderedDict)
+    postings_size: int = 0
 
 
 def _version() -> tuple:
@@ -352,17 +359,20 @@ def _build_index() -> _Index:
     name_rank = np.empty(n, dtype=np.int64)
     name_rank[order] = np.arange(n)
     crisis = f"|{Tier.CRISIS}|"
-    rowid_pos = None
+    rowid_pos = pos_rowid = None
     if connection.vendor == "sqlite":
         pos = {sid: i for i, sid in enumerate(ids)}
         with connection.cursor() as cur:
             cur.execute("SELECT rowid, id FROM directory_service")
             pairs = [(rowid, pos[sid]) for rowid, sid in cur.fetchall() if sid in pos]
         rowid_pos = np.full(max((p[0] for p in pairs), default=0) + 1, -1, dtype=np.int64)
+        pos_rowid = np.zeros(n, dtype=np.int64)
         for rowid, i in pairs:
             rowid_pos[rowid] = i
+            pos_rowid[i] = rowid
     return _Index(
         rowid_pos=rowid_pos,
+        pos_rowid=pos_rowid,
         ids=ids,
         pos={sid: i for i, sid in enumerate(ids)},
         matrix=matrix,
@@ -375,6 +385,7 @@ def _build_index() -> _Index:
         ),
         has_portal=np.array([r[4] is not None or bool(r[8]) for r in rows], dtype=bool),
         portal_kind=np.array([r[8] or "" for r in rows], dtype=object),
+        portal_own=np.array([bool(r[8]) for r in rows], dtype=bool),
         area_states=np.array(
             [(r[10] or "|?|") if r[9] != "national" else "" for r in rows], dtype=object
         ),
@@ -497,22 +508,25 @@ def _keyword_positions(
     words = [w for w in dict.fromkeys(words) if w]
     if not words:
         return np.zeros(0, dtype=np.int64)
-    if connection.vendor == "sqlite" and _fts_available() and index.rowid_pos is not None:
-        match = " OR ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words)
-        with connection.cursor() as cur:
-            # Same cut as keyword_scores: the best 5,000 matches before eligibility, chosen by FTS5.
-            cur.execute(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608
-                "ORDER BY rank LIMIT 5000",
-                [match],
-            )
-            rows = cur.fetchall()
-        if not rows:
-            return np.zeros(0, dtype=np.int64)
-        rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        known = rowids < len(index.rowid_pos)
-        positions = np.where(known, index.rowid_pos[np.where(known, rowids, 0)], -1)
-        return positions[positions >= 0]
+    if (
+        connection.vendor == "sqlite"
+        and _fts_available()
+        and index.rowid_pos is not None
+        and index.pos_rowid is not None
+    ):
+        # FTS5's `MATCH '"a"* OR "b"*' ORDER BY rank LIMIT 5000`, without asking FTS5 again for a
+        # word it already ranked: bm25 of an OR query is the sum of its phrases' bm25 (each phrase's
+        # IDF counts the rows that phrase matches), so the sum, added in the query's order, is the
+        # same double FTS5 computes, and equal ranks keep FTS5's rowid order.
+        total = np.zeros(len(index.ids), dtype=np.float64)
+        matched = np.zeros(len(index.ids), dtype=bool)
+        for phrase in dict.fromkeys(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in words):
+            positions, scores = _phrase_postings(phrase, index)
+            total[positions] += scores
+            matched[positions] = True
+        hits = np.flatnonzero(matched)
+        # Same cut as keyword_scores: the best 5,000 matches before eligibility.
+        return hits[np.lexsort((index.pos_rowid[hits], total[hits]))][:5000]
     if connection.vendor == "postgresql" and _pg_vector_available():
         return _pg_keyword_positions(words, index, eligible_sql)
     kw = keyword_scores(words, {index.ids[i] for i in eligible})
@@ -524,6 +538,46 @@ def _keyword_positions(
         ],
         dtype=np.int64,
     )
+
+
+# Postings kept per process and index (so dropped when the directory changes): at most this many
+# (position, score) pairs in all, about 16 MB; the least recently used word goes first.
+POSTINGS_BUDGET = 1_000_000
+_postings_lock = threading.Lock()
+
+
+def _phrase_postings(phrase: str, index: _Index) -> tuple[np.ndarray, np.ndarray]:
+    """Index positions and bm25 (lower is better, FTS5's sign) of every service one FTS5 phrase
+    matches, asked of FTS5 once per index: a search reads the words it shares with earlier searches
+    from memory instead of re-scoring thousands of rows in SQLite."""
+    with _postings_lock:
+        hit = index.postings.get(phrase)
+        if hit is not None:
+            index.postings.move_to_end(phrase)
+            return hit
+    assert index.rowid_pos is not None
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT rowid, bm25({FTS_TABLE}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s",  # noqa: S608
+            [phrase],
+        )
+        rows = cur.fetchall()
+    rowids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    scores = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    known = rowids < len(index.rowid_pos)
+    positions = np.where(known, index.rowid_pos[np.where(known, rowids, 0)], -1)
+    keep = positions >= 0
+    hit = (positions[keep], scores[keep])
+    for array in hit:
+        array.flags.writeable = False  # shared between requests
+    with _postings_lock:
+        if phrase not in index.postings:
+            index.postings[phrase] = hit
+            index.postings_size += len(hit[0])
+            while index.postings_size > POSTINGS_BUDGET and len(index.postings) > 1:
+                _old, (dropped, _scores) = index.postings.popitem(last=False)
+                index.postings_size -= len(dropped)
+    return hit
 
 
 def _pg_keyword_positions(
@@ -698,12 +752,12 @@ def _offered_now(
 ) -> np.ndarray:
     """Leave out the portal's own services it does not offer now (no counselor, no peer on the
     roster...): the directory never promises help that is not there."""
-    kinds = index.portal_kind[eligible]
-    own = kinds != ""
+    own = index.portal_own[eligible]
     if not own.any():
         return eligible
     offered = offered_kinds(organization)
-    keep = ~own | np.isin(kinds, np.array(sorted(offered), dtype=object))
+    keep = ~own
+    keep[own] = np.isin(index.portal_kind[eligible[own]], np.array(sorted(offered), dtype=object))
     return eligible[keep]
 
 
@@ -742,8 +796,12 @@ def search(
     offset: int = 0,
     now: datetime | None = None,
     semantic: bool = True,
+    prefetch: bool = True,
 ) -> SearchResult:
-    """Rank the services a worker may see for ``query``; see the module docstring for the rules."""
+    """Rank the services a worker may see for ``query``; see the module docstring for the rules.
+
+    The page's services come with their phones and schedules prefetched, unless ``prefetch`` is
+    False (the worker page loads them as plain lists, without a related queryset per service)."""
     f = filters or Filters()
     intent: dict[str, Any] = (
         understand(query)
@@ -810,6 +868,7 @@ def search(
         )
         mode = "browse"
         ranked = eligible[order]
+        total = len(ranked)
     else:
         allowed = np.zeros(len(index.ids), dtype=bool)
         allowed[eligible] = True
@@ -841,7 +900,7 @@ def search(
                 qv = _encode([intent["english"]])[0]
                 # One product over the whole cached matrix (no 10k-row copy), then pick the eligible.
                 sims = (index.matrix @ qv)[sem_pos]
-                order = np.argsort(-sims, kind="stable")
+                order = _descending(sims)
                 sem_pos, sims = sem_pos[order], sims[order]
                 best_similarity = float(sims[0])
                 score[sem_pos] += 1.0 / (RRF_K + np.arange(len(sem_pos)))
@@ -869,27 +928,54 @@ def search(
             s -= np.where(index.leader_only[chosen], 0.005, 0.0)  # leaders' toolkits below help
         s -= _elsewhere(index, chosen, f.state or (organization.state if organization else ""))
         # The portal's own people (counselors, peers, volunteer therapists) first when they match.
-        s += np.where((index.portal_kind[chosen] != "") & strong[chosen], PORTAL_BOOST, 0.0)
+        s += np.where(index.portal_own[chosen] & strong[chosen], PORTAL_BOOST, 0.0)
         if intent["crisis"]:
             s += np.where(index.crisis_line[chosen], 0.05, 0.0)
-        ranked = chosen[np.lexsort((index.name_rank[chosen], -s))]
+        ranked = _best(chosen, s, index.name_rank[chosen], offset + limit)
+        total = len(chosen)
     page_ids = [index.ids[i] for i in ranked[offset : offset + limit]]
     by_id = Service.objects.defer("embedding", "search_text").in_bulk(page_ids)
     services = [by_id[sid] for sid in page_ids if sid in by_id]
-    models.prefetch_related_objects(services, "phones", "schedules")
+    if prefetch:
+        models.prefetch_related_objects(services, "phones", "schedules")
     return SearchResult(
         services=services,
-        total=len(ranked),
+        total=total,
         mode=mode,
         notice=notice,
         inferred_role=inferred_role,
         crisis=intent["crisis"],
         featured_ids=featured,
         inferred_audience=inferred_audience,
-        weak=_weak(mode, best_similarity, keyword_hits, len(ranked), intent["crisis"]),
+        weak=_weak(mode, best_similarity, keyword_hits, total, intent["crisis"]),
         best_similarity=best_similarity,
         keyword_hits=keyword_hits,
     )
+
+
+def _descending(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(-values, kind="stable")`` for float32 ``values``, five times faster: one plain
+    sort of unique int64 keys, the value's bits in an order that sorts as the floats do (high half)
+    and the position (low half, so equal values keep their order)."""
+    negated = -values.astype(np.float32)
+    negated[negated == 0] = 0  # -0.0 equals 0.0 for a float sort, not for its bits
+    bits = negated.view(np.int32).astype(np.int64)
+    ordered = np.where(bits < 0, bits ^ 0x7FFFFFFF, bits)  # negative floats: larger bits, smaller
+    return np.argsort((ordered << 32) | np.arange(len(values), dtype=np.int64))
+
+
+def _best(positions: np.ndarray, score: np.ndarray, name_rank: np.ndarray, k: int) -> np.ndarray:
+    """The first ``k`` of ``positions`` by score (highest first), then name: the same as
+    ``positions[np.lexsort((name_rank, -score))][:k]`` without sorting thousands of results when a
+    page needs ten. Every result scoring at least the k-th best score is sorted, so ties at the cut
+    are still decided by name."""
+    if k <= 0:
+        return positions[:0]
+    if k >= len(positions):
+        return positions[np.lexsort((name_rank, -score))]
+    kth = np.partition(-score, k - 1)[k - 1]
+    near = np.flatnonzero(-score <= kth)
+    return positions[near[np.lexsort((name_rank[near], -score[near]))]][:k]
 
 
 # "No good match": no keyword of the query in any eligible service and a best cosine below

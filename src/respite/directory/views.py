@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -14,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from respite.core.lazy import lazy_module
-from respite.core.models import AuditLog
+from respite.core.models import AuditLog, Organization
 from respite.core.portal import (
     PortalRequest,
     StaffRequest,
@@ -25,7 +27,7 @@ from respite.core.portal import (
 from respite.core.resources import crisis_options
 from respite.core.roles import StaffRole
 from respite.directory.forms import CurationForm, LocalServiceForm, SearchForm
-from respite.directory.models import Curation, Phone, Provider, Service
+from respite.directory.models import Curation, Phone, Provider, Schedule, Service
 
 if TYPE_CHECKING:
     from respite.directory import search as directory_search
@@ -65,8 +67,40 @@ def _get_local_service_for_admin(request: PortalRequest, pk: str) -> Service:
     return service
 
 
-def _cards(result: directory_search.SearchResult, lang: str) -> list[tuple]:
-    return [(s, *s.localized(lang), s.id in result.featured_ids) for s in result.services]
+@dataclass(frozen=True)
+class Card:
+    """What one result card shows (``directory/search.html``)."""
+
+    service: Service
+    name: str
+    description: str
+    featured: bool
+    phones: list[Phone]
+    schedules: list[Schedule]  # only for services not open 24/7 (the card says "Open 24/7")
+
+
+def _cards(
+    result: directory_search.SearchResult, lang: str, organization: Organization
+) -> list[Card]:
+    """The page's cards, with their phones and opening hours in two queries for the whole page."""
+    services = result.services
+    # A local service says "Last verified ... by <this portal>": the portal is at hand, no query.
+    for s in services:
+        if s.portal_id == organization.pk:
+            s.portal = organization
+    phones: dict[str, list[Phone]] = defaultdict(list)
+    schedules: dict[str, list[Schedule]] = defaultdict(list)
+    if services:
+        for phone in Phone.objects.filter(service_id__in=[s.id for s in services]):
+            phones[phone.service_id].append(phone)
+        timed = [s.id for s in services if not s.available_24_7]
+        if timed:
+            for schedule in Schedule.objects.filter(service_id__in=timed):
+                schedules[schedule.service_id].append(schedule)
+    return [
+        Card(s, *s.localized(lang), s.id in result.featured_ids, phones[s.id], schedules[s.id])
+        for s in services
+    ]
 
 
 @require_GET
@@ -96,6 +130,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             filters=filters,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
+            prefetch=False,
         )
         query = request.GET.copy()
         query.pop("page", None)
@@ -106,7 +141,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             query=query.urlencode(),
             has_next=page * PAGE_SIZE < result.total,
             has_prev=page > 1,
-            cards=_cards(result, lang),
+            cards=_cards(result, lang, request.organization),
         )
     elif not form.is_bound:
         result = directory_search.search(
@@ -114,6 +149,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             organization=request.organization,
             filters=directory_search.Filters(worker_view=True),
             limit=PAGE_SIZE,
+            prefetch=False,
         )
         context.update(
             result=result,
@@ -121,7 +157,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             query="",
             has_next=result.total > PAGE_SIZE,
             has_prev=False,
-            cards=_cards(result, lang),
+            cards=_cards(result, lang, request.organization),
         )
     if form.is_bound:
         chosen = [n for n in form.fields if n not in ("q", "page") and form.data.get(n)]
