@@ -21,6 +21,7 @@ from respite.core import privacy
 from respite.core.apphooks import installed_hooks
 from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
+from respite.core.sessions import one_commit
 from respite.core.text import tr
 from respite.screening import charts, instruments, recommendations, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
@@ -51,19 +52,20 @@ def _create(
     request: PortalRequest, results: list[instruments.Result], role_group: str
 ) -> HttpResponse:
     allowed = {g for g, _label in _role_choices(request)}
-    screening = Screening.do_create(
-        results,
-        organization=request.organization,
-        role_group=role_group if role_group in allowed else "",
-        language=client_language(request),
-    )
-    code_id = request.session.get(SESSION_CODE)
-    if code_id:  # already signed in with a code: keep the history together
-        code = privacy.AccessCode.objects.filter(pk=code_id).first()
-        if code:
-            screening.save_under(code)
-    seen = request.session.get(SESSION_SCREENINGS, [])
-    request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
+    with one_commit(request):  # the screening and the session that may open it: one fsync
+        screening = Screening.do_create(
+            results,
+            organization=request.organization,
+            role_group=role_group if role_group in allowed else "",
+            language=client_language(request),
+        )
+        code_id = request.session.get(SESSION_CODE)
+        if code_id:  # already signed in with a code: keep the history together
+            code = privacy.AccessCode.objects.filter(pk=code_id).first()
+            if code:
+                screening.save_under(code)
+        seen = request.session.get(SESSION_SCREENINGS, [])
+        request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
     return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
 
 
