@@ -247,6 +247,7 @@ def result(request: PortalRequest, pk) -> HttpResponse:
     org = request.organization
     cssrs = next((r for r in results if r.instrument.id == RISK_FOLLOW_UP), None)
     risk_level = cssrs.headline.band.id if cssrs else None
+    own_kinds = routing.available_kinds(org)
     # The page order is the routing promise: crisis options, the result in plain words, the
     # organization's own people, matched services, then self-care.
     context = {
@@ -260,12 +261,12 @@ def result(request: PortalRequest, pk) -> HttpResponse:
         "offer_cssrs": screening.crisis and cssrs is None,
         "risk_level": risk_level if risk_level in RISK_LEVELS else None,
         "offer_safety_plan": risk_level in SAFETY_PLAN_LEVELS,
-        "own_people": routing.own_people(org, needs, screening.tier),
+        "own_people": routing.own_people(org, needs, screening.tier, available=own_kinds),
         "services": routing.matched_services(
             org, needs, tier=screening.tier, role_group=screening.role_group, language=lang
         ),
         "recommendations": recommendations.for_tier(
-            screening.tier, screening.role_group, lang, own=routing.available_kinds(org)
+            screening.tier, screening.role_group, lang, own=own_kinds
         ),
         "guides": selfcare.for_needs([n.id for n in needs], lang),
         "save_token": save_token(screening) if not screening.access_code_id else "",
