@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 class SessionStore(DBStore):
     _written = False  # saved since its contents last changed: the response need not save it again
 
-    @property  # type: ignore[override]  # Django's plain attribute, watched for changes
+    @property  # Django's plain attribute, watched for changes
     def modified(self) -> bool:
         return self.__dict__.get("_modified", False)
 
