@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from respite.core.apphooks import installed_hooks
 
@@ -14,9 +17,9 @@ def portal(request: HttpRequest) -> dict:
     new app joins the menu without editing the base template.
     """
     org = getattr(request, "organization", None)
-    nav = [(link.url_name, link.label) for h in installed_hooks() for link in h.nav]
     if org is None:
-        return {"organization": org, "portal_nav": nav}
+        return {"organization": org, "portal_nav": []}
+    nav = [(link.url_name, link.label) for h in installed_hooks() for link in h.nav]
     # Offer only help that exists: no counselor, no "talk to someone" (respite.core.services).
     # Callables, so only pages that show the worker menu (not staff pages) pay for the look-up.
     from respite.core.services import cached_available_services, offered
@@ -25,10 +28,23 @@ def portal(request: HttpRequest) -> dict:
     def services() -> dict[str, bool]:
         return cached_available_services(org)
 
-    def portal_nav() -> list:
-        return [(name, label) for name, label in nav if offered(name, services())]
+    def portal_nav() -> list[tuple[str, Any]]:
+        where = (get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+        return [
+            (_portal_href(name, org.slug, where), label)
+            for name, label in nav
+            if offered(name, services())
+        ]
 
     return {"organization": org, "portal_nav": portal_nav, "respite_services": services}
+
+
+@functools.lru_cache(maxsize=1024)
+def _portal_href(url_name: str, slug: str, where: tuple) -> str:  # noqa: ARG001 - a cache key
+    """A menu link of a portal: the same on every page, so reversed once per process (a ``{% url %}``
+    per link and page cost a fifth of a portal page; issue 19). ``where`` (the script prefix and
+    the URLconf, which ``reverse`` reads) is in the key."""
+    return reverse(url_name, kwargs={"org": slug})
 
 
 def staff(request: HttpRequest) -> dict:

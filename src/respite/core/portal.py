@@ -15,6 +15,8 @@ Whoever may not see a page gets 404, not 403: outsiders should not learn that it
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any
@@ -50,12 +52,53 @@ class AccountRequest(HttpRequest):
     user: User
 
 
+# Worker pages look their organization up by slug on every request. The rows are kept per process
+# (the column values, never a shared instance: every request gets its own object) and dropped when
+# any organization, role or roster changes (``navigation.invalidate`` bumps the version, through the
+# shared cache when there is one), or after ``navigation.TTL`` seconds, which bounds staleness in
+# other processes when the cache is per-process. Staff pages always read the row.
+_org_rows: dict[str, tuple[float, object, tuple]] = {}
+_ORG_ROWS_MAX = 256
+
+
+def _organization_by_slug(slug: str) -> Organization:
+    from django.core.cache import cache
+    from django.db import router
+
+    from respite.core.navigation import TTL, VERSION_KEY
+
+    version = cache.get(VERSION_KEY) or 0
+    now = time.monotonic()
+    hit = _org_rows.get(slug)
+    fields = [f.attname for f in Organization._meta.concrete_fields]
+    if hit is not None and hit[1] == version and now - hit[0] < TTL:
+        # A JSON value (role groups) is a list or dict: each request gets its own copy to change.
+        values = [copy.deepcopy(v) if isinstance(v, dict | list) else v for v in hit[2]]
+        return Organization.from_db(router.db_for_read(Organization), fields, values)
+    organization = get_object_or_404(Organization, slug=slug)
+    if len(_org_rows) >= _ORG_ROWS_MAX:
+        _org_rows.clear()
+    _org_rows[slug] = (now, version, tuple(getattr(organization, f) for f in fields))
+    return organization
+
+
 def portal_view(view: View) -> View:
     """Resolve ``/o/<org>/`` to ``request.organization`` (404 for unknown slugs)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.organization = get_object_or_404(Organization, slug=org)  # type: ignore[attr-defined]  # this is where a request becomes a PortalRequest
+        request.organization = _organization_by_slug(org)  # type: ignore[attr-defined]  # this is where a request becomes a PortalRequest
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _fresh_portal_view(view: View) -> View:
+    """``portal_view`` reading the organization's row every time (staff pages: settings they edit)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, org: str, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.organization = get_object_or_404(Organization, slug=org)  # type: ignore[attr-defined]  # a PortalRequest from here
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -76,7 +119,7 @@ def staff_view(
 
     def decorator(view: View) -> View:
         @wraps(view)
-        @portal_view
+        @_fresh_portal_view
         def wrapper(request: PortalRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 if not login_page:

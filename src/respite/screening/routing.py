@@ -209,10 +209,14 @@ def own_people_offers() -> dict[str, tuple[str, str]]:
     return offers
 
 
-def own_people(organization, needs: list[Need], tier: str) -> list[dict[str, str]]:
+def own_people(
+    organization, needs: list[Need], tier: str, available: set[str] | None = None
+) -> list[dict[str, str]]:
     """The organization's people to offer, in the order the needs ask for them, only those it has.
 
     With no particular need, everyone the portal has is offered (peer support first on a calm result).
+    ``available`` is ``available_kinds(organization)`` when the caller has it already (one look-up
+    per kind and page).
     """
     if organization is None:
         return []
@@ -228,11 +232,13 @@ def own_people(organization, needs: list[Need], tier: str) -> list[dict[str, str
         )
         # Then whatever other apps offer (routing.yaml names the kinds it routes needs to).
         wanted += [k for k in offers if k not in wanted]
-    chosen = []
-    for kind in wanted:
-        if kind in offers and import_string(offers[kind][0])(organization):
-            chosen.append({"kind": kind, "template": offers[kind][1]})
-    return chosen
+
+    def has(kind: str) -> bool:
+        if available is not None:
+            return kind in available
+        return bool(import_string(offers[kind][0])(organization))
+
+    return [{"kind": k, "template": offers[k][1]} for k in wanted if k in offers and has(k)]
 
 
 def available_kinds(organization) -> set[str]:

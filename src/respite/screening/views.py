@@ -21,6 +21,7 @@ from respite.core import privacy
 from respite.core.apphooks import installed_hooks
 from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
+from respite.core.sessions import one_commit
 from respite.core.text import tr
 from respite.screening import charts, instruments, recommendations, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
@@ -51,19 +52,20 @@ def _create(
     request: PortalRequest, results: list[instruments.Result], role_group: str
 ) -> HttpResponse:
     allowed = {g for g, _label in _role_choices(request)}
-    screening = Screening.do_create(
-        results,
-        organization=request.organization,
-        role_group=role_group if role_group in allowed else "",
-        language=client_language(request),
-    )
-    code_id = request.session.get(SESSION_CODE)
-    if code_id:  # already signed in with a code: keep the history together
-        code = privacy.AccessCode.objects.filter(pk=code_id).first()
-        if code:
-            screening.save_under(code)
-    seen = request.session.get(SESSION_SCREENINGS, [])
-    request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
+    with one_commit(request):  # the screening and the session that may open it: one fsync
+        screening = Screening.do_create(
+            results,
+            organization=request.organization,
+            role_group=role_group if role_group in allowed else "",
+            language=client_language(request),
+        )
+        code_id = request.session.get(SESSION_CODE)
+        if code_id:  # already signed in with a code: keep the history together
+            code = privacy.AccessCode.objects.filter(pk=code_id).first()
+            if code:
+                screening.save_under(code)
+        seen = request.session.get(SESSION_SCREENINGS, [])
+        request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
     return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
 
 
@@ -245,6 +247,7 @@ def result(request: PortalRequest, pk) -> HttpResponse:
     org = request.organization
     cssrs = next((r for r in results if r.instrument.id == RISK_FOLLOW_UP), None)
     risk_level = cssrs.headline.band.id if cssrs else None
+    own_kinds = routing.available_kinds(org)
     # The page order is the routing promise: crisis options, the result in plain words, the
     # organization's own people, matched services, then self-care.
     context = {
@@ -258,12 +261,12 @@ def result(request: PortalRequest, pk) -> HttpResponse:
         "offer_cssrs": screening.crisis and cssrs is None,
         "risk_level": risk_level if risk_level in RISK_LEVELS else None,
         "offer_safety_plan": risk_level in SAFETY_PLAN_LEVELS,
-        "own_people": routing.own_people(org, needs, screening.tier),
+        "own_people": routing.own_people(org, needs, screening.tier, available=own_kinds),
         "services": routing.matched_services(
             org, needs, tier=screening.tier, role_group=screening.role_group, language=lang
         ),
         "recommendations": recommendations.for_tier(
-            screening.tier, screening.role_group, lang, own=routing.available_kinds(org)
+            screening.tier, screening.role_group, lang, own=own_kinds
         ),
         "guides": selfcare.for_needs([n.id for n in needs], lang),
         "save_token": save_token(screening) if not screening.access_code_id else "",

@@ -23,7 +23,13 @@ CHECKIN = {**LOW, "role_group": "nurse"}
 BUDGET = {
     "check-in form": 4,
     "answers POST": 9,
-    "result page": 15,
+    "result page": 8,
+    # The same worker again, once the process has the portal's row and offers cached: the session
+    # row, then the screening, its results and the session in one transaction, then the result page's
+    # session, screening, results and the directory's two version checks.
+    "check-in form, again": 1,
+    "answers POST, again": 10,
+    "result page, again": 5,
     "directory search": 8,
     "pulse dashboard": 24,
     "pulse chart": 15,
@@ -49,6 +55,14 @@ def test_worker_flow_pages_stay_within_their_query_budgets(
         response = client.post(url, CHECKIN)
     assert response.status_code == 302
     with django_assert_max_num_queries(BUDGET["result page"]):
+        page = client.get(response["Location"])
+    assert page.status_code == 200 and "Your results" in page.content.decode()
+    with django_assert_max_num_queries(BUDGET["check-in form, again"]):
+        assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(BUDGET["answers POST, again"]):
+        response = client.post(url, CHECKIN)
+    assert response.status_code == 302
+    with django_assert_max_num_queries(BUDGET["result page, again"]):
         page = client.get(response["Location"])
     assert page.status_code == 200 and "Your results" in page.content.decode()
 

@@ -1,0 +1,95 @@
+"""A worker's answers and the session that may open them are written together (issue 19): one commit,
+no look-up of the session table before a new session's INSERT, and no second write of a session
+that has not changed since. A new key that happens to exist is not reused: the worker gets another
+one and the other browser's session is untouched."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from respite.core import sessions
+from respite.core.sessions import SessionStore
+from respite.core.tests.test_query_budgets import CHECKIN
+from respite.screening.models import Screening
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _counting_commits():
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    return mock.patch.object(wrapper, "_commit", wraps=wrapper._commit)
+
+
+def _session_statements(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"].split()[0].upper() for q in queries if "django_session" in q["sql"]]
+
+
+def test_the_answers_and_a_new_session_are_written_in_one_commit(org):
+    worker = Client()
+    url = f"/o/{org.slug}/check-in/"
+    assert worker.get(url).status_code == 200
+    commits = _counting_commits()
+    with CaptureQueriesContext(connection) as queries, commits as commit:
+        response = worker.post(url, CHECKIN)
+    assert response.status_code == 302
+    assert commit.call_count == 1
+    assert _session_statements(queries) == ["INSERT"]  # no SELECT first, no UPDATE after
+    # The session written is the one that opens the result, and it survives the request.
+    key = worker.cookies[settings.SESSION_COOKIE_NAME].value
+    assert Session.objects.filter(session_key=key).exists()
+    assert "Your results" in worker.get(response["Location"]).content.decode()
+
+
+def test_a_returning_worker_s_session_is_updated_in_the_same_commit(org):
+    worker = Client()
+    url = f"/o/{org.slug}/check-in/"
+    first = worker.post(url, CHECKIN)
+    commits = _counting_commits()
+    with CaptureQueriesContext(connection) as queries, commits as commit:
+        second = worker.post(url, CHECKIN)
+    assert commit.call_count == 1
+    assert _session_statements(queries) == ["SELECT", "UPDATE"]
+    # Both results still open from this browser: the session holds both.
+    for response in (first, second):
+        assert "Your results" in worker.get(response["Location"]).content.decode()
+    assert Screening.objects.count() == 2
+
+
+def test_a_page_that_does_not_change_the_session_does_not_write_it(org):
+    worker = Client()
+    result = worker.post(f"/o/{org.slug}/check-in/", CHECKIN)["Location"]
+    with CaptureQueriesContext(connection) as queries:
+        assert worker.get(result).status_code == 200
+    assert _session_statements(queries) == ["SELECT"]
+
+
+def test_a_new_key_that_exists_already_is_replaced_and_the_other_session_kept():
+    other = SessionStore()
+    other["mine"] = "other browser"
+    other.create()
+    taken = other.session_key
+    fresh = "z" * 32
+    with mock.patch.object(sessions, "get_random_string", side_effect=[taken, fresh]):
+        store = SessionStore()
+        store["mine"] = "this browser"
+        store.save()
+    assert store.session_key == fresh
+    assert SessionStore(taken).load() == {"mine": "other browser"}
+    assert SessionStore(fresh).load() == {"mine": "this browser"}
+
+
+def test_a_changed_session_is_written_again():
+    store = SessionStore()
+    store["a"] = 1
+    store.save()
+    store.save()  # nothing changed: no write needed, and none harmful
+    store["a"] = 2
+    store.save()
+    assert SessionStore(store.session_key).load() == {"a": 2}
