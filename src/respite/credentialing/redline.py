@@ -258,10 +258,13 @@ def build(
 
 def _add_change_table(document, changes: list[Change]) -> None:
     document.add_page_break()
+    # Looked up first: add_heading adds its paragraph before it finds the style missing.
     try:
-        document.add_heading(_("Changes"), level=1)
+        document.styles["Heading 1"]
     except KeyError:  # a document without Word's built-in heading styles
         document.add_paragraph().add_run(_("Changes")).bold = True
+    else:
+        document.add_heading(_("Changes"), level=1)
     if not changes:
         document.add_paragraph(_("No intrusive question was found; nothing was changed."))
         return

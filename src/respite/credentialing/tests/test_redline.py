@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 
 import docx
 import pytest
@@ -15,10 +16,11 @@ from pypdf import PdfReader
 
 from respite.core.models import AuditLog
 from respite.core.testing import assert_tagged_pdf
-from respite.credentialing import auditor
+from respite.credentialing import auditor, readers, redline
 from respite.credentialing.models import Audit
 from respite.credentialing.tests.conftest import page_url
 from respite.credentialing.tests.factories import TABLE, WRAPPED, make_docx
+from respite.credentialing.views import location_text
 
 NURSING = auditor.suggestion("nursing", "en")
 
@@ -166,3 +168,143 @@ def test_an_audit_without_a_kept_form_says_so(admin_client, org, docx_audit):
     response = admin_client.get(page_url("audit_redline_docx", org, pk=docx_audit.pk))
     assert response.status_code == 410
     assert "Audit the form again" in response.content.decode()
+
+
+def test_a_kept_docx_that_no_longer_opens_gets_a_clear_page_not_an_error(
+    admin_client, org, docx_audit
+):
+    Audit.objects.filter(pk=docx_audit.pk).update(source_docx=b"PK\x03\x04 no longer a document")
+    response = admin_client.get(_url("audit_redline_docx", org, pk=docx_audit.pk))
+    assert response.status_code == 422
+    assert "could not be opened again" in response.content.decode()
+
+
+# --- redline.build on its own: the edits a reviewer sees, whatever the form looks like ------------
+
+
+def _questions(lines: list[auditor.Line]) -> list[SimpleNamespace]:
+    """The auditor's findings shaped as the stored questions redline.build reads."""
+    return [
+        SimpleNamespace(
+            position=n,
+            text=f.text,
+            location=f.location,
+            label=f.label,
+            suggestion=f.suggestion,
+            reason_texts=lambda lang, f=f: [auditor.reason_text(r, lang) for r in f.reasons],
+        )
+        for n, f in enumerate(auditor.audit(lines), start=1)
+    ]
+
+
+def _build(kind: str, lines: list[auditor.Line], data: bytes | None = None, questions=None):
+    return redline.build(
+        kind=kind,
+        data=data,
+        lines=[{"text": line.text, "location": line.location} for line in lines],
+        questions=_questions(lines) if questions is None else questions,
+        lang="en",
+        location_text=location_text,
+    )
+
+
+def _marked(document) -> tuple[list[str], list[str]]:
+    runs = list(_runs(document))
+    return (
+        [r.text for r in runs if r.font.strike],
+        [r.text.strip() for r in runs if r.font.underline],
+    )
+
+
+def test_a_question_wrapped_over_two_pdf_lines_is_struck_on_both_and_reworded_once():
+    lines = [
+        auditor.Line("Board of Nursing application", {"page": 1, "line": 1}, boundary=True),
+        auditor.Line("4. Have you ever been treated for", {"page": 1, "line": 2}, boundary=True),
+        auditor.Line("depression or anxiety?  Yes  No", {"page": 1, "line": 3}),
+    ]
+    result = _build("pdf", lines)
+    document = docx.Document(io.BytesIO(result.docx))
+    struck, inserted = _marked(document)
+    assert struck == ["Have you ever been treated for", "depression or anxiety?"]
+    assert inserted == [NURSING]
+    # The box labels after the question stay, and the wording follows the question itself.
+    assert document.paragraphs[2].text == f"depression or anxiety? {NURSING}  Yes  No"
+    assert [c.found for c in result.changes] == [True]
+    # The PDF is drawn from the same edit: struck, inserted and plain text segments in order.
+    assert result.blocks[2]["segments"] == [
+        ("del", "depression or anxiety?"),
+        ("ins", f" {NURSING}"),
+        ("text", "  Yes  No"),
+    ]
+
+
+def test_a_question_not_found_in_the_kept_document_is_listed_to_change_by_hand():
+    lines = [auditor.Line("Have you ever been treated for depression?", {"paragraph": 1})]
+    other = docx.Document()
+    other.add_paragraph("Have you ever had a traffic ticket?")
+    out = io.BytesIO()
+    other.save(out)
+    result = _build("docx", lines, data=out.getvalue())
+    document = docx.Document(io.BytesIO(result.docx))
+    assert _marked(document) == ([], [])  # nothing struck by guesswork
+    assert [c.found for c in result.changes] == [False]
+    where = document.tables[-1].rows[1].cells[1].text
+    assert where == "paragraph 1 (not located in the document: change it by hand)"
+
+
+def test_a_form_without_intrusive_questions_says_nothing_was_changed():
+    lines = [
+        auditor.Line("1. Have you ever been convicted of a felony?", {"paragraph": 1}, True),
+        auditor.Line(f"2. {TABLE[2][1]}", {"paragraph": 2}, True),
+    ]
+    result = _build("text", lines)
+    assert result.changes == []
+    document = docx.Document(io.BytesIO(result.docx))
+    assert _marked(document) == ([], [])
+    assert document.paragraphs[-1].text == "No intrusive question was found; nothing was changed."
+
+
+def test_questions_in_merged_and_nested_table_cells_are_struck_in_place():
+    question = "Have you ever been treated for depression?"
+    form = docx.Document()
+    form.add_paragraph("Board of Nursing application")
+    table = form.add_table(rows=2, cols=3)
+    table.rows[0].cells[0].merge(table.rows[0].cells[1]).text = "Health history"
+    table.rows[0].cells[2].text = "Yes / No"
+    table.rows[1].cells[0].add_table(rows=1, cols=1).rows[0].cells[0].text = question
+    out = io.BytesIO()
+    form.save(out)
+    data = out.getvalue()
+    lines = readers.read_file("form.docx", data).lines
+    assert [f.location for f in auditor.audit(lines) if f.label == "intrusive"] == [
+        {"table": 2, "row": 1, "cell": 1}
+    ]
+    result = _build("docx", list(lines), data=data)
+    document = docx.Document(io.BytesIO(result.docx))
+    inner = document.tables[0].rows[1].cells[0].tables[0].rows[0].cells[0].paragraphs[0]
+    assert [(r.text, bool(r.font.strike)) for r in inner.runs] == [
+        (question, True),
+        (f" {NURSING}", False),
+    ]
+    # In the PDF the merged heading cell is drawn once: two cells in the first row, not three.
+    table_block = next(b for b in result.blocks if b["kind"] == "table")
+    assert [[seg for cell in row for seg in cell] for row in table_block["rows"]][0] == [
+        [("text", "Health history")],
+        [("text", "Yes / No")],
+    ]
+
+
+def test_a_document_without_words_heading_and_table_styles_still_gets_its_change_table():
+    form = docx.Document()
+    for name in ("Heading 1", "Table Grid"):
+        style = form.styles[name]
+        style.element.getparent().remove(style.element)
+    form.add_paragraph("Have you ever been treated for depression?")
+    out = io.BytesIO()
+    form.save(out)
+    lines = [auditor.Line("Have you ever been treated for depression?", {"paragraph": 1}, True)]
+    result = _build("docx", lines, data=out.getvalue())
+    document = docx.Document(io.BytesIO(result.docx))
+    headings = [p for p in document.paragraphs if p.text == "Changes"]
+    assert len(headings) == 1 and headings[0].runs[0].bold
+    assert document.tables[-1].rows[1].cells[2].text == "Have you ever been treated for depression?"
