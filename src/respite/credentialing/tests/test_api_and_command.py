@@ -8,6 +8,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from respite.credentialing import readers
 from respite.credentialing.tests.factories import make_docx, make_pdf
 
 FORM = (
@@ -85,3 +86,16 @@ def test_command_errors_are_clear(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(CommandError, match="could not be read"):
         _run(str(bad))
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as f:
+        f.truncate(readers.MAX_BYTES + 1)  # sparse: the size is checked before reading
+    with pytest.raises(CommandError, match="larger than 5 MB"):
+        _run(str(huge))
+
+
+def test_command_reads_pasted_text_from_stdin_and_answers_in_spanish(monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(FORM))
+    rows = _run("-", "--lang", "es")
+    assert [r["label"] for r in rows] == ["intrusive", "acceptable"]
+    assert rows[0]["text"] == "Have you ever been treated for depression?"
+    assert "enfermería" in rows[0]["suggestion"]

@@ -149,3 +149,44 @@ def test_pdf_without_text_gets_a_clear_error():
         readers.read_file(
             "scan.pdf", HTML(string="<div style='height:3cm;background:#000'></div>").write_pdf()
         )
+
+
+def test_pasted_text_too_long_or_empty_gets_a_clear_error_in_the_users_language():
+    from django.utils import translation
+
+    with pytest.raises(readers.InputError, match="too long"):
+        readers.read_text("x" * (readers.MAX_TEXT_CHARS + 1))
+    with translation.override("es"), pytest.raises(readers.InputError) as empty:
+        readers.read_text(" \n \n")
+    assert str(empty.value) == "No hay texto que auditar."
+
+
+class _Done:
+    def __init__(self, returncode: int, stdout: bytes):
+        self.returncode, self.stdout = returncode, stdout
+
+
+@pytest.mark.parametrize(
+    ("ending", "message"),
+    [
+        # Past the wall-clock limit.
+        ("timeout", "takes too long to read"),
+        # Killed by the kernel (CPU or memory limit) before it printed anything.
+        (_Done(-9, b""), "takes too long to read"),
+        # Cut off mid-answer.
+        (_Done(0, b'{"lines": [['), "takes too long to read"),
+        # A refusal code this version does not know: still the file's own "damaged" message.
+        (_Done(0, b'{"error": "new_code"}'), "could not be read; it may be damaged"),
+    ],
+)
+def test_however_the_sandbox_ends_the_uploader_gets_a_message(monkeypatch, ending, message):
+    import subprocess
+
+    def run(*args, **kwargs):
+        if ending == "timeout":
+            raise subprocess.TimeoutExpired(args[0], readers.SANDBOX_SECONDS)
+        return ending
+
+    monkeypatch.setattr(readers.subprocess, "run", run)
+    with pytest.raises(readers.InputError, match=message):
+        readers.read_file("form.pdf", b"%PDF-1.7 whatever")

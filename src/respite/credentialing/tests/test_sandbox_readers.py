@@ -87,3 +87,110 @@ def test_main_prints_lines_or_an_error_code_never_a_traceback(monkeypatch, capsy
     assert _main(monkeypatch, capsys, "pdf", b"junk") == {"error": "not_pdf"}
     assert _main(monkeypatch, capsys, "exe", b"MZ") == {"error": "kind"}
     assert _main(monkeypatch, capsys, "pdf", b"%PDF-1.4 truncated") == {"error": "damaged_pdf"}
+
+
+def _locked_pdf(user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf())))
+    writer.encrypt(user_password=user_password, owner_password="owner-only")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_password_protected_pdf_is_refused_but_one_that_opens_without_a_password_is_read():
+    assert _refused(sandbox.read_pdf, _locked_pdf("secret")) == "encrypted"
+    # Restricted (owner password only): anyone can open it, so the uploader gets an audit.
+    rows = sandbox.read_pdf(_locked_pdf(""))
+    assert any("Application for licensure" in text for text, _where, _b in rows)
+
+
+def test_a_pdf_over_the_page_limit_or_without_text_is_refused(monkeypatch):
+    from pypdf import PdfWriter
+
+    blank = PdfWriter()
+    blank.add_blank_page(width=612, height=792)
+    out = io.BytesIO()
+    blank.write(out)
+    assert _refused(sandbox.read_pdf, out.getvalue()) == "no_text_pdf"
+    monkeypatch.setattr(sandbox, "MAX_PAGES", 1)
+    assert _refused(sandbox.read_pdf, make_pdf()) == "pages"  # two pages
+
+
+def test_a_blank_line_on_a_pdf_page_starts_a_new_block(monkeypatch):
+    from pypdf import PageObject
+
+    monkeypatch.setattr(
+        PageObject,
+        "extract_text",
+        lambda self, *a, **k: "Have you ever been\ntreated for depression?\n\n  \nSignature",
+    )
+    rows = sandbox.read_pdf(make_pdf())
+    page_one = [(text, boundary) for text, where, boundary in rows if where["page"] == 1]
+    assert page_one == [
+        ("Have you ever been", True),
+        ("treated for depression?", False),  # a wrapped line continues its question
+        ("Signature", True),  # after the blank lines: a block of its own
+    ]
+
+
+def _docx_bytes(document) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_docx_merged_cell_is_read_once_and_a_nested_table_is_read_in_place():
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=3)
+    merged = table.rows[0].cells[0].merge(table.rows[0].cells[1])
+    merged.text = "Have you ever been treated for depression?"
+    table.rows[0].cells[2].text = "Yes / No"
+    inner = table.rows[1].cells[0].add_table(rows=1, cols=1)
+    inner.rows[0].cells[0].text = "Do you take any medication?"
+    rows = sandbox.read_docx(_docx_bytes(document))
+    texts = [text for text, _where, _b in rows]
+    assert texts.count("Have you ever been treated for depression?") == 1
+    nested = [where for text, where, _b in rows if text == "Do you take any medication?"]
+    assert nested == [{"table": 2, "row": 1, "cell": 1}]
+
+
+def test_a_docx_without_text_is_refused():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("   ")
+    assert _refused(sandbox.read_docx, _docx_bytes(document)) == "no_text_docx"
+
+
+@pytest.mark.parametrize(
+    ("failure", "code"),
+    [(MemoryError, "too_big"), (RecursionError, "damaged_docx")],
+)
+def test_a_parser_that_runs_out_of_memory_or_recursion_is_reported_as_a_code(
+    monkeypatch, capsys, failure, code
+):
+    def explode(data):
+        raise failure
+
+    monkeypatch.setattr(sandbox, "read_docx", explode)
+    assert _main(monkeypatch, capsys, "docx", b"PK") == {"error": code}
+
+
+def test_the_sandbox_caps_memory_and_cpu_and_may_not_write_files(monkeypatch):
+    import resource
+
+    limits: dict = {}
+    monkeypatch.setattr(
+        resource, "setrlimit", lambda which, value: limits.__setitem__(which, value)
+    )
+    monkeypatch.setattr(sys, "setrecursionlimit", lambda n: limits.__setitem__("recursion", n))
+    sandbox.limit_process()
+    assert limits[resource.RLIMIT_AS] == (sandbox.MEMORY_BYTES, sandbox.MEMORY_BYTES)
+    assert limits[resource.RLIMIT_CPU][0] == sandbox.CPU_SECONDS
+    assert limits[resource.RLIMIT_FSIZE] == (0, 0)
+    assert limits[resource.RLIMIT_CORE] == (0, 0)
+    assert limits["recursion"] <= 10_000
