@@ -238,3 +238,185 @@ def test_load_directory_command_is_idempotent(db, capsys):
     call_command("load_directory")
     call_command("load_directory")
     assert "0 new" in capsys.readouterr().out
+
+
+def test_demo_adds_local_services_only_when_both_demo_portals_exist(db, riverside, lakeview):
+    from respite.directory import demo
+
+    demo.load([riverside])
+    shared = Service.objects.count()
+    assert shared == len(_seed()["services"])
+    assert not Service.objects.filter(portal__isnull=False).exists()
+    demo.load([riverside, lakeview])
+    local = Service.objects.filter(portal__isnull=False)
+    assert {s.portal.slug for s in local} == {"riverside", "lakeview"}
+    assert Service.objects.count() == shared + local.count()
+
+
+def test_demo_and_load_directory_stop_on_invalid_shipped_records(db, monkeypatch, capsys):
+    from django.core.management.base import CommandError
+
+    from respite.directory import demo
+    from respite.directory.hsds import ImportReport
+    from respite.directory.management.commands import load_directory
+
+    broken = ImportReport(errors=["services[3] x: status: 'open' is not one of"])
+    monkeypatch.setattr(demo, "import_json", lambda path: broken)
+    with pytest.raises(ValueError, match="status: 'open'"):
+        demo.load([])
+    monkeypatch.setattr(load_directory, "load_seed", lambda: broken)
+    with pytest.raises(CommandError, match=r"1 invalid record\(s\) in .*seed.json"):
+        call_command("load_directory")
+    assert "services[3] x: status: 'open'" in capsys.readouterr().err
+
+
+def test_demo_stops_on_invalid_local_records(db, monkeypatch, riverside, lakeview):
+    from respite.directory import demo
+    from respite.directory.hsds import ImportReport
+
+    real = demo.import_json
+    monkeypatch.setattr(
+        demo,
+        "import_json",
+        lambda path: real(path) if path == SEED_FILE else ImportReport(errors=["no portal 'x'"]),
+    )
+    with pytest.raises(ValueError, match="no portal 'x'"):
+        demo.load([riverside, lakeview])
+
+
+def _one_service(**changes) -> dict:
+    data = _seed()
+    rec = {**data["services"][0], **changes}
+    return {"organizations": data["organizations"], "services": [rec]}
+
+
+def _schedule(**fields) -> dict:
+    return {"id": "s1", "service_id": "211", "opens_at": "09:00", "closes_at": "17:00", **fields}
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"x_respite": "slug"}, "x_respite: must be an object"),
+        ({"x_respite": {"portal_service": "massage"}}, "unknown 'massage'"),
+        ({"x_respite": {"portal": "nowhere"}}, "x_respite/portal: no portal 'nowhere'"),
+        ({"description": "   "}, "description: a description is required"),
+        ({"assured_date": "last spring"}, "assured_date: not a YYYY-MM-DD date"),
+        (
+            {"attributes": [{"id": "a", "link_type": "availability", "value": "weekdays"}]},
+            "attributes: unknown availability 'weekdays'",
+        ),
+        ({"minimum_age": 18.5}, "minimum_age: 18.5 is not a whole number of years"),
+        ({"maximum_age": 200}, "maximum_age: 200 is not a whole number of years"),
+        (
+            {
+                "service_areas": [],
+                "attributes": [
+                    {"id": "a", "link_type": "service_area_scope", "value": "state"},
+                ],
+            },
+            "service_areas: a state or local service needs its service area",
+        ),
+        (
+            {"schedules": [_schedule(closes_at="")]},
+            "schedules: opens_at and closes_at are required",
+        ),
+        ({"schedules": [_schedule(opens_at="nine")]}, "time 'nine' is not HH:MM"),
+        (
+            {"schedules": [_schedule(valid_from="2026-13-01")]},
+            "schedules/valid_from: not a YYYY-MM-DD date",
+        ),
+        (
+            {"cost_options": [{"id": "c", "service_id": "211", "currency": "DOLLARS"}]},
+            "cost_options: currency 'DOLLARS' is not an ISO 4217 code",
+        ),
+    ],
+)
+def test_a_record_respite_cannot_use_is_reported_with_the_reason(db, changes, reason):
+    report = import_data(_one_service(**changes))
+    assert report.created == 0
+    assert len(report.errors) == 1
+    assert report.errors[0].startswith("services[0] 211: ")
+    assert reason in report.errors[0]
+    assert not Service.objects.exists()  # nothing half-imported
+
+
+def test_hsds_details_respite_does_not_model_are_kept_or_ignored_as_hsds_allows(db):
+    report = import_data(
+        _one_service(
+            schedules=[_schedule(opens_at="09:00-05:00", closes_at="17:00-05:00")],
+            attributes=[
+                *_seed()["services"][0]["attributes"],
+                {"id": "t", "link_type": "other_taxonomy", "value": "anything"},
+            ],
+            languages=[
+                {"id": "l1", "service_id": "211", "code": "es", "name": "Spanish"},
+                {"id": "l2", "service_id": "211", "code": "ES ", "name": "Español"},
+            ],
+            cost_options=[
+                {"id": "c1", "service_id": "211", "amount": 0, "currency": "USD"},
+                {"id": "c2", "service_id": "211", "amount": 25, "currency": "USD"},
+            ],
+        )
+    )
+    assert report.errors == []
+    service = Service.objects.get(pk="211")
+    schedule = service.schedules.get()
+    assert (schedule.opens_at.hour, schedule.timezone) == (9, -5)  # the offset the time carried
+    assert [lang.code for lang in service.language_rows.all()] == ["es"]  # one Spanish
+    assert service.cost == "varies"  # a free option and a paid one
+
+
+def test_a_file_that_is_not_hsds_or_has_bad_organizations_is_reported(db):
+    assert import_data(["not", "an", "object"]).errors == [
+        "file: expected an object with 'organizations' and 'services' lists"
+    ]
+    data = _seed()
+    data["organizations"] = [
+        {"id": "no-name", "description": "missing its name"},
+        {**data["organizations"][0], "id": "bad-site", "website": "javascript:alert(1)"},
+    ]
+    data["services"] = []
+    errors = import_data(data).errors
+    assert errors[0].startswith("organizations[0] no-name: ") and "'name'" in errors[0]
+    assert (
+        errors[1]
+        == "organizations[1] bad-site: website: only http:// and https:// links are accepted"
+    )
+
+
+def test_one_record_that_breaks_the_importer_does_not_stop_the_others(db, monkeypatch):
+    from respite.directory import hsds
+
+    data = _seed()
+    real = hsds._children
+
+    def children(service, rec):
+        if rec["id"] == data["services"][1]["id"]:
+            raise KeyError("unexpected")
+        return real(service, rec)
+
+    monkeypatch.setattr(hsds, "_children", children)
+    report = import_data(data)
+    assert report.errors == [f"services[1] {data['services'][1]['id']}: KeyError: 'unexpected'"]
+    assert report.created == len(data["services"]) - 1
+
+
+def test_a_service_entered_in_the_console_exports_its_area_and_cost_and_imports_back(directory):
+    service = Service.objects.get(pk="211")
+    service.service_areas.all().delete()  # entered by hand: no HSDS rows, only the facets
+    service.cost_options.all().delete()
+    service.area_scope, service.area_states, service.area_name = "state", ["CA", "NV"], ""
+    service.cost = "free"
+    service.save()
+    exported = export_data([service])
+    rec = exported["services"][0]
+    assert schema_errors(rec, "service") == []
+    assert [(a["name"], a["extent"]) for a in rec["service_areas"]] == [("CA, NV", "US-CA,US-NV")]
+    assert [(c["option"], c["currency"], c["amount"]) for c in rec["cost_options"]] == [
+        ("free", "USD", 0)
+    ]
+    Service.objects.filter(pk="211").delete()
+    assert import_data(exported).errors == []
+    again = Service.objects.get(pk="211")
+    assert (again.area_scope, again.area_states, again.cost) == ("state", ["CA", "NV"], "free")

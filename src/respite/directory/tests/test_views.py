@@ -416,3 +416,26 @@ def test_a_search_page_costs_a_few_queries_however_many_cards(
     with django_assert_max_num_queries(7):  # one more for the word "therapy"
         r = client.get(url, {"q": "free therapy", "page": 2})
     assert r.content.decode().count('<article class="dir-card') == 10
+
+
+def test_api_filters_services_by_organization_slug_or_exported_uuid(client, directory):
+    from respite.directory.hsds import hsds_id
+
+    lifeline = Service.objects.get(pk="988-lifeline").provider_id
+    expected = set(
+        Service.objects.filter(provider_id=lifeline, portal__isnull=True).values_list(
+            "id", flat=True
+        )
+    )
+    for key in (lifeline, hsds_id("organization", lifeline)):
+        r = client.get("/api/v1/services", {"organization_id": key, "per_page": 100})
+        assert {s["x_respite"]["slug"] for s in r.json()["contents"]} == expected
+    r = client.get("/api/v1/services", {"organization_id": hsds_id("organization", "nobody")})
+    assert r.status_code == 200 and r.json()["contents"] == []  # HSDS: an empty page
+
+
+def test_api_unknown_taxonomy_or_service_at_location_is_404(client, directory):
+    taxonomy = client.get("/api/v1/taxonomies").json()["contents"][0]
+    assert client.get(f"/api/v1/taxonomies/{taxonomy['id']}").json() == taxonomy
+    assert client.get("/api/v1/taxonomies/nope").status_code == 404
+    assert client.get("/api/v1/service_at_locations/nope").status_code == 404
