@@ -777,16 +777,6 @@ def _elsewhere(index: _Index, chosen: np.ndarray, state: str) -> np.ndarray:
     return np.where(away[chosen], 0.01, 0.0)
 
 
-def featured_ids(organization: Organization | None) -> set[str]:
-    if organization is None:
-        return set()
-    return set(
-        Curation.objects.filter(organization=organization, featured=True).values_list(
-            "service_id", flat=True
-        )
-    )
-
-
 def search(
     query: str = "",
     *,

@@ -282,3 +282,39 @@ def test_the_portals_own_services_appear_only_where_they_exist_now(staffed_river
         not {c["id"] for c in directory_search.recommend(organization=staffed_riverside, limit=50)}
         & own
     )
+
+
+def test_keyword_search_finds_the_same_services_without_the_databases_text_index(
+    directory, no_model, monkeypatch
+):
+    """SQLite without FTS5, or PostgreSQL without the stored tsvector column: slower, same answers."""
+    grief = {"afsp-healthcare", "battle-within"}  # the two services that speak of grief
+    indexed = search("grief", semantic=False)
+    assert grief <= {s.id for s in indexed.services}
+    monkeypatch.setattr(directory_search, "_fts_available", lambda: False)
+    monkeypatch.setattr(directory_search, "_pg_vector_available", lambda: False)
+    plain = search("grief", semantic=False)
+    assert plain.mode == "keyword"
+    assert grief <= {s.id for s in plain.services}
+    assert set(directory_search.keyword_scores(["grief"])) >= grief
+    # Within candidates (a filtered search), nothing outside them.
+    assert set(directory_search.keyword_scores(["grief"], {"battle-within", "211"})) == {
+        "battle-within"
+    }
+
+
+def test_missing_embeddings_are_computed_and_kept_without_the_model(
+    directory, monkeypatch, tmp_path
+):
+    Service.objects.filter(id="battle-within").update(embedding=None)
+    only_two = Service.objects.filter(id__in=["battle-within", "afsp-healthcare"])
+    monkeypatch.setattr(directory_search, "MODEL_DIR", tmp_path / "missing")
+    directory_search.reset_model()
+    try:
+        assert directory_search.refresh_index(only_two) == 0  # no model: nothing computed
+        assert Service.objects.get(id="battle-within").embedding is None
+    finally:
+        monkeypatch.undo()
+        directory_search.reset_model()
+    assert directory_search.refresh_index(only_two) == 1  # only the missing one
+    assert Service.objects.get(id="battle-within").embedding
