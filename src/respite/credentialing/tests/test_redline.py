@@ -174,7 +174,7 @@ def test_a_kept_docx_that_no_longer_opens_gets_a_clear_page_not_an_error(
     admin_client, org, docx_audit
 ):
     Audit.objects.filter(pk=docx_audit.pk).update(source_docx=b"PK\x03\x04 no longer a document")
-    response = admin_client.get(_url("audit_redline_docx", org, pk=docx_audit.pk))
+    response = admin_client.get(page_url("audit_redline_docx", org, pk=docx_audit.pk))
     assert response.status_code == 422
     assert "could not be opened again" in response.content.decode()
 
