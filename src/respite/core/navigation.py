@@ -18,6 +18,7 @@ cached per person and recomputed only after a change to roles, profiles, organiz
 from __future__ import annotations
 
 import functools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,14 +60,27 @@ class StaffNav:
     current: OrgNav | None
 
 
+def version() -> int:
+    """The current version of everything cached under ``VERSION_KEY``.
+
+    A counter that restarted at 0 or 1 after the cache lost it (cleared, evicted, Redis restarted)
+    would give again a version something was cached under before, and that stale entry would be taken
+    for current. So a lost counter starts again from the clock, a value never handed out before."""
+    value = cache.get(VERSION_KEY)
+    if value is None:
+        cache.add(VERSION_KEY, time.time_ns(), None)  # add: concurrent starters agree on one value
+        value = cache.get(VERSION_KEY)
+    return value if value is not None else time.time_ns()
+
+
 def invalidate(*args: Any, **kwargs: Any) -> None:
     """Forget every cached navigation (a signal receiver: any role, profile or account changed)."""
     if kwargs.get("update_fields") and set(kwargs["update_fields"]) <= {"last_login"}:
         return
     try:
         cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, None)
+    except ValueError:  # the counter was lost: restart from the clock (see ``version``)
+        cache.set(VERSION_KEY, time.time_ns(), None)
 
 
 def _compute(user: Any) -> dict:
@@ -107,9 +121,8 @@ def _compute(user: Any) -> dict:
 
 
 def _key(user: Any) -> str:
-    version = cache.get(VERSION_KEY) or 0
     # The account's creation time is in the key: a test database (or a restored one) can reuse an id.
-    return f"respite:staff-nav:{user.pk}:{user.date_joined.timestamp()}:{version}"
+    return f"respite:staff-nav:{user.pk}:{user.date_joined.timestamp()}:{version()}"
 
 
 def staff_data(user: Any) -> dict:

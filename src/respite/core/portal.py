@@ -62,12 +62,12 @@ _ORG_ROWS_MAX = 256
 
 
 def _organization_by_slug(slug: str) -> Organization:
-    from django.core.cache import cache
     from django.db import router
 
-    from respite.core.navigation import TTL, VERSION_KEY
+    from respite.core.navigation import TTL
+    from respite.core.navigation import version as nav_version
 
-    version = cache.get(VERSION_KEY) or 0
+    version = nav_version()
     now = time.monotonic()
     hit = _org_rows.get(slug)
     fields = [f.attname for f in Organization._meta.concrete_fields]

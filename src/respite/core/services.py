@@ -53,11 +53,12 @@ def cached_available_services(organization: Organization) -> dict[str, bool]:
     any change to roles, rosters or therapists (``navigation.invalidate``)."""
     from django.core.cache import cache
 
-    from respite.core.navigation import VERSION_KEY
+    from respite.core.navigation import version
 
     def key() -> str:
-        version = cache.get(VERSION_KEY) or 0
-        return f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{version}"
+        return (
+            f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{version()}"
+        )
 
     services = cache.get(key())
     if services is None:

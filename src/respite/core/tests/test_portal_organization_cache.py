@@ -73,3 +73,21 @@ def test_staff_pages_read_the_row_every_time(org, org_admin):
     with CaptureQueriesContext(connection) as queries:
         assert admin.get(url).status_code == 200
     assert any('FROM "core_organization"' in q["sql"] for q in queries)
+
+
+def test_a_cleared_cache_never_brings_back_a_replaced_portal():
+    """The version counter lives in the cache: when the cache is cleared (a Redis restart, an
+    eviction), a counter restarting at 1 would match the version an old row was kept under, and a
+    portal deleted and created again under the same address would show the old one's name."""
+    from django.core.cache import cache
+
+    from respite.core.testing import make_org
+
+    cache.clear()
+    old = make_org("harbor", name="Harbor Old Name")
+    assert "Harbor Old Name" in _page("harbor")[1]
+    old.delete()
+    cache.clear()
+    make_org("harbor", name="Harbor New Name")
+    status, body, _looked_up = _page("harbor")
+    assert status == 200 and "Harbor New Name" in body and "Harbor Old Name" not in body
