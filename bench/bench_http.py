@@ -76,6 +76,7 @@ DIRECTORY_SERVICES = 10_000
 RACE_N, RACE_ROUNDS = 50, 3
 CSRF = "b" * 16 + "C" * 16  # an unmasked CSRF secret, sent as cookie and form field
 PASSWORD = "respite-demo-password"  # noqa: S105 - `respite demo`'s local-only password
+STAFF_USERS = ("admin", "riverside-counselor")  # the accounts the scenarios sign in as
 # Issue 19's targets are ratios to Django's own hello page served the same way in the same run.
 TARGETS = {
     "flow_ratio": 0.25,  # every request of the worker flow, × Django hello
@@ -119,11 +120,23 @@ def _setup() -> dict:
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
         call_command("demo")
     timings["migrate+demo"] = round(time.perf_counter() - started, 1)
+    step("second_factor", _enrol_second_factor)
     step("inbox", _seed_inbox)
     step("race", _seed_race)
     step("directory", _seed_directory)
     step("dashboard", _seed_pulse)
     return out
+
+
+def _enrol_second_factor() -> dict[str, str]:
+    """Staff who read worker content, and admins, must pass TOTP (core.twofactor) as in production:
+    the bench enrols an authenticator for each account it signs in as and answers the second step."""
+    from django.contrib.auth import get_user_model
+
+    from respite.core.testing import enrol_two_factor
+
+    users = get_user_model().objects.filter(username__in=STAFF_USERS)
+    return {user.username: enrol_two_factor(user) for user in users}
 
 
 def _answers(inst, k: int) -> dict:
@@ -171,16 +184,19 @@ def _seed_inbox() -> dict:
 def _seed_race() -> dict:
     """One verified therapist with RACE_ROUNDS free slots, and RACE_N worker sessions per round."""
     from datetime import timedelta
+    from importlib import import_module
 
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.conf import settings
     from django.utils import timezone
 
     from respite.core import privacy
     from respite.core.models import Organization
     from respite.core.testing import make_user
+    from respite.core.urlseal import seal
     from respite.counseling.models import Clinician, Slot
     from respite.screening.views import SESSION_CODE
 
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
     org = Organization.objects.get(slug="riverside")
     clinician = Clinician.objects.create(
         user=make_user("bench-race-therapist"),
@@ -205,7 +221,8 @@ def _seed_race() -> dict:
             store[SESSION_CODE] = str(privacy.new_access_code(org)[1].pk)
             store.create()
             sessions.append(store.session_key)
-        rounds.append({"slot": slot.pk, "sessions": sessions})
+        # Worker pages take sealed ids (core.urlseal), valid for a few hours: the race runs minutes later.
+        rounds.append({"slot": slot.pk, "sealed": seal(slot.pk), "sessions": sessions})
     return {"org": org.slug, "rounds": rounds}
 
 
@@ -383,19 +400,28 @@ def request(
         conn.close()
 
 
-def login(port: int, username: str) -> str:
-    """Sign in through the real staff login page; returns the Cookie header of the session."""
+def login(port: int, username: str, totp_secret: str | None = None) -> str:
+    """Sign in through the real staff login page, then its second step (the authenticator code) when
+    the account has one; returns the Cookie header of the session."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
     body = urlencode({"csrfmiddlewaretoken": CSRF, "username": username, "password": PASSWORD})
     status, headers, _b = request(
-        port,
-        "POST",
-        "/staff/login/",
-        body,
-        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={CSRF}"},
+        port, "POST", "/staff/login/", body, {**form, "Cookie": f"csrftoken={CSRF}"}
     )
     session = headers["cookies"].get("sessionid")
     if status != 302 or not session:
         raise RuntimeError(f"login as {username} failed with HTTP {status}")
+    if totp_secret is not None:
+        from respite.core.rfc6238 import totp_code  # imports no Django
+
+        body = urlencode({"csrfmiddlewaretoken": CSRF, "code": totp_code(totp_secret)})
+        cookie = f"sessionid={session}; csrftoken={CSRF}"
+        status, headers, _b = request(
+            port, "POST", "/staff/two-factor/", body, {**form, "Cookie": cookie}
+        )
+        session = headers["cookies"].get("sessionid", session)
+        if status != 302:
+            raise RuntimeError(f"second factor for {username} failed with HTTP {status}")
     return f"sessionid={session}; csrftoken={headers['cookies'].get('csrftoken', CSRF)}"
 
 
@@ -693,7 +719,7 @@ def score_cpu(env: dict) -> float:
 
 
 # --- the booking race ----------------------------------------------------------------------------
-def race(port: int, org: str, slot: int, sessions: list[str]) -> list[tuple[int, float, str]]:
+def race(port: int, org: str, slot: str, sessions: list[str]) -> list[tuple[int, float, str]]:
     """Every session POSTs the same slot at one barrier. Returns (status, ms, body excerpt) per request."""
     path = f"/o/{org}/counseling/therapists/slots/{slot}/book/"
     barrier = threading.Barrier(len(sessions))
@@ -741,7 +767,7 @@ def race(port: int, org: str, slot: int, sessions: list[str]) -> list[tuple[int,
 def _race_rounds(port: int, seeded: dict, db: Path) -> dict:
     rounds, latencies = [], []
     for r in seeded["rounds"]:
-        results = race(port, seeded["org"], r["slot"], r["sessions"])
+        results = race(port, seeded["org"], r["sealed"], r["sessions"])
         statuses = [s for s, _ms, _b in results]
         with sqlite3.connect(db) as raw:
             booked = raw.execute(
@@ -852,7 +878,11 @@ def run() -> dict:
             )
             if "inbox" in seeded:
                 try:
-                    cookie = login(server.port, "riverside-counselor")
+                    cookie = login(
+                        server.port,
+                        "riverside-counselor",
+                        seeded.get("second_factor", {}).get("riverside-counselor"),
+                    )
                     path = "/staff/o/riverside/counseling/"
                     status, _h, _b = request(server.port, "GET", path, headers={"Cookie": cookie})
                     if status != 200:
@@ -879,7 +909,9 @@ def run() -> dict:
                 try:
                     d = seeded["dashboard"]
                     # The platform admin passes as org_admin of every organization.
-                    cookie = login(server.port, "admin")
+                    cookie = login(
+                        server.port, "admin", seeded.get("second_factor", {}).get("admin")
+                    )
                     base = f"/staff/o/{d['org']}/pulse/surveys/{d['survey']}/dashboard/"
                     rng = random.Random(42)
                     paths = [base]
