@@ -345,11 +345,3 @@ class AnswerForm(forms.Form):
     def answers(self) -> dict[str, int]:
         skip = {"role_group", "comment"}
         return {k: v for k, v in self.cleaned_data.items() if k not in skip}
-
-
-class EvaluationForm(forms.Form):
-    on = forms.DateField(
-        label=_("Program started on"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
