@@ -52,19 +52,10 @@ def _assert_pacific(
 
 @pytest.mark.parametrize("language", ["en", "es"])
 def test_counseling_pages_show_pacific_times(california, language):
-    from respite.counseling.models import Case, Message
-    from respite.counseling.tests.conftest import make_screening
+    from respite.counseling.models import Message
+    from respite.counseling.tests.conftest import make_case
 
-    code = privacy.new_access_code(california)[1]
-    screening = make_screening(california, code=code)
-    case = Case.objects.create(
-        organization=california,
-        access_code=code,
-        screening=screening,
-        tier=screening.tier,
-        opened_at=FIXED,
-        awaiting_reply_since=FIXED,
-    )
+    case = make_case(california, opened=FIXED)
     Message.objects.filter(case=case).update(created_at=FIXED)
     counselor = _as(make_staff(california, StaffRole.COUNSELOR, "cora"))
     _assert_pacific(counselor, f"/staff/o/{california.slug}/counseling/", language)

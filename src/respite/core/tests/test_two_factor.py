@@ -10,9 +10,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
-from respite.core import privacy
 from respite.core.models import AuditLog
 from respite.core.roles import StaffRole
 from respite.core.testing import (
@@ -45,25 +43,9 @@ def signed_in(user, secret: str, step: int = 0) -> Client:
 
 
 def _case(org):
-    from respite.counseling.models import Case
-    from respite.screening import instruments
-    from respite.screening.models import Screening
+    from respite.counseling.tests.conftest import make_case
 
-    code, _row = privacy.new_access_code(org)
-    row = privacy.find_access_code(None, code)
-    screening = Screening.do_create(
-        [instruments.get("phq9").score({str(i): 2 for i in range(1, 10)})], organization=org
-    )
-    screening.save_under(row)
-    now = timezone.now()
-    return Case.objects.create(
-        organization=org,
-        access_code=row,
-        screening=screening,
-        tier=screening.tier,
-        opened_at=now,
-        awaiting_reply_since=now,
-    )
+    return make_case(org, answers={str(i): 2 for i in range(1, 10)})
 
 
 def _secret_from(page: str) -> str:
