@@ -49,8 +49,10 @@ def _portal_href(url_name: str, slug: str, where: tuple) -> str:  # noqa: ARG001
 
 def staff(request: HttpRequest) -> dict:
     """The staff header's navigation on staff pages (``/staff/``) for a signed-in person."""
+    if not request.path.startswith("/staff/"):  # first: a worker page need not load a user
+        return {}
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not request.path.startswith("/staff/"):
+    if user is None or not user.is_authenticated:
         return {}
     from respite.core.navigation import staff_navigation
 
