@@ -74,4 +74,9 @@ def post_worker_init(worker: Any) -> None:
     from respite.ops.warmup import warm_up, warm_up_paths
 
     paths = [p for p in warm_up_paths() if "/directory/" not in p]
-    warm_up(worker.wsgi, paths, close_connections=False)
+    # Twice: the interpreter specialises a function's bytecode only after it has run a few times.
+    warm_up(worker.wsgi, paths + paths, close_connections=False)
+    # What the warm-up allocated (caches, rendered page frames, the connection) joins the frozen
+    # generation too: otherwise an early visitor's request pays for the first full collection of it.
+    gc.collect()
+    gc.freeze()
