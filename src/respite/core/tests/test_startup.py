@@ -1,7 +1,9 @@
-"""Start-up cost: no heavy library is loaded with the URLconf, and `respite score` starts quickly.
+"""Start-up cost: no heavy library is loaded with the URLconf or by `respite score`, and a preloaded
+worker's first request costs about what its tenth does.
 
-Both run in fresh processes (an import already made by an earlier test would hide a regression).
-CPU time, not wall-clock time, is asserted: it holds on a machine whose load average is 10.
+Each runs in fresh processes (an import already made by an earlier test would hide a regression).
+Times themselves are measured by `make bench`; the worker test compares two CPU times of one process
+with a generous margin, which holds on a machine whose load average is 10.
 """
 
 from __future__ import annotations
@@ -89,31 +91,33 @@ def test_urlconf_and_every_apps_models_and_views_load_no_heavy_library(tmp_path)
     assert out["heavy"] == [], f"imported at start-up: {out['heavy']}"
 
 
-MEASURE_SCORE = r"""
-import json, resource, subprocess, sys
-proc = subprocess.run([sys.executable, "-m", "respite.cli", "score", "phq9",
-                       "--answers", "0,1,2,0,1,2,0,1,0"], capture_output=True, text=True)
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"rc": proc.returncode, "out": proc.stdout, "err": proc.stderr[-2000:],
-                  "cpu": usage.ru_utime + usage.ru_stime}))
+SCORE_AND_LIST_IMPORTS = r"""
+import contextlib, io, json, sys
+heavy = json.loads(sys.argv[1])
+from respite.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    main(["score", "phq9", "--answers", "0,1,2,0,1,2,0,1,0"])
+print(json.dumps({"out": out.getvalue(),
+                  "heavy": sorted(m for m in sys.modules if m.split(".")[0] in heavy)}))
 """
 
 
-def test_respite_score_costs_under_one_and_a_half_seconds_of_cpu(tmp_path):
-    # Measured from a fresh parent process, whose only child is the command: its children's rusage
-    # is then exactly the command's CPU time, whatever else this test process has run.
+def test_respite_score_loads_no_heavy_library(tmp_path):
+    # Its CPU time (0.76 s against a 1.5 s goal on a quiet machine) is measured by `make bench`; what
+    # keeps it low, and can be asserted on a busy machine, is that scoring imports none of them.
     proc = subprocess.run(
-        [sys.executable, "-c", MEASURE_SCORE],
+        [sys.executable, "-c", SCORE_AND_LIST_IMPORTS, json.dumps(HEAVY)],
         env=_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=600,
-        check=True,
+        check=False,
     )
+    assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["rc"] == 0, result["err"]
     assert json.loads(result["out"])["score"] == 7
-    assert result["cpu"] < 1.5, f"respite score used {result['cpu']:.2f} s of CPU"
+    assert result["heavy"] == [], f"respite score imported {result['heavy']}"
 
 
 # --- a preloaded gunicorn worker is ready for its first request -------------------------------------
