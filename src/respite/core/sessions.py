@@ -23,11 +23,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import connections, router, transaction
+from django.db.models import Field
 from django.http import HttpRequest
 from django.utils.crypto import get_random_string
 
@@ -75,7 +76,7 @@ class SessionStore(DBStore):
     def _update_existing(self) -> bool:
         """One UPDATE, without the savepoint Django wraps it in (an UPDATE that finds no row is no
         database error; it is Django's UpdateError, as when the session was deleted meanwhile)."""
-        obj = self.create_model_instance(self._get_session())
+        obj = self.create_model_instance(self._get_session())  # type: ignore[attr-defined]
         updated = self.model._default_manager.filter(session_key=obj.session_key).update(
             session_data=obj.session_data, expire_date=obj.expire_date
         )
@@ -88,16 +89,15 @@ class SessionStore(DBStore):
         INSERT in a savepoint (three), so that a taken key does not abort the transaction. A taken key
         inserts nothing here either, and ``create`` tries another (CreateError). False on a database
         without ``ON CONFLICT``: Django's way then."""
-        obj = self.create_model_instance(self._get_session(no_load=True))
+        obj = self.create_model_instance(self._get_session(no_load=True))  # type: ignore[attr-defined]
         conn = connections[router.db_for_write(self.model, instance=obj)]
         if conn.vendor not in ("sqlite", "postgresql"):
             return False
-        fields = [
-            self.model._meta.get_field(n) for n in ("session_key", "session_data", "expire_date")
-        ]
-        columns = ", ".join(conn.ops.quote_name(f.column) for f in fields)  # type: ignore[union-attr]
-        values = [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields]  # type: ignore[union-attr]
-        pk = conn.ops.quote_name(fields[0].column)  # type: ignore[union-attr]
+        names = ("session_key", "session_data", "expire_date")  # the session model's columns
+        fields = [cast(Field, self.model._meta.get_field(n)) for n in names]
+        columns = ", ".join(conn.ops.quote_name(n) for n in names)
+        values = [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields]
+        pk = conn.ops.quote_name(names[0])
         table = conn.ops.quote_name(self.model._meta.db_table)
         # Names from the model, quoted; the values are parameters.
         sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT ({pk}) DO NOTHING"  # noqa: S608
