@@ -23,11 +23,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Field
 from django.http import HttpRequest
 from django.utils.crypto import get_random_string
 
@@ -64,8 +65,47 @@ class SessionStore(DBStore):
     def save(self, must_create: bool = False) -> None:
         if self._written and not must_create and self.session_key is not None:
             return
+        if self.session_key is not None and (
+            self._insert_new() if must_create else self._update_existing()
+        ):
+            self._written = True
+            return
         super().save(must_create=must_create)
         self._written = True
+
+    def _update_existing(self) -> bool:
+        """One UPDATE, without the savepoint Django wraps it in (an UPDATE that finds no row is no
+        database error; it is Django's UpdateError, as when the session was deleted meanwhile)."""
+        obj = self.create_model_instance(self._get_session())  # type: ignore[attr-defined]
+        updated = self.model._default_manager.filter(session_key=obj.session_key).update(
+            session_data=obj.session_data, expire_date=obj.expire_date
+        )
+        if not updated:
+            raise UpdateError
+        return True
+
+    def _insert_new(self) -> bool:
+        """Insert a new session with ``ON CONFLICT DO NOTHING``: one statement where Django wraps its
+        INSERT in a savepoint (three), so that a taken key does not abort the transaction. A taken key
+        inserts nothing here either, and ``create`` tries another (CreateError). False on a database
+        without ``ON CONFLICT``: Django's way then."""
+        obj = self.create_model_instance(self._get_session(no_load=True))  # type: ignore[attr-defined]
+        conn = connections[router.db_for_write(self.model, instance=obj)]
+        if conn.vendor not in ("sqlite", "postgresql"):
+            return False
+        names = ("session_key", "session_data", "expire_date")  # the session model's columns
+        fields = [cast(Field, self.model._meta.get_field(n)) for n in names]
+        columns = ", ".join(conn.ops.quote_name(n) for n in names)
+        values = [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields]
+        pk = conn.ops.quote_name(names[0])
+        table = conn.ops.quote_name(self.model._meta.db_table)
+        # Names from the model, quoted; the values are parameters.
+        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT ({pk}) DO NOTHING"  # noqa: S608
+        with conn.cursor() as cursor:
+            cursor.execute(sql, values)
+            if cursor.rowcount != 1:
+                raise CreateError
+        return True
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
         obj = super().create_model_instance(data)

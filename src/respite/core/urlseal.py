@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import struct
@@ -31,15 +32,19 @@ _NONCE = 12
 
 
 def _aead() -> AESGCM:
-    from respite.core.privacy import _key  # late: privacy imports models
-
-    return AESGCM(_key("url-seal"))
+    return _keys(settings.SECRET_KEY)[0]
 
 
 def _nonce_key() -> bytes:
-    from respite.core.privacy import _key
+    return _keys(settings.SECRET_KEY)[1]
 
-    return _key("url-seal-nonce")
+
+@functools.lru_cache(maxsize=4)
+def _keys(secret: str) -> tuple[AESGCM, bytes]:  # noqa: ARG001 - the cache key (tests change it)
+    """The cipher and the nonce key, derived once per secret: every worker link seals and unseals."""
+    from respite.core.privacy import _key  # late: privacy imports models
+
+    return AESGCM(_key("url-seal")), _key("url-seal-nonce")
 
 
 def _hour() -> int:

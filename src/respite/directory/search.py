@@ -1061,6 +1061,13 @@ def recommend(
     return [{**card, "channels": list(card["channels"])} for card in cards]
 
 
+def fingerprint(organization: Organization | None) -> tuple:
+    """What the answers of ``search`` and ``recommend`` depend on in the database, for callers that
+    cache what they build from them (the screening result page): the service table's fingerprint and
+    the organization's curation. Two small queries."""
+    return (_version(), _curations(organization))
+
+
 # Per-process cache of recommend()'s cards; a time limit backs up the version check (a phone number
 # edited without touching its service changes no fingerprint).
 RECOMMEND_CACHE_SIZE = 1024

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import hashlib
 
 from django import forms
@@ -25,6 +26,69 @@ def field_name(instrument: Instrument, item: Item) -> str:
     return f"{instrument.id}__{item.id}"
 
 
+# Building a page's radio fields (choices, labels, lazy messages) costs more than the rest of a
+# posted check-in's validation, and they are the same for every worker with the same questions, role
+# choices and language: built once per process and copied per form (issue 19).
+_FIELDS_CACHE_SIZE = 256
+_fields_cache: dict[tuple, dict[str, forms.Field]] = {}
+
+
+def _fields(
+    parts: list[tuple[Instrument, list[Item]]], role_choices: list[tuple[str, object]] | None
+) -> dict[str, forms.Field]:
+    key = (
+        tuple((id(inst), inst.id, tuple(id(it) for it in items)) for inst, items in parts),
+        tuple((value, str(label)) for value, label in role_choices or ()),
+        get_language(),
+    )
+    fields = _fields_cache.get(key)
+    if fields is None:
+        fields = _build_fields(parts, role_choices)
+        if len(_fields_cache) >= _FIELDS_CACHE_SIZE:
+            _fields_cache.clear()
+        _fields_cache[key] = fields
+    return fields
+
+
+def _build_fields(
+    parts: list[tuple[Instrument, list[Item]]], role_choices: list[tuple[str, object]] | None
+) -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {}
+    for instrument, items in parts:
+        for item in items:
+            field = ItemField(
+                label=tr(item.text),
+                choices=[(o.value, tr(o.label)) for o in item.options],
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=item.show_if is None,
+                error_messages={"required": _("Please choose an answer.")},
+            )
+            field.instrument, field.item = instrument, item
+            if item.show_if:
+                field.show_if = (f"{instrument.id}__{item.show_if[0]}", item.show_if[1])
+            fields[field_name(instrument, item)] = field
+    if role_choices:
+        fields["role_group"] = forms.ChoiceField(
+            label=_("Your work (optional)"),
+            required=False,
+            choices=[("", _("Prefer not to say")), *role_choices],
+            help_text=_("Helps us suggest services open to you. Never shown with your answers."),
+        )
+    return fields
+
+
+def _copy_field(field: forms.Field) -> forms.Field:
+    """Django's ``Field.__deepcopy__`` without deep-copying the choices: every form gets its own
+    field, widget, attributes, messages and validators, and shares the (never changed) choices."""
+    copied = copy.copy(field)
+    copied.widget = copy.copy(field.widget)
+    copied.widget.attrs = dict(field.widget.attrs)
+    copied.error_messages = dict(field.error_messages)
+    copied.validators = list(field.validators)
+    return copied
+
+
 class AnswersForm(forms.Form):
     """Radio questions for some items of some instruments (one page of a screening).
 
@@ -37,29 +101,8 @@ class AnswersForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.parts = parts
-        for instrument, items in parts:
-            for item in items:
-                field = ItemField(
-                    label=tr(item.text),
-                    choices=[(o.value, tr(o.label)) for o in item.options],
-                    coerce=int,
-                    widget=forms.RadioSelect,
-                    required=item.show_if is None,
-                    error_messages={"required": _("Please choose an answer.")},
-                )
-                field.instrument, field.item = instrument, item
-                if item.show_if:
-                    field.show_if = (f"{instrument.id}__{item.show_if[0]}", item.show_if[1])
-                self.fields[field_name(instrument, item)] = field
-        if role_choices:
-            self.fields["role_group"] = forms.ChoiceField(
-                label=_("Your work (optional)"),
-                required=False,
-                choices=[("", _("Prefer not to say")), *role_choices],
-                help_text=_(
-                    "Helps us suggest services open to you. Never shown with your answers."
-                ),
-            )
+        for name, field in _fields(parts, role_choices).items():
+            self.fields[name] = _copy_field(field)
 
     @property
     def cache_key(self) -> str | None:

@@ -67,7 +67,9 @@ class Screening(models.Model):
         return [r.rescore() for r in self.results.all()]
 
     @classmethod
-    @transaction.atomic
+    # No savepoint of its own: the check-in calls it inside ``one_commit``, whose transaction it
+    # shares (a failure rolls the whole request back; nothing catches it half-way).
+    @transaction.atomic(savepoint=False)
     def do_create(
         cls,
         results: list[instruments.Result],

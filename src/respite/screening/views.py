@@ -23,7 +23,7 @@ from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
 from respite.core.sessions import one_commit
 from respite.core.text import tr
-from respite.screening import charts, instruments, recommendations, routing, selfcare
+from respite.screening import charts, instruments, result_panels, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
 from respite.screening.models import UNSAVED_TTL, SafetyPlan, Screening
 
@@ -254,7 +254,6 @@ def result(request: PortalRequest, pk) -> HttpResponse:
         "screening": screening,
         "results": [r.as_dict(lang) for r in results],
         "crisis": screening.crisis,
-        "crisis_options": crisis_options(lang) if screening.crisis else [],
         "needs": [tr(n.label, lang) for n in needs],
         "safety_check": any(n.id == "safety_check" for n in needs) and not screening.crisis,
         # A risk answer not yet graded leads on to the C-SSRS; a graded one shows its level's next steps.
@@ -262,13 +261,16 @@ def result(request: PortalRequest, pk) -> HttpResponse:
         "risk_level": risk_level if risk_level in RISK_LEVELS else None,
         "offer_safety_plan": risk_level in SAFETY_PLAN_LEVELS,
         "own_people": routing.own_people(org, needs, screening.tier, available=own_kinds),
-        "services": routing.matched_services(
-            org, needs, tier=screening.tier, role_group=screening.role_group, language=lang
+        # Crisis options, matched services and self-care: the same for everyone with this result.
+        "panels": result_panels.panels(
+            org,
+            needs,
+            tier=screening.tier,
+            role_group=screening.role_group,
+            language=lang,
+            crisis=screening.crisis,
+            own_kinds=own_kinds,
         ),
-        "recommendations": recommendations.for_tier(
-            screening.tier, screening.role_group, lang, own=own_kinds
-        ),
-        "guides": selfcare.for_needs([n.id for n in needs], lang),
         "save_token": save_token(screening) if not screening.access_code_id else "",
         "signed_in": bool(request.session.get(SESSION_CODE)),
     }

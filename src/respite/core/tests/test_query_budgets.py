@@ -22,13 +22,19 @@ CHECKIN = {**LOW, "role_group": "nurse"}
 
 BUDGET = {
     "check-in form": 4,
-    "answers POST": 9,
-    "result page": 8,
+    # The screening, its results and the new session: three INSERTs, no savepoint of their own (the
+    # test's transaction adds one around the view's).
+    "answers POST": 5,
+    # The first result of its kind in a process builds the page's shared panels (result_panels):
+    # the session, screening and results, the directory's version and curation checked for the cache
+    # key and again by the look-ups that build it, the services and their phones.
+    "result page": 10,
     # The same worker again, once the process has the portal's row and offers cached: the session
-    # row, then the screening, its results and the session in one transaction, then the result page's
-    # session, screening, results and the directory's two version checks.
+    # row, then the screening, its results and the session's UPDATE in one transaction, then the
+    # result page's session, screening, results and the directory's two version checks (the panels
+    # come from the process's cache).
     "check-in form, again": 1,
-    "answers POST, again": 10,
+    "answers POST, again": 6,
     "result page, again": 5,
     # Curation, directory version, services, phones, hours (one more on PostgreSQL: its full-text
     # query), plus at most this many word look-ups the first time a process meets a query's words.
