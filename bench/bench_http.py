@@ -659,7 +659,12 @@ def cold_start(env: dict, path: str, requests: int = 12) -> dict:
     # Production's worker class (deploy/respite-web.service: sync workers). Under gthread each pool
     # thread opens its own database connection on its first request, whatever the preloading.
     server = Server(
-        "respite.wsgi:application", env, ready_path=None, extra=("-w", "1", "-k", "sync")
+        "respite.wsgi:application",
+        env,
+        ready_path=None,
+        # --threads 1 too: gunicorn silently runs gthread for "-k sync" with more than one thread
+        # (GUNICORN's --threads 4), whose pool threads each open a connection on first use.
+        extra=("-w", "1", "-k", "sync", "--threads", "1"),
     )
     try:
         deadline = time.monotonic() + 300
