@@ -70,34 +70,12 @@ def panels(
         if hit is not None and now - hit[0] < TTL_S:
             _cache.move_to_end(key)
             return hit[1]
-    built = _build(organization, needs, tier, role_group, language, crisis, own_kinds)
-    with _lock:
-        _cache[key] = (now, built)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return built
-
-
-def clear() -> None:
-    with _lock:
-        _cache.clear()
-
-
-def _build(
-    organization: Organization,
-    needs: list[routing.Need],
-    tier: str,
-    role_group: str,
-    language: str,
-    crisis: bool,
-    own_kinds: set[str],
-) -> dict[str, Any]:
     recs = recommendations.for_tier(tier, role_group, language, own=own_kinds)
     services = routing.matched_services(
         organization, needs, tier=tier, role_group=role_group, language=language
     )
     guides = selfcare.for_needs([n.id for n in needs], language)
-    return {
+    built = {
         "tier": recs["tier"],
         "intro": recs["intro"],
         "crisis": _render(
@@ -114,6 +92,16 @@ def _build(
             {"recommendations": recs, "guides": guides, "organization": organization},
         ),
     }
+    with _lock:
+        _cache[key] = (now, built)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return built
+
+
+def clear() -> None:
+    with _lock:
+        _cache.clear()
 
 
 def _render(template: str, context: dict[str, Any]) -> SafeString:
