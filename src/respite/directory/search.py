@@ -40,6 +40,7 @@ from respite.core.datafiles import load_yaml
 from respite.core.lazy import lazy_module
 from respite.core.models import Organization
 from respite.directory.crisis import detect as crisis_detect
+from respite.directory.crisis import english as crisis_english
 from respite.directory.models import Confidentiality, Curation, Service, Tier
 
 if TYPE_CHECKING:
@@ -714,8 +715,9 @@ _LEADER_PHRASES = re.compile(
 )
 
 
-def understand(query: str) -> dict[str, Any]:
-    """Expand Spanish words, and read role, licence-fear and crisis signals from the query."""
+def understand(query: str, *, encode: bool = False) -> dict[str, Any]:
+    """Expand Spanish words, and read role, licence-fear and crisis signals from the query. With
+    ``encode`` (and the model loaded), ``vector`` is the meaning of ``english`` for ranking."""
     g = glossary()
     words = tokens(query)
     expanded = list(words)
@@ -724,16 +726,23 @@ def understand(query: str) -> dict[str, Any]:
             expanded += g["es_en"][w].split()
     roles = {g["role_words"][w] for w in words if w in g["role_words"]}
     folded = " ".join(re.findall(r"[a-z0-9]+", _fold(query)))
+    english = " ".join(dict.fromkeys(expanded))
+    vectors = None
+    if encode and english and query.strip() and get_model() is not None:
+        # The crisis check and the ranking both need the query's meaning: one model call for both
+        # (each text's vector is the same as when encoded alone).
+        vectors = _encode([crisis_english(query), english])
     return {
         "leader": any(w in g["leader_words"] for w in words)
         or bool(_LEADER_PHRASES.search(folded)),
         "words": list(dict.fromkeys(expanded)),
-        "english": " ".join(dict.fromkeys(expanded)),
+        "english": english,
         "role": roles.pop() if len(roles) == 1 else "",
         "license_fear": any(w in g["license_words"] for w in words),
         # Patterns over the whole phrase plus meaning (directory.crisis), not single words:
         # "kill time between shifts" is not a crisis, "thinking of killing myself" is.
-        "crisis": crisis_detect(query).crisis,
+        "crisis": crisis_detect(query, vector=None if vectors is None else vectors[0]).crisis,
+        "vector": None if vectors is None else vectors[1],
     }
 
 
@@ -805,7 +814,7 @@ def search(
     (the worker page loads only those whose card it has not rendered yet)."""
     f = filters or Filters()
     intent: dict[str, Any] = (
-        understand(query)
+        understand(query, encode=semantic)
         if query.strip()
         else {
             "words": [],
@@ -813,6 +822,7 @@ def search(
             "role": "",
             "license_fear": False,
             "crisis": False,
+            "vector": None,
             "leader": False,
         }
     )
@@ -898,7 +908,9 @@ def search(
                 index = _index()
             sem_pos = eligible[index.has_embedding[eligible]]
             if len(sem_pos):
-                qv = _encode([intent["english"]])[0]
+                qv = intent.get("vector")
+                if qv is None:
+                    qv = _encode([intent["english"]])[0]
                 # One product over the whole cached matrix (no 10k-row copy), then pick the eligible.
                 sims = (index.matrix @ qv)[sem_pos]
                 order = _descending(sims)
