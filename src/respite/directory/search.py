@@ -971,14 +971,15 @@ def search(
 
 
 def _descending(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(-values, kind="stable")`` for float32 ``values``, five times faster: one plain
+    """``np.argsort(-values, kind="stable")`` for float32 ``values``, four times faster: one plain
     sort of unique int64 keys, the value's bits in an order that sorts as the floats do (high half)
-    and the position (low half, so equal values keep their order)."""
+    and the position (low half, so equal values keep their order). The keys are unique, so sorting
+    them (not arg-sorting) and keeping the low half gives the positions in the same order."""
     negated = -values.astype(np.float32)
     negated[negated == 0] = 0  # -0.0 equals 0.0 for a float sort, not for its bits
     bits = negated.view(np.int32).astype(np.int64)
     ordered = np.where(bits < 0, bits ^ 0x7FFFFFFF, bits)  # negative floats: larger bits, smaller
-    return np.argsort((ordered << 32) | np.arange(len(values), dtype=np.int64))
+    return np.sort((ordered << 32) | np.arange(len(values), dtype=np.int64)) & 0xFFFFFFFF
 
 
 def _best(positions: np.ndarray, score: np.ndarray, name_rank: np.ndarray, k: int) -> np.ndarray:
