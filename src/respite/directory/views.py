@@ -7,6 +7,7 @@ import time
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -19,6 +20,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from markupsafe import escape
 
 from respite.core.lazy import lazy_module
 from respite.core.models import AuditLog, Organization
@@ -209,6 +211,26 @@ def _render_filters(form: SearchForm) -> SafeString:
     return SafeString(get_template("directory/filters.html").render({"form": form}).rstrip("\n"))
 
 
+# The search box: the same markup for everyone but its value, so it is rendered once per language
+# with a mark where the value goes, and the value goes in escaped as the form renderer (Jinja2)
+# escapes it. A query with an error (over 300 characters) renders its widget, aria-invalid included.
+_QUERY_MARK = "respitequerymark"
+_query_inputs: dict[tuple[str, bool], str] = {}
+
+
+def _query_input(form: SearchForm) -> SafeString:
+    field = form["q"]
+    if form.is_bound and field.errors:
+        return SafeString(str(field))
+    value = field.value()
+    has_value = value not in (None, "")
+    key = (get_language(), has_value)
+    html = _query_inputs.get(key)
+    if html is None:
+        html = _query_inputs[key] = str(SearchForm({"q": _QUERY_MARK} if has_value else None)["q"])
+    return SafeString(html.replace(_QUERY_MARK, escape(value)) if has_value else html)
+
+
 @require_GET
 @portal_view
 def search_page(request: PortalRequest) -> HttpResponse:
@@ -238,13 +260,15 @@ def search_page(request: PortalRequest) -> HttpResponse:
             offset=(page - 1) * PAGE_SIZE,
             load=False,
         )
-        query = request.GET.copy()
-        query.pop("page", None)
+        # The page's own query without its page number (as QueryDict.urlencode writes it).
+        query = urlencode(
+            [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+        )
         context.update(crisis_options=crisis_options(lang) if result.crisis else [])
         context.update(
             result=result,
             page=page,
-            query=query.urlencode(),
+            query=query,
             has_next=page * PAGE_SIZE < result.total,
             has_prev=page > 1,
             cards=_cards(result, lang, request.organization),
@@ -266,6 +290,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             cards=_cards(result, lang, request.organization),
         )
     context["filters"] = _filters_html(form)
+    context["query_input"] = _query_input(form)
     if form.is_bound:
         chosen = [n for n in form.fields if n not in ("q", "page") and form.data.get(n)]
         context["active_filters"] = len(chosen)
