@@ -239,7 +239,7 @@ _ES_HINTS = {
 }
 
 
-def _english(text: str) -> str:
+def english(text: str) -> str:
     """The query with Spanish words followed by their English equivalents (search glossary first)."""
     from respite.directory.search import glossary
 
@@ -260,16 +260,25 @@ def similarity(text: str) -> float:
         return 0.0
     from respite.directory.search import _encode
 
-    qv = _encode([_english(text)])[0]
+    qv = _encode([english(text)])[0]
     return float(np.max(matrix @ qv))
 
 
-def detect(text: str, *, threshold: float | None = None) -> CrisisSignal:
-    """Does ``text`` signal crisis? Patterns first (cheap), then meaning."""
+def similarity_of(vector: np.ndarray) -> float:
+    """:func:`similarity` of a query its caller has encoded already (``_encode([english(text)])``)."""
+    matrix = _exemplar_matrix()
+    return 0.0 if matrix is None else float(np.max(matrix @ vector))
+
+
+def detect(
+    text: str, *, threshold: float | None = None, vector: np.ndarray | None = None
+) -> CrisisSignal:
+    """Does ``text`` signal crisis? Patterns first (cheap), then meaning. ``vector``: the text
+    encoded by the caller (search encodes it with its own query in one model call)."""
     if not text or not text.strip():
         return CrisisSignal(False, False, 0.0)
     by_pattern = pattern_fires(text)
-    sim = similarity(text)
+    sim = similarity(text) if vector is None else similarity_of(vector)
     limit = SEMANTIC_THRESHOLD if threshold is None else threshold
     return CrisisSignal(by_pattern or sim >= limit, by_pattern, sim)
 

@@ -40,6 +40,7 @@ from respite.core.datafiles import load_yaml
 from respite.core.lazy import lazy_module
 from respite.core.models import Organization
 from respite.directory.crisis import detect as crisis_detect
+from respite.directory.crisis import english as crisis_english
 from respite.directory.models import Confidentiality, Curation, Service, Tier
 
 if TYPE_CHECKING:
@@ -316,6 +317,7 @@ class _Index:
     # FTS5 phrase -> (positions, bm25) of every service it matches; see _phrase_postings.
     postings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=OrderedDict)
     postings_size: int = 0
+    version: tuple = ()  # the service table's fingerprint this index was built from (_version)
 
 
 def _version() -> tuple:
@@ -394,12 +396,15 @@ def _build_index() -> _Index:
     )
 
 
-def _index() -> _Index:
-    """The ranking index, cached per process until the service table changes (count or latest edit)."""
-    key = _version()
+def _index(key: tuple | None = None) -> _Index:
+    """The ranking index, cached per process until the service table changes (count or latest edit).
+    ``key`` is the table's fingerprint when the caller has just read it (see _version_and_curations)."""
+    if key is None:
+        key = _version()
     cached = _matrix_cache.get(key)
     if cached is None:
         cached = _build_index()
+        cached.version = key
         _matrix_cache.clear()
         _matrix_cache[key] = cached
     return cached
@@ -660,6 +665,10 @@ class SearchResult:
     weak: bool = False
     best_similarity: float = 0.0
     keyword_hits: int = 0
+    ids: list[str] = field(default_factory=list)  # the page's service ids, in order
+    # The service table's fingerprint the ranking used: what the page shows of a service may be
+    # kept per process under it (the worker page's cards).
+    version: tuple = ()
 
 
 def filtered(organization: Organization | None, f: Filters) -> models.QuerySet[Service]:
@@ -706,8 +715,9 @@ _LEADER_PHRASES = re.compile(
 )
 
 
-def understand(query: str) -> dict[str, Any]:
-    """Expand Spanish words, and read role, licence-fear and crisis signals from the query."""
+def understand(query: str, *, encode: bool = False) -> dict[str, Any]:
+    """Expand Spanish words, and read role, licence-fear and crisis signals from the query. With
+    ``encode`` (and the model loaded), ``vector`` is the meaning of ``english`` for ranking."""
     g = glossary()
     words = tokens(query)
     expanded = list(words)
@@ -716,16 +726,23 @@ def understand(query: str) -> dict[str, Any]:
             expanded += g["es_en"][w].split()
     roles = {g["role_words"][w] for w in words if w in g["role_words"]}
     folded = " ".join(re.findall(r"[a-z0-9]+", _fold(query)))
+    english = " ".join(dict.fromkeys(expanded))
+    vectors = None
+    if encode and english and query.strip() and get_model() is not None:
+        # The crisis check and the ranking both need the query's meaning: one model call for both
+        # (each text's vector is the same as when encoded alone).
+        vectors = _encode([crisis_english(query), english])
     return {
         "leader": any(w in g["leader_words"] for w in words)
         or bool(_LEADER_PHRASES.search(folded)),
         "words": list(dict.fromkeys(expanded)),
-        "english": " ".join(dict.fromkeys(expanded)),
+        "english": english,
         "role": roles.pop() if len(roles) == 1 else "",
         "license_fear": any(w in g["license_words"] for w in words),
         # Patterns over the whole phrase plus meaning (directory.crisis), not single words:
         # "kill time between shifts" is not a crisis, "thinking of killing myself" is.
-        "crisis": crisis_detect(query).crisis,
+        "crisis": crisis_detect(query, vector=None if vectors is None else vectors[0]).crisis,
+        "vector": None if vectors is None else vectors[1],
     }
 
 
@@ -757,7 +774,8 @@ def _offered_now(
         return eligible
     offered = offered_kinds(organization)
     keep = ~own
-    keep[own] = np.isin(index.portal_kind[eligible[own]], np.array(sorted(offered), dtype=object))
+    # A handful of rows (one per kind): a Python test beats np.isin's sort of an object array.
+    keep[own] = [kind in offered for kind in index.portal_kind[eligible[own]]]
     return eligible[keep]
 
 
@@ -787,14 +805,16 @@ def search(
     now: datetime | None = None,
     semantic: bool = True,
     prefetch: bool = True,
+    load: bool = True,
 ) -> SearchResult:
     """Rank the services a worker may see for ``query``; see the module docstring for the rules.
 
     The page's services come with their phones and schedules prefetched, unless ``prefetch`` is
-    False (the worker page loads them as plain lists, without a related queryset per service)."""
+    False. With ``load`` False no service is loaded: the result names the page's services by id
+    (the worker page loads only those whose card it has not rendered yet)."""
     f = filters or Filters()
     intent: dict[str, Any] = (
-        understand(query)
+        understand(query, encode=semantic)
         if query.strip()
         else {
             "words": [],
@@ -802,6 +822,7 @@ def search(
             "role": "",
             "license_fear": False,
             "crisis": False,
+            "vector": None,
             "leader": False,
         }
     )
@@ -813,9 +834,9 @@ def search(
     if intent["role"] and not f.role_group:
         inferred_role = intent["role"]
         f = Filters(**{**f.__dict__, "role_group": inferred_role})
-    hidden, featured_set = _curations(organization)
+    version, (hidden, featured_set) = _version_and_curations(organization)
     featured = set(featured_set)
-    index = _index()
+    index = _index(version)
     # A repeated filter skips building (and compiling) its query: keyed by what the query is made of.
     filters_key = (organization.pk if organization else None, tuple(f.__dict__.items()), hidden)
     eligible = index.eligible_cache.get(filters_key)
@@ -887,7 +908,9 @@ def search(
                 index = _index()
             sem_pos = eligible[index.has_embedding[eligible]]
             if len(sem_pos):
-                qv = _encode([intent["english"]])[0]
+                qv = intent.get("vector")
+                if qv is None:
+                    qv = _encode([intent["english"]])[0]
                 # One product over the whole cached matrix (no 10k-row copy), then pick the eligible.
                 sims = (index.matrix @ qv)[sem_pos]
                 order = _descending(sims)
@@ -924,10 +947,12 @@ def search(
         ranked = _best(chosen, s, index.name_rank[chosen], offset + limit)
         total = len(chosen)
     page_ids = [index.ids[i] for i in ranked[offset : offset + limit]]
-    by_id = Service.objects.defer("embedding", "search_text").in_bulk(page_ids)
-    services = [by_id[sid] for sid in page_ids if sid in by_id]
-    if prefetch:
-        models.prefetch_related_objects(services, "phones", "schedules")
+    services: list[Service] = []
+    if load:
+        by_id = Service.objects.defer("embedding", "search_text").in_bulk(page_ids)
+        services = [by_id[sid] for sid in page_ids if sid in by_id]
+        if prefetch:
+            models.prefetch_related_objects(services, "phones", "schedules")
     return SearchResult(
         services=services,
         total=total,
@@ -940,18 +965,21 @@ def search(
         weak=_weak(mode, best_similarity, keyword_hits, total, intent["crisis"]),
         best_similarity=best_similarity,
         keyword_hits=keyword_hits,
+        ids=page_ids,
+        version=index.version,
     )
 
 
 def _descending(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(-values, kind="stable")`` for float32 ``values``, five times faster: one plain
+    """``np.argsort(-values, kind="stable")`` for float32 ``values``, four times faster: one plain
     sort of unique int64 keys, the value's bits in an order that sorts as the floats do (high half)
-    and the position (low half, so equal values keep their order)."""
+    and the position (low half, so equal values keep their order). The keys are unique, so sorting
+    them (not arg-sorting) and keeping the low half gives the positions in the same order."""
     negated = -values.astype(np.float32)
     negated[negated == 0] = 0  # -0.0 equals 0.0 for a float sort, not for its bits
     bits = negated.view(np.int32).astype(np.int64)
     ordered = np.where(bits < 0, bits ^ 0x7FFFFFFF, bits)  # negative floats: larger bits, smaller
-    return np.argsort((ordered << 32) | np.arange(len(values), dtype=np.int64))
+    return np.sort((ordered << 32) | np.arange(len(values), dtype=np.int64)) & 0xFFFFFFFF
 
 
 def _best(positions: np.ndarray, score: np.ndarray, name_rank: np.ndarray, k: int) -> np.ndarray:
@@ -1090,6 +1118,26 @@ def _curations(organization: Organization | None) -> tuple[frozenset[str], froze
         if is_featured:
             featured.add(sid)
     return frozenset(hidden), frozenset(featured)
+
+
+def _version_and_curations(
+    organization: Organization | None,
+) -> tuple[tuple, tuple[frozenset[str], frozenset[str]]]:
+    """(_version(), _curations(organization)) in one round trip: a search asks both every time, and
+    a query costs more than the few rows it returns."""
+    if organization is None:
+        return _version(), _curations(None)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT COUNT(*) FROM directory_service), "
+            "(SELECT MAX(updated_at) FROM directory_service), c.service_id, c.hidden, c.featured "
+            "FROM (SELECT 1) AS one LEFT JOIN directory_curation c ON c.organization_id = %s",
+            [organization.pk],
+        )
+        rows = cur.fetchall()
+    hidden = frozenset(r[2] for r in rows if r[2] is not None and r[3])
+    featured = frozenset(r[2] for r in rows if r[2] is not None and r[4])
+    return (rows[0][0], rows[0][1]), (hidden, featured)
 
 
 def _recommend(

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from markupsafe import escape
 
 from respite.core.lazy import lazy_module
 from respite.core.models import AuditLog, Organization
@@ -69,7 +76,7 @@ def _get_local_service_for_admin(request: PortalRequest, pk: str) -> Service:
 
 @dataclass(frozen=True)
 class Card:
-    """What one result card shows (``directory/search.html``)."""
+    """What one result card shows (``directory/card.html``)."""
 
     service: Service
     name: str
@@ -79,11 +86,67 @@ class Card:
     schedules: list[Schedule]  # only for services not open 24/7 (the card says "Open 24/7")
 
 
+# A card shows nothing of the request: only its service (with phones and hours), the portal (its
+# slug and name, and whether it recommends the service) and the language. So each card's HTML is
+# rendered once per process and directory version and the page joins the strings: no model
+# instances, phone or hours queries, or template work for a card already shown. The version is the
+# service table's fingerprint (search's ranking index uses it too); phones and hours are written
+# with their service (which moves the fingerprint), and the time limit backs that up for any edit
+# that is not, as for recommend()'s cache.
+CARD_CACHE_SIZE = 4096
+CARD_TTL_S = 300
+_card_cache: OrderedDict[tuple, tuple[float, SafeString]] = OrderedDict()
+_card_lock = threading.Lock()
+
+
+def _card_key(
+    sid: str, result: directory_search.SearchResult, lang: str, organization: Organization
+) -> tuple:
+    return (
+        sid,
+        result.version,
+        lang,
+        get_language(),
+        organization.pk,
+        organization.slug,
+        organization.name,
+        sid in result.featured_ids,
+    )
+
+
 def _cards(
     result: directory_search.SearchResult, lang: str, organization: Organization
-) -> list[Card]:
-    """The page's cards, with their phones and opening hours in two queries for the whole page."""
-    services = result.services
+) -> list[SafeString]:
+    """The page's cards as HTML, from the cache or rendered for those not in it (with their phones
+    and opening hours in two queries for all of them)."""
+    now = time.monotonic()
+    keys = [_card_key(sid, result, lang, organization) for sid in result.ids]
+    html: dict[str, SafeString] = {}
+    with _card_lock:
+        for sid, key in zip(result.ids, keys, strict=True):
+            hit = _card_cache.get(key)
+            if hit is not None and now - hit[0] < CARD_TTL_S:
+                _card_cache.move_to_end(key)
+                html[sid] = hit[1]
+    missing = [sid for sid in result.ids if sid not in html]
+    if missing:
+        fresh = _render_cards(missing, result, lang, organization)
+        with _card_lock:
+            for sid, key in zip(result.ids, keys, strict=True):
+                if sid in fresh:
+                    _card_cache[key] = (now, fresh[sid])
+            while len(_card_cache) > CARD_CACHE_SIZE:
+                _card_cache.popitem(last=False)
+        html.update(fresh)
+    # A service deleted since the ranking read its ids has no card.
+    return [html[sid] for sid in result.ids if sid in html]
+
+
+def _render_cards(
+    ids: list[str], result: directory_search.SearchResult, lang: str, organization: Organization
+) -> dict[str, SafeString]:
+    by_id = Service.objects.defer("embedding", "search_text").in_bulk(ids)
+    services = [by_id[sid] for sid in ids if sid in by_id]
     # A local service says "Last verified ... by <this portal>": the portal is at hand, no query.
     for s in services:
         if s.portal_id == organization.pk:
@@ -97,10 +160,75 @@ def _cards(
         if timed:
             for schedule in Schedule.objects.filter(service_id__in=timed):
                 schedules[schedule.service_id].append(schedule)
-    return [
-        Card(s, *s.localized(lang), s.id in result.featured_ids, phones[s.id], schedules[s.id])
+    template = get_template("directory/card.html")
+    return {
+        s.id: SafeString(
+            template.render(
+                {
+                    "card": Card(
+                        s,
+                        *s.localized(lang),
+                        s.id in result.featured_ids,
+                        phones[s.id],
+                        schedules[s.id],
+                    ),
+                    "organization": organization,
+                }
+            ).rstrip("\n")
+        )
         for s in services
-    ]
+    }
+
+
+# The filters look the same for everyone who chose the same values in the same language, and
+# rendering their selects (a widget template per option, a translated label each) was a fifth of
+# the page: their HTML is kept per process, by language and chosen values. A filter with an error
+# is rendered afresh (the error quotes the value).
+FILTERS_CACHE_SIZE = 512
+_filters_cache: OrderedDict[tuple, SafeString] = OrderedDict()
+_filters_lock = threading.Lock()
+
+
+def _filters_html(form: SearchForm) -> SafeString:
+    names = [n for n in form.fields if n not in ("q", "page")]
+    if form.is_bound and any(n in form.errors for n in names):
+        return _render_filters(form)
+    key = (get_language(), form.is_bound, tuple(form[n].value() for n in names))
+    with _filters_lock:
+        html = _filters_cache.get(key)
+        if html is not None:
+            _filters_cache.move_to_end(key)
+            return html
+    html = _render_filters(form)
+    with _filters_lock:
+        _filters_cache[key] = html
+        while len(_filters_cache) > FILTERS_CACHE_SIZE:
+            _filters_cache.popitem(last=False)
+    return html
+
+
+def _render_filters(form: SearchForm) -> SafeString:
+    return SafeString(get_template("directory/filters.html").render({"form": form}).rstrip("\n"))
+
+
+# The search box: the same markup for everyone but its value, so it is rendered once per language
+# with a mark where the value goes, and the value goes in escaped as the form renderer (Jinja2)
+# escapes it. A query with an error (over 300 characters) renders its widget, aria-invalid included.
+_QUERY_MARK = "respitequerymark"
+_query_inputs: dict[tuple[str, bool], str] = {}
+
+
+def _query_input(form: SearchForm) -> SafeString:
+    field = form["q"]
+    if form.is_bound and field.errors:
+        return SafeString(str(field))
+    value = field.value()
+    has_value = value not in (None, "")
+    key = (get_language(), has_value)
+    html = _query_inputs.get(key)
+    if html is None:
+        html = _query_inputs[key] = str(SearchForm({"q": _QUERY_MARK} if has_value else None)["q"])
+    return SafeString(html.replace(_QUERY_MARK, escape(value)) if has_value else html)
 
 
 @require_GET
@@ -130,15 +258,17 @@ def search_page(request: PortalRequest) -> HttpResponse:
             filters=filters,
             limit=PAGE_SIZE,
             offset=(page - 1) * PAGE_SIZE,
-            prefetch=False,
+            load=False,
         )
-        query = request.GET.copy()
-        query.pop("page", None)
+        # The page's own query without its page number (as QueryDict.urlencode writes it).
+        query = urlencode(
+            [(k, v) for k, values in request.GET.lists() if k != "page" for v in values]
+        )
         context.update(crisis_options=crisis_options(lang) if result.crisis else [])
         context.update(
             result=result,
             page=page,
-            query=query.urlencode(),
+            query=query,
             has_next=page * PAGE_SIZE < result.total,
             has_prev=page > 1,
             cards=_cards(result, lang, request.organization),
@@ -149,7 +279,7 @@ def search_page(request: PortalRequest) -> HttpResponse:
             organization=request.organization,
             filters=directory_search.Filters(worker_view=True),
             limit=PAGE_SIZE,
-            prefetch=False,
+            load=False,
         )
         context.update(
             result=result,
@@ -159,6 +289,8 @@ def search_page(request: PortalRequest) -> HttpResponse:
             has_prev=False,
             cards=_cards(result, lang, request.organization),
         )
+    context["filters"] = _filters_html(form)
+    context["query_input"] = _query_input(form)
     if form.is_bound:
         chosen = [n for n in form.fields if n not in ("q", "page") and form.data.get(n)]
         context["active_filters"] = len(chosen)

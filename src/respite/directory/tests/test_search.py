@@ -318,3 +318,20 @@ def test_missing_embeddings_are_computed_and_kept_without_the_model(
         directory_search.reset_model()
     assert directory_search.refresh_index(only_two) == 1  # only the missing one
     assert Service.objects.get(id="battle-within").embedding
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from([0.0, -0.0, 0.5, -0.5, 1e-30]),
+            st.floats(-1, 1, width=32),
+        ),
+        max_size=200,
+    )
+)
+def test_descending_orders_as_a_stable_argsort(values):
+    import numpy as np
+
+    array = np.array(values, dtype=np.float32)
+    expected = np.argsort(-array, kind="stable")
+    assert directory_search._descending(array).tolist() == expected.tolist()

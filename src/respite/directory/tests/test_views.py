@@ -46,6 +46,14 @@ def test_search_page_rejects_bad_filters_without_500(client, directory, org):
     assert r.status_code == 400
 
 
+def test_search_box_shows_the_query_escaped_and_its_error(client, directory, org):
+    url = reverse("directory:search", kwargs={"org": org.slug})
+    body = client.get(url, {"q": 'a "b" <c> & it\'s'}).content.decode()
+    assert 'name="q" value="a &#34;b&#34; &lt;c&gt; &amp; it&#39;s"' in body
+    too_long = client.get(url, {"q": "x" * 301})
+    assert too_long.status_code == 400 and 'aria-invalid="true"' in too_long.content.decode()
+
+
 def test_search_page_wrong_method(client, directory, org):
     assert client.post(reverse("directory:search", kwargs={"org": org.slug})).status_code == 405
 
@@ -107,9 +115,15 @@ def test_hide_and_feature_are_audit_logged_and_take_effect(admin_client, client,
     ).content
     assert b"The Battle Within" not in body
     admin_client.post(url, {"action": "show"})
+    search = reverse("directory:search", kwargs={"org": org.slug})
+    body = client.get(search, {"q": "free therapy grief"}).content.decode()
+    assert "The Battle Within" in body and "Recommended by your organization" not in body
     admin_client.post(url, {"action": "feature"})
     assert Curation.objects.get(organization=org, service_id="battle-within").featured
     assert AuditLog.objects.filter(action="directory.service_feature").exists()
+    # The page keeps cards' HTML per process: the card shown before is not shown again.
+    body = client.get(search, {"q": "free therapy grief"}).content.decode()
+    assert "Recommended by your organization" in body
 
 
 def test_curation_post_needs_csrf(org_admin, directory, org):
@@ -151,7 +165,11 @@ def test_add_local_service_sanitizes_and_logs(admin_client, client, directory, o
     bad = admin_client.post(url, {**payload, "url": "http://insecure.example"})
     assert bad.status_code == 400
     edit = reverse("directory_staff:local_edit", kwargs={"org": org.slug, "pk": s.pk})
-    assert admin_client.post(edit, {**payload, "name": "Acme EAP (24/7)"}).status_code == 302
+    changed = {**payload, "name": "Acme EAP (24/7)", "phone": "555 0199"}
+    assert admin_client.post(edit, changed).status_code == 302
+    # The card shown before the edit (kept per process) gives way to the edited one.
+    body = client.get(reverse("directory:search", kwargs={"org": org.slug}), {"q": "EAP"}).content
+    assert "Acme EAP (24/7)" in body.decode() and "Call 555 0199" in body.decode()
     delete = reverse("directory_staff:local_delete", kwargs={"org": org.slug, "pk": s.pk})
     assert admin_client.post(delete).status_code == 302
     assert not Service.objects.filter(pk=s.pk).exists()
@@ -404,16 +422,17 @@ def test_api_gives_the_portals_own_services_only_where_they_exist(client, staffe
 def test_a_search_page_costs_a_few_queries_however_many_cards(
     client, riverside, demo_directory, django_assert_max_num_queries
 ):
-    """The portal, its curation, the directory's fingerprint, the page's services, their phones
-    and their hours: never a query per card. SQLite's FTS5 is asked once per new word (its postings
-    are kept beside the ranking index); PostgreSQL ranks among the eligible, one query a search."""
+    """The directory's fingerprint with the portal's curation, then the services, phones and hours
+    of the cards the process has not rendered yet: never a query per card. SQLite's FTS5 is asked
+    once per new word (its postings are kept beside the ranking index); PostgreSQL ranks among the
+    eligible, one query a search."""
     full_text = 1 if connection.vendor == "postgresql" else 0
     url = reverse("directory:search", kwargs={"org": riverside.slug})
     client.get(url, {"q": "free counseling"})  # builds the ranking index, ranks these two words
-    with django_assert_max_num_queries(6 + full_text):
+    with django_assert_max_num_queries(1 + full_text):  # the same ten cards, already rendered
         r = client.get(url, {"q": "counseling free"})
     assert r.content.decode().count('<article class="dir-card') == 10
-    with django_assert_max_num_queries(7):  # one more for the word "therapy"
+    with django_assert_max_num_queries(5):  # ten new cards; one more for the word "therapy"
         r = client.get(url, {"q": "free therapy", "page": 2})
     assert r.content.decode().count('<article class="dir-card') == 10
 
