@@ -1060,10 +1060,10 @@ def recommend(
     """
     lang = (language or "en")[:2]
     state = state or (organization.state if organization else "")
-    curations = _curations(organization)
+    version, curations = _version_and_curations(organization)
     # The same answer for everyone with the same organization, needs, role and language until the
-    # directory or the organization's curation changes: cached per process, checked by two small
-    # queries (the service table's fingerprint and the organization's curation rows).
+    # directory or the organization's curation changes: cached per process, checked by one small
+    # query (the service table's fingerprint and the organization's curation rows).
     key = (
         organization.pk if organization else None,
         tier or "",
@@ -1072,7 +1072,7 @@ def recommend(
         state,
         audience,
         limit,
-        _version(),
+        version,
         curations,
     )
     now = time.monotonic()
@@ -1092,8 +1092,8 @@ def recommend(
 def fingerprint(organization: Organization | None) -> tuple:
     """What the answers of ``search`` and ``recommend`` depend on in the database, for callers that
     cache what they build from them (the screening result page): the service table's fingerprint and
-    the organization's curation. Two small queries."""
-    return (_version(), _curations(organization))
+    the organization's curation, read in one query."""
+    return _version_and_curations(organization)
 
 
 # Per-process cache of recommend()'s cards; a time limit backs up the version check (a phone number

@@ -26,16 +26,16 @@ BUDGET = {
     # test's transaction adds one around the view's).
     "answers POST": 5,
     # The first result of its kind in a process builds the page's shared panels (result_panels):
-    # the session, screening and results, the directory's version and curation checked for the cache
-    # key and again by the look-ups that build it, the services and their phones.
-    "result page": 10,
+    # the session, screening and results, the directory's version and curation (one query) checked
+    # for the cache key and again by the look-up that builds them, the services and their phones.
+    "result page": 8,
     # The same worker again, once the process has the portal's row and offers cached: the session
     # row, then the screening, its results and the session's UPDATE in one transaction, then the
-    # result page's session, screening, results and the directory's two version checks (the panels
-    # come from the process's cache).
+    # result page's session, screening, results and the directory's version and curation (the
+    # panels come from the process's cache).
     "check-in form, again": 1,
     "answers POST, again": 6,
-    "result page, again": 5,
+    "result page, again": 4,
     # Directory version and curation (one query), then the services, phones and hours of the cards
     # the process has not shown yet (one more on PostgreSQL: its full-text query), plus at most this
     # many word look-ups the first time a process meets a query's words.
