@@ -22,7 +22,6 @@ import html
 import logging
 import re
 import threading
-import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from respite.core.datafiles import load_yaml
 from respite.core.lazy import lazy_module
+from respite.core.memo import ProcessCache
 from respite.core.models import Organization
 from respite.directory.crisis import detect as crisis_detect
 from respite.directory.crisis import english as crisis_english
@@ -1075,17 +1075,12 @@ def recommend(
         version,
         curations,
     )
-    now = time.monotonic()
-    with _recommend_lock:
-        hit = _recommend_cache.get(key)
-        if hit is not None and now - hit[0] < RECOMMEND_TTL_S:
-            _recommend_cache.move_to_end(key)
-            return [{**card, "channels": list(card["channels"])} for card in hit[1]]
-    cards = _recommend(organization, tier, role_group, lang, state, audience, limit, curations[1])
-    with _recommend_lock:
-        _recommend_cache[key] = (now, cards)
-        while len(_recommend_cache) > RECOMMEND_CACHE_SIZE:
-            _recommend_cache.popitem(last=False)
+    cards = _recommend_cache.get(key)
+    if cards is None:
+        cards = _recommend(
+            organization, tier, role_group, lang, state, audience, limit, curations[1]
+        )
+        _recommend_cache.put(key, cards)
     return [{**card, "channels": list(card["channels"])} for card in cards]
 
 
@@ -1100,8 +1095,9 @@ def fingerprint(organization: Organization | None) -> tuple:
 # edited without touching its service changes no fingerprint).
 RECOMMEND_CACHE_SIZE = 1024
 RECOMMEND_TTL_S = 300
-_recommend_cache: OrderedDict[tuple, tuple[float, list[dict[str, Any]]]] = OrderedDict()
-_recommend_lock = threading.Lock()
+_recommend_cache: ProcessCache[list[dict[str, Any]]] = ProcessCache(
+    RECOMMEND_CACHE_SIZE, RECOMMEND_TTL_S
+)
 
 
 def _curations(organization: Organization | None) -> tuple[frozenset[str], frozenset[str]]:

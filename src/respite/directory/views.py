@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from markupsafe import escape
 
 from respite.core.lazy import lazy_module
+from respite.core.memo import ProcessCache
 from respite.core.models import AuditLog, Organization
 from respite.core.portal import (
     PortalRequest,
@@ -95,8 +94,7 @@ class Card:
 # that is not, as for recommend()'s cache.
 CARD_CACHE_SIZE = 4096
 CARD_TTL_S = 300
-_card_cache: OrderedDict[tuple, tuple[float, SafeString]] = OrderedDict()
-_card_lock = threading.Lock()
+_card_cache: ProcessCache[SafeString] = ProcessCache(CARD_CACHE_SIZE, CARD_TTL_S)
 
 
 def _card_key(
@@ -119,24 +117,17 @@ def _cards(
 ) -> list[SafeString]:
     """The page's cards as HTML, from the cache or rendered for those not in it (with their phones
     and opening hours in two queries for all of them)."""
-    now = time.monotonic()
-    keys = [_card_key(sid, result, lang, organization) for sid in result.ids]
+    keys = {sid: _card_key(sid, result, lang, organization) for sid in result.ids}
     html: dict[str, SafeString] = {}
-    with _card_lock:
-        for sid, key in zip(result.ids, keys, strict=True):
-            hit = _card_cache.get(key)
-            if hit is not None and now - hit[0] < CARD_TTL_S:
-                _card_cache.move_to_end(key)
-                html[sid] = hit[1]
+    for sid, key in keys.items():
+        hit = _card_cache.get(key)
+        if hit is not None:
+            html[sid] = hit
     missing = [sid for sid in result.ids if sid not in html]
     if missing:
         fresh = _render_cards(missing, result, lang, organization)
-        with _card_lock:
-            for sid, key in zip(result.ids, keys, strict=True):
-                if sid in fresh:
-                    _card_cache[key] = (now, fresh[sid])
-            while len(_card_cache) > CARD_CACHE_SIZE:
-                _card_cache.popitem(last=False)
+        for sid, card in fresh.items():
+            _card_cache.put(keys[sid], card)
         html.update(fresh)
     # A service deleted since the ranking read its ids has no card.
     return [html[sid] for sid in result.ids if sid in html]
@@ -185,8 +176,7 @@ def _render_cards(
 # the page: their HTML is kept per process, by language and chosen values. A filter with an error
 # is rendered afresh (the error quotes the value).
 FILTERS_CACHE_SIZE = 512
-_filters_cache: OrderedDict[tuple, SafeString] = OrderedDict()
-_filters_lock = threading.Lock()
+_filters_cache: ProcessCache[SafeString] = ProcessCache(FILTERS_CACHE_SIZE)
 
 
 def _filters_html(form: SearchForm) -> SafeString:
@@ -194,16 +184,10 @@ def _filters_html(form: SearchForm) -> SafeString:
     if form.is_bound and any(n in form.errors for n in names):
         return _render_filters(form)
     key = (get_language(), form.is_bound, tuple(form[n].value() for n in names))
-    with _filters_lock:
-        html = _filters_cache.get(key)
-        if html is not None:
-            _filters_cache.move_to_end(key)
-            return html
-    html = _render_filters(form)
-    with _filters_lock:
-        _filters_cache[key] = html
-        while len(_filters_cache) > FILTERS_CACHE_SIZE:
-            _filters_cache.popitem(last=False)
+    html = _filters_cache.get(key)
+    if html is None:
+        html = _render_filters(form)
+        _filters_cache.put(key, html)
     return html
 
 

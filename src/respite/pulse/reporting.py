@@ -7,8 +7,7 @@ Also the two functions the assessments app calls to evaluate programs:
 from __future__ import annotations
 
 import random
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from respite.core import disclosure as shared
 from respite.core import privacy
 from respite.core.disclosure import ALL, ROOT, CellKey, Figure, Structure
+from respite.core.memo import ProcessCache
 from respite.core.models import Organization
 from respite.pulse import disclosure, dp, releases
 from respite.pulse import items as library
@@ -45,7 +45,7 @@ def structure(survey: Survey) -> Structure:
 
 def latest_releases(survey: Survey) -> dict[int, Release]:
     """The last release of each round, kept on the survey object for this request and, since a
-    release is never changed once made, in the process for later requests (see ``_SurveyCache``):
+    release is never changed once made, in the process for later requests (see ``_survey_cache``):
     a dashboard first read after another of the same release does not decode the stored JSON again."""
     memo = survey.__dict__.get("_pulse_releases")
     if memo is None:
@@ -82,36 +82,8 @@ def _survey_identity(survey: Survey) -> tuple:
     return (survey.pk, survey.created_at, version)
 
 
-class _SurveyCache:
-    """A small per-process LRU of what is derived from one survey's releases alone (the releases
-    themselves, each measure's cell sums). Keys name the releases and the unit tree they were
-    derived with, so a new release or tree is a miss, never a stale hit."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple) -> Any:
-        with self.lock:
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple, value: Any) -> None:
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-
-
 # Each entry of a national-scale survey (60 units × 8 rounds × 8 role groups) is about 1 MB.
-_survey_cache = _SurveyCache(48)
+_survey_cache: ProcessCache[Any] = ProcessCache(48)
 
 
 def _atoms(survey: Survey, measure: str) -> dict[tuple[int, int, str], Sums]:

@@ -6,9 +6,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import threading
-import time
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
@@ -26,6 +23,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from respite.core.memo import ProcessCache
 from respite.core.models import AuditLog
 from respite.core.pdf import pdf_response, render_pdf
 from respite.core.portal import PortalRequest, StaffRequest, portal_view, staff_view
@@ -395,13 +393,13 @@ def _dashboard(request: PortalRequest, pk: int) -> tuple[Survey, reporting.Dashb
 
 
 def _dashboard_of(request: PortalRequest, survey: Survey, key: str) -> reporting.Dashboard:
-    dash = _cached(_dash_cache, key)
+    dash = _dash_cache.get(key)
     if dash is None:
         try:
             dash = reporting.dashboard(survey, **_filters(request, survey))
         except (BadFilter, KeyError) as exc:
             raise BadFilter(str(exc).strip("'")) from None
-        _store(_dash_cache, key, dash)
+        _dash_cache.put(key, dash)
     return dash
 
 
@@ -414,27 +412,10 @@ def _dashboard_of(request: PortalRequest, survey: Survey, key: str) -> reporting
 # from other organizations.
 DASHBOARD_TTL_S = 600
 DASHBOARD_CACHE_SIZE = 256
-_dash_cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-_page_cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-_svg_cache: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-_dash_lock = threading.Lock()
+_dash_cache: ProcessCache[reporting.Dashboard] = ProcessCache(DASHBOARD_CACHE_SIZE, DASHBOARD_TTL_S)
+_page_cache: ProcessCache[str] = ProcessCache(DASHBOARD_CACHE_SIZE, DASHBOARD_TTL_S)
+_svg_cache: ProcessCache[bytes] = ProcessCache(DASHBOARD_CACHE_SIZE, DASHBOARD_TTL_S)
 FILTERS = ("measure", "round", "unit", "role", "on")
-
-
-def _cached(store: OrderedDict[str, tuple[float, Any]], key: str) -> Any:
-    with _dash_lock:
-        hit = store.get(key)
-        if hit is None or time.monotonic() - hit[0] >= DASHBOARD_TTL_S:
-            return None
-        store.move_to_end(key)
-        return hit[1]
-
-
-def _store(store: OrderedDict[str, tuple[float, Any]], key: str, value: Any) -> None:
-    with _dash_lock:
-        store[key] = (time.monotonic(), value)
-        while len(store) > DASHBOARD_CACHE_SIZE:
-            store.popitem(last=False)
 
 
 def _fields(obj: models.Model) -> tuple:
@@ -471,7 +452,7 @@ def dashboard(request: StaffRequest, pk: int) -> HttpResponse:
     key = _dashboard_key(request, survey)
     query = request.GET.urlencode()
     page_key = hashlib.sha256(f"{key}?{query}".encode()).hexdigest()
-    figures = _cached(_page_cache, page_key)  # a SafeString, as render_to_string made it
+    figures = _page_cache.get(page_key)  # a SafeString, as render_to_string made it
     if figures is None:
         try:
             dash = _dashboard_of(request, survey, key)
@@ -490,7 +471,7 @@ def dashboard(request: StaffRequest, pk: int) -> HttpResponse:
                 "has_trend": any(not f.suppressed and f.value is not None for _r, f in dash.trend),
             },
         )
-        _store(_page_cache, page_key, figures)
+        _page_cache.put(page_key, figures)
     return render(request, "pulse/dashboard.html", {"survey": survey, "figures": figures})
 
 
@@ -507,14 +488,14 @@ def chart(request: StaffRequest, pk: int, kind: str) -> HttpResponse:
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponse(status=304)
     else:
-        svg = _cached(_svg_cache, f"{kind}:{key}")
+        svg = _svg_cache.get(f"{kind}:{key}")
         if svg is None:
             try:
                 dash = _dashboard_of(request, survey, key)
             except BadFilter as exc:
                 return _bad(exc)
             svg = charts.trend_svg(dash) if kind == "trend" else charts.heatmap_svg(dash)
-            _store(_svg_cache, f"{kind}:{key}", svg)
+            _svg_cache.put(f"{kind}:{key}", svg)
         response = HttpResponse(svg, content_type="image/svg+xml")
     response["ETag"] = etag
     # Released aggregate figures only, on a signed-in admin's browser: it may keep the chart but must

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.forms import access_code_field
+from respite.core.memo import ProcessCache
 from respite.core.text import tr
 from respite.screening.instruments import AnswerError, Instrument, Item
 from respite.screening.models import SafetyPlan
@@ -29,8 +30,7 @@ def field_name(instrument: Instrument, item: Item) -> str:
 # Building a page's radio fields (choices, labels, lazy messages) costs more than the rest of a
 # posted check-in's validation, and they are the same for every worker with the same questions, role
 # choices and language: built once per process and copied per form (issue 19).
-_FIELDS_CACHE_SIZE = 256
-_fields_cache: dict[tuple, dict[str, forms.Field]] = {}
+_fields_cache: ProcessCache[dict[str, forms.Field]] = ProcessCache(256)
 
 
 def _fields(
@@ -44,9 +44,7 @@ def _fields(
     fields = _fields_cache.get(key)
     if fields is None:
         fields = _build_fields(parts, role_choices)
-        if len(_fields_cache) >= _FIELDS_CACHE_SIZE:
-            _fields_cache.clear()
-        _fields_cache[key] = fields
+        _fields_cache.put(key, fields)
     return fields
 
 

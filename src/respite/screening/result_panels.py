@@ -16,15 +16,13 @@ page renders those around them on every request.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from respite.core.memo import ProcessCache
 from respite.core.models import Organization
 from respite.core.resources import crisis_options
 from respite.screening import recommendations, routing, selfcare
@@ -32,8 +30,7 @@ from respite.screening import recommendations, routing, selfcare
 CACHE_SIZE = 512
 TTL_S = 300
 
-_cache: OrderedDict[tuple, tuple[float, dict[str, Any]]] = OrderedDict()
-_lock = threading.Lock()
+_cache: ProcessCache[dict[str, Any]] = ProcessCache(CACHE_SIZE, TTL_S)
 
 
 def panels(
@@ -64,12 +61,9 @@ def panels(
         tuple(sorted(own_kinds)),
         directory.fingerprint(organization),
     )
-    now = time.monotonic()
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and now - hit[0] < TTL_S:
-            _cache.move_to_end(key)
-            return hit[1]
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
     recs = recommendations.for_tier(tier, role_group, language, own=own_kinds)
     services = routing.matched_services(
         organization, needs, tier=tier, role_group=role_group, language=language
@@ -92,16 +86,12 @@ def panels(
             {"recommendations": recs, "guides": guides, "organization": organization},
         ),
     }
-    with _lock:
-        _cache[key] = (now, built)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+    _cache.put(key, built)
     return built
 
 
 def clear() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def _render(template: str, context: dict[str, Any]) -> SafeString:

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import itertools
 import secrets
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from django import template
@@ -32,6 +30,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from respite.core.memo import ProcessCache
+
 register = template.Library()
 
 # Placeholders that escaping leaves alone; random per process, so no visitor can know them and plant
@@ -41,9 +41,8 @@ CSRF = f"csrf{_MARK}"
 NONCE = f"nonce{_MARK}"
 PATH = f"path{_MARK}"
 
-MAX_FRAMES = 512  # organizations × languages × menus; beyond that the oldest go first
-_frames: OrderedDict[tuple, str] = OrderedDict()
-_lock = threading.Lock()
+MAX_FRAMES = 512  # organizations × languages × menus; beyond that the least recently used go
+_frames: ProcessCache[str] = ProcessCache(MAX_FRAMES)
 # A number per parsed node, not id(): a reloaded template (development) gets new numbers, and a
 # freed node's id may be reused by another.
 _node_numbers = itertools.count()
@@ -82,10 +81,7 @@ class FrameNode(Node):
         if text is None:
             with context.push(csrf_token=CSRF, CSP_NONCE=NONCE, current_path=PATH):
                 text = self.nodelist.render(context)
-            with _lock:
-                _frames[key] = text
-                while len(_frames) > MAX_FRAMES:
-                    _frames.popitem(last=False)
+            _frames.put(key, text)
         if CSRF in text:
             # The lazy token of the csrf context processor: reading it also sets the CSRF cookie.
             text = text.replace(CSRF, conditional_escape(str(context.get("csrf_token", ""))))
@@ -106,5 +102,4 @@ def do_frame(parser: Parser, token: Token) -> FrameNode:
 
 def clear() -> None:
     """Forget every rendered frame (tests that change a template's inputs behind its key)."""
-    with _lock:
-        _frames.clear()
+    _frames.clear()

@@ -42,7 +42,7 @@ def test_two_workers_share_the_panels_but_not_each_other_s_links(org, directory)
     # Each page carries its own save link and token, never the other worker's.
     save = re.compile(r'action="([^"]*/save/)"')
     assert set(save.findall(first)).isdisjoint(save.findall(second))
-    for _at, panels in result_panels._cache.values():
+    for panels in result_panels._cache.values():
         text = "".join(str(v) for v in panels.values())
         assert "/results/" not in text and "csrfmiddlewaretoken" not in text
 
