@@ -260,8 +260,7 @@ def similarity(text: str) -> float:
         return 0.0
     from respite.directory.search import _encode
 
-    qv = _encode([english(text)])[0]
-    return float(np.max(matrix @ qv))
+    return similarity_of(_encode([english(text)])[0])
 
 
 def similarity_of(vector: np.ndarray) -> float:
