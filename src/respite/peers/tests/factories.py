@@ -63,7 +63,7 @@ def make_referral(
     department: Department | None,
     *,
     source: str = Source.MANAGER,
-    contact: str = "555",
+    contact: str = "555-0123",
     event_type: str = "violence",
     **kwargs,
 ) -> SupportRequest:

@@ -40,7 +40,7 @@ def test_missed_time_to_contact_reminds_then_escalates_to_lead_once(
     assert reminders.run(start + timedelta(hours=13))["reminded"] == 1
     assert [m.to for m in notices(mailoutbox)] == [[icu_supporter.user.email]]
     assert (
-        "555" not in notices(mailoutbox)[0].body
+        "555-0123" not in notices(mailoutbox)[0].body
         and "violence" not in notices(mailoutbox)[0].body.lower()
     )
     assert reminders.run(start + timedelta(hours=20))["reminded"] == 0  # once only

@@ -51,7 +51,7 @@ def test_accept_contact_follow_up_close(org, er, icu_supporter, supporter_client
     assert req.closed_at and req.contact == "" and req.rating_code_id
     actions = set(AuditLog.objects.filter(target_id=str(req.pk)).values_list("action", flat=True))
     assert {"peers.request_accepted", "peers.contact_recorded", "peers.request_closed"} <= actions
-    assert all("555" not in str(e.detail) for e in AuditLog.objects.all())
+    assert all("555-0100" not in str(e.detail) for e in AuditLog.objects.all())
     # closed: no more changes
     assert supporter_client.post(_url(org, req, "contact/"), {"method": "phone"}).status_code == 404
 
@@ -80,7 +80,9 @@ def test_lead_offers_and_reassigns_only_to_suggested(
     client = Client()
     client.login(username=lead.username, password=PASSWORD)
     page = client.get(f"/staff/o/{org.slug}/peer-support/lead/queue/{req.pk}/")
-    assert b"Olga" in page.content and b"Erin" not in page.content and b"555" not in page.content
+    assert (
+        b"Olga" in page.content and b"Erin" not in page.content and b"555-0123" not in page.content
+    )
     client.post(
         f"/staff/o/{org.slug}/peer-support/lead/queue/{req.pk}/offer/",
         {"supporter": er_supporter.pk},
