@@ -93,3 +93,27 @@ def test_a_changed_session_is_written_again():
     store["a"] = 2
     store.save()
     assert SessionStore(store.session_key).load() == {"a": 2}
+
+
+def test_an_expired_session_cookie_opens_nothing(org):
+    """The attacker keeps a worker's cookie past its expiry (a shared ward computer): the session
+    row still exists until the hourly purge, but the result it held no longer opens."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    worker = Client()
+    url = f"/o/{org.slug}/check-in/"
+    result_url = worker.post(url, CHECKIN)["Location"]
+    assert "Your results" in worker.get(result_url).content.decode()
+    key = worker.cookies[settings.SESSION_COOKIE_NAME].value
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(minutes=1)
+    )
+    attacker = Client()
+    attacker.cookies[settings.SESSION_COOKIE_NAME] = key
+    assert attacker.get(result_url).status_code == 404
+    assert SessionStore(key).load() == {}
+    # A live key still loads, through the same read.
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(hours=1))
+    assert SessionStore(key).load()
