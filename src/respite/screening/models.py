@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from respite.core.crypto import EncryptedTextField
 from respite.core.fields import CoarseDateTimeField
 from respite.core.models import AccessCode, Organization
+from respite.core.rows import insert, rows
 from respite.screening import instruments
 
 # An unsaved screening is kept only long enough for the worker to choose to save it.
@@ -64,7 +65,11 @@ class Screening(models.Model):
 
     def scored(self) -> list[instruments.Result]:
         """Re-score from the stored answers, so results always follow the current instrument files."""
-        return [r.rescore() for r in self.results.all()]
+        if "results" in getattr(self, "_prefetched_objects_cache", {}):
+            stored = list(self.results.all())
+        else:  # one plain SELECT: the result page's hot path (core.rows)
+            stored = rows(ScreeningResult, screening_id=self.pk, order_by=("position",))
+        return [r.rescore() for r in stored]
 
     @classmethod
     # No savepoint of its own: the check-in calls it inside ``one_commit``, whose transaction it
@@ -84,25 +89,31 @@ class Screening(models.Model):
             if crisis
             else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
         )
-        screening = cls.objects.create(
+        # Two plain INSERTs (core.rows): the ORM's create() and bulk_create() cost several times
+        # the statements themselves on the check-in's answers (issue 19). Nothing listens for
+        # these models' signals.
+        screening = cls(
             organization=organization,
             role_group=role_group,
             language=language[:5],
             crisis=crisis,
             tier=tier,
         )
-        ScreeningResult.objects.bulk_create(
-            ScreeningResult(
-                screening=screening,
-                position=n,
-                instrument=r.instrument.id,
-                answers=r.answers,
-                score=r.headline.score,
-                band=r.headline.band.id,
-                tier=r.tier,
-                crisis=r.crisis,
-            )
-            for n, r in enumerate(results)
+        insert([screening])
+        insert(
+            [
+                ScreeningResult(
+                    screening=screening,
+                    position=n,
+                    instrument=r.instrument.id,
+                    answers=r.answers,
+                    score=r.headline.score,
+                    band=r.headline.band.id,
+                    tier=r.tier,
+                    crisis=r.crisis,
+                )
+                for n, r in enumerate(results)
+            ]
         )
         return screening
 

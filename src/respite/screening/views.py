@@ -21,6 +21,7 @@ from respite.core import privacy
 from respite.core.apphooks import installed_hooks
 from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
+from respite.core.rows import rows
 from respite.core.sessions import one_commit
 from respite.core.text import tr
 from respite.screening import charts, instruments, result_panels, routing, selfcare
@@ -229,7 +230,10 @@ def get_screening_for_worker(request: PortalRequest, pk) -> Screening:
 
     Other apps (counseling) call this too: it is the one rule for who may act on a screening.
     """
-    screening = get_object_or_404(Screening, pk=pk, organization=request.organization)
+    found = rows(Screening, pk=pk, organization=request.organization)
+    if not found:
+        raise Http404
+    screening = found[0]
     code_id = request.session.get(SESSION_CODE)
     own_session = str(screening.pk) in request.session.get(SESSION_SCREENINGS, [])
     own_code = code_id is not None and str(screening.access_code_id) == code_id

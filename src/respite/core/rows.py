@@ -1,0 +1,76 @@
+"""Whole rows by equality, without the ORM's query building (issue 19).
+
+On a worker's result page, Django spent several times longer building ``Screening.objects.get(...)``
+(lookups, joins, the compiler) than SQLite took to answer it. ``rows`` writes the one statement such a
+read needs, ``SELECT`` every column ``WHERE`` each given column equals its value, and hands it to
+``Model.objects.raw``, which still converts every value the way the ORM does (UUIDs, JSON, booleans,
+dates) and returns ordinary model instances. ``insert`` is the same for the check-in's writes: one
+``INSERT`` of new instances, each value prepared by its field as ``save()`` would (defaults, coarsened
+times, encryption). Use them only on hot paths whose statements are that simple.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
+
+from django.db import connections, models, router
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _column(field: Any) -> str:
+    return cast(str, field.column)  # concrete fields always have one (the stubs allow None)
+
+
+def rows(model: type[M], *, order_by: tuple[str, ...] = (), **where: Any) -> list[M]:
+    """Instances of ``model`` whose fields (``pk``, a name or an attname such as ``organization_id``) equal the
+    given values (``None`` matches NULL), in ``order_by`` order (field names; ``-`` for descending)."""
+    conn = connections[router.db_for_read(model)]
+    meta = model._meta
+    q = conn.ops.quote_name
+    conditions, params = [], []
+    for name, value in where.items():
+        field = cast(models.Field, meta.pk if name == "pk" else meta.get_field(name))
+        if isinstance(value, models.Model):
+            value = value.pk
+        if value is None:
+            conditions.append(f"{q(_column(field))} IS NULL")
+        else:
+            conditions.append(f"{q(_column(field))} = %s")
+            params.append(field.get_db_prep_value(value, conn))
+    columns = ", ".join(q(_column(f)) for f in meta.concrete_fields)
+    # Table and column names come from the model and are quoted; every value is a parameter.
+    sql = f"SELECT {columns} FROM {q(meta.db_table)}"  # noqa: S608
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    if order_by:
+        terms = []
+        for name in order_by:
+            column = _column(meta.get_field(name.lstrip("-")))
+            terms.append(q(column) + (" DESC" if name.startswith("-") else ""))
+        sql += " ORDER BY " + ", ".join(terms)
+    return list(model._default_manager.raw(sql, params))
+
+
+def insert(objs: Sequence[models.Model]) -> None:
+    """INSERT new instances of one model in one statement. Unlike ``save()`` or ``bulk_create`` it
+    sends no signals, reads no ids back (an auto-increment key stays None; give UUID keys their
+    default) and wraps nothing in a savepoint: call it inside the caller's transaction."""
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    conn = connections[router.db_for_write(model)]
+    q = conn.ops.quote_name
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    params: list[Any] = []
+    for obj in objs:
+        params.extend(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields)
+        obj._state.adding, obj._state.db = False, conn.alias
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    columns = ", ".join(q(_column(f)) for f in fields)
+    # Names from the model, quoted; every value is a parameter.
+    sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES " + ", ".join([one] * len(objs))  # noqa: S608
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
