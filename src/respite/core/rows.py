@@ -2,9 +2,9 @@
 
 On a worker's result page, Django spent several times longer building ``Screening.objects.get(...)``
 (lookups, joins, the compiler) than SQLite took to answer it. ``rows`` writes the one statement such a
-read needs, ``SELECT`` every column ``WHERE`` each given column equals its value, and hands it to
-``Model.objects.raw``, which still converts every value the way the ORM does (UUIDs, JSON, booleans,
-dates) and returns ordinary model instances. ``insert`` is the same for the check-in's writes: one
+read needs, ``SELECT`` every column ``WHERE`` each given column equals its value, converts each value
+with the converters the ORM itself would apply (UUIDs, JSON, booleans, dates: the backend's and the
+field's, looked up once per model and database) and returns ordinary model instances (``from_db``). ``insert`` is the same for the check-in's writes: one
 ``INSERT`` of new instances, each value prepared by its field as ``save()`` would (defaults, coarsened
 times, encryption). Use them only on hot paths whose statements are that simple.
 """
@@ -39,7 +39,7 @@ def rows(model: type[M], *, order_by: tuple[str, ...] = (), **where: Any) -> lis
         else:
             conditions.append(f"{q(_column(field))} = %s")
             params.append(field.get_db_prep_value(value, conn))
-    columns = ", ".join(q(_column(f)) for f in meta.concrete_fields)
+    columns, attnames, converters = _read_plan(model, conn)
     # Table and column names come from the model and are quoted; every value is a parameter.
     sql = f"SELECT {columns} FROM {q(meta.db_table)}"  # noqa: S608
     if conditions:
@@ -50,7 +50,41 @@ def rows(model: type[M], *, order_by: tuple[str, ...] = (), **where: Any) -> lis
             column = _column(meta.get_field(name.lstrip("-")))
             terms.append(q(column) + (" DESC" if name.startswith("-") else ""))
         sql += " ORDER BY " + ", ".join(terms)
-    return list(model._default_manager.raw(sql, params))
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    found = []
+    for row in fetched:
+        values = list(row)
+        for pos, convs, col in converters:
+            value = values[pos]
+            for convert in convs:
+                value = convert(value, col, conn)
+            values[pos] = value
+        found.append(model.from_db(conn.alias, attnames, values))
+    return found
+
+
+# (model, database alias) -> the column list, the attnames, and each column's converters.
+_plans: dict[tuple[type, str], tuple[str, list[str], list[tuple[int, list, Any]]]] = {}
+
+
+def _read_plan(
+    model: type[models.Model], conn: Any
+) -> tuple[str, list[str], list[tuple[int, list, Any]]]:
+    plan = _plans.get((model, conn.alias))
+    if plan is None:
+        meta = model._meta
+        fields = list(meta.concrete_fields)
+        converters = []
+        for pos, field in enumerate(fields):
+            col = field.get_col(meta.db_table)
+            convs = conn.ops.get_db_converters(col) + col.get_db_converters(conn)
+            if convs:
+                converters.append((pos, convs, col))
+        columns = ", ".join(conn.ops.quote_name(_column(f)) for f in fields)
+        plan = _plans[(model, conn.alias)] = (columns, [f.attname for f in fields], converters)
+    return plan
 
 
 def insert(objs: Sequence[models.Model]) -> None:
