@@ -19,7 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from respite.core.memo import ProcessCache
@@ -97,3 +98,34 @@ def clear() -> None:
 def _render(template: str, context: dict[str, Any]) -> SafeString:
     # No request: these templates read only what they are given (no CSRF token, no nonce, no user).
     return SafeString(render_to_string(template, context))
+
+
+def result_lines(results: list[dict[str, Any]]) -> SafeString:
+    """The result summary's lines, one per instrument (``Result.as_dict``), each folding open to
+    its explanation. Written out here rather than as a template loop: the loop's nested tags cost
+    more than the rest of the result summary (issue 19). Every value is escaped by ``format_html``."""
+    items = []
+    for r in results:
+        scales = r["scales"]
+        paragraphs = []
+        for s in scales:
+            lead = ""
+            if len(scales) > 1:  # name each scale when there are several
+                lead = format_html("<strong>{}:</strong> {}{}. ", s["name"], s["label"], _score(s))
+            paragraphs.append(format_html("<p>{}{}</p>", lead, s["explanation"]))
+        items.append(
+            format_html(
+                '<li class="result band-{}"><details><summary><strong>{}:</strong> {}{}</summary>'
+                "{}</details></li>",
+                r["band"],
+                r["short_name"],
+                scales[0]["label"],
+                _score(r),
+                mark_safe("".join(paragraphs)),  # noqa: S308 - each paragraph built by format_html
+            )
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 - each item built by format_html
+
+
+def _score(d: dict[str, Any]) -> str:
+    return f" ({d['score']})" if d["score"] is not None else ""

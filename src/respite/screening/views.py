@@ -256,7 +256,7 @@ def result(request: PortalRequest, pk) -> HttpResponse:
     # organization's own people, matched services, then self-care.
     context = {
         "screening": screening,
-        "results": [r.as_dict(lang) for r in results],
+        "result_lines": result_panels.result_lines([r.as_dict(lang) for r in results]),
         "crisis": screening.crisis,
         "needs": [tr(n.label, lang) for n in needs],
         "safety_check": any(n.id == "safety_check" for n in needs) and not screening.crisis,

@@ -64,3 +64,30 @@ def test_spanish_and_english_workers_get_their_own_panels(org, directory):
     spanish = _result(org, "es")
     assert "Looking after yourself" not in spanish
     assert "Looking after yourself" in _result(org, "en")
+
+
+def test_result_lines_escape_every_value_and_name_scales_only_when_there_are_several():
+    from respite.screening import instruments
+
+    phq9 = instruments.get("phq9")
+    one = phq9.score({item.id: 1 for item in phq9.items}).as_dict("en")
+    hostile = {
+        "instrument": "x",
+        "short_name": "<script>alert(1)</script>",
+        "score": None,
+        "band": 'a" onmouseover="x',
+        "scales": [
+            {"name": "<b>A</b>", "label": "L&1", "score": 2, "explanation": "<img src=x>"},
+            {"name": "B", "label": "L2", "score": None, "explanation": "two"},
+        ],
+    }
+    html = str(result_panels.result_lines([one, hostile]))
+    assert html.count("<li ") == 2 and html.count("<details>") == 2
+    # One scale: its label and score in the summary, its explanation without a scale name.
+    assert f"<strong>PHQ-9:</strong> {one['scales'][0]['label']} ({one['score']})</summary>" in html
+    assert f"<p>{one['scales'][0]['explanation']}</p>" in html
+    # Several scales: each named; no score, no parentheses.
+    assert "<strong>&lt;b&gt;A&lt;/b&gt;:</strong> L&amp;1 (2). &lt;img src=x&gt;</p>" in html
+    assert "<p><strong>B:</strong> L2. two</p>" in html
+    for raw in ("<script>", "<img", 'a" onmouseover'):
+        assert raw not in html
