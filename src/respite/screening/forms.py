@@ -30,22 +30,35 @@ def field_name(instrument: Instrument, item: Item) -> str:
 # Building a page's radio fields (choices, labels, lazy messages) costs more than the rest of a
 # posted check-in's validation, and they are the same for every worker with the same questions, role
 # choices and language: built once per process and copied per form (issue 19).
-_fields_cache: ProcessCache[dict[str, forms.Field]] = ProcessCache(256)
+# Each entry also holds the digest naming the questions' HTML (``AnswersForm.cache_key``), computed
+# once with the fields rather than on every page.
+_fields_cache: ProcessCache[tuple[dict[str, forms.Field], str]] = ProcessCache(256)
 
 
 def _fields(
     parts: list[tuple[Instrument, list[Item]]], role_choices: list[tuple[str, object]] | None
-) -> dict[str, forms.Field]:
+) -> tuple[dict[str, forms.Field], str]:
     key = (
         tuple((id(inst), inst.id, tuple(id(it) for it in items)) for inst, items in parts),
         tuple((value, str(label)) for value, label in role_choices or ()),
         get_language(),
     )
-    fields = _fields_cache.get(key)
-    if fields is None:
+    entry = _fields_cache.get(key)
+    if entry is None:
         fields = _build_fields(parts, role_choices)
-        _fields_cache.put(key, fields)
-    return fields
+        entry = (fields, _digest(fields))
+        _fields_cache.put(key, entry)
+    return entry
+
+
+def _digest(fields: dict[str, forms.Field]) -> str:
+    """Names the questions' HTML: the fields, their conditions, choices and labels, and the language."""
+    shape = [
+        (name, getattr(f, "show_if", None), [str(c) for c in getattr(f, "choices", [])])
+        for name, f in fields.items()
+    ]
+    labels = [str(f.label) for f in fields.values()]
+    return hashlib.sha256(repr((shape, labels, get_language())).encode()).hexdigest()
 
 
 def _build_fields(
@@ -99,7 +112,8 @@ class AnswersForm(forms.Form):
     ):
         super().__init__(*args, **kwargs)
         self.parts = parts
-        for name, field in _fields(parts, role_choices).items():
+        fields, self._questions_digest = _fields(parts, role_choices)
+        for name, field in fields.items():
             self.fields[name] = _copy_field(field)
 
     @property
@@ -109,12 +123,7 @@ class AnswersForm(forms.Form):
         token and CSP nonce, which sit outside it, per request. None for a bound form."""
         if self.is_bound or self.initial:
             return None
-        shape = [
-            (name, getattr(f, "show_if", None), [str(c) for c in getattr(f, "choices", [])])
-            for name, f in self.fields.items()
-        ]
-        labels = [str(f.label) for f in self.fields.values()]
-        return hashlib.sha256(repr((shape, labels, get_language())).encode()).hexdigest()
+        return self._questions_digest
 
     def answers_for(self, instrument: Instrument) -> dict[str, int]:
         out = {}
