@@ -262,24 +262,6 @@ def _encode(texts: list[str]) -> np.ndarray:
     return vectors / np.where(norms == 0, 1, norms)
 
 
-# The ranking uses the first SEARCH_DIMS of the model's 256 dimensions. Model2Vec's potion models come
-# out of a PCA, so their dimensions are in order of variance and the first half carries most of the
-# meaning: on the relevance set, recall@5 went from 0.843 to 0.839 and nDCG@5 from 0.866 to 0.857,
-# while the product over 10,000 services (bound by memory: the matrix rarely stays in cache between
-# requests) halved, a seventh of a search's CPU (issue 19). Stored embeddings keep all 256, so this
-# can change without re-embedding. Shorter unit vectors have higher cosines: the thresholds below
-# (SEMANTIC_FLOOR, PORTAL_SIMILARITY, WEAK_SIMILARITY*) were chosen again at this length on the
-# relevance set and the off-topic queries (tests/test_search.py prints both).
-SEARCH_DIMS = 128
-
-
-def _reduced(vectors: np.ndarray) -> np.ndarray:
-    """The first SEARCH_DIMS of each row, as unit vectors again (a zero row stays zero)."""
-    cut = np.ascontiguousarray(vectors[..., :SEARCH_DIMS], dtype=np.float32)
-    norms = np.linalg.norm(cut, axis=-1, keepdims=True)
-    return cut / np.where(norms == 0, 1, norms)
-
-
 def refresh_index(services: models.QuerySet[Service] | None = None, *, force: bool = False) -> int:
     """Compute missing embeddings (all of them with ``force``). Returns how many were computed."""
     if get_model() is None:
@@ -316,7 +298,7 @@ class _Index:
 
     ids: list[str]
     pos: dict[str, int]
-    matrix: np.ndarray  # unit embeddings cut to SEARCH_DIMS, zero rows where missing
+    matrix: np.ndarray  # unit embeddings, zero rows where missing
     has_embedding: np.ndarray
     license_boost: np.ndarray
     crisis_line: np.ndarray  # 24/7 and crisis tier
@@ -374,7 +356,6 @@ def _build_index() -> _Index:
         if v is not None and len(v) == dim:
             matrix[i] = v
             has_embedding[i] = True
-    matrix = _reduced(matrix)
     names = [r[5] for r in rows]
     order = sorted(range(n), key=lambda i: (names[i].lower(), names[i]))
     name_rank = np.empty(n, dtype=np.int64)
@@ -770,9 +751,7 @@ def understand(query: str, *, encode: bool = False) -> dict[str, Any]:
 # shares "free" with free therapy); crisis lines (+0.05) still come before them. Chosen on the
 # relevance set (data/relevance_judgments.yaml, the portal's own services judged in Riverside).
 PORTAL_BOOST = 0.03
-PORTAL_SIMILARITY = 0.34  # 0.33 at 256 dimensions
-# Semantic similarity is dense: a service joins the results only above this cosine (0.15 at 256).
-SEMANTIC_FLOOR = 0.17
+PORTAL_SIMILARITY = 0.33
 PORTAL_TOP = 3
 
 
@@ -933,13 +912,13 @@ def search(
                 if qv is None:
                     qv = _encode([intent["english"]])[0]
                 # One product over the whole cached matrix (no 10k-row copy), then pick the eligible.
-                sims = (index.matrix @ _reduced(qv))[sem_pos]
+                sims = (index.matrix @ qv)[sem_pos]
                 order = _descending(sims)
                 sem_pos, sims = sem_pos[order], sims[order]
                 best_similarity = float(sims[0])
                 score[sem_pos] += 1.0 / (RRF_K + np.arange(len(sem_pos)))
                 # Semantic similarity is dense: only keep services with some real signal.
-                member[sem_pos[sims >= SEMANTIC_FLOOR]] = True
+                member[sem_pos[sims >= 0.15]] = True
                 top = sem_pos[:PORTAL_TOP][sims[:PORTAL_TOP] >= PORTAL_SIMILARITY]
                 strong[top] = True
             mode = "hybrid"
@@ -1020,8 +999,8 @@ def _best(positions: np.ndarray, score: np.ndarray, name_rank: np.ndarray, k: in
 # "No good match": no keyword of the query in any eligible service and a best cosine below
 # WEAK_SIMILARITY, or a best cosine below WEAK_SIMILARITY_ANY whatever the keywords. Chosen on the
 # relevance set against off-topic queries (tests/test_search.py prints both).
-WEAK_SIMILARITY = 0.40  # 0.35 at 256 dimensions
-WEAK_SIMILARITY_ANY = 0.16  # 0.14 at 256
+WEAK_SIMILARITY = 0.35
+WEAK_SIMILARITY_ANY = 0.14
 
 
 def _weak(mode: str, best: float, keyword_hits: int, total: int, crisis: bool) -> bool:
