@@ -1,12 +1,13 @@
-"""Whole rows by equality, without the ORM's query building (issue 19).
+"""Whole rows by equality, and plain INSERTs, without the ORM's query building (issue 19).
 
 On a worker's result page, Django spent several times longer building ``Screening.objects.get(...)``
 (lookups, joins, the compiler) than SQLite took to answer it. ``rows`` writes the one statement such a
 read needs, ``SELECT`` every column ``WHERE`` each given column equals its value, converts each value
 with the converters the ORM itself would apply (UUIDs, JSON, booleans, dates: the backend's and the
-field's, looked up once per model and database) and returns ordinary model instances (``from_db``). ``insert`` is the same for the check-in's writes: one
-``INSERT`` of new instances, each value prepared by its field as ``save()`` would (defaults, coarsened
-times, encryption). Use them only on hot paths whose statements are that simple.
+field's, looked up once per model and database) and returns ordinary model instances (``from_db``).
+``insert`` is the same for writes: one ``INSERT`` of new instances, each value prepared by its field
+as ``save()`` would (defaults, coarsened times, encryption). Use them only on hot paths whose
+statements are that simple.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def _column(field: Any) -> str:
 
 
 def rows(model: type[M], *, order_by: tuple[str, ...] = (), **where: Any) -> list[M]:
-    """Instances of ``model`` whose fields (``pk``, a name or an attname such as ``organization_id``) equal the
-    given values (``None`` matches NULL), in ``order_by`` order (field names; ``-`` for descending)."""
+    """Instances of ``model`` whose fields (``pk``, a name or an attname such as ``organization_id``)
+    equal the given values (``None`` matches NULL), in ``order_by`` order (names; ``-`` descending)."""
     conn = connections[router.db_for_read(model)]
     meta = model._meta
     q = conn.ops.quote_name
@@ -87,12 +88,14 @@ def _read_plan(
     return plan
 
 
-def insert(objs: Sequence[models.Model]) -> None:
-    """INSERT new instances of one model in one statement. Unlike ``save()`` or ``bulk_create`` it
-    sends no signals, reads no ids back (an auto-increment key stays None; give UUID keys their
-    default) and wraps nothing in a savepoint: call it inside the caller's transaction."""
+def insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = False) -> int:
+    """INSERT new instances of one model in one statement; returns how many rows were written.
+    Unlike ``save()`` or ``bulk_create`` it sends no signals, reads no ids back (an auto-increment
+    key stays None; give UUID keys their default) and wraps nothing in a savepoint: call it inside
+    the caller's transaction. With ``skip_taken_keys`` a row whose primary key exists is left out
+    (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL) instead of aborting the transaction."""
     if not objs:
-        return
+        return 0
     model = type(objs[0])
     meta = model._meta
     conn = connections[router.db_for_write(model)]
@@ -101,10 +104,15 @@ def insert(objs: Sequence[models.Model]) -> None:
     params: list[Any] = []
     for obj in objs:
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields)
-        obj._state.adding, obj._state.db = False, conn.alias
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     columns = ", ".join(q(_column(f)) for f in fields)
     # Names from the model, quoted; every value is a parameter.
     sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES " + ", ".join([one] * len(objs))  # noqa: S608
+    if skip_taken_keys:
+        sql += f" ON CONFLICT ({q(_column(meta.pk))}) DO NOTHING"
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
+        written = cursor.rowcount
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, conn.alias
+    return written

@@ -23,19 +23,18 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, cast
+from typing import Any
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import connections, router, transaction
-from django.db.models import Field
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from respite.core import crypto
 from respite.core.fields import coarsen
-from respite.core.rows import rows
+from respite.core.rows import insert, rows
 
 PREFIX = "f1:"
 log = logging.getLogger(__name__)
@@ -102,21 +101,10 @@ class SessionStore(DBStore):
         inserts nothing here either, and ``create`` tries another (CreateError). False on a database
         without ``ON CONFLICT``: Django's way then."""
         obj = self.create_model_instance(self._get_session(no_load=True))  # type: ignore[attr-defined]
-        conn = connections[router.db_for_write(self.model, instance=obj)]
-        if conn.vendor not in ("sqlite", "postgresql"):
+        if connections[router.db_for_write(self.model)].vendor not in ("sqlite", "postgresql"):
             return False
-        names = ("session_key", "session_data", "expire_date")  # the session model's columns
-        fields = [cast(Field, self.model._meta.get_field(n)) for n in names]
-        columns = ", ".join(conn.ops.quote_name(n) for n in names)
-        values = [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields]
-        pk = conn.ops.quote_name(names[0])
-        table = conn.ops.quote_name(self.model._meta.db_table)
-        # Names from the model, quoted; the values are parameters.
-        sql = f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s) ON CONFLICT ({pk}) DO NOTHING"  # noqa: S608
-        with conn.cursor() as cursor:
-            cursor.execute(sql, values)
-            if cursor.rowcount != 1:
-                raise CreateError
+        if insert([obj], skip_taken_keys=True) != 1:
+            raise CreateError
         return True
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:

@@ -71,5 +71,11 @@ def test_none_matches_null_and_another_organization_matches_nothing():
     assert rows(Screening, pk=screening.pk, organization=other) == []
     assert rows(Screening, pk=screening.pk, access_code=None)[0].pk == screening.pk
     assert rows(Screening, pk=screening.pk, organization=None) == []
-    insert([])  # nothing to write is no statement and no error
+    assert insert([]) == 0  # nothing to write is no statement and no error
+    # A taken primary key is left out, not an error, when the caller asks for that.
+    assert (
+        insert([Screening(pk=screening.pk, organization=org, tier="crisis")], skip_taken_keys=True)
+        == 0
+    )
+    assert rows(Screening, pk=screening.pk)[0].tier == "support"
     assert Screening.objects.count() == 1
