@@ -56,7 +56,7 @@ def when_ready(server: Any) -> None:
         return
     from respite.ops.warmup import warm_up
 
-    results = warm_up(server.app.wsgi())
+    results = warm_up(server.app.wsgi(), gunicorn_cfg=server.cfg)
     server.log.info(
         "warm-up: %s", ", ".join(f"{path} {status} in {ms:.0f} ms" for path, status, ms in results)
     )
@@ -75,8 +75,12 @@ def post_worker_init(worker: Any) -> None:
 
     paths = [p for p in warm_up_paths() if "/directory/" not in p]
     # Twice: the interpreter specialises a function's bytecode only after it has run a few times.
-    warm_up(worker.wsgi, paths + paths, close_connections=False)
+    # Through gunicorn's own HTTP code, which the first visitor would otherwise pay for as well.
+    warm_up(worker.wsgi, paths + paths, close_connections=False, gunicorn_cfg=worker.cfg)
     # What the warm-up allocated (caches, rendered page frames, the connection) joins the frozen
     # generation too: otherwise an early visitor's request pays for the first full collection of it.
     gc.collect()
     gc.freeze()
+    # Once more after the collection, which handed the memory it freed back to the system: the first
+    # visitor would otherwise pay for fresh pages (page faults cost more than the page itself here).
+    warm_up(worker.wsgi, paths, close_connections=False, gunicorn_cfg=worker.cfg)

@@ -104,3 +104,59 @@ def test_a_database_outage_does_not_stop_the_server_from_starting(application, c
         assert warm_up(application) == []
     assert "warm-up failed" in caplog.text
     close_all.assert_called_once_with()
+
+
+def test_through_gunicorn_the_pages_are_parsed_and_written_by_gunicorn_itself(
+    application, production_host, org
+) -> None:
+    """A worker warms gunicorn's own HTTP code too: the request reaches the application as gunicorn
+    builds it (its server name, the proxy's HTTPS believed), and the page is written back whole."""
+    from gunicorn.config import Config
+
+    seen: list[dict] = []
+    pages: list[bytes] = []
+
+    def recording(environ, start_response):
+        seen.append(environ)
+        body = b"".join(application(environ, start_response))
+        pages.append(body)
+        return [body]
+
+    with mock.patch("django.db.connections.close_all"):
+        results = warm_up(
+            recording, ["/crisis/", f"/o/{org.slug}/check-in/"], gunicorn_cfg=Config()
+        )
+    assert [(path, status) for path, status, _ms in results] == [
+        ("/crisis/", 200),
+        (f"/o/{org.slug}/check-in/", 200),
+    ]
+    assert all(e["SERVER_SOFTWARE"].startswith("gunicorn") for e in seen)
+    assert all(e["wsgi.url_scheme"] == "https" for e in seen)
+    assert b"988" in pages[0] and b"</html>" in pages[1]
+
+
+def test_through_gunicorn_a_page_larger_than_the_socket_buffer_is_written_whole():
+    """The warm-up reads the page as gunicorn writes it: a big page cannot block the server's start."""
+    from gunicorn.config import Config
+
+    big = b"x" * (8 * 1024 * 1024)
+
+    def big_page(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [big]
+
+    with mock.patch("django.db.connections.close_all"):
+        results = warm_up(big_page, ["/"], gunicorn_cfg=Config())
+    assert [(path, status) for path, status, _ms in results] == [("/", 200)]
+
+
+def test_through_gunicorn_a_broken_page_is_reported_and_start_up_goes_on(caplog):
+    from gunicorn.config import Config
+
+    def broken(environ, start_response):
+        raise RuntimeError("template missing")
+
+    with mock.patch("django.db.connections.close_all"), caplog.at_level(logging.ERROR):
+        results = warm_up(broken, ["/crisis/"], gunicorn_cfg=Config())
+    assert [(path, status) for path, status, _ms in results] == [("/crisis/", 0)]
+    assert "warm-up request failed: /crisis/" in caplog.text
