@@ -19,18 +19,19 @@ written with its current contents is not written again when the response goes ou
 
 from __future__ import annotations
 
+import base64
 import logging
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
 from respite.core import crypto
 from respite.core.fields import coarsen
@@ -55,9 +56,11 @@ class SessionStore(DBStore):
 
     def _get_new_session_key(self) -> str:
         # Django first asks the database whether a random key exists (a SELECT per new session).
-        # 32 characters of 36 make a collision improbable, and the INSERT of ``create`` (must_create)
-        # refuses a duplicate anyway, which ``create`` retries with another key.
-        return get_random_string(32, VALID_KEY_CHARS)
+        # 160 random bits make a collision improbable, and the INSERT of ``create`` (must_create)
+        # refuses a duplicate anyway, which ``create`` retries with another key. Base32 of 20 bytes:
+        # 32 of Django's key characters (a-z, 2-7), as strong as its 32 of 36 (165 bits), in one
+        # call to the system's generator instead of 32 (get_random_string: 40 us of the answers POST).
+        return base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()
 
     def _get_session_from_db(self) -> Any:
         """The live row, read with one plain SELECT (``core.rows``): on a worker's page, building the

@@ -14,7 +14,6 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from respite.core import sessions
 from respite.core.sessions import SessionStore
 from respite.core.tests.test_query_budgets import CHECKIN
 from respite.screening.models import Screening
@@ -76,13 +75,23 @@ def test_a_new_key_that_exists_already_is_replaced_and_the_other_session_kept():
     other.create()
     taken = other.session_key
     fresh = "z" * 32
-    with mock.patch.object(sessions, "get_random_string", side_effect=[taken, fresh]):
+    with mock.patch.object(SessionStore, "_get_new_session_key", side_effect=[taken, fresh]):
         store = SessionStore()
         store["mine"] = "this browser"
         store.save()
     assert store.session_key == fresh
     assert SessionStore(taken).load() == {"mine": "other browser"}
     assert SessionStore(fresh).load() == {"mine": "this browser"}
+
+
+def test_session_keys_are_unguessable_and_in_django_s_key_alphabet():
+    """An attacker who collects many session cookies learns nothing about the next one: every key is
+    32 characters from Django's key alphabet, all different, and every character varies."""
+    keys = [SessionStore()._get_new_session_key() for _ in range(500)]
+    assert len(set(keys)) == len(keys)
+    assert all(len(k) == 32 and set(k) <= set("abcdefghijklmnopqrstuvwxyz0123456789") for k in keys)
+    assert all(len({k[i] for k in keys}) >= 20 for i in range(32))
+    assert SessionStore()._validate_session_key(keys[0])
 
 
 def test_a_changed_session_is_written_again():
