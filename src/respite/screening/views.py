@@ -276,6 +276,10 @@ def result(request: PortalRequest, pk) -> HttpResponse:
             own_kinds=own_kinds,
         ),
         "save_token": save_token(screening) if not screening.access_code_id else "",
+        # Reversed (and sealed) once: the save form and the counselor offer's "save first" both post here.
+        "save_url": reverse("screening:save", kwargs={"org": org.slug, "pk": screening.pk})
+        if not screening.access_code_id
+        else "",
         "signed_in": bool(request.session.get(SESSION_CODE)),
     }
     return render(request, "screening/result.html", context)
