@@ -7,8 +7,11 @@ before forking — with 2 processes × 4 threads, ``gthread``, which keeps conne
 Respite's settings and full middleware stack with one trivial view) and ``respite.wsgi`` itself, on a
 temporary SQLite file prepared by a setup subprocess (migrate, ``respite demo``, 200 open counseling
 cases, 10,000 generated directory services with embeddings, bench_pulse's 10-million-response rollups,
-150 worker sessions for the booking race). Nothing is served on any address other than 127.0.0.1, and
-every server is stopped before ``run()`` returns.
+150 worker sessions for the booking race). Django hello stays up, idle, while Respite's scenarios run:
+each of them is bracketed by two short Django hello runs (``BRACKET_S`` flat out, just before and just
+after) and its ratios are to their mean, so a drift of the shared machine over the minutes between the
+baseline and a scenario does not land in the ratio. Nothing is served on any address other than
+127.0.0.1, and every server is stopped before ``run()`` returns.
 
 Method, per scenario: a short warm-up (not recorded), then a saturation run (``SAT_CONNECTIONS``
 connections, no pauses) gives the maximum rate and the server CPU per request (CPU time of every
@@ -52,7 +55,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +78,7 @@ GUNICORN = [
     "30",
 ]
 WARMUP_S, SATURATE_S, PACED_S = 3, 8, 10
+BRACKET_S = 4  # Django hello flat out right before and right after each Respite scenario
 PACED_MIN_REQUESTS, PACED_MAX_S = 60, 30  # slow pages: pace longer (up to 30 s) for enough samples
 SAT_CONNECTIONS = 16
 PACED_CONNECTIONS = 8
@@ -657,6 +663,26 @@ def measure(
     return {"max": sat, "paced": paced, "steps": steps}
 
 
+def saturate(server: Server, body: str, workdir: Path, seconds: float) -> dict:
+    """``seconds`` flat out with ``SAT_CONNECTIONS`` connections: req/s and server CPU per request."""
+    before = server.cpu_ns()
+    run = _wrk(server.port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, seconds, workdir)
+    cpu = (server.cpu_ns() - before) / 1e6 / max(1, run["requests"])
+    return {"req_per_s": run["req_per_s"], "cpu_ms_per_request": round(cpu, 3)}
+
+
+def bracketed(hello: Server, hello_body: str, workdir: Path, scenario: Callable[[], dict]) -> dict:
+    """Run ``scenario`` between two short Django hello runs on the same machine, and keep them with
+    it: its ratios are to the hello measured around it, seconds apart, not to one measured minutes
+    earlier. On a shared machine the cost of a request drifts between the two (Django hello's CPU
+    per request measured 0.80 and 1.28 ms in two runs an hour apart, the same page's 3.5 and 3.6)."""
+    before = saturate(hello, hello_body, workdir, BRACKET_S)
+    result = scenario()
+    after = saturate(hello, hello_body, workdir, BRACKET_S)
+    result["hello"] = [before, after]
+    return result
+
+
 # --- a fresh worker: first request against the tenth --------------------------------------------
 def cold_start(env: dict, path: str, requests: int = 12) -> dict:
     """One preloaded gunicorn worker, started afresh: CPU and wall time of its first request against
@@ -877,97 +903,22 @@ def run() -> dict:
         setup_s = round(time.perf_counter() - started, 1)
 
         hello_body = LUA_GET % {"paths": _lua_table(["/"]), "headers": "{}"}
-        for name, app in (
-            ("raw WSGI hello (ceiling)", "bench.hello_wsgi:application"),
-            ("Django hello", "bench.django_hello:application"),
-        ):
-            server = Server(app, env)
-            try:
-                scenarios[name] = measure(server, hello_body, workdir)
-                memory[name] = server.memory()
-            finally:
-                server.stop()
-
-        server = Server("respite.wsgi:application", env, ready_path="/crisis/")
+        server = Server("bench.hello_wsgi:application", env)
         try:
-            scenarios["worker flow (check-in, answers, result)"] = measure(
-                server, LUA_FLOW, workdir, steps=3
-            )
-            if "inbox" in seeded:
-                try:
-                    cookie = login(
-                        server.port,
-                        "riverside-counselor",
-                        seeded.get("second_factor", {}).get("riverside-counselor"),
-                    )
-                    path = "/staff/o/riverside/counseling/"
-                    status, _h, _b = request(server.port, "GET", path, headers={"Cookie": cookie})
-                    if status != 200:
-                        raise RuntimeError(f"{path} answered HTTP {status}")
-                    body = LUA_GET % {
-                        "paths": _lua_table([path]),
-                        "headers": _lua_table({"Cookie": cookie}),
-                    }
-                    scenarios[f"counselor inbox ({seeded['inbox']['cases']} open cases)"] = measure(
-                        server, body, workdir
-                    )
-                except Exception as exc:
-                    unavailable["inbox"] = f"{type(exc).__name__}: {exc}"
-            if "directory" in seeded:
-                paths = [
-                    f"/o/riverside/directory/?q={quote_plus(q)}"
-                    for q in seeded["directory"]["queries"]
-                ]
-                body = LUA_GET % {"paths": _lua_table(paths), "headers": "{}"}
-                scenarios[f"directory search ({seeded['directory']['services']:,} services)"] = (
-                    measure(server, body, workdir)
-                )
-            if "dashboard" in seeded:
-                try:
-                    d = seeded["dashboard"]
-                    # The platform admin passes as org_admin of every organization.
-                    cookie = login(
-                        server.port, "admin", seeded.get("second_factor", {}).get("admin")
-                    )
-                    base = f"/staff/o/{d['org']}/pulse/surveys/{d['survey']}/dashboard/"
-                    rng = random.Random(42)
-                    paths = [base]
-                    for _ in range(40):
-                        query = {
-                            "measure": rng.choice(d["measures"]),
-                            "round": rng.choice(d["rounds"]),
-                        }
-                        if d["units"] and rng.random() < 0.5:
-                            query["unit"] = rng.choice(d["units"])
-                        role = rng.choice(["", "nurse", "physician"])
-                        if role:
-                            query["role"] = role
-                        paths.append(f"{base}?{urlencode(query)}")
-                    status, _h, _b = request(
-                        server.port, "GET", base, headers={"Cookie": cookie}, timeout=120
-                    )
-                    if status != 200:
-                        raise RuntimeError(f"{base} answered HTTP {status}")
-                    body = LUA_PAGE_WITH_CHARTS % {
-                        "paths": _lua_table(paths),
-                        "headers": _lua_table({"Cookie": cookie}),
-                    }
-                    label = f"pulse dashboard with its charts ({d['responses'] or 0:,} responses)"
-                    # Warm-up long enough for each worker to have drawn every filter combination
-                    # once: between releases a dashboard is the same for every read (cached per
-                    # release); the cold cost of a first view is bench_pulse's "cold" column.
-                    scenarios[label] = measure(server, body, workdir, steps=0, warmup_s=45)
-                except Exception as exc:
-                    unavailable["dashboard"] = f"{type(exc).__name__}: {exc}"
-            race_result = None
-            if "race" in seeded:
-                try:
-                    race_result = _race_rounds(server.port, seeded["race"], db)
-                except Exception as exc:
-                    unavailable["race"] = f"{type(exc).__name__}: {exc}"
-            memory["Respite"] = server.memory()
+            scenarios["raw WSGI hello (ceiling)"] = measure(server, hello_body, workdir)
+            memory["raw WSGI hello (ceiling)"] = server.memory()
         finally:
             server.stop()
+        # Django hello stays up (idle between its runs) to be measured again around each scenario.
+        hello = Server("bench.django_hello:application", env)
+        try:
+            scenarios[BASE] = measure(hello, hello_body, workdir)
+            memory[BASE] = hello.memory()
+            race_result = _respite_scenarios(
+                env, db, workdir, seeded, scenarios, memory, unavailable, hello, hello_body
+            )
+        finally:
+            hello.stop()
         extras: dict = {}
         try:
             extras["cold_start"] = cold_start(env, "/o/riverside/check-in/")
@@ -978,6 +929,104 @@ def run() -> dict:
         except Exception as exc:
             unavailable["respite score"] = f"{type(exc).__name__}: {exc}"
     return _report(scenarios, race_result, memory, unavailable, seeded, setup_s, load, extras)
+
+
+def _respite_scenarios(
+    env: dict,
+    db: Path,
+    workdir: Path,
+    seeded: dict,
+    scenarios: dict,
+    memory: dict,
+    unavailable: dict,
+    hello: Server,
+    hello_body: str,
+) -> dict | None:
+    """Respite's scenarios, each bracketed by Django hello runs; returns the slot race's result."""
+
+    def measured(server: Server, body: str, workdir: Path, **kwargs: Any) -> dict:
+        return bracketed(
+            hello, hello_body, workdir, lambda: measure(server, body, workdir, **kwargs)
+        )
+
+    server = Server("respite.wsgi:application", env, ready_path="/crisis/")
+    race_result = None
+    try:
+        scenarios["worker flow (check-in, answers, result)"] = measured(
+            server, LUA_FLOW, workdir, steps=3
+        )
+        if "inbox" in seeded:
+            try:
+                cookie = login(
+                    server.port,
+                    "riverside-counselor",
+                    seeded.get("second_factor", {}).get("riverside-counselor"),
+                )
+                path = "/staff/o/riverside/counseling/"
+                status, _h, _b = request(server.port, "GET", path, headers={"Cookie": cookie})
+                if status != 200:
+                    raise RuntimeError(f"{path} answered HTTP {status}")
+                body = LUA_GET % {
+                    "paths": _lua_table([path]),
+                    "headers": _lua_table({"Cookie": cookie}),
+                }
+                scenarios[f"counselor inbox ({seeded['inbox']['cases']} open cases)"] = measured(
+                    server, body, workdir
+                )
+            except Exception as exc:
+                unavailable["inbox"] = f"{type(exc).__name__}: {exc}"
+        if "directory" in seeded:
+            paths = [
+                f"/o/riverside/directory/?q={quote_plus(q)}" for q in seeded["directory"]["queries"]
+            ]
+            body = LUA_GET % {"paths": _lua_table(paths), "headers": "{}"}
+            scenarios[f"directory search ({seeded['directory']['services']:,} services)"] = (
+                measured(server, body, workdir)
+            )
+        if "dashboard" in seeded:
+            try:
+                d = seeded["dashboard"]
+                # The platform admin passes as org_admin of every organization.
+                cookie = login(server.port, "admin", seeded.get("second_factor", {}).get("admin"))
+                base = f"/staff/o/{d['org']}/pulse/surveys/{d['survey']}/dashboard/"
+                rng = random.Random(42)
+                paths = [base]
+                for _ in range(40):
+                    query = {
+                        "measure": rng.choice(d["measures"]),
+                        "round": rng.choice(d["rounds"]),
+                    }
+                    if d["units"] and rng.random() < 0.5:
+                        query["unit"] = rng.choice(d["units"])
+                    role = rng.choice(["", "nurse", "physician"])
+                    if role:
+                        query["role"] = role
+                    paths.append(f"{base}?{urlencode(query)}")
+                status, _h, _b = request(
+                    server.port, "GET", base, headers={"Cookie": cookie}, timeout=120
+                )
+                if status != 200:
+                    raise RuntimeError(f"{base} answered HTTP {status}")
+                body = LUA_PAGE_WITH_CHARTS % {
+                    "paths": _lua_table(paths),
+                    "headers": _lua_table({"Cookie": cookie}),
+                }
+                label = f"pulse dashboard with its charts ({d['responses'] or 0:,} responses)"
+                # Warm-up long enough for each worker to have drawn every filter combination
+                # once: between releases a dashboard is the same for every read (cached per
+                # release); the cold cost of a first view is bench_pulse's "cold" column.
+                scenarios[label] = measured(server, body, workdir, steps=0, warmup_s=45)
+            except Exception as exc:
+                unavailable["dashboard"] = f"{type(exc).__name__}: {exc}"
+        if "race" in seeded:
+            try:
+                race_result = _race_rounds(server.port, seeded["race"], db)
+            except Exception as exc:
+                unavailable["race"] = f"{type(exc).__name__}: {exc}"
+        memory["Respite"] = server.memory()
+    finally:
+        server.stop()
+    return race_result
 
 
 def _report(
@@ -997,6 +1046,11 @@ def _report(
     for name, s in scenarios.items():
         m, p = s["max"], s["paced"] or {}
         cpu = m.get("cpu_ms_per_request")
+        # Respite's scenarios: ratios to the Django hello runs just before and after (``bracketed``).
+        ref_rps, ref_cpu = base_rps, base_cpu
+        if s.get("hello"):
+            ref_rps = sum(h["req_per_s"] for h in s["hello"]) / len(s["hello"])
+            ref_cpu = sum(h["cpu_ms_per_request"] for h in s["hello"]) / len(s["hello"])
         rows.append(
             {
                 "scenario": name,
@@ -1004,11 +1058,12 @@ def _report(
                 or round(m["requests"] / max(1, m["iterations"]), 2),
                 "max_req_per_s": m["req_per_s"],
                 "max_iter_per_s": m["iter_per_s"],
-                # Throughput ratio: max req/s ÷ Django hello's max req/s in this run.
-                "ratio_to_django_hello": round(m["req_per_s"] / base_rps, 3),
-                # CPU ratio: Django hello's server CPU per request ÷ this scenario's.
+                # Throughput ratio: max req/s ÷ Django hello's max req/s around it.
+                "ratio_to_django_hello": round(m["req_per_s"] / ref_rps, 3),
+                # CPU ratio: Django hello's server CPU per request around it ÷ this scenario's.
                 "cpu_ms_per_request": cpu,
-                "cpu_ratio_to_django_hello": round(base_cpu / cpu, 3) if cpu else None,
+                "cpu_ratio_to_django_hello": round(ref_cpu / cpu, 3) if cpu else None,
+                "django_hello_around": s.get("hello"),
                 "paced_cpu_ms_per_request": p.get("cpu_ms_per_request"),
                 "paced_target_iter_per_s": p.get("target_iter_per_s"),
                 "paced_iter_per_s": p.get("iter_per_s"),
@@ -1032,7 +1087,10 @@ def _report(
         "coordinated-omission correction).",
         "",
         f"**Every scenario is a ratio to Django's own hello page** (`bench.django_hello`: Respite's "
-        "settings and full middleware stack, one trivial view, same server) measured in this run. "
+        "settings and full middleware stack, one trivial view, same server) measured in this run: "
+        f"each Respite scenario to Django hello run flat out for {BRACKET_S} s just before it and "
+        f"{BRACKET_S} s just after (the mean of the two; the hello row is its own longer run), since "
+        "on a shared machine a request's cost drifts over the minutes between scenarios. "
         "× hello (req/s) = max req/s ÷ Django hello's; × hello (CPU) = Django hello's server CPU per "
         "request ÷ the scenario's (server CPU = all gunicorn workers' CPU time during the saturation "
         "run ÷ requests; steadier than throughput when other work shares the cores). Raw WSGI is "
@@ -1061,6 +1119,18 @@ def _report(
             f"1 | – | – | – | – | – | {race_result['p50_ms']} | {race_result['p95_ms']} | "
             f"{race_result['p99_ms']} | {sum(x['server_errors'] for x in race_result['rounds'])}/–/– |"
         )
+    around = [r for r in rows if r["django_hello_around"]]
+    if around:
+        md += [
+            "",
+            "Django hello just before / just after each Respite scenario, server CPU ms per request: "
+            + "; ".join(
+                f"{r['scenario'].split(' (')[0]} "
+                + " / ".join(f"{h['cpu_ms_per_request']:.2f}" for h in r["django_hello_around"])
+                for r in around
+            )
+            + ".",
+        ]
     flow = by.get("worker flow")
     if flow:
         md += [
