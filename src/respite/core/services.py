@@ -50,18 +50,23 @@ def offered(url_name: str, services: dict[str, bool]) -> bool:
 
 def cached_available_services(organization: Organization) -> dict[str, bool]:
     """``available_services`` for the worker menu on every portal page: cached, and recomputed after
-    any change to roles, rosters or therapists (``navigation.invalidate``)."""
+    any change to roles, rosters or therapists (``navigation.invalidate``).
+
+    Also kept on the organization instance (one per request: ``core.portal``) under the version it
+    was read at: the result page asks four times (menu, counselor, therapists, peers), and each cache
+    read costs a lock and an unpickling."""
     from django.core.cache import cache
 
     from respite.core.navigation import version
 
-    def key() -> str:
-        return (
-            f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{version()}"
-        )
-
-    services = cache.get(key())
+    current = version()
+    kept = organization.__dict__.get("_respite_services")
+    if kept is not None and kept[0] == current:
+        return kept[1]
+    key = f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{current}"
+    services = cache.get(key)
     if services is None:
         services = available_services(organization)
-        cache.set(key(), services, 60)
+        cache.set(key, services, 60)
+    organization.__dict__["_respite_services"] = (current, services)
     return services
