@@ -12,6 +12,7 @@ in as anyone, and failures are reported, never fatal: a server must start even i
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import socket
@@ -20,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import quote
 
 log = logging.getLogger("respite.ops.warmup")
 
@@ -66,9 +68,10 @@ def _environ(path: str) -> dict[str, Any]:
     }
 
 
-def _through_gunicorn(cfg: Any, application: WSGIApp, path: str) -> int:
+def _through_gunicorn(cfg: Any, application: WSGIApp, path: str) -> tuple[int, int]:
     """Serve ``path`` as a worker serves a visitor: raw HTTP over a local socket pair, read by
     gunicorn's own request parser and WSGI environ builder, the page written by gunicorn's response.
+    Returns the status and the number of bytes the visitor received.
 
     Warming only the application left a fresh worker's first visitor paying for gunicorn's side: its
     parser's first run (an import probe for an optional C parser, untouched pages copied after the
@@ -78,13 +81,18 @@ def _through_gunicorn(cfg: Any, application: WSGIApp, path: str) -> int:
 
     environ = _environ(path)
     head = (
-        f"GET {path} HTTP/1.1\r\nHost: {environ['HTTP_HOST']}\r\nAccept: text/html\r\n"
-        "Accept-Language: en\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n"
+        f"GET {quote(path, safe='/?=&%')} HTTP/1.1\r\nHost: {environ['HTTP_HOST']}\r\n"
+        "Accept: text/html\r\nAccept-Language: en\r\nX-Forwarded-Proto: https\r\n"
+        "Connection: close\r\n\r\n"
     )
     visitor, worker_end = socket.socketpair()
+    # Never wait for ever: a server must start even if this request goes wrong.
+    visitor.settimeout(_SOCKET_TIMEOUT_S)
+    worker_end.settimeout(_SOCKET_TIMEOUT_S)
+    received = [0]
     # The visitor reads the page as it is written: a page larger than the socket's buffer must not
     # block the writer.
-    reader = threading.Thread(target=_drain, args=(visitor,), daemon=True)
+    reader = threading.Thread(target=_drain, args=(visitor, received), daemon=True)
     with visitor, worker_end:
         visitor.sendall(head.encode("ascii"))
         reader.start()
@@ -103,13 +111,17 @@ def _through_gunicorn(cfg: Any, application: WSGIApp, path: str) -> int:
                     close()
         finally:
             worker_end.shutdown(socket.SHUT_WR)  # the visitor's end of file, however it went
-            reader.join(timeout=60)
-    return int(response.status_code or 0)
+            reader.join(timeout=_SOCKET_TIMEOUT_S)
+    return int(response.status_code or 0), received[0]
 
 
-def _drain(sock: socket.socket) -> None:
-    while sock.recv(65536):
-        pass
+_SOCKET_TIMEOUT_S = 60
+
+
+def _drain(sock: socket.socket, received: list[int]) -> None:
+    with contextlib.suppress(OSError):  # a timeout or a closed socket: the writer reports it
+        while chunk := sock.recv(65536):
+            received[0] += len(chunk)
 
 
 def _direct(application: WSGIApp, path: str) -> int:
@@ -148,7 +160,7 @@ def warm_up(
             status = 0
             try:
                 if gunicorn_cfg is not None:
-                    status = _through_gunicorn(gunicorn_cfg, application, path)
+                    status, _received = _through_gunicorn(gunicorn_cfg, application, path)
                 else:
                     status = _direct(application, path)
             except Exception:  # a broken page must not stop the server from starting

@@ -4,6 +4,7 @@ application, in production's settings, as nobody; a broken page is reported and 
 from __future__ import annotations
 
 import logging
+import threading
 from unittest import mock
 
 import pytest
@@ -11,7 +12,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 
-from respite.ops.warmup import warm_up, warm_up_paths
+from respite.ops.warmup import _through_gunicorn, warm_up, warm_up_paths
 
 pytestmark = pytest.mark.django_db
 
@@ -106,13 +107,20 @@ def test_a_database_outage_does_not_stop_the_server_from_starting(application, c
     close_all.assert_called_once_with()
 
 
+def _gunicorn_config():
+    """gunicorn's defaults, with the loopback proxy trusted whatever FORWARDED_ALLOW_IPS says here."""
+    from gunicorn.config import Config
+
+    cfg = Config()
+    cfg.set("forwarded_allow_ips", "127.0.0.1")
+    return cfg
+
+
 def test_through_gunicorn_the_pages_are_parsed_and_written_by_gunicorn_itself(
     application, production_host, org
 ) -> None:
     """A worker warms gunicorn's own HTTP code too: the request reaches the application as gunicorn
     builds it (its server name, the proxy's HTTPS believed), and the page is written back whole."""
-    from gunicorn.config import Config
-
     seen: list[dict] = []
     pages: list[bytes] = []
 
@@ -124,7 +132,7 @@ def test_through_gunicorn_the_pages_are_parsed_and_written_by_gunicorn_itself(
 
     with mock.patch("django.db.connections.close_all"):
         results = warm_up(
-            recording, ["/crisis/", f"/o/{org.slug}/check-in/"], gunicorn_cfg=Config()
+            recording, ["/crisis/", f"/o/{org.slug}/check-in/"], gunicorn_cfg=_gunicorn_config()
         )
     assert [(path, status) for path, status, _ms in results] == [
         ("/crisis/", 200),
@@ -135,28 +143,33 @@ def test_through_gunicorn_the_pages_are_parsed_and_written_by_gunicorn_itself(
     assert b"988" in pages[0] and b"</html>" in pages[1]
 
 
-def test_through_gunicorn_a_page_larger_than_the_socket_buffer_is_written_whole():
-    """The warm-up reads the page as gunicorn writes it: a big page cannot block the server's start."""
-    from gunicorn.config import Config
-
+def test_through_gunicorn_a_page_larger_than_the_socket_buffer_is_written_whole() -> None:
+    """The warm-up reads the page as gunicorn writes it: a big page cannot block the server's start,
+    and arrives whole (headers and all 8 MiB)."""
     big = b"x" * (8 * 1024 * 1024)
 
     def big_page(environ, start_response):
         start_response("200 OK", [("Content-Type", "text/plain")])
         return [big]
 
-    with mock.patch("django.db.connections.close_all"):
-        results = warm_up(big_page, ["/"], gunicorn_cfg=Config())
-    assert [(path, status) for path, status, _ms in results] == [("/", 200)]
+    done: list[tuple[int, int]] = []
+    serving = threading.Thread(
+        target=lambda: done.append(_through_gunicorn(_gunicorn_config(), big_page, "/")),
+        daemon=True,
+    )
+    serving.start()
+    serving.join(timeout=300)
+    assert done, "the warm-up request never finished"
+    status, received = done[0]
+    assert status == 200
+    assert received > len(big)
 
 
 def test_through_gunicorn_a_broken_page_is_reported_and_start_up_goes_on(caplog):
-    from gunicorn.config import Config
-
     def broken(environ, start_response):
         raise RuntimeError("template missing")
 
     with mock.patch("django.db.connections.close_all"), caplog.at_level(logging.ERROR):
-        results = warm_up(broken, ["/crisis/"], gunicorn_cfg=Config())
+        results = warm_up(broken, ["/crisis/"], gunicorn_cfg=_gunicorn_config())
     assert [(path, status) for path, status, _ms in results] == [("/crisis/", 0)]
     assert "warm-up request failed: /crisis/" in caplog.text
