@@ -7,6 +7,8 @@ their own pages (e.g. before promising that a peer supporter will reach out).
 
 from __future__ import annotations
 
+import time
+
 from respite.core.models import Membership, Organization
 from respite.core.roles import StaffRole
 
@@ -53,20 +55,21 @@ def cached_available_services(organization: Organization) -> dict[str, bool]:
     any change to roles, rosters or therapists (``navigation.invalidate``).
 
     Also kept on the organization instance (one per request: ``core.portal``) under the version it
-    was read at: the result page asks four times (menu, counselor, therapists, peers), and each cache
-    read costs a lock and an unpickling."""
+    was read at, for ``navigation.TTL`` seconds at most (a long-lived instance, in a task, sees
+    another process's change as the cache entry would): the result page asks four times (menu,
+    counselor, therapists, peers), and each cache read costs a lock and an unpickling."""
     from django.core.cache import cache
 
-    from respite.core.navigation import version
+    from respite.core.navigation import TTL, version
 
     current = version()
     kept = organization.__dict__.get("_respite_services")
-    if kept is not None and kept[0] == current:
-        return kept[1]
+    if kept is not None and kept[0] == current and time.monotonic() - kept[1] < TTL:
+        return kept[2]
     key = f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{current}"
     services = cache.get(key)
     if services is None:
         services = available_services(organization)
         cache.set(key, services, 60)
-    organization.__dict__["_respite_services"] = (current, services)
+    organization.__dict__["_respite_services"] = (current, time.monotonic(), services)
     return services

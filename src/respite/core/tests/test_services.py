@@ -53,3 +53,30 @@ def test_peer_support_needs_an_active_supporter_on_the_roster(org):
     supporter.active = False
     supporter.save(update_fields=["active"])
     assert f'href="/o/{org.slug}/peer-support/"' not in portal(org)
+
+
+def test_an_answer_kept_on_the_organization_follows_a_change_and_expires(org, monkeypatch):
+    """The answer kept on an organization instance (the result page asks four times) is dropped as
+    soon as a role changes here, and after ``navigation.TTL`` seconds in any case: a change made in
+    another process, with no shared cache, moves no version here, and the kept answer must not
+    outlive the cache entry it came from."""
+    import time
+
+    from django.core.cache.backends import locmem
+
+    from respite.core import navigation, services
+    from respite.core.models import Membership
+
+    assert not services.cached_available_services(org)["counseling"]
+    make_staff(org, StaffRole.COUNSELOR)  # a role change: the navigation version moves
+    assert services.cached_available_services(org)["counseling"]
+
+    # Another process demotes the counselor: no signal here, no version change.
+    Membership.objects.filter(organization=org, role=StaffRole.COUNSELOR).update(
+        role=StaffRole.ORG_ADMIN
+    )
+    wall, mono = time.time(), time.monotonic()
+    monkeypatch.setattr(locmem.time, "time", lambda: wall + 61)  # the cache entry (60 s) expired
+    assert services.cached_available_services(org)["counseling"]  # kept on the instance, in TTL
+    monkeypatch.setattr(services.time, "monotonic", lambda: mono + navigation.TTL + 1)
+    assert not services.cached_available_services(org)["counseling"]
