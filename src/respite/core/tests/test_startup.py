@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -170,7 +171,10 @@ def test_preloaded_worker_serves_its_first_request_about_as_cheaply_as_its_tenth
                 last = now
             time.sleep(1)
         assert worker is not None, log.read_text()[-3000:]
-        assert "warm-up: " in log.read_text()
+        warmed = re.search(r"warm-up: (.*)", log.read_text())
+        assert warmed, log.read_text()[-3000:]
+        # Every page of the master's warm-up was served (a failed one is logged with status 0).
+        assert re.findall(r" (\d+) in ", warmed.group(1)) == ["200"] * 4, warmed.group(1)
 
         def cpu_of_one_request() -> float:
             # Every request after the same second of idleness, as the first one comes after the
