@@ -58,7 +58,7 @@ class SessionStore(DBStore):
         # Django first asks the database whether a random key exists (a SELECT per new session).
         # 160 random bits make a collision improbable, and the INSERT of ``create`` (must_create)
         # refuses a duplicate anyway, which ``create`` retries with another key. Base32 of 20 bytes:
-        # 32 of Django's key characters (a-z, 2-7), as strong as its 32 of 36 (165 bits), in one
+        # 32 of Django's key characters (a-z, 2-7), about as strong as its 32 of 36 (165 bits), in one
         # call to the system's generator instead of 32 (get_random_string: 40 us of the answers POST).
         return base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()
 

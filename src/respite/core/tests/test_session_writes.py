@@ -91,7 +91,6 @@ def test_session_keys_are_unguessable_and_in_django_s_key_alphabet():
     assert len(set(keys)) == len(keys)
     assert all(len(k) == 32 and set(k) <= set("abcdefghijklmnopqrstuvwxyz0123456789") for k in keys)
     assert all(len({k[i] for k in keys}) >= 20 for i in range(32))
-    assert SessionStore()._validate_session_key(keys[0])
 
 
 def test_a_changed_session_is_written_again():
