@@ -8,8 +8,8 @@ Respite's settings and full middleware stack with one trivial view) and ``respit
 temporary SQLite file prepared by a setup subprocess (migrate, ``respite demo``, 200 open counseling
 cases, 10,000 generated directory services with embeddings, bench_pulse's 10-million-response rollups,
 150 worker sessions for the booking race). Django hello stays up, idle, while Respite's scenarios run:
-each of them is bracketed by two short Django hello runs (``BRACKET_S`` flat out, just before and just
-after) and its ratios are to their mean, so a drift of the shared machine over the minutes between the
+each scenario's saturation run is bracketed by two short Django hello runs (``BRACKET_S`` flat out,
+just before and just after) and its ratios are to their mean, so a drift of the shared machine over the minutes between the
 baseline and a scenario does not land in the ratio. Nothing is served on any address other than
 127.0.0.1, and every server is stopped before ``run()`` returns.
 
@@ -55,7 +55,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, urlencode
@@ -78,7 +77,7 @@ GUNICORN = [
     "30",
 ]
 WARMUP_S, SATURATE_S, PACED_S = 3, 8, 10
-BRACKET_S = 4  # Django hello flat out right before and right after each Respite scenario
+BRACKET_S = 4  # Django hello flat out right before and after each Respite saturation run
 PACED_MIN_REQUESTS, PACED_MAX_S = 60, 30  # slow pages: pace longer (up to 30 s) for enough samples
 SAT_CONNECTIONS = 16
 PACED_CONNECTIONS = 8
@@ -628,9 +627,20 @@ def _wrk(
 
 
 def measure(
-    server: Server, body: str, workdir: Path, steps: int = 1, warmup_s: float = WARMUP_S
+    server: Server,
+    body: str,
+    workdir: Path,
+    steps: int = 1,
+    warmup_s: float = WARMUP_S,
+    hello: tuple[Server, str] | None = None,
 ) -> dict:
     """Warm up, saturate, then run at half the saturated rate. ``steps`` requests make one iteration.
+
+    With ``hello`` (Django hello's server and script), Django hello runs flat out for ``BRACKET_S``
+    just before and just after the saturation run, and the result keeps both (``"hello"``): the
+    scenario's ratios are to the hello measured seconds around it, not minutes earlier. On a shared
+    machine the cost of a request drifts (Django hello's CPU per request measured 0.80 and 1.28 ms
+    in two runs an hour apart, the same page's 3.5 and 3.6).
 
     Server CPU per request = CPU time of the server's workers during a run ÷ requests in that run:
     steadier than throughput on a shared machine, since other work slows the server without adding
@@ -638,12 +648,15 @@ def measure(
     """
     port = server.port
     _wrk(port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, warmup_s, workdir)
+    around = [saturate(*hello, workdir, BRACKET_S)] if hello else []
     before = server.cpu_ns()
     sat = _wrk(port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, SATURATE_S, workdir)
     sat["cpu_ms_per_request"] = round((server.cpu_ns() - before) / 1e6 / max(1, sat["requests"]), 3)
+    if hello:
+        around.append(saturate(*hello, workdir, BRACKET_S))
     target = sat["iter_per_s"] / 2
     if target <= 0:
-        return {"max": sat, "paced": None, "steps": steps}
+        return {"max": sat, "paced": None, "steps": steps, "hello": around}
     # Slow pages: fewer paced connections, so each still starts an iteration every few seconds.
     connections = max(1, min(PACED_CONNECTIONS, round(target * 2)))
     interval_ms = connections * 1000 / target
@@ -660,27 +673,20 @@ def measure(
     )
     paced["seconds"] = seconds
     paced["target_iter_per_s"] = round(target, 1)
-    return {"max": sat, "paced": paced, "steps": steps}
+    return {"max": sat, "paced": paced, "steps": steps, "hello": around}
 
 
 def saturate(server: Server, body: str, workdir: Path, seconds: float) -> dict:
-    """``seconds`` flat out with ``SAT_CONNECTIONS`` connections: req/s and server CPU per request."""
+    """``seconds`` flat out with ``SAT_CONNECTIONS`` connections: req/s, server CPU per request and
+    the run's errors."""
     before = server.cpu_ns()
     run = _wrk(server.port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, seconds, workdir)
     cpu = (server.cpu_ns() - before) / 1e6 / max(1, run["requests"])
-    return {"req_per_s": run["req_per_s"], "cpu_ms_per_request": round(cpu, 3)}
-
-
-def bracketed(hello: Server, hello_body: str, workdir: Path, scenario: Callable[[], dict]) -> dict:
-    """Run ``scenario`` between two short Django hello runs on the same machine, and keep them with
-    it: its ratios are to the hello measured around it, seconds apart, not to one measured minutes
-    earlier. On a shared machine the cost of a request drifts between the two (Django hello's CPU
-    per request measured 0.80 and 1.28 ms in two runs an hour apart, the same page's 3.5 and 3.6)."""
-    before = saturate(hello, hello_body, workdir, BRACKET_S)
-    result = scenario()
-    after = saturate(hello, hello_body, workdir, BRACKET_S)
-    result["hello"] = [before, after]
-    return result
+    return {
+        "req_per_s": run["req_per_s"],
+        "cpu_ms_per_request": round(cpu, 3),
+        **{k: run[k] for k in ("unexpected", "socket_errors", "timeouts")},
+    }
 
 
 # --- a fresh worker: first request against the tenth --------------------------------------------
@@ -945,9 +951,7 @@ def _respite_scenarios(
     """Respite's scenarios, each bracketed by Django hello runs; returns the slot race's result."""
 
     def measured(server: Server, body: str, workdir: Path, **kwargs: Any) -> dict:
-        return bracketed(
-            hello, hello_body, workdir, lambda: measure(server, body, workdir, **kwargs)
-        )
+        return measure(server, body, workdir, hello=(hello, hello_body), **kwargs)
 
     server = Server("respite.wsgi:application", env, ready_path="/crisis/")
     race_result = None
@@ -1046,7 +1050,8 @@ def _report(
     for name, s in scenarios.items():
         m, p = s["max"], s["paced"] or {}
         cpu = m.get("cpu_ms_per_request")
-        # Respite's scenarios: ratios to the Django hello runs just before and after (``bracketed``).
+        # Respite's scenarios: ratios to the Django hello runs just before and after their saturation
+        # run (``measure``'s ``hello``).
         ref_rps, ref_cpu = base_rps, base_cpu
         if s.get("hello"):
             ref_rps = sum(h["req_per_s"] for h in s["hello"]) / len(s["hello"])
@@ -1072,8 +1077,10 @@ def _report(
                 "p95_ms": p.get("p95_ms"),
                 "p99_ms": p.get("p99_ms"),
                 "max_ms": p.get("max_ms"),
+                # Both runs of the scenario and the Django hello runs around it.
                 "errors": {
-                    k: m[k] + p.get(k, 0) for k in ("unexpected", "socket_errors", "timeouts")
+                    k: m[k] + p.get(k, 0) + sum(h[k] for h in s.get("hello") or [])
+                    for k in ("unexpected", "socket_errors", "timeouts")
                 },
             }
         )
@@ -1088,8 +1095,9 @@ def _report(
         "",
         f"**Every scenario is a ratio to Django's own hello page** (`bench.django_hello`: Respite's "
         "settings and full middleware stack, one trivial view, same server) measured in this run: "
-        f"each Respite scenario to Django hello run flat out for {BRACKET_S} s just before it and "
-        f"{BRACKET_S} s just after (the mean of the two; the hello row is its own longer run), since "
+        f"each Respite scenario to Django hello run flat out for {BRACKET_S} s just before its "
+        f"saturation run and {BRACKET_S} s just after (the mean of the two; the hello row is its own "
+        "longer run), since "
         "on a shared machine a request's cost drifts over the minutes between scenarios. "
         "× hello (req/s) = max req/s ÷ Django hello's; × hello (CPU) = Django hello's server CPU per "
         "request ÷ the scenario's (server CPU = all gunicorn workers' CPU time during the saturation "
@@ -1163,8 +1171,11 @@ def _report(
             f"CPU / {cold['first_wall_ms']} ms wall, tenth {cold['tenth_cpu_ms']} ms CPU / "
             f"{cold['tenth_wall_ms']} ms wall (CPU ratio {cold['cpu_ratio']}, wall ratio "
             f"{cold['wall_ratio']}), each after {cold.get('pause_s', 0)} s idle; back to back the "
-            f"same page costs {cold.get('burst_median_cpu_ms')} ms CPU (median of 9). The worker's "
-            f"own boot and warm-up took {cold['worker_boot_cpu_ms']} ms CPU.",
+            f"same page costs {cold.get('burst_median_cpu_ms')} ms CPU (median of 9), so the first "
+            "request after a pause costs "
+            f"{cold['first_cpu_ms'] / max(cold.get('burst_median_cpu_ms') or 0.01, 0.01):.1f}× one "
+            "in a burst, as any request after a pause does here. The worker's own boot and warm-up "
+            f"took {cold['worker_boot_cpu_ms']} ms CPU.",
         ]
     if "score_cpu_s" in extras:
         md.append(f"`respite score phq9`: {extras['score_cpu_s']} s CPU (whole process).")
