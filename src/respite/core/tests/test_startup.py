@@ -191,8 +191,10 @@ def test_preloaded_worker_serves_its_first_request_about_as_cheaply_as_its_tenth
 
         costs = [cpu_of_one_request() for _ in range(12)]
         typical = sorted(costs[8:12])[1]
-        # Without preloading and the warm-up the first request costs seconds (every import).
-        assert costs[0] <= 2 * typical + 0.005, [round(c * 1000, 1) for c in costs]
+        # Without the warm-up the first request costs over half a second here (570 ms against 10-20),
+        # without preloading seconds (every import). The slack is for the one sample a first request
+        # is: on a busy machine a single request after a pause has measured 46 ms against 16.
+        assert costs[0] <= 2 * typical + 0.025, [round(c * 1000, 1) for c in costs]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=120)
