@@ -9,9 +9,9 @@ temporary SQLite file prepared by a setup subprocess (migrate, ``respite demo``,
 cases, 10,000 generated directory services with embeddings, bench_pulse's 10-million-response rollups,
 150 worker sessions for the booking race). Django hello stays up, idle, while Respite's scenarios run:
 each scenario's saturation run is bracketed by two short Django hello runs (``BRACKET_S`` flat out,
-just before and just after) and its ratios are to their mean, so a drift of the shared machine over the minutes between the
-baseline and a scenario does not land in the ratio. Nothing is served on any address other than
-127.0.0.1, and every server is stopped before ``run()`` returns.
+just before and just after) and its ratios are to their mean, so a drift of the shared machine over
+the minutes between the baseline and a scenario does not land in the ratio. Nothing is served on any
+address other than 127.0.0.1, and every server is stopped before ``run()`` returns.
 
 Method, per scenario: a short warm-up (not recorded), then a saturation run (``SAT_CONNECTIONS``
 connections, no pauses) gives the maximum rate and the server CPU per request (CPU time of every
@@ -646,14 +646,11 @@ def measure(
     steadier than throughput on a shared machine, since other work slows the server without adding
     to its CPU time.
     """
-    port = server.port
-    _wrk(port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, warmup_s, workdir)
-    around = [saturate(*hello, workdir, BRACKET_S)] if hello else []
-    before = server.cpu_ns()
-    sat = _wrk(port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, SATURATE_S, workdir)
-    sat["cpu_ms_per_request"] = round((server.cpu_ns() - before) / 1e6 / max(1, sat["requests"]), 3)
+    _wrk(server.port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, warmup_s, workdir)
+    around = [timed_run(*hello, workdir, BRACKET_S)] if hello else []
+    sat = timed_run(server, body, workdir, SATURATE_S)
     if hello:
-        around.append(saturate(*hello, workdir, BRACKET_S))
+        around.append(timed_run(*hello, workdir, BRACKET_S))
     target = sat["iter_per_s"] / 2
     if target <= 0:
         return {"max": sat, "paced": None, "steps": steps, "hello": around}
@@ -663,30 +660,29 @@ def measure(
     # wrk takes whole seconds.
     per_iteration = steps or sat["requests"] / max(1, sat["iterations"])
     seconds = round(min(PACED_MAX_S, max(PACED_S, PACED_MIN_REQUESTS / (target * per_iteration))))
-    before = server.cpu_ns()
-    paced = _wrk(
-        port, LUA_PRELUDE % {"interval": interval_ms} + body, connections, seconds, workdir
-    )
+    paced = timed_run(server, body, workdir, seconds, connections, interval_ms)
     paced["connections"] = connections
-    paced["cpu_ms_per_request"] = round(
-        (server.cpu_ns() - before) / 1e6 / max(1, paced["requests"]), 3
-    )
     paced["seconds"] = seconds
     paced["target_iter_per_s"] = round(target, 1)
     return {"max": sat, "paced": paced, "steps": steps, "hello": around}
 
 
-def saturate(server: Server, body: str, workdir: Path, seconds: float) -> dict:
-    """``seconds`` flat out with ``SAT_CONNECTIONS`` connections: req/s, server CPU per request and
-    the run's errors."""
+def timed_run(
+    server: Server,
+    body: str,
+    workdir: Path,
+    seconds: float,
+    connections: int = SAT_CONNECTIONS,
+    interval_ms: float = 0,
+) -> dict:
+    """One wrk run against ``server`` (flat out unless ``interval_ms`` paces it): wrk's figures,
+    and the server's CPU per request during the run."""
     before = server.cpu_ns()
-    run = _wrk(server.port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, seconds, workdir)
-    cpu = (server.cpu_ns() - before) / 1e6 / max(1, run["requests"])
-    return {
-        "req_per_s": run["req_per_s"],
-        "cpu_ms_per_request": round(cpu, 3),
-        **{k: run[k] for k in ("unexpected", "socket_errors", "timeouts")},
-    }
+    run = _wrk(
+        server.port, LUA_PRELUDE % {"interval": interval_ms} + body, connections, seconds, workdir
+    )
+    run["cpu_ms_per_request"] = round((server.cpu_ns() - before) / 1e6 / max(1, run["requests"]), 3)
+    return run
 
 
 # --- a fresh worker: first request against the tenth --------------------------------------------
