@@ -39,10 +39,15 @@ def warm_up_paths() -> list[str]:
     return paths
 
 
-def _environ(path: str) -> dict[str, Any]:
+def _host() -> str:
+    """The first real host name the site answers to (production refuses any other)."""
     from django.conf import settings
 
-    host = next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "localhost")
+    return next((h.lstrip(".") for h in settings.ALLOWED_HOSTS if h not in ("*", "")), "localhost")
+
+
+def _environ(path: str) -> dict[str, Any]:
+    host = _host()
     path_info, _sep, query = path.partition("?")
     return {
         "REQUEST_METHOD": "GET",
@@ -79,9 +84,8 @@ def _through_gunicorn(cfg: Any, application: WSGIApp, path: str) -> tuple[int, i
     from gunicorn.http import RequestParser
     from gunicorn.http.wsgi import create
 
-    environ = _environ(path)
     head = (
-        f"GET {quote(path, safe='/?=&%')} HTTP/1.1\r\nHost: {environ['HTTP_HOST']}\r\n"
+        f"GET {quote(path, safe='/?=&%')} HTTP/1.1\r\nHost: {_host()}\r\n"
         "Accept: text/html\r\nAccept-Language: en\r\nX-Forwarded-Proto: https\r\n"
         "Connection: close\r\n\r\n"
     )
@@ -106,9 +110,7 @@ def _through_gunicorn(cfg: Any, application: WSGIApp, path: str) -> tuple[int, i
                     response.write(chunk)
                 response.close()
             finally:
-                close = getattr(body, "close", None)
-                if close is not None:
-                    close()
+                _close(body)
         finally:
             worker_end.shutdown(socket.SHUT_WR)  # the visitor's end of file, however it went
             reader.join(timeout=_SOCKET_TIMEOUT_S)
@@ -131,12 +133,19 @@ def _direct(application: WSGIApp, path: str) -> int:
         status[0] = int(line.split(" ", 1)[0])
 
     body = application(_environ(path), start_response)
-    for _chunk in body:
-        pass
+    try:
+        for _chunk in body:
+            pass
+    finally:
+        _close(body)
+    return status[0]
+
+
+def _close(body: Iterable[bytes]) -> None:
+    """WSGI: the server calls the body's ``close()`` when it has one, whatever happened."""
     close = getattr(body, "close", None)
     if close is not None:
         close()
-    return status[0]
 
 
 def warm_up(
