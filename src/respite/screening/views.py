@@ -252,6 +252,7 @@ def result(request: PortalRequest, pk) -> HttpResponse:
     cssrs = next((r for r in results if r.instrument.id == RISK_FOLLOW_UP), None)
     risk_level = cssrs.headline.band.id if cssrs else None
     own_kinds = routing.available_kinds(org)
+    unsaved = not screening.access_code_id
     # The page order is the routing promise: crisis options, the result in plain words, the
     # organization's own people, matched services, then self-care.
     context = {
@@ -275,10 +276,10 @@ def result(request: PortalRequest, pk) -> HttpResponse:
             crisis=screening.crisis,
             own_kinds=own_kinds,
         ),
-        "save_token": save_token(screening) if not screening.access_code_id else "",
-        # Reversed (and sealed) once: the save form and the counselor offer's "save first" both post here.
+        "save_token": save_token(screening) if unsaved else "",
+        # Reversed (and sealed) once: the save form and the counselor offer's "save first" post here.
         "save_url": reverse("screening:save", kwargs={"org": org.slug, "pk": screening.pk})
-        if not screening.access_code_id
+        if unsaved
         else "",
         "signed_in": bool(request.session.get(SESSION_CODE)),
     }
