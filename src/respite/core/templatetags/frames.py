@@ -13,17 +13,36 @@ neither.
 Every value the fragment shows must be in its arguments (or be the same for everyone); the key also
 carries the language. Inside a frame, write ``{{ CSP_NONCE }}`` and ``{{ current_path }}``, not
 ``request.csp_nonce`` or ``request.get_full_path``, which would be frozen into the cached text.
+
+A value that differs per visitor but is only printed (a sealed address, a signed token, a block of
+text rendered beforehand) is a *fill*: named after ``fill``, it is a placeholder in the cached text and
+each request puts in its own value, escaped like ``{{ }}`` would. Only print a fill (``{{ name }}``):
+in ``{% if %}`` or a filter it is the placeholder, not the value.
+
+    {% frame organization.slug signed_in fill save_url=save_url lines=result_lines %} ... {% endframe %}
+
+A frame inside another frame leaves the token, nonce and address to the outer one, which fills them
+per request; its own fills are put in when the outer frame is drawn, so they belong in the outer key.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import secrets
 from typing import Any
 
 from django import template
-from django.template.base import FilterExpression, Node, NodeList, Parser, Token
+from django.template.base import (
+    FilterExpression,
+    Node,
+    NodeList,
+    Parser,
+    Token,
+    token_kwargs,
+)
 from django.template.context import Context
+from django.template.exceptions import TemplateSyntaxError
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
@@ -37,9 +56,14 @@ register = template.Library()
 # Placeholders that escaping leaves alone; random per process, so no visitor can know them and plant
 # one in the address to have it replaced by a token (the address is filled in last anyway).
 _MARK = secrets.token_hex(8)
-CSRF = f"csrf{_MARK}"
-NONCE = f"nonce{_MARK}"
-PATH = f"path{_MARK}"
+CSRF = f"{_MARK}csrf"
+NONCE = f"{_MARK}nonce"
+PATH = f"{_MARK}path"
+_FILL = f"{_MARK}fill-"
+# Every placeholder, matched in one pass: a value put in is never searched again for placeholders.
+# They all begin with the mark, so the search skips ahead to it as to a literal string.
+_PLACEHOLDER = re.compile(f"{_MARK}(?:csrf|nonce|path|fill-([A-Za-z_][A-Za-z0-9_]*)-)")
+_INSIDE = f"inside{_MARK}"  # set in the context while a frame is drawn for the cache
 
 MAX_FRAMES = 512  # organizations × languages × menus; beyond that the least recently used go
 _frames: ProcessCache[str] = ProcessCache(MAX_FRAMES)
@@ -61,9 +85,15 @@ def _hashable(value: Any) -> Any:
 
 
 class FrameNode(Node):
-    def __init__(self, nodelist: NodeList, vary_on: list[FilterExpression]) -> None:
+    def __init__(
+        self,
+        nodelist: NodeList,
+        vary_on: list[FilterExpression],
+        fills: dict[str, FilterExpression] | None = None,
+    ) -> None:
         self.nodelist = nodelist
         self.vary_on = vary_on
+        self.fills = fills or {}
         self.number = next(_node_numbers)
 
     def render(self, context: Context) -> SafeString:
@@ -79,25 +109,62 @@ class FrameNode(Node):
         )
         text = _frames.get(key)
         if text is None:
-            with context.push(csrf_token=CSRF, CSP_NONCE=NONCE, current_path=PATH):
+            # Our own text, no visitor's: safe as it is.
+            placeholders = {name: mark_safe(f"{_FILL}{name}-") for name in self.fills}  # noqa: S308
+            with context.push(
+                csrf_token=CSRF,
+                CSP_NONCE=NONCE,
+                current_path=PATH,
+                **placeholders,
+                **{_INSIDE: True},
+            ):
                 text = self.nodelist.render(context)
             _frames.put(key, text)
-        if CSRF in text:
-            # The lazy token of the csrf context processor: reading it also sets the CSRF cookie.
-            text = text.replace(CSRF, conditional_escape(str(context.get("csrf_token", ""))))
-        if NONCE in text:
-            text = text.replace(NONCE, conditional_escape(str(getattr(request, "csp_nonce", ""))))
-        if PATH in text:  # last: the address is the visitor's own text
-            text = text.replace(PATH, conditional_escape(request.get_full_path()))
-        return mark_safe(text)  # noqa: S308 - rendered by the template engine, values escaped above
+        inside = bool(context.get(_INSIDE))
+        if _MARK not in text or (inside and not self.fills):
+            return mark_safe(text)  # noqa: S308 - rendered by the template engine
+        values: dict[str, str] = {}
+
+        def value(match: re.Match[str]) -> str:
+            found = match.group(0)
+            if found in values:
+                return values[found]
+            name = match.group(1)
+            out: str
+            if name is not None:
+                fill = self.fills.get(name)
+                if fill is None:  # not this frame's (inner frames put theirs in): left as it is
+                    return found
+                out = conditional_escape(fill.resolve(context))
+            elif inside:
+                out = found  # the outer frame fills the token, nonce and address per request
+            elif found == CSRF:
+                # The lazy token of the csrf context processor: reading it also sets the CSRF cookie.
+                out = conditional_escape(str(context.get("csrf_token", "")))
+            elif found == NONCE:
+                out = conditional_escape(str(getattr(request, "csp_nonce", "")))
+            else:
+                out = conditional_escape(request.get_full_path())
+            values[found] = out
+            return out
+
+        return mark_safe(_PLACEHOLDER.sub(value, text))  # noqa: S308 - every value escaped above
 
 
 @register.tag("frame")
 def do_frame(parser: Parser, token: Token) -> FrameNode:
+    bits = token.split_contents()[1:]
+    fills: dict[str, FilterExpression] = {}
+    if "fill" in bits:
+        at = bits.index("fill")
+        rest = bits[at + 1 :]
+        fills = token_kwargs(rest, parser)
+        if rest or not fills:
+            raise TemplateSyntaxError("{% frame %}: after 'fill', only name=value pairs")
+        bits = bits[:at]
     nodelist = parser.parse(("endframe",))
     parser.delete_first_token()
-    vary_on = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
-    return FrameNode(nodelist, vary_on)
+    return FrameNode(nodelist, [parser.compile_filter(bit) for bit in bits], fills)
 
 
 def clear() -> None:

@@ -109,3 +109,59 @@ def test_a_signed_in_person_sees_the_staff_link_a_worker_does_not(org, client):
     _response, signed_in = _visit(client, path)
     assert "Staff sign-in" in worker and "Staff home" not in worker
     assert "Staff home" in signed_in and "Staff sign-in" not in signed_in
+
+
+def _drawer(source: str):
+    """Draws one parsed template (one frame, one cache entry per key) for a visitor at ``path``."""
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    template = Template("{% load frames %}" + source)
+
+    def draw(path: str, **context) -> str:
+        request = RequestFactory().get(path)
+        request.csp_nonce = f"nonce-of-{path}"  # type: ignore[attr-defined]  # django-csp sets it
+        return template.render(
+            Context({"request": request, "csrf_token": f"token-of-{path}", **context})
+        )
+
+    return draw
+
+
+def test_a_fill_is_each_visitors_own_and_escaped():
+    draw = _drawer(
+        "{% frame kind fill mine=mine %}<p>{{ mine }}</p><i>{{ csrf_token }}</i>{% endframe %}"
+    )
+    first = draw("/a/", kind="same", mine="first's <b>")
+    second = draw("/b/", kind="same", mine='second\'s "x"')  # the cached frame
+    assert first == "<p>first&#x27;s &lt;b&gt;</p><i>token-of-/a/</i>"
+    assert second == "<p>second&#x27;s &quot;x&quot;</p><i>token-of-/b/</i>"
+
+
+def test_a_fill_value_holding_a_placeholder_stays_text():
+    """A value put in is never searched again: the visitor's own text cannot pull in a token."""
+    draw = _drawer("{% frame fill mine=mine %}{{ mine }}|{{ csrf_token }}{% endframe %}")
+    assert draw("/a/", mine="plain") == "plain|token-of-/a/"
+    out = draw("/b/", mine=f"{frames.CSRF}{frames.NONCE}")
+    assert out == f"{frames.CSRF}{frames.NONCE}|token-of-/b/"
+
+
+def test_a_frame_inside_a_frame_leaves_each_visitors_values_to_the_outer_one():
+    draw = _drawer(
+        "{% frame fill mine=mine %}[{{ mine }}]"
+        "{% frame %}{{ csrf_token }} {{ CSP_NONCE }} {{ current_path }}{% endframe %}{% endframe %}"
+    )
+    first = draw("/a/", mine="1")
+    second = draw("/b/?x=<y>", mine="2")
+    assert first == "[1]token-of-/a/ nonce-of-/a/ /a/"
+    assert second == "[2]token-of-/b/?x=&lt;y&gt; nonce-of-/b/?x=&lt;y&gt; /b/?x=%3Cy%3E"
+
+
+@pytest.mark.parametrize(
+    "tag", ["{% frame a fill %}", "{% frame a fill b %}", "{% frame fill b=c d %}"]
+)
+def test_a_fill_that_is_not_name_value_is_refused_when_the_template_loads(tag):
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError):
+        Template("{% load frames %}" + tag + "{% endframe %}")
