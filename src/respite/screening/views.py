@@ -253,10 +253,23 @@ def result(request: PortalRequest, pk) -> HttpResponse:
     risk_level = cssrs.headline.band.id if cssrs else None
     own_kinds = routing.available_kinds(org)
     unsaved = not screening.access_code_id
+    # Crisis options, matched services and self-care: the same for everyone with this result.
+    shared = result_panels.panels(
+        org,
+        needs,
+        tier=screening.tier,
+        role_group=screening.role_group,
+        language=lang,
+        crisis=screening.crisis,
+        own_kinds=own_kinds,
+    )
     # The page order is the routing promise: crisis options, the result in plain words, the
     # organization's own people, matched services, then self-care.
     context = {
         "screening": screening,
+        "crisis_panel": shared["crisis"],
+        "result_tier": shared["tier"],
+        "intro": shared["intro"],
         "result_lines": result_panels.result_lines([r.as_dict(lang) for r in results]),
         "crisis": screening.crisis,
         "needs": [tr(n.label, lang) for n in needs],
@@ -266,16 +279,8 @@ def result(request: PortalRequest, pk) -> HttpResponse:
         "risk_level": risk_level if risk_level in RISK_LEVELS else None,
         "offer_safety_plan": risk_level in SAFETY_PLAN_LEVELS,
         "own_people": routing.own_people(org, needs, screening.tier, available=own_kinds),
-        # Crisis options, matched services and self-care: the same for everyone with this result.
-        "panels": result_panels.panels(
-            org,
-            needs,
-            tier=screening.tier,
-            role_group=screening.role_group,
-            language=lang,
-            crisis=screening.crisis,
-            own_kinds=own_kinds,
-        ),
+        "services_panel": shared["services"],
+        "self_care_panel": shared["self_care"],
         "save_token": save_token(screening) if unsaved else "",
         # Reversed (and sealed) once: the save form and the counselor offer's "save first" post here.
         "save_url": reverse("screening:save", kwargs={"org": org.slug, "pk": screening.pk})
