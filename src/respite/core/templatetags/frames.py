@@ -22,7 +22,8 @@ in ``{% if %}`` or a filter it is the placeholder, not the value.
     {% frame organization.slug signed_in fill save_url=save_url lines=result_lines %} ... {% endframe %}
 
 A frame inside another frame leaves the token, nonce and address to the outer one, which fills them
-per request; its own fills are put in when the outer frame is drawn, so they belong in the outer key.
+per request. A frame with fills cannot be inside another frame: its values would be drawn into the
+outer frame's text once, for whoever came first.
 """
 
 from __future__ import annotations
@@ -65,7 +66,8 @@ _FILL = f"{_MARK}fill-"
 _PLACEHOLDER = re.compile(f"{_MARK}(?:csrf|nonce|path|fill-([A-Za-z_][A-Za-z0-9_]*)-)")
 _INSIDE = f"inside{_MARK}"  # set in the context while a frame is drawn for the cache
 
-MAX_FRAMES = 512  # organizations × languages × menus; beyond that the least recently used go
+# Organizations × languages × (menus + result outcomes); beyond that the least recently used go.
+MAX_FRAMES = 1024
 _frames: ProcessCache[str] = ProcessCache(MAX_FRAMES)
 # A number per parsed node, not id(): a reloaded template (development) gets new numbers, and a
 # freed node's id may be reused by another.
@@ -107,6 +109,12 @@ class FrameNode(Node):
             get_urlconf(),
             *(_hashable(v.resolve(context)) for v in self.vary_on),
         )
+        inside = bool(context.get(_INSIDE))
+        if inside and self.fills:
+            raise TemplateSyntaxError(
+                "{% frame %} with fills inside another frame: the outer frame would keep the first"
+                " visitor's values"
+            )
         text = _frames.get(key)
         if text is None:
             # Our own text, no visitor's: safe as it is.
@@ -120,8 +128,7 @@ class FrameNode(Node):
             ):
                 text = self.nodelist.render(context)
             _frames.put(key, text)
-        inside = bool(context.get(_INSIDE))
-        if _MARK not in text or (inside and not self.fills):
+        if _MARK not in text or inside:  # inside: the outer frame fills them per request
             return mark_safe(text)  # noqa: S308 - rendered by the template engine
         values: dict[str, str] = {}
 
@@ -133,11 +140,9 @@ class FrameNode(Node):
             out: str
             if name is not None:
                 fill = self.fills.get(name)
-                if fill is None:  # not this frame's (inner frames put theirs in): left as it is
+                if fill is None:  # not one of this frame's (no frame inside has any): left as it is
                     return found
                 out = conditional_escape(fill.resolve(context))
-            elif inside:
-                out = found  # the outer frame fills the token, nonce and address per request
             elif found == CSRF:
                 # The lazy token of the csrf context processor: reading it also sets the CSRF cookie.
                 out = conditional_escape(str(context.get("csrf_token", "")))
@@ -161,6 +166,10 @@ def do_frame(parser: Parser, token: Token) -> FrameNode:
         fills = token_kwargs(rest, parser)
         if rest or not fills:
             raise TemplateSyntaxError("{% frame %}: after 'fill', only name=value pairs")
+        if reserved := set(fills) & {"csrf_token", "CSP_NONCE", "current_path"}:
+            raise TemplateSyntaxError(
+                f"{{% frame %}}: {', '.join(sorted(reserved))} is filled already"
+            )
         bits = bits[:at]
     nodelist = parser.parse(("endframe",))
     parser.delete_first_token()

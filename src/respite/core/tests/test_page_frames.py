@@ -157,8 +157,24 @@ def test_a_frame_inside_a_frame_leaves_each_visitors_values_to_the_outer_one():
     assert second == "[2]token-of-/b/?x=&lt;y&gt; nonce-of-/b/?x=&lt;y&gt; /b/?x=%3Cy%3E"
 
 
+def test_a_frame_with_fills_inside_another_frame_is_refused():
+    """Drawn into the outer frame's text once, its values would be the first visitor's for all."""
+    from django.template import TemplateSyntaxError
+
+    draw = _drawer("{% frame %}{% frame fill mine=mine %}{{ mine }}{% endframe %}{% endframe %}")
+    with pytest.raises(TemplateSyntaxError):
+        draw("/a/", mine="first visitor's")
+
+
 @pytest.mark.parametrize(
-    "tag", ["{% frame a fill %}", "{% frame a fill b %}", "{% frame fill b=c d %}"]
+    "tag",
+    [
+        "{% frame a fill %}",
+        "{% frame a fill b %}",
+        "{% frame fill b=c d %}",
+        "{% frame fill csrf_token=c %}",
+        "{% frame fill current_path=c %}",
+    ],
 )
 def test_a_fill_that_is_not_name_value_is_refused_when_the_template_loads(tag):
     from django.template import Template, TemplateSyntaxError
