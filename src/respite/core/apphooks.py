@@ -18,7 +18,11 @@ An app joins without editing shared files. On its ``AppConfig`` it sets any of t
                                       ``purge=True`` also by ``respite purge``
 ``respite_own_people``                ``[(kind, "dotted.available", "template.html"), ...]``: the
                                       organization's own people offered on a screening result when
-                                      ``available(organization)`` is true
+                                      ``available(organization)`` is true. On an unsaved result the
+                                      template is drawn once per outcome for everyone (a frame, see
+                                      ``screening/result.html``): it may print ``save_url`` and
+                                      ``save_token`` and read the organization, nothing else of
+                                      the worker's screening
 ``respite_my_space``                  ``"dotted.section"``: ``section(request, code)`` returns a dict
                                       with a ``"template"`` key, shown on the worker's My space page
 ``respite_data_files``                ``["dotted.loader", ...]``: functions that load and validate the
