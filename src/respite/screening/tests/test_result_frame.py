@@ -31,10 +31,10 @@ def _drawn_afresh():
     result_panels.clear()
 
 
-def _result(org, phq=(0, 0)) -> tuple[Client, Screening, str, str]:
+def _result(org, phq=(0, 0), burnout=1) -> tuple[Client, Screening, str, str]:
     """A new worker's check-in: their browser, screening, result address and result page."""
     client = Client(enforce_csrf_checks=False)
-    response = client.post(f"/o/{org.slug}/check-in/", checkin_data(phq=phq))
+    response = client.post(f"/o/{org.slug}/check-in/", checkin_data(phq=phq, burnout=burnout))
     assert response.status_code == 302
     path = response["Location"]
     page = client.get(path)
@@ -108,6 +108,27 @@ def test_a_saved_result_is_drawn_for_its_owner_not_taken_from_the_shared_page(or
     (third_link,) = _save_links(third_page)
     assert unseal(third_link.rstrip("/").split("/")[-2]) == str(third.pk)
     assert third.pk != screening.pk
+
+
+def _masked(page: str) -> str:
+    """The page without what differs on every request anyway: tokens and the nonce."""
+    page = re.sub(r'value="[^"]{30,}"', 'value="…"', page)
+    page = re.sub(r'"X-CSRFToken": "[^"]+"', '"X-CSRFToken": "…"', page)
+    return re.sub(r'nonce="[^"]+"', 'nonce="…"', page)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [({"burnout": 1}, {"burnout": 3}), ({"burnout": 3}, {"burnout": 1}), ({}, {"phq": (1, 1)})],
+)
+def test_a_page_from_the_shared_frame_is_the_page_drawn_afresh(org, first, second):
+    """Calm and strained answers can share a key (no own people here to tell them apart): the
+    second worker's words, tier and matched services are still their own."""
+    _result(org, **first)
+    client, _s, path, shared = _result(org, **second)
+    frames.clear()
+    result_panels.clear()
+    assert _masked(shared) == _masked(client.get(path).content.decode())
 
 
 def _cssrs(org, answers: dict[str, int]) -> str:
