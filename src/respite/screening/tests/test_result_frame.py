@@ -119,7 +119,14 @@ def _masked(page: str) -> str:
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [({"burnout": 1}, {"burnout": 3}), ({"burnout": 3}, {"burnout": 1}), ({}, {"phq": (1, 1)})],
+    [
+        ({"burnout": 1}, {"burnout": 3}),
+        ({"burnout": 3}, {"burnout": 1}),
+        ({}, {"phq": (1, 1)}),
+        # Burnout at five asks for a safety check, at four it does not.
+        ({"burnout": 4}, {"burnout": 5}),
+        ({"burnout": 5}, {"burnout": 4}),
+    ],
 )
 def test_a_page_from_the_shared_frame_is_the_page_drawn_afresh(org, first, second):
     """Calm and strained answers can share a key (no own people here to tell them apart): the
