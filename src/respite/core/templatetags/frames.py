@@ -61,6 +61,8 @@ CSRF = f"{_MARK}csrf"
 NONCE = f"{_MARK}nonce"
 PATH = f"{_MARK}path"
 _FILL = f"{_MARK}fill-"
+# What a frame is drawn with in place of each request's own values.
+_PER_REQUEST = {"csrf_token": CSRF, "CSP_NONCE": NONCE, "current_path": PATH}
 # Every placeholder, matched in one pass: a value put in is never searched again for placeholders.
 # They all begin with the mark, so the search skips ahead to it as to a literal string.
 _PLACEHOLDER = re.compile(f"{_MARK}(?:csrf|nonce|path|fill-([A-Za-z_][A-Za-z0-9_]*)-)")
@@ -119,13 +121,7 @@ class FrameNode(Node):
         if text is None:
             # Our own text, no visitor's: safe as it is.
             placeholders = {name: mark_safe(f"{_FILL}{name}-") for name in self.fills}  # noqa: S308
-            with context.push(
-                csrf_token=CSRF,
-                CSP_NONCE=NONCE,
-                current_path=PATH,
-                **placeholders,
-                **{_INSIDE: True},
-            ):
+            with context.push(**_PER_REQUEST, **placeholders, **{_INSIDE: True}):
                 text = self.nodelist.render(context)
             _frames.put(key, text)
         if _MARK not in text or inside:  # inside: the outer frame fills them per request
@@ -166,7 +162,7 @@ def do_frame(parser: Parser, token: Token) -> FrameNode:
         fills = token_kwargs(rest, parser)
         if rest or not fills:
             raise TemplateSyntaxError("{% frame %}: after 'fill', only name=value pairs")
-        if reserved := set(fills) & {"csrf_token", "CSP_NONCE", "current_path"}:
+        if reserved := fills.keys() & _PER_REQUEST.keys():
             raise TemplateSyntaxError(
                 f"{{% frame %}}: {', '.join(sorted(reserved))} is filled already"
             )
