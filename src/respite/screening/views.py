@@ -23,7 +23,6 @@ from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
 from respite.core.rows import rows
 from respite.core.sessions import one_commit
-from respite.core.text import tr
 from respite.screening import charts, instruments, result_panels, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
 from respite.screening.models import UNSAVED_TTL, SafetyPlan, Screening
@@ -272,7 +271,6 @@ def result(request: PortalRequest, pk) -> HttpResponse:
         "intro": shared["intro"],
         "result_lines": result_panels.result_lines([r.as_dict(lang) for r in results]),
         "crisis": screening.crisis,
-        "needs": [tr(n.label, lang) for n in needs],
         "safety_check": any(n.id == "safety_check" for n in needs) and not screening.crisis,
         # A risk answer not yet graded leads on to the C-SSRS; a graded one shows its level's next steps.
         "offer_cssrs": screening.crisis and cssrs is None,
