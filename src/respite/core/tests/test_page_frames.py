@@ -181,3 +181,19 @@ def test_a_fill_that_is_not_name_value_is_refused_when_the_template_loads(tag):
 
     with pytest.raises(TemplateSyntaxError):
         Template("{% load frames %}" + tag + "{% endframe %}")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% frame a %}{% block title %}{% endblock %}{% endframe %}",
+        "{% frame a %}{% if a %}<p>{% block title %}x{% endblock %}</p>{% endif %}{% endframe %}",
+    ],
+)
+def test_a_block_inside_a_frame_is_refused_when_the_template_loads(body):
+    """A child page's block would change the frame's text behind its key: the first child's content
+    would be every page's."""
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError):
+        Template("{% load frames %}" + body)
