@@ -58,6 +58,7 @@ class AccountRequest(HttpRequest):
 # shared cache when there is one), or after ``navigation.TTL`` seconds, which bounds staleness in
 # other processes when the cache is per-process. Staff pages always read the row.
 _org_rows: dict[str, tuple[float, object, tuple]] = {}
+READ_AT_VERSION = "_respite_read_at_version"
 _ORG_ROWS_MAX = 256
 
 
@@ -74,11 +75,16 @@ def _organization_by_slug(slug: str) -> Organization:
     if hit is not None and hit[1] == version and now - hit[0] < TTL:
         # A JSON value (role groups) is a list or dict: each request gets its own copy to change.
         values = [copy.deepcopy(v) if isinstance(v, dict | list) else v for v in hit[2]]
-        return Organization.from_db(router.db_for_read(Organization), fields, values)
-    organization = get_object_or_404(Organization, slug=slug)
-    if len(_org_rows) >= _ORG_ROWS_MAX:
-        _org_rows.clear()
-    _org_rows[slug] = (now, version, tuple(getattr(organization, f) for f in fields))
+        organization = Organization.from_db(router.db_for_read(Organization), fields, values)
+    else:
+        organization = get_object_or_404(Organization, slug=slug)
+        if len(_org_rows) >= _ORG_ROWS_MAX:
+            _org_rows.clear()
+        _org_rows[slug] = (now, version, tuple(getattr(organization, f) for f in fields))
+    # The version this request's organization was read at: what is cached for it on this request
+    # (``services.cached_available_services``, asked up to five times on a result page) is checked
+    # against it instead of reading the shared counter again each time.
+    organization.__dict__[READ_AT_VERSION] = version
     return organization
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import time
 
+from respite.core.memo import ProcessCache
 from respite.core.models import Membership, Organization
+from respite.core.navigation import TTL, version
 from respite.core.roles import StaffRole
 
 COUNSELING = "counseling"
@@ -50,6 +52,11 @@ def offered(url_name: str, services: dict[str, bool]) -> bool:
     return needs is None or any(services.get(s) for s in needs)
 
 
+# (organization, its creation time, navigation version) → services. The time limit bounds staleness
+# when no version moved here: a change made in another process with no shared cache.
+_services: ProcessCache[dict[str, bool]] = ProcessCache(size=256, ttl_s=TTL)
+
+
 def cached_available_services(organization: Organization) -> dict[str, bool]:
     """``available_services`` for the worker menu on every portal page: cached, and recomputed after
     any change to roles, rosters or therapists (``navigation.invalidate``).
@@ -57,19 +64,25 @@ def cached_available_services(organization: Organization) -> dict[str, bool]:
     Also kept on the organization instance (one per request: ``core.portal``) under the version it
     was read at, for ``navigation.TTL`` seconds at most (a long-lived instance, in a task, sees
     another process's change as the cache entry would): the result page asks four times (menu,
-    counselor, therapists, peers), and each cache read costs a lock and an unpickling."""
-    from django.core.cache import cache
+    counselor, therapists, peers).
 
-    from respite.core.navigation import TTL, version
+    Kept per process, not in the shared cache: only the version has to be shared for a change in one
+    process to reach the others, and a shared read costs an unpickling (a network round trip with
+    Redis) on every portal page to save each process four small queries a minute."""
+    from respite.core.portal import READ_AT_VERSION
 
-    current = version()
+    # A worker page's organization carries the version it was read at (``core.portal``): one
+    # request, one version. Any other instance reads the counter.
+    current = organization.__dict__.get(READ_AT_VERSION)
+    if current is None:
+        current = version()
     kept = organization.__dict__.get("_respite_services")
     if kept is not None and kept[0] == current and time.monotonic() - kept[1] < TTL:
         return kept[2]
-    key = f"respite:services:{organization.pk}:{organization.created_at.timestamp()}:{current}"
-    services = cache.get(key)
+    key = (organization.pk, organization.created_at, current)
+    services = _services.get(key)
     if services is None:
         services = available_services(organization)
-        cache.set(key, services, 60)
+        _services.put(key, services)
     organization.__dict__["_respite_services"] = (current, time.monotonic(), services)
     return services
