@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -187,8 +187,41 @@ def _question_profession(text: str, default: str) -> str:
 # --- Classification --------------------------------------------------------------------------
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE)
+class _Rx:
+    """A case-blind pattern, compiled on first use. Every process imports this module at start-up
+    (the vocabulary is a checked data file) but few ever audit a form, and compiling the patterns
+    below was a tenth of the CPU of `respite score` (issue 19)."""
+
+    __slots__ = ("_compiled", "_source")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:  # two threads may both compile it: the same pattern either way
+            self._compiled = re.compile(self._source, re.IGNORECASE)
+        return self._compiled
+
+    def search(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        return self.compiled.search(string, pos)
+
+    def match(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        return self.compiled.match(string, pos)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], string: str, count: int = 0) -> str:
+        return self.compiled.sub(repl, string, count)
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str | Any]:
+        return self.compiled.split(string, maxsplit)
+
+    def finditer(self, string: str, pos: int = 0) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(string, pos)
+
+
+def _rx(pattern: str) -> _Rx:
+    return _Rx(pattern)
 
 
 # Profession names that contain health words ("practice psychology", "licensed professional
