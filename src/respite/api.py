@@ -10,12 +10,14 @@ once, so no app can send an error in another shape.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import URLPattern, URLResolver, re_path
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -192,6 +194,23 @@ def _unknown_path(request: HttpRequest) -> HttpResponse:
     return _problem_response(request, 404, _("There is no API endpoint at this address."))
 
 
+class _BundledSwagger(Swagger):
+    """Swagger UI from django-ninja's bundled page and files, served by this site (settings adds
+    their directories), never a CDN, so the page works under the strict CSP. ninja renders that page
+    only when it is an installed app, and as an app every process imported it at start-up."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        auth = api.auth if isinstance(api.auth, list | tuple) else ()
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            # The page sends the CSRF token only when an API-wide auth asks for it (ninja's rule).
+            "add_csrf": any(getattr(a, "csrf", False) for a in auth),
+        }
+        return render(request, self.template, context)
+
+
 api = RespiteAPI(
     title="Respite API",
     version="1",
@@ -210,10 +229,8 @@ api = RespiteAPI(
         "token in `X-CSRFToken` for unsafe methods."
     ),
     urls_namespace="api-v1",
-    # Served from django-ninja's bundled files (ninja is in INSTALLED_APPS), never a CDN, so the page
-    # works under the site's strict CSP. validatorUrl None: Swagger UI would otherwise send the schema
-    # address to validator.swagger.io.
-    docs=Swagger(settings={"validatorUrl": None}),
+    # validatorUrl None: Swagger UI would otherwise send the schema address to validator.swagger.io.
+    docs=_BundledSwagger(settings={"validatorUrl": None}),
 )
 
 

@@ -6,6 +6,7 @@ no default secret, DEBUG off, secure cookies and HSTS on.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -129,8 +130,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
-    # django-ninja as an app only so /api/v1/docs uses its bundled Swagger UI files, not a CDN.
-    "ninja",
     "django_tasks",
     "django_tasks_db",
     "django_otp",
@@ -173,13 +172,21 @@ MIDDLEWARE = [
 # Form widgets through Jinja2 (Django's own widget templates in their Jinja2 versions): a radio or
 # select option is a few microseconds instead of a nested Django template each (issue 19).
 FORM_RENDERER = "respite.core.renderers.FormRenderer"
+# django-ninja's bundled Swagger UI page and files, for /api/v1/docs (never a CDN: the page works
+# under the strict CSP; respite.api renders it). Found without importing ninja: as an installed app it
+# was imported by every process at start-up, a fifth of the CPU of `respite score` (issue 19).
+_ninja_spec = importlib.util.find_spec("ninja")
+if _ninja_spec is None or not _ninja_spec.submodule_search_locations:
+    raise ImproperlyConfigured("django-ninja is not installed (make install)")
+_NINJA_DIR = Path(_ninja_spec.submodule_search_locations[0])
+
 ROOT_URLCONF = "respite.urls"
 WSGI_APPLICATION = "respite.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", _NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -252,7 +259,7 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", _NINJA_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", PROJECT_DIR / "var" / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
