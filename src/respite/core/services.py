@@ -54,7 +54,8 @@ def offered(url_name: str, services: dict[str, bool]) -> bool:
 
 # (organization, its creation time, navigation version) → services. The time limit bounds staleness
 # when no version moved here: a change made in another process with no shared cache.
-_services: ProcessCache[dict[str, bool]] = ProcessCache(size=256, ttl_s=TTL)
+# Kept as a tuple, which nobody can change.
+_services: ProcessCache[tuple[tuple[str, bool], ...]] = ProcessCache(size=256, ttl_s=TTL)
 
 
 def cached_available_services(organization: Organization) -> dict[str, bool]:
@@ -80,9 +81,11 @@ def cached_available_services(organization: Organization) -> dict[str, bool]:
     if kept is not None and kept[0] == current and time.monotonic() - kept[1] < TTL:
         return kept[2]
     key = (organization.pk, organization.created_at, current)
-    services = _services.get(key)
-    if services is None:
-        services = available_services(organization)
-        _services.put(key, services)
+    kept_here = _services.get(key)
+    if kept_here is None:
+        kept_here = tuple(available_services(organization).items())
+        _services.put(key, kept_here)
+    # Each request's own dict: what a caller writes into it stays in that request.
+    services = dict(kept_here)
     organization.__dict__["_respite_services"] = (current, time.monotonic(), services)
     return services

@@ -78,3 +78,33 @@ def test_an_answer_kept_on_the_organization_follows_a_change_and_expires(org, mo
     assert not services.cached_available_services(org)["counseling"]
     # A fresh instance (the next request) reads the same: nothing older than TTL is kept anywhere.
     assert not services.cached_available_services(Organization.objects.get(pk=org.pk))["counseling"]
+
+
+def test_a_change_no_version_sees_reaches_the_next_worker_page_within_ttl(org, monkeypatch):
+    """Another process (no shared cache here) demotes the last counselor: worker pages may offer
+    counseling for at most ``navigation.TTL`` seconds more, never longer."""
+    import time
+
+    from respite.core import navigation
+    from respite.core.models import Membership
+
+    make_staff(org, StaffRole.COUNSELOR)
+    link = f'href="/o/{org.slug}/counseling/"'
+    assert link in portal(org)
+    Membership.objects.filter(organization=org, role=StaffRole.COUNSELOR).update(
+        role=StaffRole.ORG_ADMIN
+    )
+    mono = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: mono + navigation.TTL + 1)
+    assert link not in portal(org)
+
+
+def test_what_one_request_writes_into_its_services_never_reaches_the_next(org):
+    """The services are kept per process; each request gets its own copy to read."""
+    from respite.core.models import Organization
+    from respite.core.services import cached_available_services
+
+    mine = cached_available_services(Organization.objects.get(pk=org.pk))
+    mine["counseling"] = True  # a careless caller
+    assert not cached_available_services(Organization.objects.get(pk=org.pk))["counseling"]
+    assert f'href="/o/{org.slug}/counseling/"' not in portal(org)
