@@ -197,13 +197,17 @@ def _unknown_path(request: HttpRequest) -> HttpResponse:
 class _BundledSwagger(Swagger):
     """Swagger UI from django-ninja's bundled page and files, served by this site (settings adds
     their directories), never a CDN, so the page works under the strict CSP. ninja renders that page
-    only when it is an installed app, and as an app every process imported it at start-up."""
+    only when it is an installed app, and as an app every process imported it at start-up.
+
+    ninja's other pages (``Redoc``) would fall back to their CDN versions, which the CSP blocks and
+    which would tell a third party who reads the docs: render them the same way before using one."""
 
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
-        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        # A copy per request: the instance is shared by the server's threads.
+        settings = {**self.settings, "url": self.get_openapi_url(api, kwargs)}
         auth = api.auth if isinstance(api.auth, list | tuple) else ()
         context = {
-            "swagger_settings": json.dumps(self.settings, indent=1),
+            "swagger_settings": json.dumps(settings, indent=1),
             "api": api,
             # The page sends the CSRF token only when an API-wide auth asks for it (ninja's rule).
             "add_csrf": any(getattr(a, "csrf", False) for a in auth),

@@ -164,3 +164,22 @@ def test_problem_titles_follow_the_language(client):
     assert (
         body["type"] == PROBLEM_TYPE_BASE + "not-found"
     )  # the type never changes with the language
+
+
+def test_the_api_docs_page_loads_its_own_swagger_files_not_a_cdn(client):
+    """The browser test (test_api_docs_browser.py) draws the page; this one runs without a browser
+    too: the page names only this site's files, and those files are there to serve."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    page = response.content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert scripts and all(src.startswith("/static/ninja/") for src in scripts)
+    assert "cdn" not in page.lower() and "//" not in "".join(scripts)
+    for name in ("ninja/swagger-ui-bundle.js", "ninja/swagger-ui-init.js", "ninja/swagger-ui.css"):
+        assert finders.find(name), name
+    settings = json.loads(re.search(r'id="swagger-settings">(.*?)</script>', page, re.S).group(1))
+    assert settings["url"] == "/api/v1/openapi.json" and settings["validatorUrl"] is None
