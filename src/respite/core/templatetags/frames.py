@@ -44,7 +44,7 @@ from django.template.base import (
 )
 from django.template.context import Context
 from django.template.exceptions import TemplateSyntaxError
-from django.template.loader_tags import BlockNode
+from django.template.loader_tags import BlockNode, ExtendsNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
@@ -93,7 +93,7 @@ class FrameNode(Node):
     # Django walks a parent template's node tree on every render of a page that extends it, looking
     # for ``{% block %}`` nodes (``ExtendsNode.render``); base.html's frames hold most of its nodes,
     # and that walk was 2 % of the worker flow. Nothing a walk looks for may be inside a frame: a
-    # block is refused there (``do_frame``), so the walk can skip the frame's contents.
+    # block or an extends is refused there (``do_frame``), so the walk can skip the frame's contents.
     child_nodelists = ()
 
     def __init__(
@@ -176,10 +176,10 @@ def do_frame(parser: Parser, token: Token) -> FrameNode:
         bits = bits[:at]
     nodelist = parser.parse(("endframe",))
     parser.delete_first_token()
-    # A child template's block would change the frame's text behind its key, and node walks skip a
-    # frame's contents (``FrameNode.child_nodelists``).
-    if nodelist.get_nodes_by_type(BlockNode):
-        raise TemplateSyntaxError("{% frame %} cannot hold a {% block %}")
+    # A child template's block would change the frame's text behind its key, and Django's node walks
+    # (blocks to override, a second extends) skip a frame's contents (``FrameNode.child_nodelists``).
+    if nodelist.get_nodes_by_type(BlockNode) or nodelist.get_nodes_by_type(ExtendsNode):
+        raise TemplateSyntaxError("{% frame %} cannot hold a {% block %} or {% extends %}")
     return FrameNode(nodelist, [parser.compile_filter(bit) for bit in bits], fills)
 
 

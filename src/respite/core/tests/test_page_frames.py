@@ -197,3 +197,34 @@ def test_a_block_inside_a_frame_is_refused_when_the_template_loads(body):
 
     with pytest.raises(TemplateSyntaxError):
         Template("{% load frames %}" + body)
+
+
+def test_an_extends_inside_a_frame_is_refused_when_the_template_loads():
+    from django.template import Template, TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError):
+        Template('{% load frames %}{% frame a %}{% extends "base.html" %}{% endframe %}')
+
+
+def test_every_template_of_the_project_loads():
+    """A template is parsed when first drawn, not at start-up: one that the rules above refuse (or
+    any other syntax error) must fail here, not as a 500 on the page that draws it."""
+    from pathlib import Path
+
+    from django.template import engines
+    from django.template.loader import get_template
+
+    import respite
+
+    django_engine = engines["django"]
+    root = Path(respite.__file__).parent
+    names = [
+        str(path.relative_to(folder))
+        for folder in root.rglob("templates")
+        if "jinja2" not in folder.parts and "tests" not in folder.parts
+        for path in folder.rglob("*")
+        if path.is_file() and path.suffix in {".html", ".txt", ".xml", ".ics", ".svg", ".json"}
+    ]
+    assert len(names) > 100
+    for name in names:
+        assert get_template(name, using=django_engine.name) is not None, name
