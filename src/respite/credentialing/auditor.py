@@ -188,20 +188,21 @@ def _question_profession(text: str, default: str) -> str:
 
 
 class _Rx:
-    """A case-blind pattern, compiled on first use. Every process imports this module at start-up
-    (the vocabulary is a checked data file) but few ever audit a form, and compiling the patterns
-    below was a tenth of the CPU of `respite score` (issue 19)."""
+    """A pattern (case-blind unless told otherwise), compiled on first use. Every process imports
+    this module at start-up (the vocabulary is a checked data file) but few ever audit a form, and
+    compiling this module's patterns was about a tenth of the CPU of `respite score` (issue 19)."""
 
-    __slots__ = ("_compiled", "_source")
+    __slots__ = ("_compiled", "_flags", "_source")
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, flags: int = re.IGNORECASE) -> None:
         self._source = source
+        self._flags = flags
         self._compiled: re.Pattern[str] | None = None
 
     @property
     def compiled(self) -> re.Pattern[str]:
         if self._compiled is None:  # two threads may both compile it: the same pattern either way
-            self._compiled = re.compile(self._source, re.IGNORECASE)
+            self._compiled = re.compile(self._source, self._flags)
         return self._compiled
 
     def search(self, string: str, pos: int = 0) -> re.Match[str] | None:
@@ -510,66 +511,66 @@ class Segment:
     notes: list[str] = field(default_factory=list)
 
 
-_BOX = re.compile(r"[☐☑☒□■▢◻◼⬜○◯●✓✔✗✘❑❒]|\[\s*[xX✓✔]?\s*\]|\(\s*[xX]?\s*\)|_{2,}|\.{4,}")
-_YES_NO_TAIL = re.compile(
+_BOX = _Rx(r"[☐☑☒□■▢◻◼⬜○◯●✓✔✗✘❑❒]|\[\s*[xX✓✔]?\s*\]|\(\s*[xX]?\s*\)|_{2,}|\.{4,}", 0)
+_YES_NO_TAIL = _Rx(
     r"(?:[\s/|:,-]*\b(?:yes|no|y|n|s[ií]|n/a|unknown)\b\.?)+[\s/|:,-]*$", re.IGNORECASE
 )
-_ONLY_YES_NO = re.compile(
+_ONLY_YES_NO = _Rx(
     r"^[\s/|:,.-]*(?:(?:yes|no|y|n|s[ií]|n/a|unknown|explain|initials?)\b[\s/|:,.-]*)*$",
     re.IGNORECASE,
 )
-_ENUM = re.compile(
+_ENUM = _Rx(
     r"^\s*(?:(?:q(?:uestion)?\.?\s*)?\(?\d{1,3}(?:\.\d{1,2})*[.):]|\(?[a-hj-z][.)]|\((?:i|ii|iii|iv|v|vi|vii|viii|ix|x)\)"
     r"|(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)]|[-–•▪◦●·➢►]|\d{1,3}\s+(?=[A-Z]))\s*",
     re.IGNORECASE,
 )
-_NOTE = re.compile(
+_NOTE = _Rx(
     r"^\s*(?:[*†‡]+|(?:note|nb|n\.b\.)\s*[:.-]|for (?:the )?purposes? of th(?:is|ese))",
     re.IGNORECASE,
 )
 # Follow-ups refer back to the answer just given ("If yes, explain", "Please explain below"); an
 # imperative about the applicant's own facts ("Explain any history of...") is a question of its own.
-_FOLLOW_UP = re.compile(
+_FOLLOW_UP = _Rx(
     r"^\s*(?:if (?:yes|so|you answered|the answer|any|applicable|'yes'|\"yes\")|attach|give details"
     r"|provide (?:details|an explanation|a detailed|a written|documentation|supporting)"
     r"|(?:please )?(?:explain|describe)(?:\s+(?:the circumstances|in detail|fully|below|why|on a separate\b.*"
     r"|your (?:answer|response)s?\b.*|(?:each|any|all) (?:yes|'yes'|\"yes\"|affirmative)\b.*))?\s*[.:]?\s*$)",
     re.IGNORECASE,
 )
-_LEAD = re.compile(
+_LEAD = _Rx(
     r"^\s*[\"'(¿]?(?:are|have|has|had|do|does|did|is|was|were|will|would|could|can|should|may|might|in the (?:past|last)"
     r"|within the|during the|since|at any time|to your knowledge|in the \w+ (?:years?|months?)|currently)\b",
     re.IGNORECASE,
 )
 # Questions written as instructions: "Please disclose all medications you take", "List all hospitals".
-_IMPERATIVE = re.compile(
+_IMPERATIVE = _Rx(
     r"^\s*(?:please\s+)?(?:disclose|list|describe|provide|explain|identify|indicate|give|specify|enumerate"
     r"|(?:state|name|report|detail|document) (?:whether|if|your|the|any|all|each|every))\b",
     re.IGNORECASE,
 )
 # Instructions about filling in the form are not questions: "Please answer each question.",
 # "Please indicate yes or no for each item below.", "Print or type."
-_INSTRUCTION = re.compile(
+_INSTRUCTION = _Rx(
     r"^\s*(?:please\s+)?(?:answer|complete|read|sign|print|type|attach|return|submit|mail|use|mark|check|tick|initial"
     r"|date|contact|call|refer|see|note|continue|proceed|fill|keep|enclose|include|make|write|do not|don't|be sure"
     r"|remember|review|select|choose|circle|allow)\b",
     re.IGNORECASE,
 )
-_FORM_OBJECT = re.compile(
+_FORM_OBJECT = _Rx(
     r"\b(?:each|every|all|the following|these|this|all of the|any of the) (?:questions?|items?|sections?|boxes|fields"
     r"|pages?)\b|\b(?:this|the) (?:form|application|page|section|questionnaire)\b|\binformation (?:requested|below|above)\b"
     r"|\bin (?:black|blue) ink\b|\b(?:yes|no) (?:or|and|/) (?:yes|no)\b|\bbelow\s*[.:]?\s*$",
     re.IGNORECASE,
 )
 # The attestation model ("I attest that I am not currently impaired...") counts when it is about health.
-_ATTEST = re.compile(
+_ATTEST = _Rx(
     r"^\s*i (?:hereby )?(?:attest|certify|affirm|declare|confirm|acknowledge)\b", re.IGNORECASE
 )
-_ABBREV = re.compile(
+_ABBREV = _Rx(
     r"\b(?:e\.g|i\.e|etc|dr|mr|ms|mrs|no|vs|u\.s|st|jr|sr|inc|approx|incl)\.$", re.IGNORECASE
 )
-_SENTENCE_END = re.compile(r"(?<=[?!.])\s+(?=[\"'(¿]?[A-Z0-9])")
-_INLINE_ENUM = re.compile(r"(?<=[?.:;])\s+(?=\(?(?:[a-h]|\d{1,2}|i{1,3}|iv|v|vi{1,3})[.)]\s+[A-Z])")
+_SENTENCE_END = _Rx(r"(?<=[?!.])\s+(?=[\"'(¿]?[A-Z0-9])", 0)
+_INLINE_ENUM = _Rx(r"(?<=[?.:;])\s+(?=\(?(?:[a-h]|\d{1,2}|i{1,3}|iv|v|vi{1,3})[.)]\s+[A-Z])", 0)
 
 
 def _clean(text: str) -> str:
