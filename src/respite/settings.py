@@ -195,6 +195,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                # csrf_token drawn with one read of the random source (Django's built-in one, which
+                # always runs first, makes 32 to 64); the same token to Django's middleware.
+                "respite.core.csrf.csrf",
                 "respite.core.context_processors.portal",
                 "respite.core.context_processors.staff",
             ],

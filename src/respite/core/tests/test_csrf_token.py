@@ -1,0 +1,96 @@
+"""Respite draws the CSRF token a page prints itself (``core.csrf``, issue 19): with one read of the
+random source instead of Django's 32 to 64. It must stay what Django's is: unbiased letters, a
+different token on every page, accepted by Django's own middleware for its visitor only, and no
+cookie for a page that never prints it. Written as an attacker would try to use a weaker token."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+from django.middleware.csrf import CSRF_ALLOWED_CHARS
+from django.test import Client, RequestFactory
+
+from respite.core import csrf
+
+pytestmark = pytest.mark.django_db
+
+CHECKIN = "/o/{slug}/check-in/"
+
+
+def test_every_letter_is_equally_likely():
+    """Each of the 62 letters stands for exactly four of the bytes kept; a byte that would make some
+    letters likelier than others (248 to 255) gives no letter at all."""
+    every_byte = bytes(range(256))
+    letters = csrf.letters_from(every_byte)
+    assert set(letters) == set(CSRF_ALLOWED_CHARS)
+    assert set(Counter(letters).values()) == {4}
+    assert csrf.letters_from(bytes(range(248, 256))) == ""
+
+
+def test_random_letters_are_the_length_asked_and_never_repeat():
+    drawn = [csrf.random_letters(32) for _ in range(200)]
+    assert all(len(d) == 32 and set(d) <= set(CSRF_ALLOWED_CHARS) for d in drawn)
+    assert len(set(drawn)) == 200
+    # Over 6,400 letters every one of the 62 turns up (a fixed or short alphabet would not).
+    assert set("".join(drawn)) == set(CSRF_ALLOWED_CHARS)
+
+
+def _checkin_token(client: Client, slug: str) -> str:
+    response = client.get(CHECKIN.format(slug=slug))
+    assert response.status_code == 200
+    found = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+    assert found
+    return found[-1]
+
+
+def _switch_language(client: Client, token: str) -> int:
+    return client.post(
+        "/i18n/setlang/", {"language": "es", "csrfmiddlewaretoken": token}
+    ).status_code
+
+
+def test_django_accepts_the_token_from_its_own_visitor_only(org):
+    visitor = Client(enforce_csrf_checks=True)
+    token = _checkin_token(visitor, org.slug)
+    secret = visitor.cookies["csrftoken"].value
+    assert len(token) == 64 and token[32:] != secret  # masked: the cookie is not printed as it is
+
+    # One letter changed, a token of the right shape but another secret: refused.
+    at = CSRF_ALLOWED_CHARS.index(token[40])
+    tampered = token[:40] + CSRF_ALLOWED_CHARS[(at + 1) % 62] + token[41:]
+    assert _switch_language(visitor, tampered) == 403
+    # Another visitor's token: refused for this visitor.
+    other = Client(enforce_csrf_checks=True)
+    assert _switch_language(visitor, _checkin_token(other, org.slug)) == 403
+    # Its own: accepted.
+    assert _switch_language(visitor, token) == 302
+
+
+def test_each_page_prints_a_new_token_for_the_same_cookie(org):
+    visitor = Client(enforce_csrf_checks=True)
+    first = _checkin_token(visitor, org.slug)
+    secret = visitor.cookies["csrftoken"].value
+    second = _checkin_token(visitor, org.slug)
+    assert visitor.cookies["csrftoken"].value == secret  # the secret is kept...
+    assert first != second and first[:32] != second[:32]  # ...under a new mask each time
+    assert {_switch_language(visitor, t) for t in (first, second)} == {302}
+
+
+def test_a_page_that_never_prints_the_token_sets_no_cookie():
+    request = RequestFactory().get("/")
+    context = csrf.csrf(request)
+    assert "CSRF_COOKIE" not in request.META  # nothing drawn until a template prints it
+    token = str(context["csrf_token"])
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert len(request.META["CSRF_COOKIE"]) == 32 and len(token) == 64
+
+
+def test_pages_draw_their_token_here(org, monkeypatch):
+    """The settings put this module's token in templates (not Django's 64 system calls)."""
+    drawn: list[int] = []
+    draw = csrf.random_letters
+    monkeypatch.setattr(csrf, "random_letters", lambda n: drawn.append(n) or draw(n))
+    _checkin_token(Client(enforce_csrf_checks=True), org.slug)
+    assert drawn == [32, 32]  # a new visitor's secret, then the mask of the token printed
