@@ -119,9 +119,12 @@ class Organization(models.Model):
             raise ValidationError({"accent_color": _("This colour is too light for white text.")})
 
     def role_group_choices(self) -> list[tuple[str, StrOrPromise]]:
-        labels = dict(RoleGroup.choices)
-        return [(g, labels[g]) for g in self.role_groups or [] if g in labels]
+        return [(g, _ROLE_LABELS[g]) for g in self.role_groups or [] if g in _ROLE_LABELS]
 
+
+# Lazy labels, translated where they are shown; built once (``choices`` builds a new list each time,
+# and the check-in reads these on every page and post).
+_ROLE_LABELS: dict[str, StrOrPromise] = dict(RoleGroup.choices)
 
 WCAG_AA_CONTRAST = 4.5  # normal-size text (WCAG 2.2, 1.4.3)
 SRGB_LINEAR_LIMIT = 0.03928  # where the sRGB curve turns linear (WCAG's relative luminance)
