@@ -31,6 +31,9 @@ from respite.core.roles import StaffRole
 
 VERSION_KEY = "respite:staff-nav-version"
 TTL = 60  # bounds staleness in other processes when the cache is per-process (no Redis)
+# Where a request's organization instance carries the version it was read at (set by
+# ``portal._organization_by_slug``, read by ``services.cached_available_services``).
+READ_AT_VERSION = "_respite_read_at_version"
 
 
 @dataclass(frozen=True)

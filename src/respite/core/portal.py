@@ -58,14 +58,13 @@ class AccountRequest(HttpRequest):
 # shared cache when there is one), or after ``navigation.TTL`` seconds, which bounds staleness in
 # other processes when the cache is per-process. Staff pages always read the row.
 _org_rows: dict[str, tuple[float, object, tuple]] = {}
-READ_AT_VERSION = "_respite_read_at_version"
 _ORG_ROWS_MAX = 256
 
 
 def _organization_by_slug(slug: str) -> Organization:
     from django.db import router
 
-    from respite.core.navigation import TTL
+    from respite.core.navigation import READ_AT_VERSION, TTL
     from respite.core.navigation import version as nav_version
 
     version = nav_version()

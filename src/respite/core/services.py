@@ -11,7 +11,7 @@ import time
 
 from respite.core.memo import ProcessCache
 from respite.core.models import Membership, Organization
-from respite.core.navigation import TTL, version
+from respite.core.navigation import READ_AT_VERSION, TTL, version
 from respite.core.roles import StaffRole
 
 COUNSELING = "counseling"
@@ -70,8 +70,6 @@ def cached_available_services(organization: Organization) -> dict[str, bool]:
     Kept per process, not in the shared cache: only the version has to be shared for a change in one
     process to reach the others, and a shared read costs an unpickling (a network round trip with
     Redis) on every portal page to save each process four small queries a minute."""
-    from respite.core.portal import READ_AT_VERSION
-
     # A worker page's organization carries the version it was read at (``core.portal``): one
     # request, one version. Any other instance reads the counter.
     current = organization.__dict__.get(READ_AT_VERSION)
