@@ -9,6 +9,9 @@ uniformly drawn, so Django's middleware checks a token of ours unchanged. Only t
 one ``secrets.token_bytes`` call, each byte turned into a letter, bytes that would bias the
 letters thrown away.
 
+The masking below is Django's (``_mask_cipher_secret``); the tests check our tokens with Django's own
+unmasking and middleware, so a change of scheme in a Django upgrade fails them.
+
 The ``csrf`` context processor puts this token in every template's context (after Django's
 built-in one, which it replaces), lazily as Django's does: a page that never prints a form sets no
 cookie.

@@ -9,7 +9,10 @@ import re
 from collections import Counter
 
 import pytest
-from django.middleware.csrf import CSRF_ALLOWED_CHARS
+from django.middleware.csrf import (
+    CSRF_ALLOWED_CHARS,
+    _unmask_cipher_token,  # Django's own reading of a token
+)
 from django.test import Client, RequestFactory
 
 from respite.core import csrf
@@ -27,6 +30,13 @@ def test_every_letter_is_equally_likely():
     assert set(letters) == set(CSRF_ALLOWED_CHARS)
     assert set(Counter(letters).values()) == {4}
     assert csrf.letters_from(bytes(range(248, 256))) == ""
+
+
+def test_biased_bytes_are_thrown_away_and_made_up_for(monkeypatch):
+    """Bytes that would bias the letters are skipped, and more are drawn until the length is met."""
+    reads = iter([bytes([255, 250, 248]) * 20, bytes(range(62)) * 2])
+    monkeypatch.setattr(csrf.secrets, "token_bytes", lambda n: next(reads))
+    assert csrf.random_letters(32) == CSRF_ALLOWED_CHARS[:32]
 
 
 def test_random_letters_are_the_length_asked_and_never_repeat():
@@ -72,19 +82,37 @@ def test_each_page_prints_a_new_token_for_the_same_cookie(org):
     visitor = Client(enforce_csrf_checks=True)
     first = _checkin_token(visitor, org.slug)
     secret = visitor.cookies["csrftoken"].value
-    second = _checkin_token(visitor, org.slug)
-    assert visitor.cookies["csrftoken"].value == secret  # the secret is kept...
+    response = visitor.get(CHECKIN.format(slug=org.slug))
+    second = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[
+        -1
+    ]
+    assert (
+        response.cookies["csrftoken"].value == secret
+    )  # the secret is kept, its cookie renewed...
     assert first != second and first[:32] != second[:32]  # ...under a new mask each time
     assert {_switch_language(visitor, t) for t in (first, second)} == {302}
 
 
-def test_a_page_that_never_prints_the_token_sets_no_cookie():
+def test_the_token_is_drawn_only_when_a_template_prints_it():
+    """Lazy, as Django's: until printed, no secret and no cookie to send."""
     request = RequestFactory().get("/")
     context = csrf.csrf(request)
-    assert "CSRF_COOKIE" not in request.META  # nothing drawn until a template prints it
+    assert "CSRF_COOKIE" not in request.META
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
     token = str(context["csrf_token"])
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
-    assert len(request.META["CSRF_COOKIE"]) == 32 and len(token) == 64
+    assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
+
+
+def test_a_returning_visitor_keeps_their_secret_and_their_cookie_is_renewed():
+    """As Django's get_token: the secret already held is masked, and the cookie is sent again (its
+    expiry renewed) whenever a page prints a token."""
+    request = RequestFactory().get("/")
+    request.META["CSRF_COOKIE"] = secret = csrf.random_letters(32)
+    token = csrf.get_token(request)
+    assert request.META["CSRF_COOKIE"] == secret
+    assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+    assert _unmask_cipher_token(token) == secret
 
 
 def test_pages_draw_their_token_here(org, monkeypatch):
