@@ -64,8 +64,8 @@ PATH = f"{_MARK}path"
 _FILL = f"{_MARK}fill-"
 # What a frame is drawn with in place of each request's own values.
 _PER_REQUEST = {"csrf_token": CSRF, "CSP_NONCE": NONCE, "current_path": PATH}
-# Every placeholder; a frame's text is cut at them once, when it is drawn (_split).
-_PLACEHOLDER = re.compile(f"{_MARK}(?:csrf|nonce|path|fill-[A-Za-z_][A-Za-z0-9_]*-)")
+# Every placeholder, captured whole: a frame's text is cut at them once, when it is drawn (_split).
+_PLACEHOLDER = re.compile(f"({_MARK}(?:csrf|nonce|path|fill-[A-Za-z_][A-Za-z0-9_]*-))")
 _INSIDE = f"inside{_MARK}"  # set in the context while a frame is drawn for the cache
 
 # Organizations × languages × (menus + result outcomes); beyond that the least recently used go.
@@ -158,19 +158,11 @@ class FrameNode(Node):
 
 
 def _split(text: str) -> tuple[str, ...]:
-    """A drawn frame cut at its placeholders, kept that way: text, placeholder, text, ..., text.
-
-    Filling a frame is then a join of the parts with this request's values, instead of a search of
-    the whole text on every request (that search was a tenth of a worker page's instructions). A
-    value put in is never searched for placeholders.
-    """
-    parts: list[str] = []
-    at = 0
-    for match in _PLACEHOLDER.finditer(text):
-        parts += (text[at : match.start()], match.group(0))
-        at = match.end()
-    parts.append(text[at:])
-    return tuple(parts)
+    """A drawn frame cut at its placeholders, kept that way: text, placeholder, text, ..., text
+    (``re.split`` keeps what the pattern captures). Filling a frame is then a join of the parts
+    with this request's values, not a search of its whole text on every request; a value put in is
+    never searched for placeholders."""
+    return tuple(_PLACEHOLDER.split(text))
 
 
 @register.tag("frame")
