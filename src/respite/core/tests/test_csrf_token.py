@@ -9,9 +9,11 @@ import re
 from collections import Counter
 
 import pytest
-from django.middleware.csrf import (
+
+# _unmask_cipher_token: Django's own reading of a token (private, so not in the type stubs).
+from django.middleware.csrf import (  # type: ignore[attr-defined]
     CSRF_ALLOWED_CHARS,
-    _unmask_cipher_token,  # Django's own reading of a token
+    _unmask_cipher_token,
 )
 from django.test import Client, RequestFactory
 
