@@ -327,6 +327,9 @@ def test_serve_starts_web_and_worker_and_ctrl_c_stops_both(tmp_path, settings):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        # As from a terminal: a test run started in the background (`pytest &`, a CI script) hands
+        # its children SIGINT ignored, and Python then leaves Ctrl-C ignored (found at load 10).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + PATIENCE_S
