@@ -29,15 +29,17 @@ class _Cursor(base.SQLiteCursorWrapper):
 
     def execute(self, query: str, params: Any = None) -> Any:
         result = super().execute(query, params)
-        if self.owner is not None and not self.connection.in_transaction:
-            self.owner.flush_log()
+        self._committed()
         return result
 
     def executemany(self, query: str, param_list: Any) -> Any:
         result = super().executemany(query, param_list)
-        if self.owner is not None and not self.connection.in_transaction:
-            self.owner.flush_log()
+        self._committed()
         return result
+
+    def _committed(self) -> None:
+        if self.owner is not None:
+            self.owner.flush_log()  # nothing inside a transaction: its commit flushes
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
