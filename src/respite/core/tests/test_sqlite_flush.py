@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.db.utils import ConnectionHandler
 
 from respite.core.backends.sqlite3 import base as backend
 
@@ -28,24 +29,18 @@ OPTIONS = {
 def db_file(tmp_path):
     """A file database opened through Respite's backend (whatever database the suite runs on)."""
     path = tmp_path / "flush.sqlite3"
-    wrapper = backend.DatabaseWrapper(
+    # A handler of its own (not Django's): it fills in every setting not given, as for
+    # settings.DATABASES, and like it wants a "default".
+    wrapper = ConnectionHandler(
         {
-            "ENGINE": "respite.core.backends.sqlite3",
-            "NAME": str(path),
-            "OPTIONS": OPTIONS,
-            "AUTOCOMMIT": True,
-            "ATOMIC_REQUESTS": False,
-            "CONN_MAX_AGE": 0,
-            "CONN_HEALTH_CHECKS": False,
-            "TIME_ZONE": None,
-            "USER": "",
-            "PASSWORD": "",
-            "HOST": "",
-            "PORT": "",
-            "TEST": {},
-        },
-        alias="flush-test",
-    )
+            "default": {
+                "ENGINE": "respite.core.backends.sqlite3",
+                "NAME": str(path),
+                "OPTIONS": OPTIONS,
+            }
+        }
+    )["default"]
+    assert isinstance(wrapper, backend.DatabaseWrapper)
     with wrapper.cursor() as cursor:
         cursor.execute("CREATE TABLE answer (id INTEGER PRIMARY KEY, score INTEGER)")
     yield wrapper, path
