@@ -10,7 +10,11 @@ cases, 10,000 generated directory services with embeddings, bench_pulse's 10-mil
 150 worker sessions for the booking race). Django hello stays up, idle, while Respite's scenarios run:
 each scenario's saturation run is bracketed by two short Django hello runs (``BRACKET_S`` flat out,
 just before and just after) and its ratios are to their mean, so a drift of the shared machine over
-the minutes between the baseline and a scenario does not land in the ratio. Nothing is served on any
+the minutes between the baseline and a scenario does not land in the ratio. That is done
+``SAT_ROUNDS`` times in a row (hello, scenario, hello, scenario, ..., hello: each hello run closes one
+round and opens the next) and the median round's ratios are reported: on a shared virtual machine
+one 8-second run's ratio moved by ±15 % between runs a minute apart (Django hello alone served 1,695
+and 2,231 req/s in two runs minutes apart), and one unlucky run decided a target. Nothing is served on any
 address other than 127.0.0.1, and every server is stopped before ``run()`` returns.
 
 Method, per scenario: a short warm-up (not recorded), then a saturation run (``SAT_CONNECTIONS``
@@ -80,6 +84,9 @@ GUNICORN = [
 ]
 WARMUP_S, SATURATE_S, PACED_S = 3, 8, 10
 BRACKET_S = 4  # Django hello flat out right before and after each Respite saturation run
+SAT_ROUNDS = (
+    3  # saturation runs per Respite scenario, each bracketed by hello runs; median reported
+)
 PACED_MIN_REQUESTS, PACED_MAX_S = 60, 30  # slow pages: pace longer (up to 30 s) for enough samples
 SAT_CONNECTIONS = 16
 PACED_CONNECTIONS = 8
@@ -638,24 +645,35 @@ def measure(
 ) -> dict:
     """Warm up, saturate, then run at half the saturated rate. ``steps`` requests make one iteration.
 
-    With ``hello`` (Django hello's server and script), Django hello runs flat out for ``BRACKET_S``
-    just before and just after the saturation run, and the result keeps both (``"hello"``): the
-    scenario's ratios are to the hello measured seconds around it, not minutes earlier. On a shared
-    machine the cost of a request drifts (Django hello's CPU per request measured 0.80 and 1.28 ms
-    in two runs an hour apart, the same page's 3.5 and 3.6).
+    With ``hello`` (Django hello's server and script), the saturation run is repeated
+    ``SAT_ROUNDS`` times, with Django hello flat out for ``BRACKET_S`` before the first and after
+    each one, and the result keeps every round (``"rounds"``: the run and the hello runs just before
+    and after it): each round's ratios are to the hello measured seconds around it, not minutes
+    earlier. On a shared machine the cost of a request drifts (Django hello's CPU per request
+    measured 0.80 and 1.28 ms in two runs an hour apart, the same page's 3.5 and 3.6). ``"max"`` and
+    ``"hello"`` are the median round's (by throughput ratio), whose rate also paces the latency run.
 
     Server CPU per request = CPU time of the server's workers during a run ÷ requests in that run:
     steadier than throughput on a shared machine, since other work slows the server without adding
     to its CPU time.
     """
     _wrk(server.port, LUA_PRELUDE % {"interval": 0} + body, SAT_CONNECTIONS, warmup_s, workdir)
-    around = [timed_run(*hello, workdir, BRACKET_S)] if hello else []
-    sat = timed_run(server, body, workdir, SATURATE_S)
+    rounds: list[dict] = []
     if hello:
-        around.append(timed_run(*hello, workdir, BRACKET_S))
+        before = timed_run(*hello, workdir, BRACKET_S)
+        for _ in range(SAT_ROUNDS):
+            run = timed_run(server, body, workdir, SATURATE_S)
+            after = timed_run(*hello, workdir, BRACKET_S)
+            rounds.append({"run": run, "hello": [before, after]})
+            before = after
+        middle = median_round(rounds)
+        sat, around = middle["run"], middle["hello"]
+    else:
+        sat, around = timed_run(server, body, workdir, SATURATE_S), []
+    result = {"max": sat, "paced": None, "steps": steps, "hello": around, "rounds": rounds}
     target = sat["iter_per_s"] / 2
     if target <= 0:
-        return {"max": sat, "paced": None, "steps": steps, "hello": around}
+        return result
     # Slow pages: fewer paced connections, so each still starts an iteration every few seconds.
     connections = max(1, min(PACED_CONNECTIONS, round(target * 2)))
     interval_ms = connections * 1000 / target
@@ -666,7 +684,36 @@ def measure(
     paced["connections"] = connections
     paced["seconds"] = seconds
     paced["target_iter_per_s"] = round(target, 1)
-    return {"max": sat, "paced": paced, "steps": steps, "hello": around}
+    return {**result, "paced": paced}
+
+
+def round_ratios(r: dict) -> tuple[float, float | None]:
+    """One round's (throughput ratio, CPU ratio) to the mean of the Django hello runs around it."""
+    hello_rps = sum(h["req_per_s"] for h in r["hello"]) / len(r["hello"])
+    hello_cpu = sum(h["cpu_ms_per_request"] for h in r["hello"]) / len(r["hello"])
+    cpu = r["run"]["cpu_ms_per_request"]
+    return r["run"]["req_per_s"] / hello_rps, (hello_cpu / cpu if cpu else None)
+
+
+def median_round(rounds: list[dict]) -> dict:
+    """The round with the median throughput ratio (the lower middle one of an even number)."""
+    ordered = sorted(rounds, key=lambda r: round_ratios(r)[0])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def _hello_runs(rounds: list[dict]) -> list[dict]:
+    """Each Django hello run of the rounds once (a run closing one round opens the next)."""
+    seen: dict[int, dict] = {}
+    for r in rounds:
+        for h in r["hello"]:
+            seen.setdefault(id(h), h)
+    return list(seen.values())
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
 def timed_run(
@@ -1061,6 +1108,16 @@ def _report(
         if s.get("hello"):
             ref_rps = sum(h["req_per_s"] for h in s["hello"]) / len(s["hello"])
             ref_cpu = sum(h["cpu_ms_per_request"] for h in s["hello"]) / len(s["hello"])
+        ratio = m["req_per_s"] / ref_rps
+        cpu_ratio = ref_cpu / cpu if cpu else None
+        rounds = s.get("rounds") or []
+        if rounds:
+            # The median of the rounds, each ratio on its own (the median round by throughput
+            # need not be the median by CPU).
+            per_round = [round_ratios(r) for r in rounds]
+            ratio = _median([t for t, _c in per_round])
+            cpus = [c for _t, c in per_round if c is not None]
+            cpu_ratio = _median(cpus) if cpus else None
         rows.append(
             {
                 "scenario": name,
@@ -1069,11 +1126,21 @@ def _report(
                 "max_req_per_s": m["req_per_s"],
                 "max_iter_per_s": m["iter_per_s"],
                 # Throughput ratio: max req/s ÷ Django hello's max req/s around it.
-                "ratio_to_django_hello": round(m["req_per_s"] / ref_rps, 3),
+                "ratio_to_django_hello": round(ratio, 3),
                 # CPU ratio: Django hello's server CPU per request around it ÷ this scenario's.
                 "cpu_ms_per_request": cpu,
-                "cpu_ratio_to_django_hello": round(ref_cpu / cpu, 3) if cpu else None,
+                "cpu_ratio_to_django_hello": None if cpu_ratio is None else round(cpu_ratio, 3),
                 "django_hello_around": s.get("hello"),
+                "rounds": [
+                    {
+                        "req_per_s": r["run"]["req_per_s"],
+                        "cpu_ms_per_request": r["run"]["cpu_ms_per_request"],
+                        "ratio_to_django_hello": round(t, 3),
+                        "cpu_ratio_to_django_hello": None if c is None else round(c, 3),
+                        "django_hello_around": r["hello"],
+                    }
+                    for r, (t, c) in zip(rounds, (round_ratios(r) for r in rounds), strict=True)
+                ],
                 "paced_cpu_ms_per_request": p.get("cpu_ms_per_request"),
                 "paced_target_iter_per_s": p.get("target_iter_per_s"),
                 "paced_iter_per_s": p.get("iter_per_s"),
@@ -1082,9 +1149,13 @@ def _report(
                 "p95_ms": p.get("p95_ms"),
                 "p99_ms": p.get("p99_ms"),
                 "max_ms": p.get("max_ms"),
-                # Both runs of the scenario and the Django hello runs around it.
+                # Every run of the scenario and every Django hello run around it.
                 "errors": {
-                    k: m[k] + p.get(k, 0) + sum(h[k] for h in s.get("hello") or [])
+                    k: p.get(k, 0)
+                    + sum(r["run"][k] for r in rounds)
+                    + sum(h[k] for h in _hello_runs(rounds))
+                    if rounds
+                    else m[k] + p.get(k, 0) + sum(h[k] for h in s.get("hello") or [])
                     for k in ("unexpected", "socket_errors", "timeouts")
                 },
             }
@@ -1100,10 +1171,13 @@ def _report(
         "",
         f"**Every scenario is a ratio to Django's own hello page** (`bench.django_hello`: Respite's "
         "settings and full middleware stack, one trivial view, same server) measured in this run: "
-        f"each Respite scenario to Django hello run flat out for {BRACKET_S} s just before its "
-        f"saturation run and {BRACKET_S} s just after (the mean of the two; the hello row is its own "
+        f"each Respite saturation run to Django hello run flat out for {BRACKET_S} s just before it "
+        f"and {BRACKET_S} s just after (the mean of the two; the hello row is its own "
         "longer run), since "
         "on a shared machine a request's cost drifts over the minutes between scenarios. "
+        f"Each Respite scenario runs {SAT_ROUNDS} such rounds back to back and its ratios are the "
+        "medians of the rounds' (every round is listed below the table); max req/s, CPU per "
+        "request and the pacing are the median round's. "
         "× hello (req/s) = max req/s ÷ Django hello's; × hello (CPU) = Django hello's server CPU per "
         "request ÷ the scenario's (server CPU = all gunicorn workers' CPU time during the saturation "
         "run ÷ requests; steadier than throughput when other work shares the cores). Raw WSGI is "
@@ -1111,7 +1185,7 @@ def _report(
         f"Load average when the run started: {load[0]:.1f} (anything above 0 is other work sharing "
         "the 2 cores).",
         "",
-        "Errors = unexpected status / socket errors / timeouts, over both runs.",
+        "Errors = unexpected status / socket errors / timeouts, over every run of the scenario.",
         "",
         "| scenario | req/iter | max req/s | × hello (req/s) | server CPU ms/req | × hello (CPU) "
         "| paced req/s | p50 ms | p95 ms | p99 ms | errors |",
@@ -1132,18 +1206,30 @@ def _report(
             f"1 | – | – | – | – | – | {race_result['p50_ms']} | {race_result['p95_ms']} | "
             f"{race_result['p99_ms']} | {sum(x['server_errors'] for x in race_result['rounds'])}/–/– |"
         )
-    around = [r for r in rows if r["django_hello_around"]]
-    if around:
+    with_rounds = [r for r in rows if r["rounds"]]
+    if with_rounds:
         md += [
             "",
-            "Django hello just before / just after each Respite scenario, server CPU ms per request: "
-            + "; ".join(
-                f"{r['scenario'].split(' (')[0]} "
-                + " / ".join(f"{h['cpu_ms_per_request']:.2f}" for h in r["django_hello_around"])
-                for r in around
-            )
-            + ".",
+            "Each round: × hello by throughput / by CPU (the scenario's req/s and CPU ms per request; "
+            "Django hello's CPU ms per request just before / just after):",
+            "",
         ]
+        for r in with_rounds:
+            md.append(
+                f"- {r['scenario'].split(' (')[0]}: "
+                + "; ".join(
+                    f"{x['ratio_to_django_hello']:.3f} / "
+                    + (
+                        "n/a"
+                        if x["cpu_ratio_to_django_hello"] is None
+                        else f"{x['cpu_ratio_to_django_hello']:.3f}"
+                    )
+                    + f" ({x['req_per_s']:,.0f} req/s, {x['cpu_ms_per_request']:.2f} ms; hello "
+                    + " / ".join(f"{h['cpu_ms_per_request']:.2f}" for h in x["django_hello_around"])
+                    + ")"
+                    for x in r["rounds"]
+                )
+            )
     flow = by.get("worker flow")
     if flow:
         md += [
