@@ -59,6 +59,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,9 +88,8 @@ GUNICORN = [
 ]
 WARMUP_S, SATURATE_S, PACED_S = 3, 8, 10
 BRACKET_S = 4  # Django hello flat out right before and after each Respite saturation run
-SAT_ROUNDS = (
-    3  # saturation runs per Respite scenario, each bracketed by hello runs; median reported
-)
+# Saturation runs per Respite scenario, each bracketed by hello runs; the median is reported.
+SAT_ROUNDS = 3
 PACED_MIN_REQUESTS, PACED_MAX_S = 60, 30  # slow pages: pace longer (up to 30 s) for enough samples
 SAT_CONNECTIONS = 16
 PACED_CONNECTIONS = 8
@@ -727,18 +727,9 @@ def median_round(rounds: list[dict]) -> dict:
 
 
 def _hello_runs(rounds: list[dict]) -> list[dict]:
-    """Each Django hello run of the rounds once (a run closing one round opens the next)."""
-    seen: dict[int, dict] = {}
-    for r in rounds:
-        for h in r["hello"]:
-            seen.setdefault(id(h), h)
-    return list(seen.values())
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    n = len(ordered)
-    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
+    """Each Django hello run of the rounds once: the first round's opening run, then every round's
+    closing run (which opens the next round)."""
+    return [rounds[0]["hello"][0], *(r["hello"][1] for r in rounds)]
 
 
 def timed_run(
@@ -1153,20 +1144,17 @@ def _report(
         cpu = m.get("cpu_ms_per_request")
         # Respite's scenarios: ratios to the Django hello runs just before and after their saturation
         # run (``measure``'s ``hello``).
-        ref_rps, ref_cpu = base_rps, base_cpu
-        if s.get("hello"):
-            ref_rps = sum(h["req_per_s"] for h in s["hello"]) / len(s["hello"])
-            ref_cpu = sum(h["cpu_ms_per_request"] for h in s["hello"]) / len(s["hello"])
-        ratio = m["req_per_s"] / ref_rps
-        cpu_ratio = ref_cpu / cpu if cpu else None
         rounds = s.get("rounds") or []
+        per_round = [round_ratios(r) for r in rounds]
         if rounds:
             # The median of the rounds, each ratio on its own (the median round by throughput
             # need not be the median by CPU).
-            per_round = [round_ratios(r) for r in rounds]
-            ratio = _median([t for t, _c in per_round])
+            ratio = statistics.median(t for t, _c in per_round)
             cpus = [c for _t, c in per_round if c is not None]
-            cpu_ratio = _median(cpus) if cpus else None
+            cpu_ratio = statistics.median(cpus) if cpus else None
+        else:  # the hello rows themselves
+            ratio = m["req_per_s"] / base_rps
+            cpu_ratio = base_cpu / cpu if cpu else None
         rows.append(
             {
                 "scenario": name,
@@ -1174,9 +1162,10 @@ def _report(
                 or round(m["requests"] / max(1, m["iterations"]), 2),
                 "max_req_per_s": m["req_per_s"],
                 "max_iter_per_s": m["iter_per_s"],
-                # Throughput ratio: max req/s ÷ Django hello's max req/s around it.
+                # Throughput ratio: max req/s ÷ Django hello's around it (median of the rounds).
                 "ratio_to_django_hello": round(ratio, 3),
-                # CPU ratio: Django hello's server CPU per request around it ÷ this scenario's.
+                # CPU ratio: Django hello's server CPU per request around it ÷ this scenario's
+                # (median of the rounds).
                 "cpu_ms_per_request": cpu,
                 "cpu_ratio_to_django_hello": None if cpu_ratio is None else round(cpu_ratio, 3),
                 "django_hello_around": s.get("hello"),
@@ -1188,7 +1177,7 @@ def _report(
                         "cpu_ratio_to_django_hello": None if c is None else round(c, 3),
                         "django_hello_around": r["hello"],
                     }
-                    for r, (t, c) in zip(rounds, (round_ratios(r) for r in rounds), strict=True)
+                    for r, (t, c) in zip(rounds, per_round, strict=True)
                 ],
                 "paced_cpu_ms_per_request": p.get("cpu_ms_per_request"),
                 "paced_target_iter_per_s": p.get("target_iter_per_s"),
@@ -1204,7 +1193,7 @@ def _report(
                     + sum(r["run"][k] for r in rounds)
                     + sum(h[k] for h in _hello_runs(rounds))
                     if rounds
-                    else m[k] + p.get(k, 0) + sum(h[k] for h in s.get("hello") or [])
+                    else m[k] + p.get(k, 0)
                     for k in ("unexpected", "socket_errors", "timeouts")
                 },
             }
