@@ -8,10 +8,14 @@ closed with its transaction open.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.db.utils import ConnectionHandler, OperationalError
@@ -286,3 +290,79 @@ def _many(path: str, name: str) -> None:
                     raise AssertionError("another writer got in during this transaction")
     finally:
         wrapper.close()
+
+
+def _queue_threads() -> int:
+    return sum(t.name == "respite-sqlite-writer-queue" for t in threading.enumerate())
+
+
+def _open_queue_files(path) -> int:
+    fds = Path("/proc/self/fd")
+    target = f"{path}-writer"
+    count = 0
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):  # a descriptor closed meanwhile
+            count += os.readlink(fd) == target
+    return count
+
+
+def _eventually(check, what: str) -> None:
+    deadline = time.monotonic() + PATIENCE_S
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_writers_timing_out_behind_a_long_transaction_do_not_pile_up_threads_or_files(path):
+    """A transaction held for minutes elsewhere (a migration, a shell): each request that gives up
+    must not leave a thread and an open file behind, or the server runs out of both."""
+    other = OtherProcess(path)
+    threads, files = _queue_threads(), _open_queue_files(path)
+    try:
+        for attempt in range(6):
+            wrapper = _wrapper(path, timeout=0.2)
+            try:
+                with pytest.raises(OperationalError, match="database is locked"), _atomic(wrapper):
+                    _write(wrapper, f"attempt {attempt}")
+            finally:
+                wrapper.close()
+        assert _queue_threads() - threads <= 1
+        assert _open_queue_files(path) - files <= 1
+    finally:
+        other.release()
+    _eventually(lambda: _queue_threads() == threads, "the waiting thread ended")
+    _eventually(lambda: _open_queue_files(path) == files, "its file was closed")
+    thread, outcome = _in_thread(_write_in_transaction(path, "after"))
+    thread.join(PATIENCE_S)
+    assert outcome == ["after"]
+
+
+def test_a_writer_interrupted_while_queued_does_not_keep_the_lock(path, monkeypatch):
+    """Ctrl-C in a shell while queued behind another process: once that process is done, nobody
+    holds the queue (another process takes it at once)."""
+    other = OtherProcess(path)
+    wrapper = _wrapper(path)
+    threads = _queue_threads()
+
+    class Interrupted(threading.Event):
+        def wait(self, timeout=None):
+            super().wait(0.2)
+            raise KeyboardInterrupt
+
+    # The backend's own Event only (threading's is used by Thread.start itself).
+    monkeypatch.setattr(
+        backend,
+        "threading",
+        SimpleNamespace(Thread=threading.Thread, Lock=threading.Lock, Event=Interrupted),
+    )
+    try:
+        with pytest.raises(KeyboardInterrupt), _atomic(wrapper):
+            _write(wrapper, "interrupted")
+    finally:
+        monkeypatch.undo()
+        other.release()
+    _eventually(lambda: _queue_threads() == threads, "the waiting thread ended")
+    third = OtherProcess(path)  # blocks until it holds the lock: it would hang if we kept it
+    third.release()
+    wrapper.close()
+    assert _writers(path) == []

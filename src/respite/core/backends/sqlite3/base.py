@@ -29,6 +29,7 @@ ends, like SQLite's busy timeout, with "database is locked" after the connection
 from __future__ import annotations
 
 import fcntl
+import functools
 import os
 import threading
 import time
@@ -36,11 +37,22 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
-# The turn of each database file's writers in this process, by file name. Reset in a forked child:
-# a lock held by another thread at fork time would never be released there.
+# The turn of each database file's writers in this process, by file name, and the files whose
+# queue a thread still waits in for a writer that gave up (see _lock_file). Both are reset in a forked
+# child: a lock held by another thread at fork time would never be released there.
 _turns: dict[str, threading.Lock] = {}
+_stranded: set[str] = set()
 _turns_lock = threading.Lock()
-os.register_at_fork(after_in_child=_turns.clear)
+
+
+def _reset_after_fork() -> None:
+    global _turns_lock
+    _turns.clear()
+    _stranded.clear()
+    _turns_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def _turn(name: str) -> threading.Lock:
@@ -67,40 +79,99 @@ class _Cursor(base.SQLiteCursorWrapper):
         if self.owner is not None:
             self.owner.flush_log()  # nothing inside a transaction: its commit flushes
 
+    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
+        # Django rewrites each statement's %s into ? with a regular expression, every time it is
+        # run; a page runs the same few statements again and again.
+        if param_names is None and len(query) <= _QMARK_MAX:
+            return _qmark(query)
+        return super().convert_query(query, param_names=param_names)
 
-def _lock_file(fd: int, timeout: float) -> bool:
-    """Take the exclusive ``flock`` of ``fd`` as soon as it is free, or give up after ``timeout``
-    seconds (False; ``fd`` then belongs to the waiting thread, which closes it).
 
-    A ``flock`` blocked in the kernel wakes the moment the holder lets go, where polling would
-    sleep past it (polling measured no faster than SQLite's own busy handler), but it cannot be
+_QMARK_MAX = 4000  # longer statements (long IN lists) are rarely the same twice: not kept
+
+
+@functools.lru_cache(maxsize=1024)
+def _qmark(query: str) -> str:
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
+def _lock_file(fd: int, name: str, timeout: float) -> bool:
+    """Take the exclusive ``flock`` of ``fd`` as soon as it is free: True once taken (``fd`` stays
+    the caller's); False after ``timeout`` seconds, or an exception, and ``fd`` is no longer the
+    caller's (closed, or closed later by the thread still waiting in it).
+
+    A ``flock`` blocked in the kernel wakes the moment the holder lets go, where polling sleeps
+    past it (polling measured no faster than SQLite's own busy handler), but it cannot be
     interrupted in a thread: a thread of its own waits in it, and the connection waits for that
-    thread with a timeout. Only a wait behind another process's transaction starts one."""
+    thread with a timeout. Only a wait behind another process starts one, and while one is left
+    waiting for a writer that gave up, the next writers of that file poll instead of starting more
+    (a transaction held for minutes must not pile up a thread and a file per timed-out request)."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
     except BlockingIOError:
         pass
+    except BaseException:
+        os.close(fd)
+        raise
+    if name in _stranded:
+        return _poll_lock(fd, timeout)
     locked = threading.Event()
     decided = threading.Lock()
     gave_up = False
 
     def wait() -> None:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        with decided:
-            if not gave_up:
-                locked.set()
-                return
-        fcntl.flock(fd, fcntl.LOCK_UN)  # too late: the connection gave up and let the fd go
-        os.close(fd)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            with decided:
+                if not gave_up:
+                    locked.set()
+                    return
+            fcntl.flock(fd, fcntl.LOCK_UN)  # too late: the connection gave up and let the fd go
+        finally:
+            if not locked.is_set():
+                os.close(fd)
+                _stranded.discard(name)
 
-    threading.Thread(target=wait, name="respite-sqlite-writer-queue", daemon=True).start()
-    if locked.wait(max(timeout, 0)):
-        return True
+    try:
+        threading.Thread(target=wait, name="respite-sqlite-writer-queue", daemon=True).start()
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        got = locked.wait(max(timeout, 0))
+    except BaseException:  # KeyboardInterrupt in a shell: never leave the lock taken
+        with decided:
+            if locked.is_set():
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+            else:
+                gave_up = True
+                _stranded.add(name)
+        raise
     with decided:
-        if locked.is_set():
+        if got or locked.is_set():  # taken just as the wait ended: keep it
             return True
         gave_up = True
+        _stranded.add(name)
+    return False
+
+
+def _poll_lock(fd: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.001)
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
     return False
 
 
@@ -118,31 +189,43 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return connection
 
     def _start_transaction_under_autocommit(self) -> None:
+        took = self._turn_held is None
         with self.wrap_database_errors:  # Django's OperationalError, as for SQLite's busy timeout
             self._take_turn()
         try:
             super()._start_transaction_under_autocommit()  # type: ignore[misc]  # not in django-stubs
         except BaseException:
-            self._end_turn()
+            if took:
+                self._end_turn()
             raise
 
     def _take_turn(self) -> None:
         """Wait for this process's turn, then for the other processes' (see the module's note)."""
-        if self.is_in_memory_db() or self._turn_held is not None:
-            return
         name = str(self.settings_dict["NAME"])
+        if self._queue_pid != os.getpid():
+            # A connection carried into a forked child: its turn and descriptor are the parent's
+            # (unlocking that descriptor would unlock the parent; keeping it open would keep the
+            # parent's lock alive after the parent dies).
+            if self._queue_fd is not None:
+                os.close(self._queue_fd)
+            self._queue_fd, self._turn_held, self._queue_pid = None, None, os.getpid()
+        if self._turn_held is not None or self.is_in_memory_db() or name.startswith("file:"):
+            return
         started = time.monotonic()
         turn = _turn(name)
         if not turn.acquire(timeout=self._wait):
             raise self.Database.OperationalError("database is locked")
         try:
-            if self._queue_fd is None or self._queue_pid != os.getpid():
-                # Never the descriptor of a parent process: unlocking it would unlock the parent's.
-                self._queue_fd = os.open(f"{name}-writer", os.O_RDWR | os.O_CREAT, 0o600)
-                self._queue_pid = os.getpid()
-            if not _lock_file(self._queue_fd, self._wait - (time.monotonic() - started)):
-                self._queue_fd = None  # still waited on by the waiting thread, which closes it
+            fd, self._queue_fd = self._queue_fd, None  # ours again once locked (see _lock_file)
+            if fd is None:
+                try:
+                    fd = os.open(f"{name}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+                except OSError:  # a file we may not open: SQLite's busy handler, as before
+                    turn.release()
+                    return
+            if not _lock_file(fd, name, self._wait - (time.monotonic() - started)):
                 raise self.Database.OperationalError("database is locked")
+            self._queue_fd = fd
         except BaseException:
             turn.release()
             raise
@@ -150,10 +233,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _end_turn(self) -> None:
         turn, self._turn_held = self._turn_held, None
-        if turn is None:
-            return
+        if turn is None or self._queue_pid != os.getpid():
+            return  # none, or the parent's, carried across a fork: not ours to hand on
         try:
-            if self._queue_fd is not None and self._queue_pid == os.getpid():
+            if self._queue_fd is not None:
                 fcntl.flock(self._queue_fd, fcntl.LOCK_UN)
         finally:
             turn.release()
@@ -164,10 +247,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return cursor
 
     def _commit(self) -> None:
-        try:
-            super()._commit()  # type: ignore[misc]  # Django's, missing from django-stubs
-        finally:
-            self._end_turn()
+        # A failed COMMIT (a deferred foreign key) leaves the transaction open: the turn goes with
+        # the rollback that follows.
+        super()._commit()  # type: ignore[misc]  # Django's, missing from django-stubs
+        self._end_turn()
         self.flush_log()
 
     def _set_autocommit(self, autocommit: bool) -> None:
@@ -186,7 +269,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._close()  # type: ignore[misc]
         finally:
             self._end_turn()
-            if self._queue_fd is not None and self._queue_pid == os.getpid():
+            if self._queue_fd is not None:
                 os.close(self._queue_fd)
             self._queue_fd = None
 
