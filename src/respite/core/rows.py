@@ -88,14 +88,32 @@ def _read_plan(
     return plan
 
 
-def insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = False) -> int:
-    """INSERT new instances of one model in one statement; returns how many rows were written.
-    Unlike ``save()`` or ``bulk_create`` it sends no signals, reads no ids back (an auto-increment
-    key stays None; give UUID keys their default) and wraps nothing in a savepoint: call it inside
-    the caller's transaction. With ``skip_taken_keys`` a row whose primary key exists is left out
-    (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL) instead of aborting the transaction."""
+class Insert:
+    """One ``INSERT`` of new instances, its values already prepared (``prepare_insert``): ``run()``
+    only sends it. Prepared before a transaction begins, it keeps the field work (defaults, JSON,
+    encryption) out of the time the write lock is held (issue 19)."""
+
+    __slots__ = ("alias", "objs", "params", "sql")
+
+    def __init__(self, alias: str, sql: str, params: list[Any], objs: Sequence[models.Model]):
+        self.alias, self.sql, self.params, self.objs = alias, sql, params, objs
+
+    def run(self) -> int:
+        """Send the statement; returns how many rows were written."""
+        conn = connections[self.alias]
+        with conn.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            written = cursor.rowcount
+        for obj in self.objs:
+            obj._state.adding, obj._state.db = False, self.alias
+        return written
+
+
+def prepare_insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = False) -> Insert | None:
+    """``insert``'s statement, prepared but not sent (None for no instances). Values are read from
+    the instances now: change them afterwards and prepare again."""
     if not objs:
-        return 0
+        return None
     model = type(objs[0])
     meta = model._meta
     conn = connections[router.db_for_write(model)]
@@ -110,9 +128,14 @@ def insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = False) -> in
     sql = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES " + ", ".join([one] * len(objs))  # noqa: S608
     if skip_taken_keys:
         sql += f" ON CONFLICT ({q(_column(meta.pk))}) DO NOTHING"
-    with conn.cursor() as cursor:
-        cursor.execute(sql, params)
-        written = cursor.rowcount
-    for obj in objs:
-        obj._state.adding, obj._state.db = False, conn.alias
-    return written
+    return Insert(conn.alias, sql, params, objs)
+
+
+def insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = False) -> int:
+    """INSERT new instances of one model in one statement; returns how many rows were written.
+    Unlike ``save()`` or ``bulk_create`` it sends no signals, reads no ids back (an auto-increment
+    key stays None; give UUID keys their default) and wraps nothing in a savepoint: call it inside
+    the caller's transaction. With ``skip_taken_keys`` a row whose primary key exists is left out
+    (``ON CONFLICT DO NOTHING``, SQLite and PostgreSQL) instead of aborting the transaction."""
+    statement = prepare_insert(objs, skip_taken_keys=skip_taken_keys)
+    return statement.run() if statement is not None else 0

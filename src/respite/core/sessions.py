@@ -119,7 +119,13 @@ class SessionStore(DBStore):
 
     def encode(self, session_dict: dict[str, Any]) -> str:
         payload = self.serializer().dumps(session_dict)
-        return PREFIX + crypto.fernet().encrypt(payload).decode("ascii")
+        # The same contents as the last encoding (prepared before a transaction by ``one_commit``):
+        # the same token, encrypted a moment ago, and no encryption inside the write lock.
+        if payload == self.__dict__.get("_encoded_payload"):
+            return self.__dict__["_encoded_token"]
+        token = PREFIX + crypto.fernet().encrypt(payload).decode("ascii")
+        self.__dict__["_encoded_payload"], self.__dict__["_encoded_token"] = payload, token
+        return token
 
     def decode(self, session_data: bytes | str) -> dict[str, Any]:
         if isinstance(session_data, bytes):
@@ -137,7 +143,11 @@ class SessionStore(DBStore):
 @contextmanager
 def one_commit(request: HttpRequest) -> Iterator[None]:
     """Run a view's writes and save its session in the same transaction (one commit, one fsync);
-    the session middleware then only sets the cookie."""
+    the session middleware then only sets the cookie. A session already changed is encrypted
+    before the transaction begins, outside SQLite's write lock."""
+    session = request.session
+    if session.modified and isinstance(session, SessionStore):
+        session.encode(session._get_session())  # type: ignore[attr-defined]  # Django's
     with transaction.atomic():
         yield
         if request.session.modified:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from respite.core.crypto import EncryptedTextField
 from respite.core.fields import CoarseDateTimeField
 from respite.core.models import AccessCode, Organization
-from respite.core.rows import insert, rows
+from respite.core.rows import Insert, prepare_insert, rows
 from respite.screening import instruments
 
 # An unsaved screening is kept only long enough for the worker to choose to save it.
@@ -72,8 +72,60 @@ class Screening(models.Model):
         return [r.rescore() for r in stored]
 
     @classmethod
-    # No savepoint of its own: the check-in calls it inside ``one_commit``, whose transaction it
-    # shares (a failure rolls the whole request back; nothing catches it half-way).
+    def prepare(
+        cls,
+        results: list[instruments.Result],
+        *,
+        organization: Organization | None,
+        role_group: str = "",
+        language: str = "en",
+        access_code: AccessCode | None = None,
+    ) -> PreparedScreening:
+        """A new screening and its results, built and their two INSERTs prepared, nothing written:
+        ``write()`` it inside the caller's transaction. All the work of building rows happens here,
+        before the transaction takes SQLite's write lock, which every other check-in waits for
+        (issue 19). With ``access_code`` it is saved under that code from the start (``save_under``)."""
+        crisis = any(r.crisis for r in results)
+        tier = (
+            "crisis"
+            if crisis
+            else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
+        )
+        screening = cls(
+            organization=organization,
+            role_group=role_group,
+            language=language[:5],
+            crisis=crisis,
+            tier=tier,
+        )
+        if access_code is not None:
+            screening.access_code = access_code
+            screening.created_at = _midnight(screening.created_at)
+        # Plain INSERTs (core.rows): the ORM's create() and bulk_create() cost several times the
+        # statements themselves on the check-in's answers. Nothing listens for these models' signals.
+        statements = [
+            prepare_insert([screening]),
+            prepare_insert(
+                [
+                    ScreeningResult(
+                        screening=screening,
+                        position=n,
+                        instrument=r.instrument.id,
+                        answers=r.answers,
+                        score=r.headline.score,
+                        band=r.headline.band.id,
+                        tier=r.tier,
+                        crisis=r.crisis,
+                    )
+                    for n, r in enumerate(results)
+                ]
+            ),
+        ]
+        return PreparedScreening(screening, [s for s in statements if s is not None])
+
+    @classmethod
+    # No savepoint of its own: the API calls it inside a transaction it shares (a failure rolls
+    # the whole request back; nothing catches it half-way).
     @transaction.atomic(savepoint=False)
     def do_create(
         cls,
@@ -83,45 +135,34 @@ class Screening(models.Model):
         role_group: str = "",
         language: str = "en",
     ) -> Screening:
-        crisis = any(r.crisis for r in results)
-        tier = (
-            "crisis"
-            if crisis
-            else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
+        prepared = cls.prepare(
+            results, organization=organization, role_group=role_group, language=language
         )
-        # Two plain INSERTs (core.rows): the ORM's create() and bulk_create() cost several times
-        # the statements themselves on the check-in's answers (issue 19). Nothing listens for
-        # these models' signals.
-        screening = cls(
-            organization=organization,
-            role_group=role_group,
-            language=language[:5],
-            crisis=crisis,
-            tier=tier,
-        )
-        insert([screening])
-        insert(
-            [
-                ScreeningResult(
-                    screening=screening,
-                    position=n,
-                    instrument=r.instrument.id,
-                    answers=r.answers,
-                    score=r.headline.score,
-                    band=r.headline.band.id,
-                    tier=r.tier,
-                    crisis=r.crisis,
-                )
-                for n, r in enumerate(results)
-            ]
-        )
-        return screening
+        prepared.write()
+        return prepared.screening
 
     def save_under(self, code: AccessCode) -> None:
         self.access_code = code
-        # Keep the day only: midnight of the day taken, so no exact time sits beside the answers.
-        self.created_at = self.created_at.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.created_at = _midnight(self.created_at)
         self.save(update_fields=["access_code", "created_at"])
+
+
+def _midnight(moment: datetime) -> datetime:
+    """Keep the day only: midnight of the day taken, so no exact time sits beside the answers."""
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class PreparedScreening:
+    """A screening built by ``Screening.prepare``, its rows not yet written."""
+
+    def __init__(self, screening: Screening, statements: list[Insert]) -> None:
+        self.screening, self._statements = screening, statements
+
+    def write(self) -> Screening:
+        """Write the screening and its results (inside the caller's transaction)."""
+        for statement in self._statements:
+            statement.run()
+        return self.screening
 
 
 class ScreeningResult(models.Model):

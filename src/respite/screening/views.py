@@ -52,20 +52,22 @@ def _create(
     request: PortalRequest, results: list[instruments.Result], role_group: str
 ) -> HttpResponse:
     allowed = {g for g, _label in _role_choices(request)}
+    code_id = request.session.get(SESSION_CODE)
+    # Already signed in with a code: keep the history together. Read before the transaction, and
+    # every row built before it too: it holds SQLite's write lock, which other check-ins wait for.
+    code = privacy.AccessCode.objects.filter(pk=code_id).first() if code_id else None
+    prepared = Screening.prepare(
+        results,
+        organization=request.organization,
+        role_group=role_group if role_group in allowed else "",
+        language=client_language(request),
+        access_code=code,
+    )
+    screening = prepared.screening
+    seen = request.session.get(SESSION_SCREENINGS, [])
+    request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
     with one_commit(request):  # the screening and the session that may open it: one fsync
-        screening = Screening.do_create(
-            results,
-            organization=request.organization,
-            role_group=role_group if role_group in allowed else "",
-            language=client_language(request),
-        )
-        code_id = request.session.get(SESSION_CODE)
-        if code_id:  # already signed in with a code: keep the history together
-            code = privacy.AccessCode.objects.filter(pk=code_id).first()
-            if code:
-                screening.save_under(code)
-        seen = request.session.get(SESSION_SCREENINGS, [])
-        request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
+        prepared.write()
     return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
 
 

@@ -125,3 +125,54 @@ def test_an_expired_session_cookie_opens_nothing(org):
     # A live key still loads, through the same read.
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() + timedelta(hours=1))
     assert SessionStore(key).load()
+
+
+def test_the_answers_post_builds_and_encrypts_everything_before_taking_the_write_lock(org):
+    """While a check-in's transaction is open every other check-in waits for SQLite's write lock
+    (issue 19), so it holds only the statements: the screening's rows are built and the new session
+    encrypted before it begins."""
+    from cryptography.fernet import MultiFernet
+    from django.db.models import Field
+
+    from respite.screening.models import ScreeningResult
+
+    worker = Client()
+    url = f"/o/{org.slug}/check-in/"
+    assert worker.get(url).status_code == 200
+    rows_built, encrypted = [], []
+    prep, encrypt = Field.get_db_prep_save, MultiFernet.encrypt
+
+    def spy_prep(field, value, *args, **kwargs):
+        if getattr(field, "model", None) in (Screening, ScreeningResult):
+            rows_built.append(connection.in_atomic_block)
+        return prep(field, value, *args, **kwargs)
+
+    def spy_encrypt(self, data):
+        encrypted.append(connection.in_atomic_block)
+        return encrypt(self, data)
+
+    with (
+        mock.patch.object(Field, "get_db_prep_save", spy_prep),
+        mock.patch.object(MultiFernet, "encrypt", spy_encrypt),
+    ):
+        response = worker.post(url, CHECKIN)
+    assert response.status_code == 302
+    assert rows_built and not any(rows_built)
+    assert encrypted and not any(encrypted)
+    # And what was written is what the worker answered, under the session that opens it.
+    assert "Your results" in worker.get(response["Location"]).content.decode()
+
+
+def test_a_session_changed_inside_the_transaction_is_written_with_its_last_contents(org):
+    """``one_commit`` encrypts the session before the transaction; a view that changes it again
+    inside must still have the later contents written, not the early encryption."""
+    from django.test import RequestFactory
+
+    from respite.core.sessions import one_commit
+
+    request = RequestFactory().get("/")
+    request.session = SessionStore()
+    request.session["step"] = "before"
+    with one_commit(request):
+        request.session["step"] = "inside"
+    assert SessionStore(request.session.session_key).load() == {"step": "inside"}
