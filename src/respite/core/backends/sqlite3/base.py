@@ -118,9 +118,10 @@ def _lock_file(fd: int, name: str, timeout: float) -> bool:
         return _poll_lock(fd, timeout)
     locked = threading.Event()
     decided = threading.Lock()
-    gave_up = False
+    gave_up = finished = False
 
     def wait() -> None:
+        nonlocal finished
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             with decided:
@@ -129,9 +130,11 @@ def _lock_file(fd: int, name: str, timeout: float) -> bool:
                     return
             fcntl.flock(fd, fcntl.LOCK_UN)  # too late: the connection gave up and let the fd go
         finally:
-            if not locked.is_set():
+            if not locked.is_set():  # gave up, or flock failed (ENOLCK): the fd is this thread's
                 os.close(fd)
-                _stranded.discard(name)
+                with decided:
+                    finished = True
+                    _stranded.discard(name)
 
     try:
         threading.Thread(target=wait, name="respite-sqlite-writer-queue", daemon=True).start()
@@ -147,13 +150,15 @@ def _lock_file(fd: int, name: str, timeout: float) -> bool:
                 os.close(fd)
             else:
                 gave_up = True
-                _stranded.add(name)
+                if not finished:
+                    _stranded.add(name)
         raise
     with decided:
         if got or locked.is_set():  # taken just as the wait ended: keep it
             return True
         gave_up = True
-        _stranded.add(name)
+        if not finished:  # still blocked in flock: later writers poll until it ends
+            _stranded.add(name)
     return False
 
 
