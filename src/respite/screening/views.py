@@ -52,10 +52,10 @@ def _create(
     request: PortalRequest, results: list[instruments.Result], role_group: str
 ) -> HttpResponse:
     allowed = {g for g, _label in _role_choices(request)}
-    code_id = request.session.get(SESSION_CODE)
-    # Already signed in with a code: keep the history together. Read before the transaction, and
-    # every row built before it too: it holds SQLite's write lock, which other check-ins wait for.
-    code = privacy.AccessCode.objects.filter(pk=code_id).first() if code_id else None
+    # Already signed in with this organization's code: keep the history together. Read before the
+    # transaction, and every row built before it too: it holds SQLite's write lock, which other
+    # check-ins wait for.
+    code = privacy.session_code(request)
     prepared = Screening.prepare(
         results,
         organization=request.organization,

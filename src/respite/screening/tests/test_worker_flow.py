@@ -140,6 +140,16 @@ def test_saved_history_grows_when_taking_again_while_signed_in(client, org):
     }
 
 
+def test_a_code_from_another_organization_never_files_a_check_in_under_it(client, org, other_org):
+    """Signed in at one employer's portal, then checking in at another's in the same browser: the
+    second employer's screening is not added to the first one's saved history."""
+    _save(client, org)
+    client.post(f"/o/{other_org.slug}/check-in/", checkin_data())
+    elsewhere = Screening.objects.get(organization=other_org)
+    assert elsewhere.access_code_id is None
+    assert Screening.objects.filter(access_code__isnull=False).count() == 1
+
+
 def _without_per_response_tokens(html: str) -> str:
     """Drop what differs on every response anyway: CSRF tokens and CSP nonces."""
     html = re.sub(r'nonce="[^"]+"', "", html)
