@@ -14,7 +14,9 @@ time the session changes); a payload that no configured key can open is treated 
 Writes (issue 19): a new session costs one INSERT and no look-up first (a key collision is caught by the
 INSERT and retried with another key), and a view that writes rows and changes the session can save both
 in one transaction with ``one_commit(request)``: one fsynced commit instead of two. A session already
-written with its current contents is not written again when the response goes out.
+written with its current contents is not written again when the response goes out. A view whose rows
+are prepared statements (``core.rows``) can hand them in with the session's to ``write_with_session``,
+which shares one transaction with other requests' on SQLite (group commit).
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
@@ -35,7 +37,14 @@ from django.utils import timezone
 
 from respite.core import crypto
 from respite.core.fields import coarsen
-from respite.core.rows import insert, rows
+from respite.core.rows import (
+    Statement,
+    insert,
+    prepare_insert,
+    prepare_update,
+    rows,
+    write_together,
+)
 
 PREFIX = "f1:"
 log = logging.getLogger(__name__)
@@ -110,6 +119,26 @@ class SessionStore(DBStore):
             raise CreateError
         return True
 
+    def prepare_save(self) -> Statement | None:
+        """The statement that would save this session's changes, prepared now (None if there is
+        nothing to write): an INSERT under a new key for a new session, else an UPDATE. Once it has
+        been committed, ``saved()``; if it was not, a new session must be given back its key
+        (``forget_key``) before ``save()``."""
+        if not self.modified or (self._written and self.session_key is not None):
+            return None
+        if self.session_key is None:
+            self._session_key = self._get_new_session_key()
+            obj = self.create_model_instance(self._get_session(no_load=True))  # type: ignore[attr-defined]
+            return prepare_insert([obj], skip_taken_keys=True)
+        obj = self.create_model_instance(self._get_session())  # type: ignore[attr-defined]
+        return prepare_update(obj, ["session_data", "expire_date"])
+
+    def saved(self) -> None:
+        self._written = True
+
+    def forget_key(self) -> None:
+        self._session_key = None
+
     def create_model_instance(self, data: dict[str, Any]) -> Any:
         obj = super().create_model_instance(data)
         expire = coarsen(obj.expire_date, "hour")
@@ -152,3 +181,23 @@ def one_commit(request: HttpRequest) -> Iterator[None]:
         yield
         if request.session.modified:
             request.session.save()
+
+
+def write_with_session(request: HttpRequest, statements: Sequence[Statement]) -> None:
+    """Write a view's prepared ``statements`` and save the request's session in one transaction,
+    shared with other requests' where ``core.rows.write_together`` can; otherwise (or if the shared
+    one failed) in one of its own, as ``one_commit``. Everything is prepared before: the
+    transaction only sends statements."""
+    session = request.session
+    new_key = isinstance(session, SessionStore) and session.session_key is None
+    save = session.prepare_save() if isinstance(session, SessionStore) else None
+
+    def alone() -> None:
+        if new_key:
+            cast(SessionStore, session).forget_key()  # ``save`` picks a fresh one
+        with one_commit(request):
+            for statement in statements:
+                statement.run()
+
+    if write_together([*statements, *([save] if save is not None else [])], alone) and save:
+        cast(SessionStore, session).saved()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from respite.core.crypto import EncryptedTextField
 from respite.core.fields import CoarseDateTimeField
 from respite.core.models import AccessCode, Organization
-from respite.core.rows import Insert, prepare_insert, rows
+from respite.core.rows import Statement, prepare_insert, prepare_insert_values, rows
 from respite.screening import instruments
 
 # An unsaved screening is kept only long enough for the worker to choose to save it.
@@ -105,20 +105,21 @@ class Screening(models.Model):
         # statements themselves on the check-in's answers. Nothing listens for these models' signals.
         statements = [
             prepare_insert([screening]),
-            prepare_insert(
+            prepare_insert_values(
+                ScreeningResult,
                 [
-                    ScreeningResult(
-                        screening=screening,
-                        position=n,
-                        instrument=r.instrument.id,
-                        answers=r.answers,
-                        score=r.headline.score,
-                        band=r.headline.band.id,
-                        tier=r.tier,
-                        crisis=r.crisis,
-                    )
+                    {
+                        "screening": screening.pk,
+                        "position": n,
+                        "instrument": r.instrument.id,
+                        "answers": r.answers,
+                        "score": r.headline.score,
+                        "band": r.headline.band.id,
+                        "tier": r.tier,
+                        "crisis": r.crisis,
+                    }
                     for n, r in enumerate(results)
-                ]
+                ],
             ),
         ]
         return PreparedScreening(screening, [s for s in statements if s is not None])
@@ -155,12 +156,12 @@ def _midnight(moment: datetime) -> datetime:
 class PreparedScreening:
     """A screening built by ``Screening.prepare``, its rows not yet written."""
 
-    def __init__(self, screening: Screening, statements: list[Insert]) -> None:
-        self.screening, self._statements = screening, statements
+    def __init__(self, screening: Screening, statements: list[Statement]) -> None:
+        self.screening, self.statements = screening, statements
 
     def write(self) -> Screening:
         """Write the screening and its results (inside the caller's transaction)."""
-        for statement in self._statements:
+        for statement in self.statements:
             statement.run()
         return self.screening
 

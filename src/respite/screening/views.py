@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core import signing
 from django.db import transaction
 from django.db.models import Field
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,8 @@ from respite.core.apphooks import installed_hooks
 from respite.core.portal import PortalRequest, client_language, portal_view
 from respite.core.resources import crisis_options
 from respite.core.rows import rows
-from respite.core.sessions import one_commit
+from respite.core.sessions import write_with_session
+from respite.core.urlseal import reverse_sealed
 from respite.screening import charts, instruments, result_panels, routing, selfcare
 from respite.screening.forms import AnswersForm, CodeForm, DeleteForm, SafetyPlanForm
 from respite.screening.models import UNSAVED_TTL, SafetyPlan, Screening
@@ -66,9 +67,12 @@ def _create(
     screening = prepared.screening
     seen = request.session.get(SESSION_SCREENINGS, [])
     request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
-    with one_commit(request):  # the screening and the session that may open it: one fsync
-        prepared.write()
-    return redirect("screening:result", org=request.organization.slug, pk=screening.pk)
+    # The screening and the session that may open it, in one transaction (shared with other
+    # check-ins arriving meanwhile: core.rows.write_together).
+    write_with_session(request, prepared.statements)
+    return HttpResponseRedirect(
+        reverse_sealed("screening:result", screening.pk, org=request.organization.slug)
+    )
 
 
 def _score_form(form: AnswersForm, ids: list[str], carried: dict[str, dict] | None = None):
@@ -283,9 +287,7 @@ def result(request: PortalRequest, pk) -> HttpResponse:
         "self_care_panel": shared["self_care"],
         "save_token": save_token(screening) if unsaved else "",
         # Reversed (and sealed) once: the save form and the counselor offer's "save first" post here.
-        "save_url": reverse("screening:save", kwargs={"org": org.slug, "pk": screening.pk})
-        if unsaved
-        else "",
+        "save_url": reverse_sealed("screening:save", screening.pk, org=org.slug) if unsaved else "",
         "signed_in": bool(request.session.get(SESSION_CODE)),
     }
     return render(request, "screening/result.html", context)

@@ -79,3 +79,30 @@ def test_none_matches_null_and_another_organization_matches_nothing():
     )
     assert rows(Screening, pk=screening.pk)[0].tier == "support"
     assert Screening.objects.count() == 1
+
+
+def test_rows_given_as_values_are_written_as_the_orm_would_and_a_computed_field_is_refused():
+    from django.contrib.sessions.models import Session
+
+    from respite.core.rows import prepare_insert_values, prepare_update
+
+    org = make_org()
+    screening = Screening(organization=org, tier="support")
+    insert([screening])
+    values = {"screening": screening.pk, "instrument": "phq2", "answers": ANSWERS, "score": 3}
+    statement = prepare_insert_values(
+        ScreeningResult, [{**values, "band": "some", "tier": "support"}, values]
+    )
+    assert statement is not None and statement.run() == 2
+    stored = list(ScreeningResult.objects.order_by("pk"))
+    assert [(r.answers, r.band, r.crisis, r.position) for r in stored] == [
+        (ANSWERS, "some", False, 0),
+        (ANSWERS, "", False, 0),  # left out: the field's default
+    ]
+    with pytest.raises(ValueError, match="no field"):
+        prepare_insert_values(ScreeningResult, [{**values, "nonsense": 1}])
+    with pytest.raises(ValueError, match="computes"):  # created_at is coarsened when saved
+        prepare_insert_values(Screening, [{"tier": "support"}])
+    # An UPDATE prepared for a row that is gone writes nothing, and says so.
+    gone = Session(session_key="gone" * 8, session_data="", expire_date=timezone.now())
+    assert prepare_update(gone, ["session_data"]).run() == 0

@@ -1,0 +1,222 @@
+"""Check-ins that arrive while another is being written share its transaction (group commit,
+``core.rows.write_together``, issue 19): fewer commits under load, yet each request returns only
+once its own rows are committed, one request's failure never becomes another's, and a worker's
+result still opens only from the browser that took it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.test import Client
+from django.utils import timezone
+
+from respite.core import rows
+from respite.core.rows import Statement, prepare_update, write_together
+from respite.core.tests.test_query_budgets import CHECKIN
+from respite.screening import instruments
+from respite.screening.models import Screening
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Other databases let several transactions write at once: there, each request writes alone.
+shared_on_sqlite = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "respite.core.backends.sqlite3",
+    reason="group commit is for SQLite's one writer at a time",
+)
+PATIENCE_S = 60.0  # a busy 2-core machine: poll for readiness, never a short fixed deadline
+
+
+def _eventually(check: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + PATIENCE_S
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+def _screening_statements(org) -> tuple[Screening, list[Statement]]:
+    result = instruments.get("phq2").score({"1": 0, "2": 1})
+    prepared = Screening.prepare([result], organization=org)
+    return prepared.screening, prepared.statements
+
+
+class _Held(Statement):
+    """A statement that waits, inside the shared transaction, until the test lets it go: the
+    transaction a group forms behind. ``then`` runs when it is let go (it may raise)."""
+
+    def __init__(self, then: Callable[[], None] = lambda: None) -> None:
+        super().__init__(DEFAULT_DB_ALIAS, "SELECT 1", [], -1)
+        self.inside, self.go, self.then = threading.Event(), threading.Event(), then
+
+    def run(self) -> int:
+        self.inside.set()
+        assert self.go.wait(PATIENCE_S)
+        self.then()
+        return super().run()
+
+
+def _in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, list]:
+    outcome: list = []
+
+    def target() -> None:
+        try:
+            outcome.append(fn())
+        except BaseException as exc:  # noqa: BLE001 - the test reads what each thread met
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread, outcome
+
+
+# The test database is SQLite in memory, whose writers do not queue (core.backends.sqlite3 queues
+# those of a file): the requests that write alone here take turns by this lock instead.
+_one_writer = threading.Lock()
+
+
+def _alone(statements: list[Statement]) -> Callable[[], None]:
+    def write() -> None:
+        with _one_writer, transaction.atomic():
+            for statement in statements:
+                if statement.run() != statement.expected:
+                    raise LookupError("not written")
+
+    return write
+
+
+def _queued(count: int) -> None:
+    group = rows._group(DEFAULT_DB_ALIAS)
+    _eventually(lambda: len(group.waiting) >= count, f"{count} requests waiting to be written")
+
+
+def _commits():
+    wrapper_class = type(connections[DEFAULT_DB_ALIAS])
+    return mock.patch.object(
+        wrapper_class, "_commit", autospec=True, side_effect=wrapper_class._commit
+    )
+
+
+@shared_on_sqlite
+def test_check_ins_arriving_during_a_write_share_one_commit_and_each_returns_committed(org):
+    held = _Held()
+    first = _screening_statements(org)
+    with _commits() as commit:
+        leader, _ = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
+        assert held.inside.wait(PATIENCE_S)
+        others = [_screening_statements(org) for _ in range(5)]
+        threads = [
+            _in_thread(lambda s=statements: write_together(s, _alone(s)))
+            for _s, statements in others
+        ]
+        _queued(5)
+        assert not Screening.objects.filter(pk__in=[s.pk for s, _ in others]).exists()
+        held.go.set()
+        for thread, outcome in threads:
+            thread.join(PATIENCE_S)
+            # Returned: its rows are committed, seen from any other connection.
+            assert outcome == [True]
+        leader.join(PATIENCE_S)
+    assert Screening.objects.filter(pk__in=[s.pk for s, _ in [first, *others]]).count() == 6
+    # Six requests, two transactions: the first one's, and one for the five that waited behind it.
+    assert commit.call_count == 2
+
+
+@shared_on_sqlite
+def test_one_request_failing_in_a_shared_transaction_does_not_fail_the_others(org):
+    """A statement that writes nothing where it should (a session deleted meanwhile) rolls the
+    shared transaction back: every request then writes alone, and only that one meets its error."""
+    held = _Held()
+    first = _screening_statements(org)
+    leader, _ = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
+    assert held.inside.wait(PATIENCE_S)
+    gone = Session(session_key="x" * 32, session_data="", expire_date=timezone.now())
+    bad = [prepare_update(gone, ["session_data"])]
+    good = [_screening_statements(org) for _ in range(3)]
+    threads = [_in_thread(lambda s=s: write_together(s, _alone(s))) for _x, s in good]
+    failing, failed = _in_thread(lambda: write_together(bad, _alone(bad)))
+    _queued(4)
+    held.go.set()
+    for thread, outcome in threads:
+        thread.join(PATIENCE_S)
+        assert outcome == [False]  # written, alone, after the shared transaction failed
+    failing.join(PATIENCE_S)
+    leader.join(PATIENCE_S)
+    assert isinstance(failed[0], LookupError)
+    assert Screening.objects.filter(pk__in=[s.pk for s, _ in [first, *good]]).count() == 4
+
+
+@shared_on_sqlite
+def test_a_writer_interrupted_mid_group_leaves_no_request_waiting(org):
+    """Ctrl-C in a shell (or a worker killed by its timeout) while its thread writes a group: the
+    requests waiting on it are still written, and later ones are not stuck behind it."""
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    held = _Held(then=interrupt)
+    first = _screening_statements(org)
+    leader, interrupted = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
+    assert held.inside.wait(PATIENCE_S)
+    waiting = [_screening_statements(org) for _ in range(2)]
+    threads = [_in_thread(lambda s=s: write_together(s, _alone(s))) for _x, s in waiting]
+    _queued(2)
+    held.go.set()
+    leader.join(PATIENCE_S)
+    for thread, _outcome in threads:
+        thread.join(PATIENCE_S)
+        assert not thread.is_alive()
+    assert isinstance(interrupted[0], KeyboardInterrupt)
+    assert not Screening.objects.filter(pk=first[0].pk).exists()  # rolled back with the interrupt
+    assert Screening.objects.filter(pk__in=[s.pk for s, _ in waiting]).count() == 2
+    later = _screening_statements(org)
+    assert write_together(later[1], _alone(later[1])) is True
+
+
+def test_inside_a_transaction_already_the_statements_are_written_in_it(org):
+    screening, statements = _screening_statements(org)
+    alone = mock.Mock(side_effect=_alone(statements))
+    with transaction.atomic():
+        assert write_together(statements, alone) is False
+    alone.assert_called_once()
+    assert Screening.objects.filter(pk=screening.pk).exists()
+
+
+@shared_on_sqlite
+def test_workers_checking_in_at_once_each_see_only_their_own_result(org):
+    """Check-ins written in one shared transaction, their sessions with them: each browser's
+    session opens its own result, and none of another browser's (the rows must not be crossed)."""
+    url = f"/o/{org.slug}/check-in/"
+    assert Client().get(url).status_code == 200  # the organization is read (and kept) once
+    held = _Held()
+    leader, _ = _in_thread(lambda: write_together([held], lambda: None))
+    assert held.inside.wait(PATIENCE_S)
+    clients = [Client() for _ in range(6)]
+    threads = [_in_thread(lambda c=c: c.post(url, CHECKIN)) for c in clients]
+    _queued(6)
+    with _commits() as commit:
+        held.go.set()
+        leader.join(PATIENCE_S)
+        results = []
+        for thread, outcome in threads:
+            thread.join(PATIENCE_S)
+            assert outcome[0].status_code == 302
+            results.append(outcome[0]["Location"])
+    # The transaction they waited behind, then one for six check-ins and six new sessions.
+    assert commit.call_count == 2
+    keys = {c.cookies[settings.SESSION_COOKIE_NAME].value for c in clients}
+    assert len(keys) == 6
+    assert Session.objects.filter(session_key__in=keys).count() == 6
+    for client, mine in zip(clients, results, strict=True):
+        assert "Your results" in client.get(mine).content.decode()
+        for theirs in results:
+            if theirs != mine:
+                assert client.get(theirs).status_code == 404
+    assert Screening.objects.count() == 6
