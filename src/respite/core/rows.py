@@ -13,14 +13,16 @@ one transaction (group commit, on SQLite): see its note.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
 
-from django.db import connections, models, router, transaction
+from django.db import DatabaseError, OperationalError, connections, models, router, transaction
 
 M = TypeVar("M", bound=models.Model)
+log = logging.getLogger(__name__)
 
 
 def _column(field: Any) -> str:
@@ -232,21 +234,25 @@ def insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = False) -> in
 # with the writes left out). ``write_together`` shares that cost: statements that requests of one
 # process hand in while another transaction of theirs is being written wait, and are then
 # written together by one of them in one transaction; each request returns once that transaction
-# is on disk. If anything in a shared transaction fails (an error, or a statement that wrote
-# fewer rows than it expected), it is rolled back and every request in it writes its own alone,
-# so one request's failure is never another's.
+# is on disk. If a shared transaction is rolled back (a statement failed, or wrote fewer rows than
+# it expected), every request in it writes its own alone, so one request's failure is never
+# another's. What would fail for each of them anyway (the database locked past the timeout) is
+# reported to each, not tried again. And a transaction that committed but whose flush failed (or
+# was interrupted) is never written twice: each request is told it is not known to be saved.
+# Groups form only where threads of one process write at once (gunicorn's gthread workers).
 
 
 class _Job:
     """One request's statements in a group, and what became of them."""
 
-    __slots__ = ("done", "lead", "statements", "written")
+    __slots__ = ("done", "failure", "lead", "statements", "written")
 
     def __init__(self, statements: Sequence[Statement]) -> None:
         self.statements = statements
         self.done = threading.Event()
         self.lead = False  # woken to write the next group itself
         self.written = False
+        self.failure: BaseException | None = None  # to raise in the request, not to write alone
 
 
 class _Group:
@@ -258,6 +264,23 @@ class _Group:
         self.lock = threading.Lock()
         self.waiting: list[_Job] = []
         self.busy = False  # a thread is writing a group (or about to)
+
+    def hand_on(self) -> None:
+        """The group written: the first request waiting writes the next one (under ``lock``)."""
+        if self.waiting:
+            self.waiting[0].lead = True
+            self.waiting[0].done.set()
+        else:
+            self.busy = False
+
+    def withdraw(self, job: _Job) -> None:
+        """A request interrupted while it waited (Ctrl-C in a shell): it leaves the queue, and the
+        lead it may have been handed goes to the next, so no later request waits for it forever."""
+        with self.lock:
+            if job in self.waiting:
+                self.waiting.remove(job)
+                if job.lead:
+                    self.hand_on()
 
 
 _groups: dict[str, _Group] = {}
@@ -281,17 +304,29 @@ def _group(alias: str) -> _Group:
         return group
 
 
+class NotKnownSaved(DatabaseError):
+    """The transaction committed but its flush to disk failed or was interrupted: the rows may be
+    there, yet nobody may be told they are saved (nor write them again)."""
+
+
 def write_together(statements: Sequence[Statement], alone: Callable[[], None]) -> bool:
     """Write ``statements`` (all on one database) in one transaction, shared with the statements
     other threads of this process hand in meanwhile (see the note above); returns once they are
     committed (and, on SQLite, on disk: ``core.backends.sqlite3``). Where they cannot be written
     that way, ``alone()`` is called instead, and should write them in a transaction of its own,
     raising what a failure raises: inside a transaction already (nothing to share: a test, or a
-    caller with more to write), on another database than SQLite (its writers do not queue), or after
-    a shared transaction failed. Returns True if the shared transaction wrote them."""
+    caller with more to write), on another database than SQLite (its writers do not queue),
+    statements on several databases, or after a shared transaction was rolled back. Returns True
+    if the shared transaction wrote them. Raises ``NotKnownSaved`` (see there), or the error that
+    stopped the shared transaction from beginning (the database locked past its timeout)."""
     alias = statements[0].alias if statements else "default"
     conn = connections[alias]
-    if not statements or conn.vendor != "sqlite" or conn.in_atomic_block:
+    if (
+        not statements
+        or conn.vendor != "sqlite"
+        or conn.in_atomic_block
+        or any(s.alias != alias for s in statements)
+    ):
         alone()
         return False
     group = _group(alias)
@@ -301,42 +336,67 @@ def write_together(statements: Sequence[Statement], alone: Callable[[], None]) -
         leads = not group.busy
         group.busy = True
     if not leads:
-        job.done.wait()
+        try:
+            job.done.wait()
+        except BaseException:
+            group.withdraw(job)
+            raise
         if not job.lead:  # written with the others, or to be written alone
-            if not job.written:
-                alone()
-            return job.written
-    with group.lock:  # this job and every one handed in since the last group began
-        batch, group.waiting = group.waiting, []
-    written = False
+            return _outcome(job, alone)
+    batch: list[_Job] = []
+    commits = getattr(conn, "commits", None)  # core.backends.sqlite3 counts its COMMITs
+    written, failure = False, None
     try:
-        written = _write_group(alias, batch)
+        with group.lock:  # this job and every one handed in since the last group began
+            batch, group.waiting = group.waiting, []
+        written, failure = _write_group(conn, batch)
+    except BaseException as exc:
+        if commits is not None and getattr(conn, "commits", None) != commits:
+            written, failure = True, exc  # interrupted after the commit
+        raise
     finally:  # even on KeyboardInterrupt: nobody is left waiting
         with group.lock:
-            if group.waiting:  # the next group is written by the first of its own threads
-                group.waiting[0].lead = True
-                group.waiting[0].done.set()
-            else:
-                group.busy = False
+            if not batch and job in group.waiting:  # interrupted before taking the group
+                group.waiting.remove(job)
+            group.hand_on()
         for other in batch:
-            other.written = written
+            other.written, other.failure = written, failure
             if other is not job:
                 other.done.set()
-    if not written:
+    return _outcome(job, alone)
+
+
+def _outcome(job: _Job, alone: Callable[[], None]) -> bool:
+    failure = job.failure
+    if failure is not None:
+        if job.written:
+            raise NotKnownSaved("committed, but not known to be on disk") from failure
+        raise type(failure)(*failure.args) from failure  # each request its own exception
+    if not job.written:
         alone()
-    return written
+    return job.written
 
 
-def _write_group(alias: str, batch: list[_Job]) -> bool:
+def _write_group(conn: Any, batch: list[_Job]) -> tuple[bool, BaseException | None]:
+    """(written, the failure every request meets) for one shared transaction."""
+    commits = getattr(conn, "commits", None)
     try:
-        with transaction.atomic(using=alias):
+        with transaction.atomic(using=conn.alias):
             for job in batch:
                 for statement in job.statements:
                     if statement.run() != statement.expected:
                         raise _NotAsExpected
-    except Exception:  # rolled back: each request writes alone and meets its own error
-        return False
-    return True
+    except OperationalError as exc:  # locked past the timeout: alone, each would wait again
+        if commits is not None and conn.commits != commits:
+            return True, exc
+        return False, exc
+    except Exception as exc:
+        if commits is not None and conn.commits != commits:  # committed; its flush failed
+            return True, exc
+        if not isinstance(exc, _NotAsExpected):
+            log.warning("a shared transaction failed (%s); each request writes alone", exc)
+        return False, None  # rolled back: each request writes alone and meets its own error
+    return True, None
 
 
 class _NotAsExpected(Exception):

@@ -31,6 +31,7 @@ from typing import Any, cast
 
 from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DBStore
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -195,9 +196,16 @@ def write_with_session(request: HttpRequest, statements: Sequence[Statement]) ->
     def alone() -> None:
         if new_key:
             cast(SessionStore, session).forget_key()  # ``save`` picks a fresh one
-        with one_commit(request):
-            for statement in statements:
-                statement.run()
+        try:
+            with one_commit(request):
+                for statement in statements:
+                    statement.run()
+        except UpdateError:
+            # The session was deleted meanwhile (signed out in another tab, or purged): Django's
+            # answer when its middleware finds the same, a 400 asking to start again.
+            raise SessionInterrupted(
+                "The request's session was deleted before the request completed."
+            ) from None
 
     if write_together([*statements, *([save] if save is not None else [])], alone) and save:
         cast(SessionStore, session).saved()

@@ -91,7 +91,7 @@ def reverse_sealed(viewname: str, pk: object, **kwargs: str) -> str:
     key = (
         viewname,
         tuple(sorted(kwargs.items())),
-        get_urlconf(),
+        get_urlconf() or settings.ROOT_URLCONF,
         get_script_prefix(),
         hour,
         type(stand_in),

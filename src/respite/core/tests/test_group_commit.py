@@ -5,6 +5,9 @@ result still opens only from the browser that took it."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +20,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
-from respite.core import rows
+from respite.core import rows, sessions
 from respite.core.rows import Statement, prepare_update, write_together
 from respite.core.tests.test_query_budgets import CHECKIN
 from respite.screening import instruments
@@ -72,7 +75,7 @@ def _in_thread(fn: Callable[[], object]) -> tuple[threading.Thread, list]:
         finally:
             connections.close_all()
 
-    thread = threading.Thread(target=target)
+    thread = threading.Thread(target=target, daemon=True)  # a hang fails the test, not the run
     thread.start()
     return thread, outcome
 
@@ -112,17 +115,19 @@ def test_check_ins_arriving_during_a_write_share_one_commit_and_each_returns_com
         leader, _ = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
         assert held.inside.wait(PATIENCE_S)
         others = [_screening_statements(org) for _ in range(5)]
-        threads = [
-            _in_thread(lambda s=statements: write_together(s, _alone(s)))
-            for _s, statements in others
-        ]
+
+        def check_in(screening: Screening, statements: list[Statement]) -> tuple[bool, bool]:
+            shared = write_together(statements, _alone(statements))
+            # Returned: its row is committed, seen from this thread's own connection.
+            return shared, Screening.objects.filter(pk=screening.pk).exists()
+
+        threads = [_in_thread(lambda o=o: check_in(*o)) for o in others]
         _queued(5)
         assert not Screening.objects.filter(pk__in=[s.pk for s, _ in others]).exists()
         held.go.set()
         for thread, outcome in threads:
             thread.join(PATIENCE_S)
-            # Returned: its rows are committed, seen from any other connection.
-            assert outcome == [True]
+            assert outcome == [(True, True)]
         leader.join(PATIENCE_S)
     assert Screening.objects.filter(pk__in=[s.pk for s, _ in [first, *others]]).count() == 6
     # Six requests, two transactions: the first one's, and one for the five that waited behind it.
@@ -170,9 +175,9 @@ def test_a_writer_interrupted_mid_group_leaves_no_request_waiting(org):
     _queued(2)
     held.go.set()
     leader.join(PATIENCE_S)
-    for thread, _outcome in threads:
+    for thread, outcome in threads:
         thread.join(PATIENCE_S)
-        assert not thread.is_alive()
+        assert outcome == [True]  # the next group, written by the first of them
     assert isinstance(interrupted[0], KeyboardInterrupt)
     assert not Screening.objects.filter(pk=first[0].pk).exists()  # rolled back with the interrupt
     assert Screening.objects.filter(pk__in=[s.pk for s, _ in waiting]).count() == 2
@@ -220,3 +225,106 @@ def test_workers_checking_in_at_once_each_see_only_their_own_result(org):
             if theirs != mine:
                 assert client.get(theirs).status_code == 404
     assert Screening.objects.count() == 6
+
+
+@shared_on_sqlite
+def test_a_check_in_interrupted_while_it_waits_holds_up_no_later_one(org):
+    """Ctrl-C in a shell while a write waits for the group ahead: the next check-ins are still
+    written (the interrupted one must not be left in the queue to be handed the next group)."""
+    held = _Held()
+    first = _screening_statements(org)
+    leader, _ = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
+    assert held.inside.wait(PATIENCE_S)
+    interrupted = _screening_statements(org)
+
+    def interrupt_when_queued() -> None:
+        _queued(1)
+        os.kill(os.getpid(), signal.SIGALRM)
+
+    def interrupt(*_args: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        _in_thread(interrupt_when_queued)
+        with pytest.raises(KeyboardInterrupt):  # this (main) thread waits, and is interrupted
+            write_together(interrupted[1], _alone(interrupted[1]))
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    later = _screening_statements(org)
+    thread, outcome = _in_thread(lambda: write_together(later[1], _alone(later[1])))
+    _queued(1)
+    held.go.set()
+    leader.join(PATIENCE_S)
+    thread.join(PATIENCE_S)
+    assert outcome == [True]
+    assert Screening.objects.filter(pk=later[0].pk).exists()
+    assert not Screening.objects.filter(pk=interrupted[0].pk).exists()
+
+
+@shared_on_sqlite
+def test_a_group_committed_but_not_flushed_is_never_written_twice_nor_called_saved(org):
+    """The disk fails between a shared transaction's COMMIT and its flush: the rows may be there,
+    but nobody is told they are saved, and nobody writes them again (a second copy, or a crash
+    on the first one's key)."""
+    held = _Held()
+    first = _screening_statements(org)
+    wrapper_class = type(connections[DEFAULT_DB_ALIAS])
+    commit, calls = wrapper_class._commit, []
+
+    def failing_second_flush(self) -> None:
+        commit(self)
+        calls.append(self)
+        if len(calls) == 2:  # the first is the held group's; the second is the group behind it
+            raise OSError(5, "Input/output error")
+
+    with mock.patch.object(wrapper_class, "_commit", failing_second_flush):
+        leader, _ = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
+        assert held.inside.wait(PATIENCE_S)
+        behind = [_screening_statements(org) for _ in range(3)]
+        threads = [_in_thread(lambda s=s: write_together(s, _alone(s))) for _x, s in behind]
+        _queued(3)
+        held.go.set()
+        leader.join(PATIENCE_S)
+        for thread, outcome in threads:
+            thread.join(PATIENCE_S)
+            assert isinstance(outcome[0], rows.NotKnownSaved)
+    assert len(calls) == 2
+    assert Screening.objects.filter(pk__in=[s.pk for s, _ in behind]).count() == 3
+
+
+@shared_on_sqlite
+def test_check_ins_of_a_group_that_failed_still_save_their_new_sessions(org):
+    """One request in the group fails, so the others write alone: each new visitor's session is
+    then saved under a key of its own, the one its cookie carries, and opens its result."""
+    url = f"/o/{org.slug}/check-in/"
+    assert Client().get(url).status_code == 200
+    held = _Held()
+    leader, _ = _in_thread(lambda: write_together([held], lambda: None))
+    assert held.inside.wait(PATIENCE_S)
+    clients = [Client() for _ in range(2)]
+    threads = [_in_thread(lambda c=c: c.post(url, CHECKIN)) for c in clients]
+    _queued(2)
+    gone = Session(session_key="y" * 32, session_data="", expire_date=timezone.now())
+    bad = [prepare_update(gone, ["session_data"])]
+    failing, failed = _in_thread(lambda: write_together(bad, _alone(bad)))
+    _queued(3)
+    one_commit = sessions.one_commit
+
+    @contextlib.contextmanager
+    def one_at_a_time(request):  # the in-memory database's writers do not queue (see _one_writer)
+        with _one_writer, one_commit(request):
+            yield
+
+    with mock.patch.object(sessions, "one_commit", one_at_a_time):
+        held.go.set()
+        leader.join(PATIENCE_S)
+        failing.join(PATIENCE_S)
+        for thread, _outcome in threads:
+            thread.join(PATIENCE_S)
+    assert isinstance(failed[0], LookupError)
+    for client, (_thread, outcome) in zip(clients, threads, strict=True):
+        assert outcome[0].status_code == 302
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        assert Session.objects.filter(session_key=key).exists()
+        assert "Your results" in client.get(outcome[0]["Location"]).content.decode()

@@ -182,6 +182,7 @@ def _poll_lock(fd: int, timeout: float) -> bool:
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _flushed_changes = 0  # sqlite3's total_changes when the log was last flushed
+    commits = 0  # COMMITs that succeeded on this connection
     _queue_fd: int | None = None  # open on ``<database>-writer``, by the process in _queue_pid
     _queue_pid = 0
     _turn_held: threading.Lock | None = None  # this connection's turn, while it has one
@@ -255,6 +256,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # A failed COMMIT (a deferred foreign key) leaves the transaction open: the turn goes with
         # the rollback that follows.
         super()._commit()  # type: ignore[misc]  # Django's, missing from django-stubs
+        self.commits += 1  # committed, whatever follows (core.rows.write_together reads it)
         self._end_turn()
         self.flush_log()
 
