@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from unittest import mock
 
 import pytest
@@ -100,6 +101,30 @@ def _queued(count: int) -> None:
     _eventually(lambda: len(group.waiting) >= count, f"{count} requests waiting to be written")
 
 
+def _behind_a_held_transaction(org, count: int, held: _Held):
+    """One check-in's transaction held open at ``held``, and ``count`` check-ins queued behind it:
+    (its thread and outcome, its screening and statements, theirs, their threads and outcomes)."""
+    first = _screening_statements(org)
+    leader = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
+    assert held.inside.wait(PATIENCE_S)
+    behind = [_screening_statements(org) for _ in range(count)]
+    threads = [_in_thread(partial(write_together, s, _alone(s))) for _x, s in behind]
+    _queued(count)
+    return leader, first, behind, threads
+
+
+def _visitors_behind_a_held_transaction(url: str, count: int, held: _Held):
+    """``count`` new visitors posting the check-in's answers while a transaction is held open at
+    ``held``: (its thread and outcome, the visitors' clients, their threads and outcomes)."""
+    assert Client().get(url).status_code == 200  # the organization is read (and kept) once
+    leader = _in_thread(lambda: write_together([held], lambda: None))
+    assert held.inside.wait(PATIENCE_S)
+    clients = [Client() for _ in range(count)]
+    threads = [_in_thread(partial(c.post, url, CHECKIN)) for c in clients]
+    _queued(count)
+    return leader, clients, threads
+
+
 def _commits():
     wrapper_class = type(connections[DEFAULT_DB_ALIAS])
     return mock.patch.object(
@@ -167,12 +192,7 @@ def test_a_writer_interrupted_mid_group_leaves_no_request_waiting(org):
         raise KeyboardInterrupt
 
     held = _Held(then=interrupt)
-    first = _screening_statements(org)
-    leader, interrupted = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
-    assert held.inside.wait(PATIENCE_S)
-    waiting = [_screening_statements(org) for _ in range(2)]
-    threads = [_in_thread(lambda s=s: write_together(s, _alone(s))) for _x, s in waiting]
-    _queued(2)
+    (leader, interrupted), first, waiting, threads = _behind_a_held_transaction(org, 2, held)
     held.go.set()
     leader.join(PATIENCE_S)
     for thread, outcome in threads:
@@ -198,14 +218,10 @@ def test_inside_a_transaction_already_the_statements_are_written_in_it(org):
 def test_workers_checking_in_at_once_each_see_only_their_own_result(org):
     """Check-ins written in one shared transaction, their sessions with them: each browser's
     session opens its own result, and none of another browser's (the rows must not be crossed)."""
-    url = f"/o/{org.slug}/check-in/"
-    assert Client().get(url).status_code == 200  # the organization is read (and kept) once
     held = _Held()
-    leader, _ = _in_thread(lambda: write_together([held], lambda: None))
-    assert held.inside.wait(PATIENCE_S)
-    clients = [Client() for _ in range(6)]
-    threads = [_in_thread(lambda c=c: c.post(url, CHECKIN)) for c in clients]
-    _queued(6)
+    (leader, _), clients, threads = _visitors_behind_a_held_transaction(
+        f"/o/{org.slug}/check-in/", 6, held
+    )
     with _commits() as commit:
         held.go.set()
         leader.join(PATIENCE_S)
@@ -268,7 +284,6 @@ def test_a_group_committed_but_not_flushed_is_never_written_twice_nor_called_sav
     but nobody is told they are saved, and nobody writes them again (a second copy, or a crash
     on the first one's key)."""
     held = _Held()
-    first = _screening_statements(org)
     wrapper_class = type(connections[DEFAULT_DB_ALIAS])
     commit, calls = wrapper_class._commit, []
 
@@ -279,11 +294,7 @@ def test_a_group_committed_but_not_flushed_is_never_written_twice_nor_called_sav
             raise OSError(5, "Input/output error")
 
     with mock.patch.object(wrapper_class, "_commit", failing_second_flush):
-        leader, _ = _in_thread(lambda: write_together([held, *first[1]], _alone(first[1])))
-        assert held.inside.wait(PATIENCE_S)
-        behind = [_screening_statements(org) for _ in range(3)]
-        threads = [_in_thread(lambda s=s: write_together(s, _alone(s))) for _x, s in behind]
-        _queued(3)
+        (leader, _), _first, behind, threads = _behind_a_held_transaction(org, 3, held)
         held.go.set()
         leader.join(PATIENCE_S)
         for thread, outcome in threads:
@@ -297,14 +308,10 @@ def test_a_group_committed_but_not_flushed_is_never_written_twice_nor_called_sav
 def test_check_ins_of_a_group_that_failed_still_save_their_new_sessions(org):
     """One request in the group fails, so the others write alone: each new visitor's session is
     then saved under a key of its own, the one its cookie carries, and opens its result."""
-    url = f"/o/{org.slug}/check-in/"
-    assert Client().get(url).status_code == 200
     held = _Held()
-    leader, _ = _in_thread(lambda: write_together([held], lambda: None))
-    assert held.inside.wait(PATIENCE_S)
-    clients = [Client() for _ in range(2)]
-    threads = [_in_thread(lambda c=c: c.post(url, CHECKIN)) for c in clients]
-    _queued(2)
+    (leader, _), clients, threads = _visitors_behind_a_held_transaction(
+        f"/o/{org.slug}/check-in/", 2, held
+    )
     gone = Session(session_key="y" * 32, session_data="", expire_date=timezone.now())
     bad = [prepare_update(gone, ["session_data"])]
     failing, failed = _in_thread(lambda: write_together(bad, _alone(bad)))
