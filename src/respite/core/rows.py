@@ -128,8 +128,28 @@ class Insert(Statement):
         return written
 
 
-# (model, database alias) -> the fields an INSERT writes, its head and one row's placeholders.
-_insert_plans: dict[tuple[type, str], tuple[list[Any], str, str]] = {}
+# (model, database alias) -> what its INSERTs write: the fields, each by name and attname, the
+# fields whose value save() computes (prepare_insert_values refuses those), the statement's head
+# and one row's placeholders.
+_insert_plans: dict[tuple[type, str], tuple[list[Any], dict[str, Any], list[str], str, str]] = {}
+
+
+def _insert_plan(
+    model: type[models.Model], conn: Any
+) -> tuple[list[Any], dict[str, Any], list[str], str, str]:
+    plan = _insert_plans.get((model, conn.alias))
+    if plan is None:
+        meta = model._meta
+        q = conn.ops.quote_name
+        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+        names = {**{f.name: f for f in fields}, **{f.attname: f for f in fields}}
+        computed = [f.name for f in fields if type(f).pre_save is not models.Field.pre_save]
+        columns = ", ".join(q(_column(f)) for f in fields)
+        # Names from the model, quoted; every value is a parameter.
+        head = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES "  # noqa: S608
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        plan = _insert_plans[(model, conn.alias)] = (fields, names, computed, head, one)
+    return plan
 
 
 def prepare_insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = False) -> Insert | None:
@@ -138,29 +158,15 @@ def prepare_insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = Fals
     if not objs:
         return None
     model = type(objs[0])
-    meta = model._meta
     conn = connections[router.db_for_write(model)]
-    q = conn.ops.quote_name
-    plan = _insert_plans.get((model, conn.alias))
-    if plan is None:
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-        columns = ", ".join(q(_column(f)) for f in fields)
-        # Names from the model, quoted; every value is a parameter.
-        head = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES "  # noqa: S608
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        plan = _insert_plans[(model, conn.alias)] = (fields, head, one)
-    fields, head, one = plan
+    fields, _names, _computed, head, one = _insert_plan(model, conn)
     params: list[Any] = []
     for obj in objs:
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields)
     sql = head + ", ".join([one] * len(objs))
     if skip_taken_keys:
-        sql += f" ON CONFLICT ({q(_column(meta.pk))}) DO NOTHING"
+        sql += f" ON CONFLICT ({conn.ops.quote_name(_column(model._meta.pk))}) DO NOTHING"
     return Insert(conn.alias, sql, params, objs)
-
-
-# (model, database alias) -> each written field by name and attname, its head and placeholders.
-_value_plans: dict[tuple[type, str], tuple[list[Any], dict[str, Any], str, str]] = {}
 
 
 def prepare_insert_values(
@@ -173,21 +179,9 @@ def prepare_insert_values(
     if not values:
         return None
     conn = connections[router.db_for_write(model)]
-    plan = _value_plans.get((model, conn.alias))
-    if plan is None:
-        meta = model._meta
-        fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-        computed = [f.name for f in fields if type(f).pre_save is not models.Field.pre_save]
-        if computed:
-            raise ValueError(f"{model.__name__} computes {computed} when saved: use prepare_insert")
-        names = {**{f.name: f for f in fields}, **{f.attname: f for f in fields}}
-        q = conn.ops.quote_name
-        columns = ", ".join(q(_column(f)) for f in fields)
-        # Names from the model, quoted; every value is a parameter.
-        head = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES "  # noqa: S608
-        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        plan = _value_plans[(model, conn.alias)] = (fields, names, head, one)
-    fields, names, head, one = plan
+    fields, names, computed, head, one = _insert_plan(model, conn)
+    if computed:
+        raise ValueError(f"{model.__name__} computes {computed} when saved: use prepare_insert")
     params: list[Any] = []
     for row in values:
         unknown = set(row) - set(names)
@@ -386,13 +380,11 @@ def _write_group(conn: Any, batch: list[_Job]) -> tuple[bool, BaseException | No
                 for statement in job.statements:
                     if statement.run() != statement.expected:
                         raise _NotAsExpected
-    except OperationalError as exc:  # locked past the timeout: alone, each would wait again
-        if commits is not None and conn.commits != commits:
-            return True, exc
-        return False, exc
     except Exception as exc:
         if commits is not None and conn.commits != commits:  # committed; its flush failed
             return True, exc
+        if isinstance(exc, OperationalError):  # locked past the timeout: each would wait again
+            return False, exc
         if not isinstance(exc, _NotAsExpected):
             log.warning("a shared transaction failed (%s); each request writes alone", exc)
         return False, None  # rolled back: each request writes alone and meets its own error
