@@ -42,6 +42,11 @@ class CoarseDateTimeField(models.DateTimeField):
             kwargs["precision"] = self.precision
         return name, path, args, kwargs
 
+    # What ``pre_save`` adds to Django's (cutting the value down) ``get_db_prep_save`` does too, so
+    # a row written from values without an instance (``core.rows.prepare_insert_values``) is cut
+    # the same way.
+    pre_save_cuts_only = True
+
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = coarsen(super().pre_save(model_instance, add), self.precision)
         setattr(model_instance, self.attname, value)

@@ -134,6 +134,21 @@ class Insert(Statement):
 _insert_plans: dict[tuple[type, str], tuple[list[Any], dict[str, Any], list[str], str, str]] = {}
 
 
+def _computes(field: Any) -> bool:
+    """Whether ``field`` computes its value when saved (``pre_save``): a field of its own kind, or
+    a date that is ``auto_now``/``auto_now_add``. A plain date keeps the value it is given (and a
+    coarse one is cut down when its value is prepared)."""
+    pre_save = type(field).pre_save
+    if pre_save is models.Field.pre_save:
+        return False
+    if isinstance(field, models.DateField) and (
+        pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
+        or getattr(type(field), "pre_save_cuts_only", False)  # core.fields.CoarseDateTimeField
+    ):
+        return bool(field.auto_now or field.auto_now_add)
+    return True
+
+
 def _insert_plan(
     model: type[models.Model], conn: Any
 ) -> tuple[list[Any], dict[str, Any], list[str], str, str]:
@@ -143,7 +158,7 @@ def _insert_plan(
         q = conn.ops.quote_name
         fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
         names = {**{f.name: f for f in fields}, **{f.attname: f for f in fields}}
-        computed = [f.name for f in fields if type(f).pre_save is not models.Field.pre_save]
+        computed = [f.name for f in fields if _computes(f)]
         columns = ", ".join(q(_column(f)) for f in fields)
         # Names from the model, quoted; every value is a parameter.
         head = f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES "  # noqa: S608
@@ -170,12 +185,13 @@ def prepare_insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = Fals
 
 
 def prepare_insert_values(
-    model: type[models.Model], values: Sequence[dict[str, Any]]
+    model: type[models.Model], values: Sequence[dict[str, Any]], *, skip_taken_keys: bool = False
 ) -> Statement | None:
     """``prepare_insert`` for rows given as ``{field name or attname: value}`` instead of instances
     (building a model instance cost more than preparing its values: issue 19). A field left out
     takes its default. Only for models whose fields compute nothing when saved (no ``auto_now``,
-    no field of our own): ``ValueError`` otherwise. None for no rows."""
+    no field whose ``pre_save`` does more than cut a time down): ``ValueError`` otherwise. None
+    for no rows. ``skip_taken_keys`` as for ``insert``."""
     if not values:
         return None
     conn = connections[router.db_for_write(model)]
@@ -191,7 +207,10 @@ def prepare_insert_values(
         for f in fields:
             value = given[f.attname] if f.attname in given else f.get_default()
             params.append(f.get_db_prep_save(value, conn))
-    return Statement(conn.alias, head + ", ".join([one] * len(values)), params, len(values))
+    sql = head + ", ".join([one] * len(values))
+    if skip_taken_keys:
+        sql += f" ON CONFLICT ({conn.ops.quote_name(_column(model._meta.pk))}) DO NOTHING"
+    return Statement(conn.alias, sql, params, len(values))
 
 
 def prepare_update(obj: models.Model, field_names: Sequence[str]) -> Statement:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from respite.core.models import Organization
 from respite.core.rows import insert, rows
 from respite.core.testing import make_org
 from respite.screening.models import Screening, ScreeningResult
@@ -101,8 +102,14 @@ def test_rows_given_as_values_are_written_as_the_orm_would_and_a_computed_field_
     ]
     with pytest.raises(ValueError, match="no field"):
         prepare_insert_values(ScreeningResult, [{**values, "nonsense": 1}])
-    with pytest.raises(ValueError, match="computes"):  # created_at is coarsened when saved
-        prepare_insert_values(Screening, [{"tier": "support"}])
+    with pytest.raises(ValueError, match="computes"):  # created_at: auto_now_add, set when saved
+        prepare_insert_values(Organization, [{"name": "North", "slug": "north"}])
+    # A coarse time given as a value is cut down as save() would: no minute reaches the row.
+    moment = timezone.now().replace(minute=41, second=7)
+    statement = prepare_insert_values(Screening, [{"tier": "support", "created_at": moment}])
+    assert statement is not None and statement.run() == 1
+    latest = Screening.objects.exclude(pk=screening.pk).get()
+    assert latest.created_at == moment.replace(minute=0, second=0, microsecond=0)
     # An UPDATE prepared for a row that is gone writes nothing, and says so.
     gone = Session(session_key="gone" * 8, session_data="", expire_date=timezone.now())
     assert prepare_update(gone, ["session_data"]).run() == 0
