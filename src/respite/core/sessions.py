@@ -41,7 +41,7 @@ from respite.core.fields import coarsen
 from respite.core.rows import (
     Statement,
     insert,
-    prepare_insert,
+    prepare_insert_values,
     prepare_update,
     rows,
     write_together,
@@ -128,9 +128,13 @@ class SessionStore(DBStore):
         if not self.modified or (self._written and self.session_key is not None):
             return None
         if self.session_key is None:
+            # A new visitor's row, from its values (no model instance: issue 19).
             self._session_key = self._get_new_session_key()
-            obj = self.create_model_instance(self._get_session(no_load=True))  # type: ignore[attr-defined]
-            return prepare_insert([obj], skip_taken_keys=True)
+            return prepare_insert_values(
+                self.model,
+                [self._row(self._get_session(no_load=True))],  # type: ignore[attr-defined]
+                skip_taken_keys=True,
+            )
         obj = self.create_model_instance(self._get_session())  # type: ignore[attr-defined]
         return prepare_update(obj, ["session_data", "expire_date"])
 
@@ -141,11 +145,17 @@ class SessionStore(DBStore):
         self._session_key = None
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:
-        obj = super().create_model_instance(data)
-        expire = coarsen(obj.expire_date, "hour")
-        if expire is not None:
-            obj.expire_date = expire + timedelta(hours=1)
-        return obj
+        return self.model(**self._row(data))
+
+    def _row(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The session's row: Django's, with the expiry rounded up to the next whole hour."""
+        expire = self.get_expiry_date()
+        hour = coarsen(expire, "hour")
+        return {
+            "session_key": self._get_or_create_session_key(),  # type: ignore[attr-defined]
+            "session_data": self.encode(data),
+            "expire_date": expire if hour is None else hour + timedelta(hours=1),
+        }
 
     def encode(self, session_dict: dict[str, Any]) -> str:
         payload = self.serializer().dumps(session_dict)
