@@ -2,15 +2,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from respite.core.crypto import EncryptedTextField
-from respite.core.fields import CoarseDateTimeField
+from respite.core.fields import CoarseDateTimeField, coarsen
 from respite.core.models import AccessCode, Organization
-from respite.core.rows import Statement, prepare_insert, prepare_insert_values, rows
+from respite.core.rows import Statement, prepare_insert_values, rows
 from respite.screening import instruments
 
 # An unsaved screening is kept only long enough for the worker to choose to save it.
@@ -91,25 +92,31 @@ class Screening(models.Model):
             if crisis
             else max((r.tier for r in results), key=instruments.TIER_RANK.__getitem__)
         )
-        screening = cls(
-            organization=organization,
-            role_group=role_group,
-            language=language[:5],
-            crisis=crisis,
-            tier=tier,
-        )
+        created_at = timezone.now()
         if access_code is not None:
-            screening.access_code = access_code
-            screening.created_at = _midnight(screening.created_at)
-        # Plain INSERTs (core.rows): the ORM's create() and bulk_create() cost several times the
-        # statements themselves on the check-in's answers. Nothing listens for these models' signals.
+            created_at = _midnight(created_at)
+        # Plain INSERTs from values (core.rows): the ORM's create() and bulk_create() cost several
+        # times the statements themselves on the check-in's answers, and building the model
+        # instance alone about as much as its INSERT. Nothing listens for these models' signals.
+        fields: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "role_group": role_group,
+            "language": language[:5],
+            "taken_on": timezone.localdate(),
+            "created_at": coarsen(created_at, "hour"),  # the field's precision, as save() cuts it
+            "crisis": crisis,
+            "tier": tier,
+        }
+        relations = {"organization": organization, "access_code": access_code}
         statements = [
-            prepare_insert([screening]),
+            prepare_insert_values(
+                cls, [{**fields, **{name: r.pk if r else None for name, r in relations.items()}}]
+            ),
             prepare_insert_values(
                 ScreeningResult,
                 [
                     {
-                        "screening": screening.pk,
+                        "screening": fields["id"],
                         "position": n,
                         "instrument": r.instrument.id,
                         "answers": r.answers,
@@ -122,7 +129,7 @@ class Screening(models.Model):
                 ],
             ),
         ]
-        return PreparedScreening(screening, [s for s in statements if s is not None])
+        return PreparedScreening({**fields, **relations}, [s for s in statements if s is not None])
 
     @classmethod
     # No savepoint of its own: the API calls it inside a transaction it shares (a failure rolls
@@ -154,15 +161,33 @@ def _midnight(moment: datetime) -> datetime:
 
 
 class PreparedScreening:
-    """A screening built by ``Screening.prepare``, its rows not yet written."""
+    """A screening prepared by ``Screening.prepare``: its rows' statements, not yet written."""
 
-    def __init__(self, screening: Screening, statements: list[Statement]) -> None:
-        self.screening, self.statements = screening, statements
+    def __init__(self, values: dict[str, Any], statements: list[Statement]) -> None:
+        self.values, self.statements = values, statements
+        self.pk: uuid.UUID = values["id"]
+        self._screening: Screening | None = None
+        self._written_to: str | None = None
+
+    @property
+    def screening(self) -> Screening:
+        """The screening as a model instance, built when first asked for (the check-in only needs
+        its id); saved once ``write()`` has run."""
+        if self._screening is None:
+            self._screening = Screening(**self.values)
+            if self._written_to is not None:
+                self._screening._state.adding = False
+                self._screening._state.db = self._written_to
+        return self._screening
 
     def write(self) -> Screening:
         """Write the screening and its results (inside the caller's transaction)."""
         for statement in self.statements:
             statement.run()
+        self._written_to = self.statements[0].alias
+        if self._screening is not None:
+            self._screening._state.adding = False
+            self._screening._state.db = self._written_to
         return self.screening
 
 

@@ -64,14 +64,13 @@ def _create(
         language=client_language(request),
         access_code=code,
     )
-    screening = prepared.screening
     seen = request.session.get(SESSION_SCREENINGS, [])
-    request.session[SESSION_SCREENINGS] = [*seen[-19:], str(screening.pk)]
+    request.session[SESSION_SCREENINGS] = [*seen[-19:], str(prepared.pk)]
     # The screening and the session that may open it, in one transaction (shared with other
     # check-ins arriving meanwhile: core.rows.write_together).
     write_with_session(request, prepared.statements)
     return HttpResponseRedirect(
-        reverse_sealed("screening:result", screening.pk, org=request.organization.slug)
+        reverse_sealed("screening:result", prepared.pk, org=request.organization.slug)
     )
 
 
