@@ -55,3 +55,27 @@ def test_answers_with_an_error_are_rendered_afresh_with_the_choices_kept(org):
     html = response.content.decode()
     assert re.search(r'name="phq2__1" value="2"[^>]*checked', html)
     assert "Please choose an answer." in html
+
+
+def test_posted_answers_leave_nothing_behind_for_the_next_visitor(org):
+    """A posted form shares the process's question fields instead of copying them: whatever one
+    visitor's answers, errors and kept choices did to a form must not reach another's."""
+    from django.core.cache import caches
+
+    url = f"/o/{org.slug}/check-in/"
+    before = _questions(_page(Client(), url))
+
+    def post(answers: dict[str, int]) -> str:
+        response = Client().post(url, answers)
+        assert response.status_code == 400  # unanswered questions: shown again, marked
+        return _questions(response.content.decode())
+
+    alone = post({"gad2__1": 1})
+    post({"phq2__1": 2, "gad2__2": 3})
+    after_another = post({"gad2__1": 1})
+    assert after_another == alone  # nothing kept or added by the visitor in between
+    assert re.search(r'name="gad2__1" value="1"[^>]*checked', alone)
+    assert not re.search(r'name="(phq2__1|gad2__2)" value="\d"[^>]*checked', after_another)
+    for cache in caches.all(initialized_only=True):
+        cache.clear()  # the questions rendered again from the fields, not from the cached block
+    assert _questions(_page(Client(), url)) == before
