@@ -234,7 +234,13 @@ def test_workers_checking_in_at_once_each_see_only_their_own_result(org):
     assert commit.call_count == 2
     keys = {c.cookies[settings.SESSION_COOKIE_NAME].value for c in clients}
     assert len(keys) == 6
-    assert Session.objects.filter(session_key__in=keys).count() == 6
+    sessions = Session.objects.filter(session_key__in=keys)
+    assert len(sessions) == 6
+    # Written from values in the shared transaction: encrypted, and expiring on a whole hour.
+    for session in sessions:
+        assert session.session_data.startswith("f1:")
+        expiry = session.expire_date
+        assert (expiry.minute, expiry.second, expiry.microsecond) == (0, 0, 0)
     for client, mine in zip(clients, results, strict=True):
         assert "Your results" in client.get(mine).content.decode()
         for theirs in results:

@@ -57,11 +57,24 @@ def test_answers_with_an_error_are_rendered_afresh_with_the_choices_kept(org):
     assert "Please choose an answer." in html
 
 
-def test_posted_answers_leave_nothing_behind_for_the_next_visitor(org):
+def test_posted_answers_leave_nothing_behind_for_the_next_visitor(org, monkeypatch):
     """A posted form shares the process's question fields instead of copying them: whatever one
     visitor's answers, errors and kept choices did to a form must not reach another's."""
-    from django.core.cache import caches
+    from respite.core.templatetags import frames
+    from respite.screening import forms
 
+    built: list[dict] = []
+    built_from: list = []
+    build = forms._build_fields
+
+    def recorded(*args):
+        built_from[:] = args
+        built.append(build(*args))
+        return built[-1]
+
+    monkeypatch.setattr(forms, "_build_fields", recorded)
+    forms._fields_cache.clear()  # fields built afresh by this test, not left by an earlier one
+    frames.clear()
     url = f"/o/{org.slug}/check-in/"
     before = _questions(_page(Client(), url))
 
@@ -76,6 +89,18 @@ def test_posted_answers_leave_nothing_behind_for_the_next_visitor(org):
     assert after_another == alone  # nothing kept or added by the visitor in between
     assert re.search(r'name="gad2__1" value="1"[^>]*checked', alone)
     assert not re.search(r'name="(phq2__1|gad2__2)" value="\d"[^>]*checked', after_another)
-    for cache in caches.all(initialized_only=True):
-        cache.clear()  # the questions rendered again from the fields, not from the cached block
+    # The fields every form shared are still as built: no answer, error or attribute left on them.
+    (shared,) = built  # built once, for the first page, then shared by the posted forms
+    fresh = build(*built_from)
+    assert list(shared) == list(fresh)
+    for name, field in shared.items():
+        assert (field.initial, field.required, field.widget.attrs) == (
+            fresh[name].initial,
+            fresh[name].required,
+            fresh[name].widget.attrs,
+        ), name
+        assert {k: str(v) for k, v in field.error_messages.items()} == {
+            k: str(v) for k, v in fresh[name].error_messages.items()
+        }, name
+    frames.clear()  # and the questions rendered again from those fields, not the cached block
     assert _questions(_page(Client(), url)) == before

@@ -40,11 +40,17 @@ def test_nothing_is_written_until_asked_and_then_the_row_is_the_one_handed_back(
     assert Screening.objects.get().access_code == code
 
 
-def test_saved_under_a_code_from_the_start_keeps_the_day_only():
+def test_saved_under_a_code_from_the_start_keeps_the_day_only(monkeypatch):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    afternoon = datetime(2026, 12, 1, 14, 37, 12, tzinfo=UTC)  # an hour cut alone would show
+    monkeypatch.setattr(timezone, "now", lambda: afternoon)
     org = make_org()
     _words, code = privacy.new_access_code(org)
     prepared = Screening.prepare([_result()], organization=org, access_code=code)
     prepared.write()
     stored = Screening.objects.get()
     assert stored.access_code == code
-    assert (stored.created_at.hour, stored.created_at.minute) == (0, 0)
+    assert stored.created_at == afternoon.replace(hour=0, minute=0, second=0)
