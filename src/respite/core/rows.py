@@ -138,12 +138,14 @@ def _computes(field: Any) -> bool:
     """Whether ``field`` computes its value when saved (``pre_save``): a field of its own kind, or
     a date that is ``auto_now``/``auto_now_add``. A plain date keeps the value it is given (and a
     coarse one is cut down when its value is prepared)."""
-    pre_save = type(field).pre_save
-    if pre_save is models.Field.pre_save:
+    if type(field).pre_save is models.Field.pre_save:
         return False
+    # The class whose pre_save runs says whether it only cuts (core.fields.CoarseDateTimeField): a
+    # subclass overriding pre_save again does not inherit the promise.
+    owner = next(c for c in type(field).__mro__ if "pre_save" in vars(c))
     if isinstance(field, models.DateField) and (
-        pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
-        or getattr(type(field), "pre_save_cuts_only", False)  # core.fields.CoarseDateTimeField
+        owner in (models.DateField, models.DateTimeField)
+        or vars(owner).get("pre_save_cuts_only", False)
     ):
         return bool(field.auto_now or field.auto_now_add)
     return True
@@ -178,9 +180,9 @@ def prepare_insert(objs: Sequence[models.Model], *, skip_taken_keys: bool = Fals
     params: list[Any] = []
     for obj in objs:
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields)
-    sql = head + ", ".join([one] * len(objs))
-    if skip_taken_keys:
-        sql += f" ON CONFLICT ({conn.ops.quote_name(_column(model._meta.pk))}) DO NOTHING"
+    sql = (
+        head + ", ".join([one] * len(objs)) + (_skip_taken(model, conn) if skip_taken_keys else "")
+    )
     return Insert(conn.alias, sql, params, objs)
 
 
@@ -207,10 +209,17 @@ def prepare_insert_values(
         for f in fields:
             value = given[f.attname] if f.attname in given else f.get_default()
             params.append(f.get_db_prep_save(value, conn))
-    sql = head + ", ".join([one] * len(values))
-    if skip_taken_keys:
-        sql += f" ON CONFLICT ({conn.ops.quote_name(_column(model._meta.pk))}) DO NOTHING"
+    sql = (
+        head
+        + ", ".join([one] * len(values))
+        + (_skip_taken(model, conn) if skip_taken_keys else "")
+    )
     return Statement(conn.alias, sql, params, len(values))
+
+
+def _skip_taken(model: type[models.Model], conn: Any) -> str:
+    """An INSERT's ending that leaves out a row whose primary key exists (SQLite, PostgreSQL)."""
+    return f" ON CONFLICT ({conn.ops.quote_name(_column(model._meta.pk))}) DO NOTHING"
 
 
 def prepare_update(obj: models.Model, field_names: Sequence[str]) -> Statement:

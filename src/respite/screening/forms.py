@@ -29,7 +29,8 @@ def field_name(instrument: Instrument, item: Item) -> str:
 
 # Building a page's radio fields (choices, labels, lazy messages) costs more than the rest of a
 # posted check-in's validation, and they are the same for every worker with the same questions, role
-# choices and language: built once per process and copied per form (issue 19).
+# choices and language: built once per process (issue 19), copied for each page shown and shared by
+# the forms that are posted (``AnswersForm``).
 # Each entry also holds the digest naming the questions' HTML (``AnswersForm.cache_key``), computed
 # once with the fields rather than on every page.
 _fields_cache: ProcessCache[tuple[dict[str, forms.Field], str]] = ProcessCache(256)

@@ -172,7 +172,8 @@ class PreparedScreening:
     @property
     def screening(self) -> Screening:
         """The screening as a model instance, built when first asked for (the check-in only needs
-        its id); saved once ``write()`` has run."""
+        its id). It counts as saved once ``write()`` has run; statements sent another way
+        (``core.sessions.write_with_session``) leave it unsaved: do not ``save()`` it then."""
         if self._screening is None:
             self._screening = Screening(**self.values)
             if self._written_to is not None:
