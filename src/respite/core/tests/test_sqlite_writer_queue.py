@@ -366,3 +366,42 @@ def test_a_writer_interrupted_while_queued_does_not_keep_the_lock(path, monkeypa
     third.release()
     wrapper.close()
     assert _writers(path) == []
+
+
+def test_the_log_is_checkpointed_after_commits_once_the_turn_is_handed_on(path, monkeypatch):
+    """SQLite checkpoints inside the commit that fills the log, while that writer still holds the
+    turn every other process waits for. Here the process checkpoints after its commits, with the
+    turn free, and the log is still copied into the database file and started afresh."""
+    import fcntl
+
+    turn_when_checkpointing: list[str] = []
+    checkpoint = backend.DatabaseWrapper.checkpoint
+
+    def watched(self: backend.DatabaseWrapper) -> None:
+        fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as another process's writer would
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            turn_when_checkpointing.append("free")
+        except BlockingIOError:
+            turn_when_checkpointing.append("held")
+        finally:
+            os.close(fd)
+        checkpoint(self)
+
+    monkeypatch.setattr(backend.DatabaseWrapper, "checkpoint", watched)
+    commits = 3 * backend.CHECKPOINT_EVERY
+    wrapper = _wrapper(path)
+    try:
+        for n in range(commits):
+            with _atomic(wrapper):
+                _write(wrapper, f"w{n}")
+        _busy, frames, _copied = wrapper.connection.execute(
+            "PRAGMA wal_checkpoint(PASSIVE)"
+        ).fetchone()
+    finally:
+        wrapper.close()
+    assert len(turn_when_checkpointing) >= 2
+    assert set(turn_when_checkpointing) == {"free"}
+    assert frames < commits  # the log was started afresh: not a frame kept for every commit
+    assert len(_writers(path)) == commits
