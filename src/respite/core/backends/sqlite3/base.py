@@ -13,13 +13,6 @@ confirmed: flushing the log file flushes every earlier transaction's frames with
 checkpoint that has since moved them into the database file flushed that file first. Other writers
 no longer wait for our disk flush; several flushes in flight are served together by the disk.
 
-SQLite copies the log into the database file (a checkpoint, with two disk flushes) inside the COMMIT
-that takes the log past 1,000 pages, while that writer still holds the turn below: every writer in
-every process waited for it. Here a commit does not checkpoint; this process checkpoints
-(``PASSIVE``: other writers go on meanwhile) after every ``CHECKPOINT_EVERY`` of its flushes, once
-the turn is handed on. SQLite's own checkpoint is kept for a log grown far past that
-(``BACKSTOP_PAGES``: one huge transaction, or writers outside Respite).
-
 Writers queue for the lock instead of polling for it. Every transaction starts with ``BEGIN
 IMMEDIATE`` (settings), and a writer that finds the lock taken is left to SQLite's busy handler,
 which sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries however soon the lock is free again. With
@@ -37,20 +30,12 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import itertools
-import logging
 import os
 import threading
 import time
 from typing import Any
 
 from django.db.backends.sqlite3 import base
-
-log = logging.getLogger(__name__)
-
-CHECKPOINT_EVERY = 100  # log flushes of this process between its checkpoints
-BACKSTOP_PAGES = 10_000  # SQLite checkpoints inside a commit only past this (its default: 1,000)
-_flushes = itertools.count(1)
 
 # The turn of each database file's writers in this process, by file name, and the files whose
 # queue a thread still waits in for a writer that gave up (see _lock_file). Both are reset in a forked
@@ -205,7 +190,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
         connection = super().get_new_connection(conn_params)
-        connection.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
         self._flushed_changes = connection.total_changes
         self._wait = float(conn_params.get("timeout", 5))
         return connection
@@ -318,17 +302,3 @@ class DatabaseWrapper(base.DatabaseWrapper):
             os.fdatasync(fd)
         finally:
             os.close(fd)
-        if next(_flushes) % CHECKPOINT_EVERY == 0:
-            self.checkpoint()
-
-    def checkpoint(self) -> None:
-        """Copy the log into the database file as far as no reader still needs it (``PASSIVE``:
-        writers are not held up). Outside a transaction; nothing to do for an in-memory database.
-        The rows are on disk already: a checkpoint that fails is logged and left to the next one."""
-        connection = self.connection
-        if connection is None or connection.in_transaction or self.is_in_memory_db():
-            return
-        try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except self.Database.Error as exc:
-            log.warning("a checkpoint of the database log failed: %s", exc)
