@@ -366,3 +366,23 @@ def test_a_writer_interrupted_while_queued_does_not_keep_the_lock(path, monkeypa
     third.release()
     wrapper.close()
     assert _writers(path) == []
+
+
+def test_a_row_written_with_returning_outside_a_transaction_is_flushed_before_it_is_used(
+    path, monkeypatch
+):
+    """Django's create() and save() insert with RETURNING: SQLite counts the change only once the
+    returned row is read, after the statement was sent. The log must still be flushed before the
+    caller goes on (and answers the worker): docs/security.md's promise after a power cut."""
+    flushed: list[int] = []
+    fdatasync = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (flushed.append(fd), fdatasync(fd))[1])
+    wrapper = _wrapper(path)
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("INSERT INTO answer (writer) VALUES (%s) RETURNING id", ["returning"])
+            (row_id,) = cursor.fetchone()
+        assert flushed, "not flushed when the statement was done with"
+    finally:
+        wrapper.close()
+    assert row_id and _writers(path) == ["returning"]

@@ -75,6 +75,13 @@ class _Cursor(base.SQLiteCursorWrapper):
         self._committed()
         return result
 
+    def close(self) -> None:
+        # A statement that returns rows (INSERT ... RETURNING: Django's create() and save() outside
+        # a transaction) counts its changes only once its rows are read, after execute() has
+        # returned: flush once the statement is done with.
+        super().close()
+        self._committed()
+
     def _committed(self) -> None:
         if self.owner is not None:
             self.owner.flush_log()  # nothing inside a transaction: its commit flushes
@@ -270,6 +277,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._rollback()  # type: ignore[misc]
         finally:
             self._end_turn()
+        connection = self.connection
+        if connection is not None and not connection.in_transaction:
+            # SQLite counts the changes it rolled back: nothing of them is left to flush.
+            self._flushed_changes = connection.total_changes
 
     def _close(self) -> None:
         try:
