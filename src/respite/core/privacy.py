@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 import math
 import secrets
 import time
@@ -31,6 +32,8 @@ from respite.core.models import AccessCode, Organization, ThrottleCounter
 
 if TYPE_CHECKING:
     from respite.core.portal import PortalRequest
+
+log = logging.getLogger(__name__)
 
 # --- Access codes ---------------------------------------------------------------------------
 # 8 words from a 2048-word BIP-39 list in the worker's language: 88 bits, typeable on a phone.
@@ -411,6 +414,9 @@ def find_access_code(request, raw: str) -> AccessCode | None:
     return lookup_code(request, raw, lambda code: code)
 
 
+FORGET_CHECKPOINT_S = 10.0  # how long forget_deleted keeps trying to empty the log
+
+
 def forget_deleted() -> None:
     """Call after deleting a worker's data. On SQLite, once the deletion commits, copy the WAL into
     the main file (where ``secure_delete`` zeroes freed space) and truncate the WAL, so the deleted
@@ -419,8 +425,20 @@ def forget_deleted() -> None:
         return
 
     def checkpoint() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # While another connection checkpoints (SQLite's own, after a commit that filled the log),
+        # SQLite answers "busy" at once instead of waiting: try again for a while, and say so if
+        # the log still could not be emptied.
+        deadline = time.monotonic() + FORGET_CHECKPOINT_S
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+            if not busy:
+                return
+            if time.monotonic() >= deadline:
+                log.error("after a deletion, the database log could not be emptied (busy)")
+                return
+            time.sleep(0.05)
 
     transaction.on_commit(checkpoint)
 

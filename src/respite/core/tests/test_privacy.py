@@ -207,3 +207,52 @@ def test_min_group_size_is_never_below_five(settings):
     settings.RESPITE_MIN_GROUP_SIZE = 2
     assert privacy.min_group_size() == 5
     assert privacy.min_group_size(free_text=True) >= 10
+
+
+class _CheckpointingElsewhere:
+    """SQLite's answer to ``wal_checkpoint(TRUNCATE)`` while another connection checkpoints: busy,
+    at once, ``busy_for`` times; then done."""
+
+    vendor = "sqlite"
+
+    def __init__(self, busy_for: int) -> None:
+        self.busy_for, self.tries = busy_for, 0
+
+    def cursor(self):
+        outer = self
+
+        class Cursor:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def execute(self, sql):
+                assert sql == "PRAGMA wal_checkpoint(TRUNCATE)"
+                outer.tries += 1
+
+            def fetchone(self):
+                return (1, -1, -1) if outer.tries <= outer.busy_for else (0, 0, 0)
+
+        return Cursor()
+
+
+def test_after_a_deletion_the_log_is_emptied_even_while_another_checkpoint_runs(
+    monkeypatch, caplog
+):
+    from respite.core import privacy
+
+    monkeypatch.setattr(privacy.transaction, "on_commit", lambda fn: fn())
+    busy = _CheckpointingElsewhere(busy_for=3)
+    monkeypatch.setattr(privacy, "connection", busy)
+    privacy.forget_deleted()
+    assert busy.tries == 4  # tried again until the log was emptied
+    assert not caplog.records
+
+    stuck = _CheckpointingElsewhere(busy_for=10**9)
+    monkeypatch.setattr(privacy, "connection", stuck)
+    monkeypatch.setattr(privacy, "FORGET_CHECKPOINT_S", 0.2)
+    privacy.forget_deleted()
+    assert stuck.tries >= 2
+    assert "could not be emptied" in caplog.text  # said, not silently skipped
