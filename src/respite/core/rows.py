@@ -138,11 +138,11 @@ def _computes(field: Any) -> bool:
     """Whether ``field`` computes its value when saved (``pre_save``): a field of its own kind, or
     a date that is ``auto_now``/``auto_now_add``. A plain date keeps the value it is given (and a
     coarse one is cut down when its value is prepared)."""
-    if type(field).pre_save is models.Field.pre_save:
-        return False
     # The class whose pre_save runs says whether it only cuts (core.fields.CoarseDateTimeField): a
     # subclass overriding pre_save again does not inherit the promise.
     owner = next(c for c in type(field).__mro__ if "pre_save" in vars(c))
+    if owner is models.Field:
+        return False
     if isinstance(field, models.DateField) and (
         owner in (models.DateField, models.DateTimeField)
         or vars(owner).get("pre_save_cuts_only", False)

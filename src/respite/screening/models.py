@@ -176,9 +176,9 @@ class PreparedScreening:
         (``core.sessions.write_with_session``) leave it unsaved: do not ``save()`` it then."""
         if self._screening is None:
             self._screening = Screening(**self.values)
-            if self._written_to is not None:
-                self._screening._state.adding = False
-                self._screening._state.db = self._written_to
+        if self._written_to is not None:  # whether built before write() or after
+            self._screening._state.adding = False
+            self._screening._state.db = self._written_to
         return self._screening
 
     def write(self) -> Screening:
@@ -186,9 +186,6 @@ class PreparedScreening:
         for statement in self.statements:
             statement.run()
         self._written_to = self.statements[0].alias
-        if self._screening is not None:
-            self._screening._state.adding = False
-            self._screening._state.db = self._written_to
         return self.screening
 
 
